@@ -1,0 +1,114 @@
+import path from 'node:path';
+import fastifyCookie from '@fastify/cookie';
+import fastifySwagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import fastifyWebsocket from '@fastify/websocket';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { auditRoutes } from './audit/routes.ts';
+import { type Principal, resolvePrincipal } from './auth/principal.ts';
+import { authRoutes } from './auth/routes.ts';
+import type { AppConfig } from './config/index.ts';
+import { consultationRoutes } from './consultations/routes.ts';
+import type { AppContext } from './context.ts';
+import type { PrismaClient } from './db/index.ts';
+import { createMailer, type Mailer } from './email/mailer.ts';
+import { errorHandler, notFoundHandler } from './http/error-handler.ts';
+import { healthRoutes } from './http/health.ts';
+// TEMP import { turnRoutes } from './http/turn-routes.ts';
+import { inviteRoutes } from './invites/routes.ts';
+import { RateLimiter } from './rate-limiter.ts';
+import { PolicyRoutePlanner } from './routing/policy-route-planner.ts';
+import { hardFrameLimit, Rooms, signalingRoutes } from './signaling/index.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+export interface AppDeps {
+  config: AppConfig;
+  prisma: PrismaClient;
+  /** Tests may pass their own; otherwise built from config (SMTP or the outbox). */
+  mailer?: Mailer;
+}
+
+/** The whole HTTP + WebSocket application, unstarted. server.ts listens; tests inject or listen on port 0. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, prisma } = deps;
+  const app = Fastify({
+    logger: { level: config.server.logLevel },
+    trustProxy: config.server.trustProxy,
+    bodyLimit: 64 * 1024,
+    // Reject unknown properties instead of silently stripping them: a client sending them has a bug to hear about.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const mailer =
+    deps.mailer ??
+    createMailer({
+      smtpUrl: config.email.smtpUrl,
+      from: config.email.from,
+      outboxDir: path.join(config.server.varDir, 'outbox'),
+      log: app.log,
+    });
+  const window = (l: { max: number; windowSeconds: number }) =>
+    new RateLimiter(l.max, l.windowSeconds * 1000);
+  const ctx: AppContext = {
+    config,
+    prisma,
+    mailer,
+    rooms: new Rooms({
+      prisma,
+      log: app.log,
+      reconnectGraceMs: config.signaling.reconnectGraceSeconds * 1000,
+      planner: new PolicyRoutePlanner(config.routing),
+    }),
+    limits: {
+      signInByAddress: window(config.auth.signInRateLimit.perAddress),
+      signInByAccount: window(config.auth.signInRateLimit.perAccount),
+      inviteOpenByAddress: window(config.invites.openRateLimit),
+    },
+  };
+
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+
+  // External plugins.
+  await app.register(fastifyCookie, { secret: config.auth.cookieSecret });
+  await app.register(fastifyWebsocket, {
+    options: { maxPayload: hardFrameLimit(config.signaling.maxMessageBytes) },
+  });
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: {
+        title: 'Consulta API',
+        version: '0.1.0',
+        description: 'REST API of Consulta. Signaling: see docs/protocol.md.',
+      },
+    },
+  });
+
+  // Application.
+  app.decorateRequest('principal', null);
+  app.addHook('onRequest', async (request) => {
+    request.principal = await resolvePrincipal(prisma, request);
+  });
+  for (const routes of [
+    healthRoutes,
+    authRoutes,
+    consultationRoutes,
+    inviteRoutes,
+    auditRoutes,
+    signalingRoutes,
+  ]) {
+    await app.register(routes, { ctx });
+  }
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  app.addHook('onClose', async () => {
+    ctx.rooms.shutdown();
+    mailer.close();
+  });
+  return app;
+}

@@ -1,0 +1,87 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Compile } from 'typebox/compile';
+import { type AppConfig, ConfigSchema, type RawConfig } from './schema.ts';
+
+/** Repository root: config paths such as varDir are relative to it. */
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+
+const checker = Compile(ConfigSchema);
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/**
+ * Reads infra/config through node-config (the only place that reads the environment for settings),
+ * validates it, and fills generated secrets. `overrides` is merged on top (tests use it).
+ */
+export function loadConfig(overrides: DeepPartial<RawConfig> = {}): AppConfig {
+  process.env.NODE_CONFIG_DIR ??= path.join(repoRoot, 'infra/config');
+  process.env.SUPPRESS_NO_CONFIG_WARNING = 'y';
+  // node-config is CommonJS and reads NODE_CONFIG_DIR when first required, hence the late require.
+  let nodeConfig: { util: { toObject(): unknown } };
+  try {
+    nodeConfig = createRequire(import.meta.url)('config');
+  } catch (err) {
+    throw new ConfigError(`Cannot read configuration: ${(err as Error).message}`);
+  }
+  const raw = deepMerge(structuredClone(nodeConfig.util.toObject()), overrides) as RawConfig;
+  return resolveConfig(raw);
+}
+
+/** Validates a raw config and resolves generated secrets and the public URL. */
+export function resolveConfig(raw: RawConfig): AppConfig {
+  if (!checker.Check(raw)) {
+    const problems = [...checker.Errors(raw)]
+      .slice(0, 10)
+      .map((e) => `  ${e.instancePath || '/'}: ${e.message}`)
+      .join('\n');
+    throw new ConfigError(`Invalid configuration (infra/config, environment):\n${problems}`);
+  }
+  const varDir = path.resolve(repoRoot, raw.server.varDir);
+  const secrets = raw.auth.cookieSecret && raw.turn.secret ? null : generatedSecrets(varDir);
+  return {
+    ...raw,
+    server: {
+      ...raw.server,
+      varDir,
+      publicUrl: (raw.server.publicUrl ?? `http://localhost:${raw.server.port || 8080}`).replace(/\/$/, ''),
+    },
+    auth: { ...raw.auth, cookieSecret: raw.auth.cookieSecret ?? secrets!.cookieSecret },
+    turn: { ...raw.turn, secret: raw.turn.secret ?? secrets!.turnSecret },
+  };
+}
+
+interface GeneratedSecrets {
+  cookieSecret: string;
+  turnSecret: string;
+}
+
+function generatedSecrets(varDir: string): GeneratedSecrets {
+  const file = path.join(varDir, 'secrets.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as GeneratedSecrets;
+  mkdirSync(varDir, { recursive: true });
+  const secrets = {
+    cookieSecret: randomBytes(32).toString('base64url'),
+    turnSecret: randomBytes(32).toString('base64url'),
+  };
+  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return secrets;
+}
+
+export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+
+function deepMerge(target: unknown, source: unknown): unknown {
+  if (!isPlainObject(target) || !isPlainObject(source)) return source === undefined ? target : source;
+  const out: Record<string, unknown> = { ...target };
+  for (const [k, v] of Object.entries(source)) out[k] = deepMerge(out[k], v);
+  return out;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,74 @@
+import { type Static, Type } from 'typebox';
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+const RateLimit = Type.Object({
+  max: Type.Integer({ minimum: 1 }),
+  windowSeconds: Type.Integer({ minimum: 1 }),
+});
+
+/** The shape of infra/config/*.json5 after node-config has merged the layers. */
+export const ConfigSchema = Type.Object({
+  server: Type.Object({
+    host: Type.String({ minLength: 1 }),
+    port: Type.Integer({ minimum: 0, maximum: 65535 }),
+    publicUrl: Nullable(Type.String({ pattern: '^https?://' })),
+    varDir: Type.String({ minLength: 1 }),
+    logLevel: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    trustProxy: Type.Boolean(),
+  }),
+  database: Type.Object({
+    url: Nullable(Type.String({ pattern: '^postgres(ql)?://' })),
+  }),
+  auth: Type.Object({
+    sessionTtlMinutes: Type.Integer({ minimum: 1 }),
+    cookieSecret: Nullable(Type.String({ minLength: 32 })),
+    seed: Type.Object({ clinicianEmail: Type.String(), adminEmail: Type.String() }),
+    signInRateLimit: Type.Object({ perAddress: RateLimit, perAccount: RateLimit }),
+  }),
+  invites: Type.Object({
+    ttlHours: Type.Number({ exclusiveMinimum: 0 }),
+    openRateLimit: RateLimit,
+  }),
+  email: Type.Object({
+    smtpUrl: Nullable(Type.String({ pattern: '^smtps?://' })),
+    from: Type.String({ minLength: 3 }),
+  }),
+  signaling: Type.Object({
+    reconnectGraceSeconds: Type.Number({ minimum: 0 }),
+    heartbeatIntervalSeconds: Type.Number({ exclusiveMinimum: 0 }),
+    maxMessageBytes: Type.Integer({ minimum: 1024 }),
+    rateLimit: Type.Object({
+      perSecond: Type.Number({ exclusiveMinimum: 0 }),
+      burst: Type.Integer({ minimum: 1 }),
+    }),
+  }),
+  turn: Type.Object({
+    secret: Nullable(Type.String({ minLength: 16 })),
+    realm: Type.String({ minLength: 1 }),
+    credentialTtlSeconds: Type.Integer({ minimum: 60 }),
+    urls: Type.Array(Type.String({ pattern: '^(stun|stuns|turn|turns):' }), { minItems: 1 }),
+    coturn: Type.Object({
+      listeningIp: Type.String(),
+      relayIp: Nullable(Type.String()),
+      externalIp: Nullable(Type.String()),
+      listeningPort: Type.Integer({ minimum: 1, maximum: 65535 }),
+      minPort: Type.Integer({ minimum: 1, maximum: 65535 }),
+      maxPort: Type.Integer({ minimum: 1, maximum: 65535 }),
+      allowLoopbackPeers: Type.Boolean(),
+      deniedPeerRanges: Type.Array(Type.String()),
+    }),
+  }),
+  routing: Type.Object({
+    treeMaxParticipants: Type.Integer({ minimum: 2 }),
+  }),
+});
+
+/** Configuration as read from files and environment; secrets may still be null. */
+export type RawConfig = Static<typeof ConfigSchema>;
+
+/** Configuration the app runs with: secrets resolved, public URL known. */
+export type AppConfig = RawConfig & {
+  server: RawConfig['server'] & { publicUrl: string };
+  auth: RawConfig['auth'] & { cookieSecret: string };
+  turn: RawConfig['turn'] & { secret: string };
+};

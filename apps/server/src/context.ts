@@ -1,0 +1,18 @@
+import type { AppConfig } from './config/index.ts';
+import type { PrismaClient } from './db/index.ts';
+import type { Mailer } from './email/mailer.ts';
+import type { RateLimiter } from './rate-limiter.ts';
+import type { Rooms } from './signaling/rooms.ts';
+
+/** What route and signaling handlers share. Built once in app.ts; handlers receive it, they never import globals. */
+export interface AppContext {
+  config: AppConfig;
+  prisma: PrismaClient;
+  mailer: Mailer;
+  rooms: Rooms;
+  limits: {
+    signInByAddress: RateLimiter;
+    signInByAccount: RateLimiter;
+    inviteOpenByAddress: RateLimiter;
+  };
+}

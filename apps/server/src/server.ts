@@ -1,0 +1,59 @@
+// The listener: load config, open the database (migrating it), seed a fresh install, serve, shut down cleanly.
+import path from 'node:path';
+import { buildApp } from './app.ts';
+import { ConfigError, loadConfig } from './config/index.ts';
+import { openDatabase } from './db/index.ts';
+import { seedStaffIfEmpty } from './seed.ts';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const db = await openDatabase({
+    url: config.database.url,
+    dataDir: path.join(config.server.varDir, 'pglite'),
+  });
+  const created = await seedStaffIfEmpty(db.prisma, config.auth.seed);
+  const app = await buildApp({ config, prisma: db.prisma });
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 10_000).unref();
+    try {
+      await app.close();
+      await db.close();
+      clearTimeout(force);
+      process.exit(0);
+    } catch (err) {
+      app.log.error({ err }, 'shutdown failed');
+      process.exit(1);
+    }
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+
+  await app.listen({ host: config.server.host, port: config.server.port });
+  app.log.info({ database: db.kind, url: config.server.publicUrl }, 'Consulta is up');
+  if (created.length > 0) {
+    // Printed once, on the install that created them; they are not stored anywhere in clear.
+    const lines = created.map((a) => `  ${a.role.padEnd(9)} ${a.email}  password: ${a.password}`);
+    process.stdout.write(
+      `\nFirst start: staff accounts created (shown only this once):\n${lines.join('\n')}\n\n`,
+    );
+  }
+  process.stdout.write(
+    `Consulta is running at ${config.server.publicUrl} (API docs: ${config.server.publicUrl}/openapi.json)\n`,
+  );
+}
+
+main().catch((err) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(78);
+  }
+  process.stderr.write(
+    `Consulta failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
+  process.exit(1);
+});

@@ -1,0 +1,68 @@
+import { type ClientMessage, type ClientMessageOf, ErrorCode } from '@consulta/protocol';
+import { decideAdmission } from '../consultations/admission.ts';
+import type { AppContext } from '../context.ts';
+import { AppError } from '../errors.ts';
+import { requireStaffLink } from './guards.ts';
+import type { Link } from './link.ts';
+
+type Handler<T extends ClientMessage['type']> = (
+  ctx: AppContext,
+  link: Link,
+  message: ClientMessageOf<T>,
+) => Promise<void> | void;
+
+/** One entry per client message type; the compiler insists every type has one. */
+const handlers: { [T in ClientMessage['type']]: Handler<T> } = {
+  join: (ctx, link, m) => ctx.rooms.join(link, m.consultationId, m.resumeToken),
+  leave: (ctx, link) => ctx.rooms.leave(link),
+  ping: (_ctx, link, m) => link.send({ type: 'pong', t: m.t, serverTime: Date.now() }),
+
+  signal: (ctx, link, m) => {
+    const { room, self } = joined(ctx, link);
+    // Addresses are checked against this room only: nobody can reach a peer elsewhere through us.
+    const target = room.members.get(m.to);
+    if (!target || m.to === self)
+      throw new AppError(ErrorCode.UnknownPeer, 'No such peer in this consultation');
+    if (!target.link)
+      throw new AppError(ErrorCode.UnknownPeer, 'That peer is reconnecting; try again shortly');
+    target.link.send({ type: 'signal', from: self, to: m.to, streamId: m.streamId, data: m.data });
+  },
+
+  bandwidth: async (ctx, link, m) => {
+    const { room, self } = joined(ctx, link);
+    const member = room.members.get(self)!;
+    member.peer = { ...member.peer, uplinkKbps: m.uplinkKbps, downlinkKbps: m.downlinkKbps };
+    member.relayOnly = m.relayOnly ?? member.relayOnly;
+    await ctx.rooms.updated(room, member);
+  },
+
+  chat: (ctx, link, m) => {
+    const { room, self } = joined(ctx, link);
+    room.broadcast({ type: 'chat', from: self, text: m.text, at: new Date().toISOString() });
+  },
+
+  admit: (ctx, link, m) => decide(ctx, link, m.participantId, 'ADMITTED'),
+  deny: (ctx, link, m) => decide(ctx, link, m.participantId, 'DENIED'),
+};
+
+export function handleMessage(ctx: AppContext, link: Link, message: ClientMessage): Promise<void> | void {
+  return (handlers[message.type] as Handler<typeof message.type>)(ctx, link, message);
+}
+
+function joined(ctx: AppContext, link: Link) {
+  const place = link.place;
+  const room = place.state === 'joined' ? ctx.rooms.get(place.consultationId) : undefined;
+  if (place.state !== 'joined' || !room) {
+    throw new AppError(
+      place.state === 'waiting' ? ErrorCode.NotAdmitted : ErrorCode.NotInRoom,
+      'Join the consultation first',
+    );
+  }
+  return { room, self: place.participantId };
+}
+
+async function decide(ctx: AppContext, link: Link, participantId: string, decision: 'ADMITTED' | 'DENIED') {
+  const staff = requireStaffLink(link);
+  const { room } = joined(ctx, link);
+  await decideAdmission(ctx, staff, room.consultationId, participantId, decision, link.ip);
+}

@@ -1,0 +1,20 @@
+import type { Peer } from '@consulta/protocol';
+import type { Link } from './link.ts';
+
+/** A participant admitted to a room. Outlives its connection for the reconnect grace period. */
+export interface Member {
+  participantId: string;
+  kind: 'staff' | 'guest';
+  peer: Peer;
+  relayOnly: boolean;
+  resumeToken: string;
+  link: Link | null;
+  graceTimer: NodeJS.Timeout | null;
+}
+
+/** A guest in the waiting room, connected. */
+export interface Waiting {
+  participantId: string;
+  peer: Peer;
+  link: Link;
+}

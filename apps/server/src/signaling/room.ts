@@ -1,0 +1,40 @@
+import type { Peer, Plan, ServerMessage } from '@consulta/protocol';
+import type { Member, Waiting } from './member.ts';
+
+/** In-memory state of one consultation's call. Pure bookkeeping: Rooms does the I/O around it. */
+export class Room {
+  readonly members = new Map<string, Member>();
+  readonly lobby = new Map<string, Waiting>();
+  plan: Plan = { version: 0, topology: 'p2p', quality: 'high', reasons: [], edges: [] };
+
+  constructor(readonly consultationId: string) {}
+
+  peers(except?: string): Peer[] {
+    return [...this.members.values()].filter((m) => m.participantId !== except).map((m) => m.peer);
+  }
+
+  waiting(): Peer[] {
+    return [...this.lobby.values()].map((w) => w.peer);
+  }
+
+  send(participantId: string, message: ServerMessage): boolean {
+    const link = this.members.get(participantId)?.link;
+    if (!link) return false;
+    link.send(message);
+    return true;
+  }
+
+  broadcast(message: ServerMessage, except?: string): void {
+    for (const m of this.members.values()) if (m.participantId !== except) m.link?.send(message);
+  }
+
+  /** Staff learn who waits; guests never see the waiting room's contents. */
+  broadcastLobby(): void {
+    const message: ServerMessage = { type: 'lobby', waiting: this.waiting() };
+    for (const m of this.members.values()) if (m.kind === 'staff') m.link?.send(message);
+  }
+
+  get empty(): boolean {
+    return this.members.size === 0 && this.lobby.size === 0;
+  }
+}

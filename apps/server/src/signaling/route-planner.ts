@@ -1,0 +1,10 @@
+import type { Plan } from '@consulta/protocol';
+import type { Room } from './room.ts';
+
+/** Decides how media flows in a room. Called after every membership or bandwidth change. */
+export interface RoutePlanner {
+  /** The plan for the room as it is now (its version is assigned by Rooms). */
+  plan(room: Room): Omit<Plan, 'version'>;
+  /** The room closed: drop any state kept for it. */
+  forget(consultationId: string): void;
+}

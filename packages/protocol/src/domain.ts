@@ -1,0 +1,47 @@
+import { type Static, Type } from 'typebox';
+
+export const StaffRoles = ['CLINICIAN', 'ADMIN'] as const;
+export const StaffRole = Type.Enum(StaffRoles);
+export type StaffRole = Static<typeof StaffRole>;
+
+/** Roles an invitee can be given; staff join by account. */
+export const GuestRoles = ['PATIENT', 'FAMILY', 'INTERPRETER', 'COLLEAGUE'] as const;
+export const GuestRole = Type.Enum(GuestRoles);
+export type GuestRole = Static<typeof GuestRole>;
+
+export const ParticipantRole = Type.Enum([...StaffRoles, ...GuestRoles]);
+export type ParticipantRole = Static<typeof ParticipantRole>;
+
+export const ConsultationStatus = Type.Enum(['SCHEDULED', 'WAITING', 'ACTIVE', 'ENDED'] as const);
+export type ConsultationStatus = Static<typeof ConsultationStatus>;
+
+export const Admission = Type.Enum(['WAITING', 'ADMITTED', 'DENIED'] as const);
+export type Admission = Static<typeof Admission>;
+
+export const Topology = Type.Enum(['p2p', 'tree', 'sfu'] as const);
+export type Topology = Static<typeof Topology>;
+
+export const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
+export const Email = Type.String({ format: 'email', maxLength: 254 });
+export const DisplayName = Type.String({ minLength: 1, maxLength: 100 });
+export const Timestamp = Type.String({ format: 'date-time' });
+export const Kbps = Type.Integer({ minimum: 0, maximum: 10_000_000 });
+
+/** Every audited action; the admin app filters by these. */
+export const AuditActions = [
+  'auth.sign_in',
+  'auth.sign_out',
+  'consultation.create',
+  'consultation.end',
+  'invite.send',
+  'invite.open',
+  'invite.revoke',
+  'participant.admit',
+  'participant.deny',
+  'room.join',
+  'room.leave',
+  'turn.credentials',
+  'audit.read',
+] as const;
+export const AuditAction = Type.Enum(AuditActions);
+export type AuditAction = Static<typeof AuditAction>;

@@ -1,0 +1,62 @@
+import { type Static, Type } from 'typebox';
+
+/**
+ * Every error the server reports, over HTTP and WebSocket alike. Clients branch on `code`; `message` is for
+ * people and never carries internals.
+ */
+export const ErrorCode = {
+  ValidationFailed: 'VALIDATION_FAILED',
+  MalformedMessage: 'MALFORMED_MESSAGE',
+  MessageTooLarge: 'MESSAGE_TOO_LARGE',
+  RateLimited: 'RATE_LIMITED',
+  Unauthenticated: 'UNAUTHENTICATED',
+  InvalidCredentials: 'INVALID_CREDENTIALS',
+  Forbidden: 'FORBIDDEN',
+  NotFound: 'NOT_FOUND',
+  Conflict: 'CONFLICT',
+  InviteInvalid: 'INVITE_INVALID',
+  InviteExpired: 'INVITE_EXPIRED',
+  InviteRevoked: 'INVITE_REVOKED',
+  ConsultationEnded: 'CONSULTATION_ENDED',
+  NotAdmitted: 'NOT_ADMITTED',
+  NotInRoom: 'NOT_IN_ROOM',
+  UnknownPeer: 'UNKNOWN_PEER',
+  ResumeFailed: 'RESUME_FAILED',
+  Internal: 'INTERNAL',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export const ErrorCodeSchema = Type.Enum(ErrorCode);
+
+/** Body of every non-2xx HTTP reply. */
+export const ErrorBody = Type.Object({
+  error: Type.Object({
+    code: ErrorCodeSchema,
+    message: Type.String(),
+    /** Request id to quote to support when code is INTERNAL. */
+    requestId: Type.Optional(Type.String()),
+  }),
+});
+export type ErrorBody = Static<typeof ErrorBody>;
+
+/** HTTP status each code maps to. */
+export const httpStatusOf: Record<ErrorCode, number> = {
+  VALIDATION_FAILED: 400,
+  MALFORMED_MESSAGE: 400,
+  MESSAGE_TOO_LARGE: 413,
+  RATE_LIMITED: 429,
+  UNAUTHENTICATED: 401,
+  INVALID_CREDENTIALS: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  INVITE_INVALID: 404,
+  INVITE_EXPIRED: 410,
+  INVITE_REVOKED: 410,
+  CONSULTATION_ENDED: 410,
+  NOT_ADMITTED: 403,
+  NOT_IN_ROOM: 409,
+  UNKNOWN_PEER: 404,
+  RESUME_FAILED: 409,
+  INTERNAL: 500,
+};

@@ -1,0 +1,6 @@
+export * from './codec.ts';
+export { describeSignaling } from './describe.ts';
+export * from './domain.ts';
+export * from './errors.ts';
+export * from './rest.ts';
+export * from './signaling.ts';

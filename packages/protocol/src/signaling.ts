@@ -1,0 +1,144 @@
+import { type Static, type TSchema, Type } from 'typebox';
+import { DisplayName, Id, Kbps, ParticipantRole, Timestamp, Topology } from './domain.ts';
+import { ErrorCodeSchema } from './errors.ts';
+
+// The signaling WebSocket's messages, both directions, as tagged unions on `type`. Names live only here.
+
+const message = <T extends string, P extends Record<string, TSchema>>(type: T, props: P) =>
+  Type.Object({ type: Type.Literal(type), ...props }, { additionalProperties: false });
+
+/** A person in the room as others see them. `id` is their participant id. */
+export const Peer = Type.Object({
+  id: Id,
+  displayName: DisplayName,
+  role: ParticipantRole,
+  uplinkKbps: Type.Union([Kbps, Type.Null()]),
+  downlinkKbps: Type.Union([Kbps, Type.Null()]),
+  /** False while the peer is inside its reconnect grace period. */
+  connected: Type.Boolean(),
+});
+export type Peer = Static<typeof Peer>;
+
+/** A stream edge of a streaming tree: `parent` forwards sender `streamId`'s media to `child`. */
+export const TreeEdge = Type.Object({ streamId: Id, parent: Id, child: Id });
+export type TreeEdge = Static<typeof TreeEdge>;
+
+export const PlanReason = Type.Object({
+  code: Type.String({ maxLength: 64 }),
+  peerId: Type.Optional(Id),
+  detail: Type.Optional(Type.String({ maxLength: 500 })),
+});
+export type PlanReason = Static<typeof PlanReason>;
+
+/** How media flows now. Versions only grow within a room, so a client can drop stale plans. */
+export const Plan = Type.Object({
+  version: Type.Integer({ minimum: 0 }),
+  topology: Topology,
+  quality: Type.String({ maxLength: 32 }),
+  reasons: Type.Array(PlanReason),
+  /** Tree topology only: every edge of every sender's tree. */
+  edges: Type.Array(TreeEdge),
+});
+export type Plan = Static<typeof Plan>;
+
+export const SessionDescription = Type.Object(
+  {
+    type: Type.Union([
+      Type.Literal('offer'),
+      Type.Literal('answer'),
+      Type.Literal('pranswer'),
+      Type.Literal('rollback'),
+    ]),
+    sdp: Type.String({ maxLength: 60_000 }),
+  },
+  { additionalProperties: false },
+);
+
+export const IceCandidate = Type.Object(
+  {
+    candidate: Type.String({ maxLength: 1000 }),
+    sdpMid: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
+    sdpMLineIndex: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 1000 }), Type.Null()])),
+    usernameFragment: Type.Optional(Type.Union([Type.String({ maxLength: 256 }), Type.Null()])),
+  },
+  { additionalProperties: false },
+);
+
+/** What one peer sends another through the server: an SDP description or a trickled ICE candidate (null ends). */
+export const SignalData = Type.Union([
+  Type.Object(
+    { kind: Type.Literal('description'), description: SessionDescription },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    { kind: Type.Literal('candidate'), candidate: Type.Union([IceCandidate, Type.Null()]) },
+    { additionalProperties: false },
+  ),
+]);
+export type SignalData = Static<typeof SignalData>;
+
+// ---- client -> server ----------------------------------------------------------------------------------------
+
+export const ClientMessage = Type.Union([
+  /** Enter a consultation's room. With `resumeToken` from an earlier `joined`, resume that place instead. */
+  message('join', { consultationId: Id, resumeToken: Type.Optional(Type.String({ maxLength: 128 })) }),
+  /** Relay to a peer of the same room; `streamId` names the sender's stream (BBVoice's treeId). */
+  message('signal', { to: Id, streamId: Id, data: SignalData }),
+  /** The sender's measured bandwidth, fed to the routing policy and tree planner. */
+  message('bandwidth', {
+    uplinkKbps: Kbps,
+    downlinkKbps: Kbps,
+    relayOnly: Type.Optional(Type.Boolean()),
+  }),
+  message('ping', { t: Type.Number() }),
+  message('chat', { text: Type.String({ minLength: 1, maxLength: 2000 }) }),
+  /** Staff only: let a waiting guest in, or turn them away. */
+  message('admit', { participantId: Id }),
+  message('deny', { participantId: Id }),
+  /** Clean leave: others see it at once, no grace period. */
+  message('leave', {}),
+]);
+export type ClientMessage = Static<typeof ClientMessage>;
+export type ClientMessageType = ClientMessage['type'];
+
+// ---- server -> client ----------------------------------------------------------------------------------------
+
+export const ServerMessage = Type.Union([
+  message('joined', {
+    consultationId: Id,
+    self: Peer,
+    peers: Type.Array(Peer),
+    plan: Plan,
+    resumeToken: Type.String(),
+    resumed: Type.Boolean(),
+    /** Waiting guests, sent to staff only. */
+    lobby: Type.Array(Peer),
+  }),
+  /** A guest is in the waiting room until staff admit them. */
+  message('waiting', { consultationId: Id }),
+  message('denied', { consultationId: Id }),
+  message('peer-joined', { peer: Peer }),
+  message('peer-updated', { peer: Peer }),
+  message('peer-left', {
+    peerId: Id,
+    reason: Type.Union([Type.Literal('left'), Type.Literal('timeout'), Type.Literal('removed')]),
+  }),
+  /** Staff only: the waiting room changed. */
+  message('lobby', { waiting: Type.Array(Peer) }),
+  message('signal', { from: Id, to: Id, streamId: Id, data: SignalData }),
+  message('plan', { plan: Plan }),
+  message('pong', { t: Type.Number(), serverTime: Type.Number() }),
+  message('chat', { from: Id, text: Type.String(), at: Timestamp }),
+  message('consultation-ended', { consultationId: Id }),
+  /** Reply to a message that could not be handled; the connection stays open. */
+  message('error', {
+    code: ErrorCodeSchema,
+    message: Type.String(),
+    /** `type` of the offending message when it could be read. */
+    ref: Type.Optional(Type.String({ maxLength: 64 })),
+  }),
+]);
+export type ServerMessage = Static<typeof ServerMessage>;
+export type ServerMessageType = ServerMessage['type'];
+export type ServerMessageOf<T extends ServerMessageType> = Extract<ServerMessage, { type: T }>;
+export type ClientMessageOf<T extends ClientMessageType> = Extract<ClientMessage, { type: T }>;

@@ -1,0 +1,21 @@
+import type { PolicyConfig, Quality } from './types.ts';
+
+/** Quality levels from best to worst. */
+export const QUALITIES: readonly Quality[] = ['hd', 'sd', 'low', 'audio'];
+
+/**
+ * Defaults: 1:1 calls go p2p, groups up to 6 may use trees, recording always uses the SFU.
+ * Bitrates are per stream (video + audio); `audio` is an audio-only fallback.
+ */
+export const defaultPolicyConfig: PolicyConfig = Object.freeze({
+  qualityKbps: Object.freeze({ hd: 2500, sd: 1000, low: 400, audio: 48 }),
+  p2pMaxParticipants: 2,
+  treeMaxParticipants: 6,
+  recordingRequiresSfu: true,
+  maxRelayHops: 3,
+  bandwidthHeadroom: 0.85,
+  unknownUplinkKbps: 800,
+  unknownDownlinkKbps: 2000,
+  relayDevices: Object.freeze(['desktop', 'laptop'] as const),
+  hysteresis: Object.freeze({ upgradeMargin: 0.15, costMargin: 0.25 }),
+});

@@ -1,0 +1,106 @@
+/** How media flows: direct between two peers, through per-sender peer trees, or through the server's SFU. */
+export type Topology = 'p2p' | 'tree' | 'sfu';
+
+/** Stream quality levels, best first; their bitrates come from `PolicyConfig.qualityKbps`. */
+export type Quality = 'hd' | 'sd' | 'low' | 'audio';
+
+/** Kind of device; only some classes are trusted to forward other participants' streams. */
+export type DeviceClass = 'desktop' | 'laptop' | 'tablet' | 'mobile';
+
+/** Role in the consultation. Carried for the UI and future rules; today's rules do not depend on it. */
+export type ParticipantRole = 'clinician' | 'patient' | 'companion' | 'interpreter' | 'observer';
+
+/** One participant as measured or reported by its client. */
+export interface Participant {
+  id: string;
+  role: ParticipantRole;
+  /** Measured or reported uplink in kbit/s; undefined when unknown. */
+  uplinkKbps?: number;
+  /** Measured or reported downlink in kbit/s; undefined when unknown. */
+  downlinkKbps?: number;
+  /** True when ICE only succeeds through TURN, so every byte it sends or receives crosses our relay. */
+  relayOnly?: boolean;
+  device: DeviceClass;
+}
+
+/** Recording state of the session. */
+export type RecordingState = 'off' | 'requested' | 'running';
+
+/** Snapshot of a session the policy decides on. */
+export interface PolicyInput {
+  participants: readonly Participant[];
+  recording: RecordingState;
+  /** Set when the tree planner could not place everyone (its operation returned `ok: false`). */
+  treePlanningFailed?: boolean;
+  /** Full configuration; defaults to `defaultPolicyConfig`. */
+  config?: PolicyConfig;
+}
+
+/** Thresholds that keep bandwidth noise from flapping the decision. */
+export interface HysteresisConfig {
+  /** A better quality (or a switch into tree) must fit with this share of bandwidth to spare, e.g. 0.15. */
+  upgradeMargin: number;
+  /** A switch between tree and sfu for cost alone needs the new one cheaper by this share, e.g. 0.25. */
+  costMargin: number;
+}
+
+/** Every rule's knobs. */
+export interface PolicyConfig {
+  /** Bitrate of one stream at each quality level, kbit/s. */
+  qualityKbps: Record<Quality, number>;
+  /** Up to this many participants (and no recording) use direct p2p. */
+  p2pMaxParticipants: number;
+  /** Largest group for which trees are considered. */
+  treeMaxParticipants: number;
+  /** Recording (requested or running) forces the SFU, which records server-side. */
+  recordingRequiresSfu: boolean;
+  /** Longest path sender → receiver in a tree, in hops; every relay adds latency. */
+  maxRelayHops: number;
+  /** Share of measured bandwidth the policy plans to use; the rest absorbs cross traffic. */
+  bandwidthHeadroom: number;
+  /** Assumed when a participant's uplink is unknown; such peers never relay. */
+  unknownUplinkKbps: number;
+  /** Assumed when a participant's downlink is unknown. */
+  unknownDownlinkKbps: number;
+  /** Device classes allowed to forward other participants' streams. */
+  relayDevices: readonly DeviceClass[];
+  hysteresis: HysteresisConfig;
+}
+
+/** Machine-readable reason codes; see docs/routing.md for the wording a UI can show. */
+export type ReasonCode =
+  | 'alone'
+  | 'two-party'
+  | 'recording-requires-sfu'
+  | 'group-too-large'
+  | 'tree-planning-failed'
+  | 'bandwidth-unknown'
+  | 'quality-limited'
+  | 'below-minimum-quality'
+  | 'uplink-too-low-for-tree'
+  | 'relay-capacity-too-low'
+  | 'tree-too-deep'
+  | 'tree-cheaper'
+  | 'sfu-cheaper'
+  | 'turn-relayed'
+  | 'kept-previous';
+
+/** One reason with the peer and numbers it concerns (kbit/s unless the code says otherwise). */
+export interface Reason {
+  code: ReasonCode;
+  peerId?: string;
+  topology?: Topology;
+  value?: number;
+  limit?: number;
+}
+
+/** What the signaling server should run now. */
+export interface PolicyDecision {
+  topology: Topology;
+  quality: Quality;
+  /** Bitrate of one stream at `quality`. */
+  bitrateKbps: number;
+  reasons: Reason[];
+  /** Estimated platform egress (SFU + TURN) in kbit/s for each topology considered, at `quality`. */
+  egressKbps: Partial<Record<Topology, number>>;
+}

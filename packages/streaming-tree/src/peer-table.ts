@@ -1,0 +1,85 @@
+// Per-peer state shared by all trees, indexed by a small integer slot so the trees can use typed arrays
+// (1000 peers x 1000 trees is a million edges; Maps of strings would dominate memory and time).
+
+/** Upload slots and usage of every live peer. Slots of departed peers are reused. */
+export class PeerTable {
+  size = 0;
+  ids: string[] = [];
+  /** Fan-out limit: number of stream copies the peer can upload, summed over all trees. */
+  capacity = new Int32Array(0);
+  /** Copies currently uploaded (out-degree summed over all trees, own stream included). */
+  load = new Int32Array(0);
+  /** 1 when the peer may forward other senders' streams (it asked to and has enough slots). */
+  relay = new Uint8Array(0);
+  /** 1 when the peer asked to be allowed to relay (`TreePeer.relay`). */
+  private wantsRelay = new Uint8Array(0);
+  /** Join order; the deterministic tie-break (older peers first). */
+  seq = new Float64Array(0);
+  uplink = new Float64Array(0);
+  /** Live slots in join order. */
+  live: number[] = [];
+  private readonly bySlotId = new Map<string, number>();
+  private readonly freeSlots: number[] = [];
+  private nextSeq = 0;
+
+  constructor(
+    private readonly bitrateKbps: number,
+    private readonly minRelaySlots: number,
+    private readonly onGrow: (size: number) => void,
+  ) {}
+
+  slotOf(id: string): number | undefined {
+    return this.bySlotId.get(id);
+  }
+
+  spare(slot: number): number {
+    return this.capacity[slot]! - this.load[slot]!;
+  }
+
+  add(id: string, uplinkKbps: number, relay: boolean): number {
+    let slot = this.freeSlots.pop();
+    if (slot === undefined) {
+      slot = this.ids.length;
+      if (slot >= this.size) this.grow(Math.max(8, this.size * 2));
+    }
+    this.ids[slot] = id;
+    this.bySlotId.set(id, slot);
+    this.load[slot] = 0;
+    this.seq[slot] = this.nextSeq++;
+    this.wantsRelay[slot] = relay ? 1 : 0;
+    this.setUplink(slot, uplinkKbps);
+    this.live.push(slot);
+    return slot;
+  }
+
+  remove(slot: number): void {
+    this.bySlotId.delete(this.ids[slot]!);
+    this.live.splice(this.live.indexOf(slot), 1);
+    this.capacity[slot] = 0;
+    this.load[slot] = 0;
+    this.freeSlots.push(slot);
+  }
+
+  setUplink(slot: number, uplinkKbps: number): void {
+    const slots = Math.floor(Math.max(0, uplinkKbps) / this.bitrateKbps);
+    this.uplink[slot] = uplinkKbps;
+    this.capacity[slot] = slots;
+    this.relay[slot] = this.wantsRelay[slot] === 1 && slots >= this.minRelaySlots ? 1 : 0;
+  }
+
+  private grow(size: number): void {
+    const copy = <T extends Int32Array | Uint8Array | Float64Array>(a: T, make: (n: number) => T): T => {
+      const b = make(size);
+      b.set(a);
+      return b;
+    };
+    this.capacity = copy(this.capacity, (n) => new Int32Array(n));
+    this.load = copy(this.load, (n) => new Int32Array(n));
+    this.relay = copy(this.relay, (n) => new Uint8Array(n));
+    this.wantsRelay = copy(this.wantsRelay, (n) => new Uint8Array(n));
+    this.seq = copy(this.seq, (n) => new Float64Array(n));
+    this.uplink = copy(this.uplink, (n) => new Float64Array(n));
+    this.size = size;
+    this.onGrow(size);
+  }
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# One-step set-up used by `npm start`, `npm test` and `npm run bench`: installs only what is missing.
+#   runtime: pnpm (from the npm registry), workspace dependencies, the generated Prisma client.
+#   test:    runtime + Debian packages the tests drive for real (coturn, docker-compose for the compose check).
+set -euo pipefail
+mode="${1:-runtime}"
+cd "$(dirname "$0")/.."
+
+log() { printf '[setup] %s\n' "$*" >&2; }
+
+if ! command -v pnpm >/dev/null 2>&1 || ! pnpm --version 2>/dev/null | grep -q '^10\.'; then
+  log "installing pnpm 10 from the npm registry (npm i -g pnpm@10)"
+  npm i -g pnpm@10 >/dev/null
+fi
+
+# pnpm install is cheap when node_modules is current; --frozen-lockfile keeps CI honest.
+if [ ! -f node_modules/.modules.yaml ] || [ pnpm-lock.yaml -nt node_modules/.modules.yaml ]; then
+  log "installing workspace dependencies (pnpm install)"
+  pnpm install --frozen-lockfile --reporter=silent
+fi
+
+# Prisma 7's CLI wants a native schema engine for migrate/db push, which cannot be downloaded here; `generate`
+# never runs it but checks it exists, so any executable satisfies it. Migrations are plain SQL (docs/operations.md).
+schema=prisma/schema.prisma
+client=apps/server/src/generated/prisma/client.ts
+if [ ! -f "$client" ] || [ "$schema" -nt "$client" ]; then
+  log "generating the Prisma client"
+  (cd apps/server && CHECKPOINT_DISABLE=1 PRISMA_HIDE_UPDATE_MESSAGE=1 PRISMA_SCHEMA_ENGINE_BINARY="$(command -v true)" \
+    pnpm exec prisma generate --schema ../../prisma/schema.prisma >/dev/null)
+fi
+
+if [ "$mode" = test ]; then
+  need=()
+  command -v turnserver >/dev/null 2>&1 || need+=(coturn)
+  command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
+  if [ ${#need[@]} -gt 0 ]; then
+    sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    log "installing Debian packages: ${need[*]}"
+    $sudo apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  fi
+  # coturn's Debian package starts a system service; the tests start their own from the rendered config.
+  if command -v systemctl >/dev/null 2>&1; then systemctl stop coturn >/dev/null 2>&1 || true; fi
+fi

@@ -1,0 +1,81 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  type AppConfig,
+  buildApp,
+  createStaffUser,
+  type DeepPartialConfig,
+  loadConfig,
+  openDatabase,
+} from '@consulta/server';
+import { HttpClient } from './http.ts';
+
+export interface TestServer {
+  url: string;
+  app: Awaited<ReturnType<typeof buildApp>>;
+  config: AppConfig;
+  db: Awaited<ReturnType<typeof openDatabase>>;
+  /** Creates a staff account and returns a client signed in as it. */
+  signedIn(role: 'CLINICIAN' | 'ADMIN', name?: string): Promise<HttpClient>;
+  close(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+let accounts = 0;
+
+/** The real server (real HTTP, real WebSocket, real database) on a loopback port, with its own var/ dir. */
+export async function startTestServer(
+  options: { databaseUrl?: string; overrides?: DeepPartialConfig } = {},
+): Promise<TestServer> {
+  const varDir = await mkdtemp(path.join(os.tmpdir(), 'consulta-test-'));
+  const port = await freePort();
+  const config = loadConfig({
+    ...options.overrides,
+    server: {
+      host: '127.0.0.1',
+      port,
+      publicUrl: `http://127.0.0.1:${port}`,
+      varDir,
+      logLevel: 'warn',
+      ...options.overrides?.server,
+    },
+    database: { url: options.databaseUrl ?? null },
+  });
+  const db = await openDatabase({ url: config.database.url, dataDir: path.join(varDir, 'pglite') });
+  const app = await buildApp({ config, prisma: db.prisma });
+  await app.listen({ host: '127.0.0.1', port });
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    app,
+    config,
+    db,
+    async signedIn(role, name) {
+      const n = ++accounts;
+      const email = `${role.toLowerCase()}${n}-${port}@example.test`;
+      const password = `pw-${n}-correct-horse`;
+      await createStaffUser(db.prisma, { email, displayName: name ?? `${role} ${n}`, role, password });
+      const client = new HttpClient(url);
+      const res = await client.post('/api/auth/sign-in', { email, password });
+      if (res.status !== 200) throw new Error(`sign-in failed: ${res.status} ${JSON.stringify(res.body)}`);
+      return client;
+    },
+    async close() {
+      await app.close();
+      await db.close();
+      await rm(varDir, { recursive: true, force: true });
+    },
+  };
+}
