@@ -53,7 +53,10 @@ export class SignalingClient {
     return new Promise((resolve, reject) => {
       const waiter = {
         match,
-        resolve: (m: ServerMessage) => (clearTimeout(timer), resolve(m as ServerMessageOf<T>)),
+        resolve: (m: ServerMessage) => {
+          clearTimeout(timer);
+          resolve(m as ServerMessageOf<T>);
+        },
       };
       const timer = setTimeout(() => {
         this.waiters.splice(this.waiters.indexOf(waiter), 1);

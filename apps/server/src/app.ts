@@ -14,7 +14,7 @@ import type { PrismaClient } from './db/index.ts';
 import { createMailer, type Mailer } from './email/mailer.ts';
 import { errorHandler, notFoundHandler } from './http/error-handler.ts';
 import { healthRoutes } from './http/health.ts';
-// TEMP import { turnRoutes } from './http/turn-routes.ts';
+import { turnRoutes } from './http/turn-routes.ts';
 import { inviteRoutes } from './invites/routes.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { PolicyRoutePlanner } from './routing/policy-route-planner.ts';
@@ -100,6 +100,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     consultationRoutes,
     inviteRoutes,
     auditRoutes,
+    turnRoutes,
     signalingRoutes,
   ]) {
     await app.register(routes, { ctx });

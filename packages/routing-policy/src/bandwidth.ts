@@ -36,7 +36,8 @@ export function endpointShortfalls(all: readonly Budget[], kbps: number, scale: 
   const receive = kbps * (all.length - 1);
   const out: Reason[] = [];
   for (const b of all) {
-    if (b.upKbps * scale < kbps) out.push({ code: 'quality-limited', peerId: b.id, value: b.upKbps, limit: kbps });
+    if (b.upKbps * scale < kbps)
+      out.push({ code: 'quality-limited', peerId: b.id, value: b.upKbps, limit: kbps });
     else if (b.downKbps * scale < receive) {
       out.push({ code: 'quality-limited', peerId: b.id, value: b.downKbps, limit: receive });
     }
@@ -45,7 +46,12 @@ export function endpointShortfalls(all: readonly Budget[], kbps: number, scale: 
 }
 
 /** Why trees cannot carry `kbps` for these peers; empty when the planner finds a placement. */
-export function treeShortfalls(all: readonly Budget[], kbps: number, scale: number, config: PolicyConfig): Reason[] {
+export function treeShortfalls(
+  all: readonly Budget[],
+  kbps: number,
+  scale: number,
+  config: PolicyConfig,
+): Reason[] {
   const peers: TreePeer[] = all.map((b) => ({
     id: b.id,
     // A TURN-only peer sends a single copy: every further copy would be more relay egress for us.
@@ -55,7 +61,12 @@ export function treeShortfalls(all: readonly Budget[], kbps: number, scale: numb
   if (isTreeFeasible(peers, kbps, { maxDepth: config.maxRelayHops })) return [];
   const weak = peers.filter((p) => p.uplinkKbps < kbps);
   if (weak.length > 0) {
-    return weak.map((p) => ({ code: 'uplink-too-low-for-tree', peerId: p.id, value: p.uplinkKbps, limit: kbps }));
+    return weak.map((p) => ({
+      code: 'uplink-too-low-for-tree',
+      peerId: p.id,
+      value: p.uplinkKbps,
+      limit: kbps,
+    }));
   }
   const n = peers.length;
   const slots = peers.reduce((sum, p) => {

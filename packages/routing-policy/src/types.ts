@@ -7,8 +7,8 @@ export type Quality = 'hd' | 'sd' | 'low' | 'audio';
 /** Kind of device; only some classes are trusted to forward other participants' streams. */
 export type DeviceClass = 'desktop' | 'laptop' | 'tablet' | 'mobile';
 
-/** Role in the consultation. Carried for the UI and future rules; today's rules do not depend on it. */
-export type ParticipantRole = 'clinician' | 'patient' | 'companion' | 'interpreter' | 'observer';
+/** Role in the consultation as the server names it (e.g. 'CLINICIAN'); today's rules do not depend on it. */
+export type ParticipantRole = string;
 
 /** One participant as measured or reported by its client. */
 export interface Participant {

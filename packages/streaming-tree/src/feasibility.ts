@@ -26,7 +26,9 @@ export function isTreeFeasible(
   const planner = createTreePlanner({ ...options, bitrateKbps });
   const order = [...peers].sort(
     (a, b) =>
-      Number(b.relay ?? true) - Number(a.relay ?? true) || b.uplinkKbps - a.uplinkKbps || (a.id < b.id ? -1 : 1),
+      Number(b.relay ?? true) - Number(a.relay ?? true) ||
+      b.uplinkKbps - a.uplinkKbps ||
+      (a.id < b.id ? -1 : 1),
   );
   return order.every((p) => planner.join(p).ok);
 }

@@ -1,6 +1,5 @@
 import type { PlannerState } from './planner-state.ts';
-import type { StreamTree } from './stream-tree.ts';
-import { StreamTree as Tree } from './stream-tree.ts';
+import { StreamTree } from './stream-tree.ts';
 import type { PlanResult, TreePeer } from './types.ts';
 
 /**
@@ -60,7 +59,6 @@ function splice(state: PlannerState, tree: StreamTree, slot: number): boolean {
     }
   }
   if (bestParent < 0) return false;
-  state.move(tree, slot, -1);
   state.move(tree, bestChild, -1);
   state.move(tree, slot, bestParent);
   state.move(tree, bestChild, slot);
@@ -73,7 +71,7 @@ function splice(state: PlannerState, tree: StreamTree, slot: number): boolean {
  */
 function buildOwnTree(state: PlannerState, slot: number): boolean {
   const { peers } = state;
-  const tree = new Tree(slot, peers.size);
+  const tree = new StreamTree(slot, peers.size);
   state.trees[slot] = tree;
   const others = peers.live.filter((s) => s !== slot);
   others.sort(

@@ -45,7 +45,10 @@ function removeFromTree(state: PlannerState, tree: StreamTree, slot: number): Un
   state.removeMember(tree, slot);
   // Strong orphans first: once re-attached they can host the orphans that follow.
   const { peers } = state;
-  orphans.sort((a, b) => peers.relay[b]! - peers.relay[a]! || peers.spare(b) - peers.spare(a) || peers.seq[a]! - peers.seq[b]!);
+  orphans.sort(
+    (a, b) =>
+      peers.relay[b]! - peers.relay[a]! || peers.spare(b) - peers.spare(a) || peers.seq[a]! - peers.seq[b]!,
+  );
   for (const o of orphans) state.reattach(tree, o);
   return state.unplacedIn(tree, orphans);
 }

@@ -18,6 +18,13 @@ export class PeerTable {
   uplink = new Float64Array(0);
   /** Live slots in join order. */
   live: number[] = [];
+  /**
+   * Relay-capable peers with a free slot (`hosts[0..hostCount)`, unordered): the only possible parents
+   * besides a tree's own sender, so parent searches scan this instead of every peer.
+   */
+  hosts = new Int32Array(0);
+  hostCount = 0;
+  private hostIndex = new Int32Array(0);
   private readonly bySlotId = new Map<string, number>();
   private readonly freeSlots: number[] = [];
   private nextSeq = 0;
@@ -55,6 +62,7 @@ export class PeerTable {
   remove(slot: number): void {
     this.bySlotId.delete(this.ids[slot]!);
     this.live.splice(this.live.indexOf(slot), 1);
+    this.setHost(slot, false);
     this.capacity[slot] = 0;
     this.load[slot] = 0;
     this.freeSlots.push(slot);
@@ -65,6 +73,30 @@ export class PeerTable {
     this.uplink[slot] = uplinkKbps;
     this.capacity[slot] = slots;
     this.relay[slot] = this.wantsRelay[slot] === 1 && slots >= this.minRelaySlots ? 1 : 0;
+    this.refreshHost(slot);
+  }
+
+  /** Changes a peer's upload count by `delta` copies. */
+  addLoad(slot: number, delta: number): void {
+    this.load[slot]! += delta;
+    this.refreshHost(slot);
+  }
+
+  private refreshHost(slot: number): void {
+    this.setHost(slot, this.relay[slot] === 1 && this.capacity[slot]! > this.load[slot]!);
+  }
+
+  private setHost(slot: number, host: boolean): void {
+    const i = this.hostIndex[slot]!;
+    if (host && i < 0) {
+      this.hosts[this.hostCount] = slot;
+      this.hostIndex[slot] = this.hostCount++;
+    } else if (!host && i >= 0) {
+      const last = this.hosts[--this.hostCount]!;
+      this.hosts[i] = last;
+      this.hostIndex[last] = i;
+      this.hostIndex[slot] = -1;
+    }
   }
 
   private grow(size: number): void {
@@ -79,6 +111,10 @@ export class PeerTable {
     this.wantsRelay = copy(this.wantsRelay, (n) => new Uint8Array(n));
     this.seq = copy(this.seq, (n) => new Float64Array(n));
     this.uplink = copy(this.uplink, (n) => new Float64Array(n));
+    this.hosts = copy(this.hosts, (n) => new Int32Array(n));
+    const index = new Int32Array(size).fill(-1);
+    index.set(this.hostIndex);
+    this.hostIndex = index;
     this.size = size;
     this.onGrow(size);
   }

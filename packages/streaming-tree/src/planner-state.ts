@@ -1,6 +1,6 @@
 import { DiffBuilder } from './diff-builder.ts';
 import { PeerTable } from './peer-table.ts';
-import { StreamTree } from './stream-tree.ts';
+import type { StreamTree } from './stream-tree.ts';
 import type { PlannerOptions, UnplacedReceiver } from './types.ts';
 
 /** Everything the operations share: peers, one tree per sender slot, and the current operation's log. */
@@ -38,14 +38,14 @@ export class PlannerState {
     const streamId = peers.ids[tree.root]!;
     if (from >= 0) {
       tree.unlink(child);
-      peers.load[from]!--;
+      peers.addLoad(from, -1);
       this.diff.remove({ streamId, parent: peers.ids[from]!, child: peers.ids[child]! });
     } else {
       this.cutOff--;
     }
     if (to >= 0) {
       tree.link(child, to);
-      peers.load[to]!++;
+      peers.addLoad(to, 1);
       this.diff.create({ streamId, parent: peers.ids[to]!, child: peers.ids[child]! });
     } else {
       this.cutOff++;
@@ -69,7 +69,9 @@ export class PlannerState {
   /** May `slot` forward stream `tree` to one more child? */
   canHost(tree: StreamTree, slot: number): boolean {
     const p = this.peers;
-    return tree.connected(slot) && p.capacity[slot]! > p.load[slot]! && (p.relay[slot] === 1 || slot === tree.root);
+    return (
+      tree.connected(slot) && p.capacity[slot]! > p.load[slot]! && (p.relay[slot] === 1 || slot === tree.root)
+    );
   }
 
   /**
@@ -77,16 +79,20 @@ export class PlannerState {
    * with most free slots (spends strong uplinks first), then the oldest. -1 when none fits.
    */
   bestHost(tree: StreamTree, height: number): number {
-    const { capacity, load, relay, seq } = this.peers;
+    const { capacity, load, seq } = this.peers;
     const depthLimit = this.maxDepth - 1 - height;
     let best = -1;
     let bestDepth = 0;
     let bestSpare = 0;
-    for (const s of this.peers.live) {
-      const d = tree.depth[s]!;
+    const { hosts, hostCount } = this.peers;
+    const depth = tree.depth;
+    // The sender may always feed its own tree; anyone else must be a relay with a free slot.
+    for (let i = -1; i < hostCount; i++) {
+      const s = i < 0 ? tree.root : hosts[i]!;
+      const d = depth[s]!;
       if (d < 0 || d > depthLimit) continue;
       const spare = capacity[s]! - load[s]!;
-      if (spare <= 0 || (relay[s] === 0 && s !== tree.root)) continue;
+      if (spare <= 0) continue;
       if (
         best < 0 ||
         d < bestDepth ||

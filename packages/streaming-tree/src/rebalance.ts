@@ -55,8 +55,8 @@ function findLift(state: PlannerState, tree: StreamTree): { node: number; host: 
   const host = state.bestHost(tree, 0);
   if (host < 0) return undefined;
   const hostDepth = tree.depth[host]!;
+  if (maxDepthOf(tree, state.peers.live) < hostDepth + 2) return undefined;
   const order = tree.subtree(tree.root);
-  if (maxDepthOf(tree, order) < hostDepth + 2) return undefined;
   // Post-order accumulation of subtree sizes over the pre-order list.
   const size = new Map<number, number>();
   for (let i = order.length - 1; i >= 0; i--) {

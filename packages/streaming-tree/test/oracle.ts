@@ -16,7 +16,8 @@ export function edgeSet(trees: TreeSnapshot[]): Set<string> {
 /** Old edges minus `remove` plus `create` must be exactly the new edges. */
 export function assertDiffExplains(before: TreeSnapshot[], diff: TreeDiff, after: TreeSnapshot[]): void {
   const expected = edgeSet(before);
-  for (const e of diff.remove) assert.ok(expected.delete(edgeKey(e)), `removed edge ${edgeKey(e)} did not exist`);
+  for (const e of diff.remove)
+    assert.ok(expected.delete(edgeKey(e)), `removed edge ${edgeKey(e)} did not exist`);
   for (const e of diff.create) {
     assert.ok(!expected.has(edgeKey(e)), `created edge ${edgeKey(e)} already existed`);
     expected.add(edgeKey(e));
@@ -76,7 +77,8 @@ export function assertInvariants(trees: TreeSnapshot[], ctx: InvariantContext): 
     const unreachable = ids.filter((id) => !d.has(id)).sort();
     assert.deepEqual(unreachable, [...tree.unplaced].sort(), 'unplaced = receivers without a path');
     if (ctx.allPlaced) assert.equal(tree.unplaced.length, 0, `cut-off receivers in ${tree.streamId}`);
-    for (const [id, depth] of d) assert.ok(depth <= ctx.maxDepth, `${id} at depth ${depth} > ${ctx.maxDepth}`);
+    for (const [id, depth] of d)
+      assert.ok(depth <= ctx.maxDepth, `${id} at depth ${depth} > ${ctx.maxDepth}`);
     for (const e of tree.edges) {
       outDegree.set(e.parent, (outDegree.get(e.parent) ?? 0) + 1);
       if (e.parent !== tree.streamId) {

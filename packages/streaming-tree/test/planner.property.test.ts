@@ -37,22 +37,38 @@ const join = fc.record({
 const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 3, arbitrary: join },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('leave' as const), peer: fc.nat(PEERS - 1) }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('uplink' as const), peer: fc.nat(PEERS - 1), uplinkKbps: uplink }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ op: fc.constant('uplink' as const), peer: fc.nat(PEERS - 1), uplinkKbps: uplink }),
+  },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('rebalance' as const), maxEdgeChanges: fc.nat(6) }) },
 );
 
-const scenario = fc.record({
+interface Scenario {
+  maxDepth: number;
+  minRelaySlots: number;
+  commands: Command[];
+}
+
+const scenario: fc.Arbitrary<Scenario> = fc.record({
   maxDepth: fc.constantFrom(2, 3, Number.POSITIVE_INFINITY),
   minRelaySlots: fc.constantFrom(2, 3),
   // A burst of joins builds a session, then churn runs on it.
   commands: fc
-    .tuple(fc.array(join, { minLength: 2, maxLength: 24 }), fc.array(command, { minLength: 5, maxLength: 40 }))
+    .tuple(
+      fc.array(join, { minLength: 2, maxLength: 24 }),
+      fc.array(command, { minLength: 5, maxLength: 40 }),
+    )
     .map(([build, churn]) => [...build, ...churn]),
 });
 
 /** Runs commands, checking every step; returns the log of results for determinism checks. */
-function run(s: fc.Infer<typeof scenario>, check: boolean): { planner: TreePlanner; log: PlanResult[] } {
-  const planner = createTreePlanner({ bitrateKbps: BITRATE, maxDepth: s.maxDepth, minRelaySlots: s.minRelaySlots });
+function run(s: Scenario, check: boolean): { planner: TreePlanner; log: PlanResult[] } {
+  const planner = createTreePlanner({
+    bitrateKbps: BITRATE,
+    maxDepth: s.maxDepth,
+    minRelaySlots: s.minRelaySlots,
+  });
   const ctx: InvariantContext = {
     live: new Map<string, PeerModel>(),
     bitrateKbps: BITRATE,
@@ -63,7 +79,7 @@ function run(s: fc.Infer<typeof scenario>, check: boolean): { planner: TreePlann
   const log: PlanResult[] = [];
   for (const c of s.commands) {
     const before = check ? planner.trees() : [];
-    const id = `p${c.peer}`;
+    const id = c.op === 'rebalance' ? '' : `p${c.peer}`;
     let result: PlanResult;
     if (c.op === 'join') {
       result = planner.join({ id, uplinkKbps: c.uplinkKbps, relay: c.relay });
@@ -102,10 +118,15 @@ function checkOperation(
   if (c.op === 'rebalance') assert.ok(changed <= c.maxEdgeChanges, `rebalance changed ${changed} edges`);
   if (c.op === 'leave' && result.failure !== 'unknown-peer') {
     // Only the leaver's edges go away, and every new edge re-parents one of its orphans.
-    const incident = before.flatMap((t) => t.edges.filter((e) => e.streamId === id || e.parent === id || e.child === id));
+    const incident = before.flatMap((t) =>
+      t.edges.filter((e) => e.streamId === id || e.parent === id || e.child === id),
+    );
     assert.deepEqual(result.diff.remove.map(edgeKey).sort(), incident.map(edgeKey).sort());
-    const orphans = new Set(incident.filter((e) => e.parent === id && e.streamId !== id).map((e) => `${e.streamId}|${e.child}`));
-    for (const e of result.diff.create) assert.ok(orphans.has(`${e.streamId}|${e.child}`), `${edgeKey(e)} is not an orphan edge`);
+    const orphans = new Set(
+      incident.filter((e) => e.parent === id && e.streamId !== id).map((e) => `${e.streamId}|${e.child}`),
+    );
+    for (const e of result.diff.create)
+      assert.ok(orphans.has(`${e.streamId}|${e.child}`), `${edgeKey(e)} is not an orphan edge`);
     assert.ok(result.diff.create.length <= orphans.size);
   }
   if (c.op === 'uplink' && result.failure !== 'unknown-peer') {
@@ -135,14 +156,22 @@ describe('streaming-tree planner properties', () => {
         // Rebuild the model the checks need from the command list (joins that failed are not live).
         const live = new Map<string, PeerModel>();
         s.commands.forEach((c, i) => {
-          if (c.op === 'join' && log[i]!.ok) live.set(`p${c.peer}`, { uplinkKbps: c.uplinkKbps, relay: c.relay });
+          if (c.op === 'join' && log[i]!.ok)
+            live.set(`p${c.peer}`, { uplinkKbps: c.uplinkKbps, relay: c.relay });
           if (c.op === 'leave') live.delete(`p${c.peer}`);
-          const p = live.get(`p${c.peer}`);
+          const p = c.op === 'uplink' ? live.get(`p${c.peer}`) : undefined;
           if (c.op === 'uplink' && p) p.uplinkKbps = c.uplinkKbps;
         });
         let rounds = 0;
-        while (planner.rebalance(8).diff.create.length > 0) assert.ok(++rounds < 500, 'rebalance does not settle');
-        const ctx = { live, bitrateKbps: BITRATE, maxDepth: s.maxDepth, minRelaySlots: s.minRelaySlots, allPlaced: false };
+        while (planner.rebalance(8).diff.create.length > 0)
+          assert.ok(++rounds < 500, 'rebalance does not settle');
+        const ctx = {
+          live,
+          bitrateKbps: BITRATE,
+          maxDepth: s.maxDepth,
+          minRelaySlots: s.minRelaySlots,
+          allPlaced: false,
+        };
         assertSettled(planner.trees(), ctx);
       }),
       { numRuns: 150 },

@@ -4,7 +4,9 @@ import { createTreePlanner, isTreeFeasible, type TreeEdge } from '../src/index.t
 
 const edge = (streamId: string, parent: string, child: string): TreeEdge => ({ streamId, parent, child });
 const sorted = (edges: TreeEdge[]) =>
-  [...edges].sort((a, b) => `${a.streamId}${a.parent}${a.child}`.localeCompare(`${b.streamId}${b.parent}${b.child}`));
+  [...edges].sort((a, b) =>
+    `${a.streamId}${a.parent}${a.child}`.localeCompare(`${b.streamId}${b.parent}${b.child}`),
+  );
 
 describe('createTreePlanner', () => {
   test('a newcomer goes under the shallowest parent with the most free slots', () => {
@@ -92,7 +94,9 @@ describe('createTreePlanner', () => {
     planner.join({ id: 'hub', uplinkKbps: 3000 });
     for (const id of ['a', 'b', 'c', 'd', 'e']) planner.join({ id, uplinkKbps: 200 });
     const depthSum = () =>
-      planner.peerIds().reduce((sum, s) => sum + planner.peerIds().reduce((x, p) => x + planner.depthOf(s, p)!, 0), 0);
+      planner
+        .peerIds()
+        .reduce((sum, s) => sum + planner.peerIds().reduce((x, p) => x + planner.depthOf(s, p)!, 0), 0);
     for (const id of planner.peerIds()) planner.updateUplink(id, 3000);
     const before = depthSum();
     const step = planner.rebalance(3);

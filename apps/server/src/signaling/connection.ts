@@ -42,10 +42,8 @@ export class SignalingConnection {
       return;
     }
     if (size > this.limits.maxMessageBytes) {
-      return this.reply(
-        ErrorCode.MessageTooLarge,
-        `Messages are limited to ${this.limits.maxMessageBytes} bytes`,
-      );
+      this.reply(ErrorCode.MessageTooLarge, `Messages are limited to ${this.limits.maxMessageBytes} bytes`);
+      return;
     }
     const decoded = decodeClientMessage(raw.toString());
     if (!decoded.ok) {

@@ -1,0 +1,119 @@
+import { type Budget, budgets, endpointShortfalls, treeShortfalls } from './bandwidth.ts';
+import { defaultPolicyConfig, QUALITIES } from './config.ts';
+import { platformEgressKbps } from './egress.ts';
+import type { PolicyConfig, PolicyDecision, PolicyInput, Quality, Reason, Topology } from './types.ts';
+
+const TOPOLOGIES: readonly Topology[] = ['p2p', 'tree', 'sfu'];
+
+/**
+ * Chooses topology and quality for a session. Call it on every membership, bandwidth or recording change and
+ * pass the decision in force as `previous`: a change then happens only when a hard rule forces it (recording,
+ * group size, a quality that no longer fits) or the new choice is better by the configured margin.
+ * Pure and deterministic: same input and previous decision, same output.
+ */
+export function decideTopology(input: PolicyInput, previous?: PolicyDecision): PolicyDecision {
+  const config = input.config ?? defaultPolicyConfig;
+  const all = budgets(input.participants, config);
+  const { quality, reasons: qualityReasons } = pickQuality(all, config, previous);
+  const bitrateKbps = config.qualityKbps[quality];
+  const relayOnly = all.filter((b) => b.relayOnly);
+  const egressKbps: Partial<Record<Topology, number>> = {};
+  for (const t of TOPOLOGIES) {
+    egressKbps[t] = platformEgressKbps(t, {
+      participants: all.length,
+      relayOnly: relayOnly.length,
+      bitrateKbps,
+    });
+  }
+  const notes: Reason[] = [
+    ...qualityReasons,
+    ...all.filter((b) => !b.known).map((b): Reason => ({ code: 'bandwidth-unknown', peerId: b.id })),
+  ];
+  const decision = (topology: Topology, why: Reason[]): PolicyDecision => {
+    const turn =
+      topology === 'sfu'
+        ? []
+        : relayOnly.map(
+            (b): Reason => ({ code: 'turn-relayed', peerId: b.id, topology, value: egressKbps[topology] }),
+          );
+    return { topology, quality, bitrateKbps, reasons: [...why, ...turn, ...notes], egressKbps };
+  };
+
+  const forced = hardRule(input, all.length, config);
+  if (forced) return decision(forced.topology, [forced.reason]);
+
+  // Groups that may use trees: trees when they fit the chosen quality and cost the platform less.
+  const upgrade = 1 / (1 + config.hysteresis.upgradeMargin);
+  const stayingInTree = previous?.topology === 'tree' && rank(quality) >= rank(previous.quality);
+  const blockers = treeShortfalls(all, bitrateKbps, stayingInTree ? 1 : upgrade, config);
+  if (blockers.length > 0) return decision('sfu', blockers);
+  const tree = egressKbps.tree!;
+  const sfu = egressKbps.sfu!;
+  let topology: Topology = tree < sfu ? 'tree' : 'sfu';
+  const why: Reason[] = [];
+  if (
+    previous &&
+    previous.topology !== topology &&
+    (previous.topology === 'tree' || previous.topology === 'sfu')
+  ) {
+    const [current, candidate] = previous.topology === 'tree' ? [tree, sfu] : [sfu, tree];
+    const needed = current * (1 - config.hysteresis.costMargin);
+    if (candidate > needed) {
+      topology = previous.topology;
+      why.push({ code: 'kept-previous', topology, value: candidate, limit: needed });
+    }
+  }
+  why.unshift(
+    topology === 'tree'
+      ? { code: 'tree-cheaper', topology, value: tree, limit: sfu }
+      : { code: 'sfu-cheaper', topology, value: sfu, limit: tree },
+  );
+  return decision(topology, why);
+}
+
+function hardRule(
+  input: PolicyInput,
+  n: number,
+  config: PolicyConfig,
+): { topology: Topology; reason: Reason } | undefined {
+  if (input.recording !== 'off' && config.recordingRequiresSfu) {
+    return { topology: 'sfu', reason: { code: 'recording-requires-sfu', topology: 'sfu' } };
+  }
+  // Alone: p2p with nobody to connect to, i.e. idle; no server resources are held for a waiting room.
+  if (n <= 1) return { topology: 'p2p', reason: { code: 'alone', value: n } };
+  if (n <= config.p2pMaxParticipants) {
+    return { topology: 'p2p', reason: { code: 'two-party', value: n, limit: config.p2pMaxParticipants } };
+  }
+  if (n > config.treeMaxParticipants) {
+    return {
+      topology: 'sfu',
+      reason: { code: 'group-too-large', value: n, limit: config.treeMaxParticipants },
+    };
+  }
+  if (input.treePlanningFailed) return { topology: 'sfu', reason: { code: 'tree-planning-failed' } };
+  return undefined;
+}
+
+/**
+ * Best quality every participant can send and receive (any topology needs that much). Levels above the
+ * previous decision's must fit with the upgrade margin to spare; the current level and below need only fit.
+ */
+function pickQuality(
+  all: Budget[],
+  config: PolicyConfig,
+  previous?: PolicyDecision,
+): { quality: Quality; reasons: Reason[] } {
+  const upgrade = 1 / (1 + config.hysteresis.upgradeMargin);
+  let limits: Reason[] = [];
+  for (const q of QUALITIES) {
+    const scale = previous && rank(q) < rank(previous.quality) ? upgrade : 1;
+    const shortfalls = endpointShortfalls(all, config.qualityKbps[q], scale);
+    if (shortfalls.length === 0) return { quality: q, reasons: limits };
+    limits = shortfalls;
+  }
+  return { quality: 'audio', reasons: limits.map((r) => ({ ...r, code: 'below-minimum-quality' })) };
+}
+
+function rank(q: Quality): number {
+  return QUALITIES.indexOf(q);
+}

@@ -1,0 +1,17 @@
+export { defaultPolicyConfig } from './config.ts';
+export { decideTopology } from './decide.ts';
+export { type EgressInput, platformEgressKbps } from './egress.ts';
+export type {
+  DeviceClass,
+  HysteresisConfig,
+  Participant,
+  ParticipantRole,
+  PolicyConfig,
+  PolicyDecision,
+  PolicyInput,
+  Quality,
+  Reason,
+  ReasonCode,
+  RecordingState,
+  Topology,
+} from './types.ts';

@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  decideTopology,
+  defaultPolicyConfig,
+  type Participant,
+  type PolicyDecision,
+  type PolicyInput,
+  platformEgressKbps,
+} from '../src/index.ts';
+
+const desktop = (id: string, uplinkKbps = 20000, downlinkKbps = 50000): Participant => ({
+  id,
+  role: 'PATIENT',
+  uplinkKbps,
+  downlinkKbps,
+  device: 'desktop',
+});
+const session = (participants: Participant[], extra: Partial<PolicyInput> = {}): PolicyInput => ({
+  participants,
+  recording: 'off',
+  ...extra,
+});
+const codes = (d: PolicyDecision) => d.reasons.map((r) => r.code);
+const group = (n: number) => Array.from({ length: n }, (_, i) => desktop(`p${i}`));
+
+describe('decideTopology rules', () => {
+  test('alone: p2p with nobody to connect, i.e. idle', () => {
+    const d = decideTopology(session([desktop('a')]));
+    assert.equal(d.topology, 'p2p');
+    assert.deepEqual(codes(d), ['alone']);
+  });
+
+  test('two people without recording: p2p at the best quality both links carry', () => {
+    const d = decideTopology(session([desktop('a'), desktop('b', 1500)]));
+    assert.equal(d.topology, 'p2p');
+    assert.equal(d.quality, 'sd', '1500 kbit/s uplink x 0.85 headroom fits sd (1000), not hd (2500)');
+    assert.equal(d.bitrateKbps, 1000);
+    assert.deepEqual(codes(d), ['two-party', 'quality-limited']);
+    assert.deepEqual(d.reasons[1], { code: 'quality-limited', peerId: 'b', value: 1275, limit: 2500 });
+    assert.equal(d.egressKbps.p2p, 0);
+  });
+
+  test('recording forces the sfu, whatever was decided before', () => {
+    const previous = decideTopology(session([desktop('a'), desktop('b')]));
+    for (const recording of ['requested', 'running'] as const) {
+      const d = decideTopology(session([desktop('a'), desktop('b')], { recording }), previous);
+      assert.equal(d.topology, 'sfu');
+      assert.equal(d.reasons[0]!.code, 'recording-requires-sfu');
+    }
+    const off = { ...defaultPolicyConfig, recordingRequiresSfu: false };
+    assert.equal(decideTopology(session(group(2), { recording: 'running', config: off })).topology, 'p2p');
+  });
+
+  test('a small group with strong uplinks uses trees because they cost the platform nothing', () => {
+    const d = decideTopology(session(group(5)));
+    assert.equal(d.topology, 'tree');
+    assert.equal(d.quality, 'hd');
+    assert.deepEqual(d.reasons[0], { code: 'tree-cheaper', topology: 'tree', value: 0, limit: 5 * 4 * 2500 });
+  });
+
+  test('groups above the tree threshold use the sfu; the threshold is configurable', () => {
+    const d = decideTopology(session(group(7)));
+    assert.equal(d.topology, 'sfu');
+    assert.deepEqual(d.reasons[0], { code: 'group-too-large', value: 7, limit: 6 });
+    const config = { ...defaultPolicyConfig, treeMaxParticipants: 8 };
+    // 7 senders need 42 copies; 20 Mbit/s uplinks give 5 hd slots each (35), 40 Mbit/s give 11.
+    assert.equal(decideTopology(session(group(7), { config })).reasons[0]!.code, 'relay-capacity-too-low');
+    const fibre = group(7).map((p) => ({ ...p, uplinkKbps: 40000 }));
+    assert.equal(decideTopology(session(fibre, { config })).topology, 'tree');
+  });
+
+  test('mobile-only groups cannot relay, so no tree fits and the sfu is chosen with the numbers', () => {
+    const phones = group(5).map((p) => ({ ...p, device: 'mobile' as const, uplinkKbps: 2 * 1000 }));
+    const d = decideTopology(session(phones));
+    assert.equal(d.topology, 'sfu');
+    assert.equal(d.quality, 'sd');
+    // Each phone uploads at most 1 copy at sd (2000 x 0.85 = 1700 kbit/s): 5 slots for 20 edges.
+    assert.deepEqual(d.reasons[0], { code: 'relay-capacity-too-low', value: 5, limit: 20 });
+  });
+
+  test('the peer whose uplink blocks the tree is named', () => {
+    const peers = [...group(3), { ...desktop('slow', 1200), downlinkKbps: 50000 }];
+    const d = decideTopology(session(peers));
+    assert.equal(d.quality, 'sd');
+    assert.equal(d.topology, 'sfu');
+    assert.equal(d.reasons[0]!.code, 'uplink-too-low-for-tree');
+    assert.equal(d.reasons[0]!.peerId, 'slow');
+  });
+
+  test('unknown bandwidth is assumed conservatively and reported; such peers never relay', () => {
+    const unknown: Participant = { id: 'u', role: 'CLINICIAN', device: 'laptop' };
+    const d = decideTopology(session([desktop('a'), unknown]));
+    assert.equal(d.quality, 'low', '800 kbit/s assumed uplink x 0.85 fits low only');
+    assert.ok(d.reasons.some((r) => r.code === 'bandwidth-unknown' && r.peerId === 'u'));
+  });
+
+  test('a failed tree plan and too little bandwidth for audio are reported', () => {
+    assert.equal(decideTopology(session(group(4), { treePlanningFailed: true })).topology, 'sfu');
+    const d = decideTopology(session([desktop('a'), desktop('b', 30)]));
+    assert.equal(d.quality, 'audio');
+    assert.ok(d.reasons.some((r) => r.code === 'below-minimum-quality' && r.peerId === 'b'));
+  });
+
+  test('TURN-only peers make their streams platform cost', () => {
+    const d = decideTopology(session([{ ...desktop('a'), relayOnly: true }, desktop('b')]));
+    assert.equal(d.topology, 'p2p');
+    assert.deepEqual(d.reasons[1], { code: 'turn-relayed', peerId: 'a', topology: 'p2p', value: 2 * 2500 });
+    const input = { participants: 4, relayOnly: 1, bitrateKbps: 100 };
+    assert.deepEqual(
+      ['p2p', 'tree', 'sfu'].map((t) => platformEgressKbps(t as 'p2p', input)),
+      [600, 400, 1200],
+    );
+  });
+
+  test('the same input in any order gives the same decision', () => {
+    const peers = [...group(4), { ...desktop('slow', 1200) }];
+    const a = decideTopology(session(peers));
+    const b = decideTopology(session([...peers].reverse()));
+    assert.deepEqual(a, b);
+  });
+});
+
+describe('decideTopology hysteresis', () => {
+  test('a third person joining forces the switch away from p2p at once', () => {
+    const two = decideTopology(session(group(2)));
+    const three = decideTopology(session(group(3)), two);
+    assert.equal(two.topology, 'p2p');
+    assert.equal(three.topology, 'tree');
+  });
+
+  test('bandwidth noise around a quality threshold does not flap', () => {
+    // hd needs 2500 / 0.85 = 2941 kbit/s of uplink; the noise swings 2800..3200.
+    const noisy = [3000, 2800, 3200, 2900, 3100, 2850, 3150, 2950, 3050, 3200];
+    let previous: PolicyDecision | undefined;
+    let changes = 0;
+    let flapsWithout = 0;
+    let last: string | undefined;
+    for (const up of noisy) {
+      const input = session([desktop('a'), desktop('b', up)]);
+      const d = decideTopology(input, previous);
+      if (previous && d.quality !== previous.quality) changes++;
+      const fresh = decideTopology(input).quality;
+      if (last && fresh !== last) flapsWithout++;
+      last = fresh;
+      previous = d;
+    }
+    assert.ok(flapsWithout >= 4, 'the sequence does cross the threshold');
+    assert.equal(changes, 1, 'one downgrade, no upgrade back without the margin');
+    const clear = decideTopology(session([desktop('a'), desktop('b', 3400)]), previous);
+    assert.equal(clear.quality, 'hd', '3400 clears 2941 x 1.15');
+  });
+
+  test('tree and sfu swap for cost only when the difference exceeds the margin', () => {
+    // Three people, two TURN-only: a tree would relay 6 streams through TURN, the same as the sfu forwards.
+    const peers = [{ ...desktop('a'), relayOnly: true }, { ...desktop('b'), relayOnly: true }, desktop('c')];
+    const fresh = decideTopology(session(peers));
+    assert.equal(fresh.topology, 'sfu');
+    const inTree: PolicyDecision = { ...fresh, topology: 'tree' };
+    const kept = decideTopology(session(peers), inTree);
+    assert.equal(kept.topology, 'tree');
+    assert.ok(kept.reasons.some((r) => r.code === 'kept-previous'));
+    // With one TURN-only peer the tree is clearly cheaper and wins over a previous sfu.
+    const cheaper = decideTopology(session([peers[0]!, desktop('b'), desktop('c')]), fresh);
+    assert.equal(cheaper.topology, 'tree');
+  });
+
+  test('staying in a tree needs no margin, entering one does', () => {
+    const peers = [...group(3), { ...desktop('edge', 1250), downlinkKbps: 50000 }];
+    const fresh = decideTopology(session(peers));
+    assert.equal(fresh.topology, 'sfu', 'edge (1062 kbit/s usable) lacks the 15% margin for sd');
+    const inTree: PolicyDecision = { ...fresh, topology: 'tree' };
+    assert.equal(decideTopology(session(peers), inTree).topology, 'tree');
+  });
+});
