@@ -12,7 +12,7 @@ COPY . .
 # Dev dependencies stay: the server runs TypeScript through tsx and the Prisma client is generated here.
 RUN pnpm install --offline --frozen-lockfile
 # Prisma 7's generate checks that a schema engine exists but never runs it (docs/operations.md).
-RUN cd apps/server && PRISMA_SCHEMA_ENGINE_BINARY="$(command -v true)" \
+RUN cd apps/server && PRISMA_SCHEMA_ENGINE_BINARY="$(which true)" \
     pnpm exec prisma generate --schema ../../prisma/schema.prisma
 
 # Named volumes copy ownership from these directories when first created, so the unprivileged user can write.
@@ -20,4 +20,6 @@ RUN mkdir -p /app/var /app/recordings /coturn-config && chown node:node /app/var
 USER node
 ENV NODE_ENV=production
 EXPOSE 8080
-CMD ["pnpm", "--filter", "@consulta/server", "start"]
+# node directly (not through pnpm) so SIGTERM reaches the server and it shuts down cleanly.
+WORKDIR /app/apps/server
+CMD ["node", "--import", "tsx", "src/server.ts"]

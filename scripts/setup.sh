@@ -25,7 +25,7 @@ schema=prisma/schema.prisma
 client=apps/server/src/generated/prisma/client.ts
 if [ ! -f "$client" ] || [ "$schema" -nt "$client" ]; then
   log "generating the Prisma client"
-  (cd apps/server && CHECKPOINT_DISABLE=1 PRISMA_HIDE_UPDATE_MESSAGE=1 PRISMA_SCHEMA_ENGINE_BINARY="$(command -v true)" \
+  (cd apps/server && CHECKPOINT_DISABLE=1 PRISMA_HIDE_UPDATE_MESSAGE=1 PRISMA_SCHEMA_ENGINE_BINARY="$(which true)" \
     pnpm exec prisma generate --schema ../../prisma/schema.prisma >/dev/null)
 fi
 

@@ -12,7 +12,12 @@ before(async () => {
   server = await startTestServer({
     overrides: {
       signaling: { reconnectGraceSeconds: 0.5 },
-      auth: { signInRateLimit: { perAddress: { max: 12, windowSeconds: 60 }, perAccount: { max: 100, windowSeconds: 60 } } },
+      auth: {
+        signInRateLimit: {
+          perAddress: { max: 12, windowSeconds: 60 },
+          perAccount: { max: 100, windowSeconds: 60 },
+        },
+      },
     },
   });
 });
@@ -81,9 +86,13 @@ test('sign-in is rate limited per address across accounts', async () => {
   const anon = new HttpClient(server.url);
   let status = 0;
   for (let i = 0; i < 20 && status !== 429; i++) {
-    status = (await anon.post('/api/auth/sign-in', { email: `spray${i}@example.test`, password: 'x' })).status;
+    status = (await anon.post('/api/auth/sign-in', { email: `spray${i}@example.test`, password: 'x' }))
+      .status;
   }
   assert.equal(status, 429);
-  const res = await anon.post<ErrorBody>('/api/auth/sign-in', { email: 'another@example.test', password: 'x' });
+  const res = await anon.post<ErrorBody>('/api/auth/sign-in', {
+    email: 'another@example.test',
+    password: 'x',
+  });
   assert.equal(res.body.error.code, 'RATE_LIMITED');
 });

@@ -62,6 +62,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       prisma,
       log: app.log,
       reconnectGraceMs: config.signaling.reconnectGraceSeconds * 1000,
+      rebalanceIntervalMs: config.routing.rebalanceIntervalSeconds * 1000,
       planner: new PolicyRoutePlanner(config.routing),
     }),
     limits: {

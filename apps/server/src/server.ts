@@ -10,6 +10,7 @@ async function main(): Promise<void> {
   const db = await openDatabase({
     url: config.database.url,
     dataDir: path.join(config.server.varDir, 'pglite'),
+    log: (msg) => process.stdout.write(`${msg}\n`),
   });
   const created = await seedStaffIfEmpty(db.prisma, config.auth.seed);
   const app = await buildApp({ config, prisma: db.prisma });

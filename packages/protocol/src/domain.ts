@@ -18,6 +18,10 @@ export type ConsultationStatus = Static<typeof ConsultationStatus>;
 export const Admission = Type.Enum(['WAITING', 'ADMITTED', 'DENIED'] as const);
 export type Admission = Static<typeof Admission>;
 
+/** Kind of device; the routing policy only lets some kinds relay other people's streams. */
+export const DeviceClass = Type.Enum(['desktop', 'laptop', 'tablet', 'mobile']);
+export type DeviceClass = Static<typeof DeviceClass>;
+
 export const Topology = Type.Enum(['p2p', 'tree', 'sfu'] as const);
 export type Topology = Static<typeof Topology>;
 

@@ -1,5 +1,5 @@
 import { type Static, type TSchema, Type } from 'typebox';
-import { DisplayName, Id, Kbps, ParticipantRole, Timestamp, Topology } from './domain.ts';
+import { DeviceClass, DisplayName, Id, Kbps, ParticipantRole, Timestamp, Topology } from './domain.ts';
 import { ErrorCodeSchema } from './errors.ts';
 
 // The signaling WebSocket's messages, both directions, as tagged unions on `type`. Names live only here.
@@ -89,6 +89,7 @@ export const ClientMessage = Type.Union([
     uplinkKbps: Kbps,
     downlinkKbps: Kbps,
     relayOnly: Type.Optional(Type.Boolean()),
+    device: Type.Optional(DeviceClass),
   }),
   message('ping', { t: Type.Number() }),
   message('chat', { text: Type.String({ minLength: 1, maxLength: 2000 }) }),

@@ -60,6 +60,8 @@ export const ConfigSchema = Type.Object({
   }),
   routing: Type.Object({
     treeMaxParticipants: Type.Integer({ minimum: 2 }),
+    rebalanceIntervalSeconds: Type.Number({ exclusiveMinimum: 0 }),
+    rebalanceMaxEdgeChanges: Type.Integer({ minimum: 1 }),
   }),
 });
 

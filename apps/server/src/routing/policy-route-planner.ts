@@ -1,18 +1,145 @@
-import type { Plan } from '@consulta/protocol';
+import type { Plan, PlanReason, TreeEdge } from '@consulta/protocol';
+import {
+  decideTopology,
+  defaultPolicyConfig,
+  type Participant,
+  type PolicyConfig,
+  type PolicyDecision,
+  type Reason,
+} from '@consulta/routing-policy';
+import { createTreePlanner, type TreePeer, type TreePlanner } from '@consulta/streaming-tree';
+import type { Member } from '../signaling/member.ts';
 import type { Room } from '../signaling/room.ts';
 import type { RoutePlanner } from '../signaling/route-planner.ts';
 
-// Interim until @consulta/routing-policy lands in this file.
+interface RoomRouting {
+  decision?: PolicyDecision;
+  tree?: { planner: TreePlanner; bitrateKbps: number; uplinks: Map<string, number> };
+}
+
+/**
+ * Adapts @consulta/routing-policy and @consulta/streaming-tree to live rooms. One tree planner is kept per room
+ * while it is in tree mode, so a leave moves only the orphaned subtrees and a bandwidth change only the children
+ * the peer can no longer carry; each call also runs one bounded rebalance step.
+ */
 export class PolicyRoutePlanner implements RoutePlanner {
-  constructor(private readonly config: { treeMaxParticipants: number }) {}
+  private readonly rooms = new Map<string, RoomRouting>();
+  private readonly config: PolicyConfig;
+
+  private readonly maxEdgeChanges: number;
+
+  constructor(routing: { treeMaxParticipants: number; rebalanceMaxEdgeChanges: number }) {
+    this.config = { ...defaultPolicyConfig, treeMaxParticipants: routing.treeMaxParticipants };
+    this.maxEdgeChanges = routing.rebalanceMaxEdgeChanges;
+  }
+
   plan(room: Room): Omit<Plan, 'version'> {
-    const n = room.members.size;
+    const state = this.rooms.get(room.consultationId) ?? {};
+    this.rooms.set(room.consultationId, state);
+    const members = [...room.members.values()];
+    const input = {
+      participants: members.map(participantOf),
+      recording: 'off' as const,
+      config: this.config,
+    };
+    let decision = decideTopology(input, state.decision);
+    let edges: TreeEdge[] = [];
+    if (decision.topology === 'tree') {
+      const placed = this.syncTree(state, members, decision.bitrateKbps);
+      if (placed) edges = placed;
+      else {
+        state.tree = undefined;
+        decision = decideTopology({ ...input, treePlanningFailed: true }, decision);
+      }
+    }
+    if (decision.topology !== 'tree') state.tree = undefined;
+    state.decision = decision;
     return {
-      topology: n <= 2 ? 'p2p' : n <= this.config.treeMaxParticipants ? 'tree' : 'sfu',
-      quality: 'high',
-      reasons: [],
-      edges: [],
+      topology: decision.topology,
+      quality: decision.quality,
+      reasons: decision.reasons.map(reasonOf),
+      edges,
     };
   }
-  forget(): void {}
+
+  forget(consultationId: string): void {
+    this.rooms.delete(consultationId);
+  }
+
+  /** Brings the room's tree planner in line with its members; the edges of every tree, or null if some cannot be served. */
+  private syncTree(state: RoomRouting, members: Member[], bitrateKbps: number): TreeEdge[] | null {
+    const peers = new Map(members.map((m) => [m.participantId, this.treePeerOf(m)]));
+    if (!state.tree || state.tree.bitrateKbps !== bitrateKbps) {
+      // Entering tree mode or changing quality: build afresh, strongest first, which places best.
+      const planner = createTreePlanner({ bitrateKbps, maxDepth: this.config.maxRelayHops });
+      state.tree = { planner, bitrateKbps, uplinks: new Map() };
+      const ordered = [...peers.values()].sort(
+        (a, b) => b.uplinkKbps - a.uplinkKbps || a.id.localeCompare(b.id),
+      );
+      for (const p of ordered) {
+        if (!planner.join(p).ok) return null;
+        state.tree.uplinks.set(p.id, p.uplinkKbps);
+      }
+    } else {
+      const { planner, uplinks } = state.tree;
+      for (const id of [...uplinks.keys()]) {
+        if (peers.has(id)) continue;
+        uplinks.delete(id);
+        if (!planner.leave(id).ok) return null;
+      }
+      for (const p of peers.values()) {
+        const known = uplinks.get(p.id);
+        const result =
+          known === undefined
+            ? planner.join(p)
+            : known !== p.uplinkKbps
+              ? planner.updateUplink(p.id, p.uplinkKbps)
+              : null;
+        uplinks.set(p.id, p.uplinkKbps);
+        if (result && !result.ok) return null;
+      }
+      planner.rebalance(this.maxEdgeChanges);
+    }
+    const trees = state.tree.planner.trees();
+    if (trees.some((t) => t.unplaced.length > 0)) return null;
+    return trees.flatMap((t) => t.edges).sort(compareEdges);
+  }
+
+  private treePeerOf(m: Member): TreePeer {
+    const known = m.peer.uplinkKbps !== null;
+    const uplink = m.peer.uplinkKbps ?? this.config.unknownUplinkKbps;
+    return {
+      id: m.participantId,
+      uplinkKbps: Math.floor(uplink * this.config.bandwidthHeadroom),
+      // Peers we know little about, that only reach us through TURN, or on phones, do not carry others' streams.
+      relay: known && !m.relayOnly && this.config.relayDevices.includes(m.device),
+    };
+  }
 }
+
+function participantOf(m: Member): Participant {
+  return {
+    id: m.participantId,
+    role: m.peer.role,
+    ...(m.peer.uplinkKbps === null ? {} : { uplinkKbps: m.peer.uplinkKbps }),
+    ...(m.peer.downlinkKbps === null ? {} : { downlinkKbps: m.peer.downlinkKbps }),
+    relayOnly: m.relayOnly,
+    device: m.device,
+  };
+}
+
+function reasonOf(r: Reason): PlanReason {
+  const facts = [
+    r.topology ? `topology=${r.topology}` : '',
+    r.value !== undefined ? `value=${r.value}` : '',
+    r.limit !== undefined ? `limit=${r.limit}` : '',
+  ].filter(Boolean);
+  return {
+    code: r.code,
+    ...(r.peerId ? { peerId: r.peerId } : {}),
+    ...(facts.length ? { detail: facts.join(' ') } : {}),
+  };
+}
+
+const compareEdges = (a: TreeEdge, b: TreeEdge) =>
+  a.streamId.localeCompare(b.streamId) || a.child.localeCompare(b.child) || a.parent.localeCompare(b.parent);

@@ -33,6 +33,7 @@ const handlers: { [T in ClientMessage['type']]: Handler<T> } = {
     const member = room.members.get(self)!;
     member.peer = { ...member.peer, uplinkKbps: m.uplinkKbps, downlinkKbps: m.downlinkKbps };
     member.relayOnly = m.relayOnly ?? member.relayOnly;
+    member.device = m.device ?? member.device;
     await ctx.rooms.updated(room, member);
   },
 

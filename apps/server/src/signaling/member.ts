@@ -1,4 +1,4 @@
-import type { Peer } from '@consulta/protocol';
+import type { DeviceClass, Peer } from '@consulta/protocol';
 import type { Link } from './link.ts';
 
 /** A participant admitted to a room. Outlives its connection for the reconnect grace period. */
@@ -7,6 +7,8 @@ export interface Member {
   kind: 'staff' | 'guest';
   peer: Peer;
   relayOnly: boolean;
+  /** As the client reports it; until then assumed a laptop (may relay once its uplink is known). */
+  device: DeviceClass;
   resumeToken: string;
   link: Link | null;
   graceTimer: NodeJS.Timeout | null;

@@ -15,6 +15,8 @@ export interface RoomsOptions {
   log: FastifyBaseLogger;
   reconnectGraceMs: number;
   planner: RoutePlanner;
+  /** How often rooms in tree mode get a background replan (one bounded rebalance step). */
+  rebalanceIntervalMs: number;
 }
 
 /**
@@ -23,8 +25,17 @@ export interface RoomsOptions {
  */
 export class Rooms {
   private readonly rooms = new Map<string, Room>();
+  private readonly rebalancer: NodeJS.Timeout;
 
-  constructor(private readonly o: RoomsOptions) {}
+  constructor(private readonly o: RoomsOptions) {
+    this.rebalancer = setInterval(() => {
+      for (const room of this.rooms.values()) {
+        if (room.plan.topology !== 'tree') continue;
+        this.replan(room).catch((err) => this.o.log.error({ err }, 'background rebalance failed'));
+      }
+    }, o.rebalanceIntervalMs);
+    this.rebalancer.unref();
+  }
 
   get(consultationId: string): Room | undefined {
     return this.rooms.get(consultationId);
@@ -166,6 +177,7 @@ export class Rooms {
   }
 
   shutdown(): void {
+    clearInterval(this.rebalancer);
     for (const room of this.rooms.values()) {
       for (const m of room.members.values()) if (m.graceTimer) clearTimeout(m.graceTimer);
     }
@@ -249,6 +261,7 @@ export class Rooms {
       kind: participant.userId ? 'staff' : 'guest',
       peer: this.peerOf(participant),
       relayOnly: false,
+      device: 'laptop',
       resumeToken: randomBytes(24).toString('base64url'),
       link: null,
       graceTimer: null,

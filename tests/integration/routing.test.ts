@@ -1,0 +1,93 @@
+// The routing policy and tree planner, driven through the real server by membership and bandwidth changes.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Consultation, Plan } from '@consulta/protocol';
+import { HttpClient } from '../support/http.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
+import { SignalingClient } from '../support/signaling-client.ts';
+import { startSmtpCapture } from '../support/smtp.ts';
+
+let server: TestServer;
+let smtp: Awaited<ReturnType<typeof startSmtpCapture>>;
+
+before(async () => {
+  smtp = await startSmtpCapture();
+  server = await startTestServer({ overrides: { email: { smtpUrl: smtp.url } } });
+});
+after(async () => {
+  await server?.close();
+  await smtp?.close();
+});
+
+/** A consult with the clinician and `guests` admitted guests, all joined. */
+async function call(guests: number) {
+  const clinician = await server.signedIn('CLINICIAN');
+  const consult = (await clinician.post<Consultation>('/api/consultations', { title: 'Family meeting' }))
+    .body;
+  const doc = await SignalingClient.connect(server.url, clinician.cookieHeader);
+  doc.send({ type: 'join', consultationId: consult.id });
+  const docId = (await doc.next('joined')).self.id;
+  const people = [{ id: docId, ws: doc }];
+  for (let i = 0; i < guests; i++) {
+    await clinician.post(`/api/consultations/${consult.id}/invites`, {
+      email: `g${i}@example.test`,
+      displayName: `Guest ${i}`,
+      role: 'FAMILY',
+    });
+    const token = /\/join#([A-Za-z0-9_-]+)/.exec((await smtp.nextMessage()).text ?? '')![1]!;
+    const browser = new HttpClient(server.url);
+    await browser.post('/api/invites/open', { token });
+    const ws = await SignalingClient.connect(server.url, browser.cookieHeader);
+    ws.send({ type: 'join', consultationId: consult.id });
+    await ws.next('waiting');
+    const waiting = await doc.next('lobby', (m) => m.waiting.length === 1);
+    doc.send({ type: 'admit', participantId: waiting.waiting[0]!.id });
+    people.push({ id: (await ws.next('joined')).self.id, ws });
+  }
+  return { consult, people };
+}
+
+/** Waits until `client` has received a plan satisfying `check`, returning it. */
+async function planWhere(client: SignalingClient, check: (p: Plan) => boolean): Promise<Plan> {
+  return (await client.next('plan', (m) => check(m.plan), 5000)).plan;
+}
+
+test('three well-connected people get a streaming tree: every receiver has one parent per sender', async () => {
+  const { people } = await call(2);
+  for (const p of people)
+    p.ws.send({ type: 'bandwidth', uplinkKbps: 6000, downlinkKbps: 20000, device: 'desktop' });
+  const plan = await planWhere(people[0]!.ws, (p) => p.topology === 'tree' && p.edges.length > 0);
+  assert.ok(plan.reasons.length > 0);
+  const ids = people.map((p) => p.id);
+  for (const sender of ids) {
+    for (const receiver of ids.filter((id) => id !== sender)) {
+      const parents = plan.edges.filter((e) => e.streamId === sender && e.child === receiver);
+      assert.equal(parents.length, 1, `${receiver} gets ${sender}'s stream from exactly one parent`);
+    }
+  }
+  assert.equal(plan.edges.length, ids.length * (ids.length - 1));
+  // Everyone got the same plan.
+  for (const p of people.slice(1))
+    assert.deepEqual(await planWhere(p.ws, (x) => x.version === plan.version), plan);
+
+  // Back to two: the call goes p2p.
+  people[2]!.ws.send({ type: 'leave' });
+  const p2p = await planWhere(people[0]!.ws, (p) => p.topology === 'p2p' && p.version > plan.version);
+  assert.deepEqual(p2p.edges, []);
+  for (const p of people) await p.ws.close();
+});
+
+test('when nobody can relay, a group goes to the SFU and says why', async () => {
+  const { people, consult } = await call(2);
+  for (const p of people)
+    p.ws.send({ type: 'bandwidth', uplinkKbps: 300, downlinkKbps: 20000, device: 'mobile' });
+  const plan = await planWhere(people[1]!.ws, (p) => p.topology === 'sfu');
+  assert.deepEqual(plan.edges, []);
+  assert.ok(
+    plan.reasons.some((r) => r.code !== 'kept-previous'),
+    JSON.stringify(plan.reasons),
+  );
+  const row = await server.db.prisma.consultation.findUniqueOrThrow({ where: { id: consult.id } });
+  assert.equal(row.topology, 'sfu');
+  for (const p of people) await p.ws.close();
+});
