@@ -14,6 +14,7 @@ import type { PrismaClient } from './db/index.ts';
 import { createMailer, type Mailer } from './email/mailer.ts';
 import { errorHandler, notFoundHandler } from './http/error-handler.ts';
 import { healthRoutes } from './http/health.ts';
+import { landingRoutes } from './http/landing.ts';
 import { turnRoutes } from './http/turn-routes.ts';
 import { inviteRoutes } from './invites/routes.ts';
 import { RateLimiter } from './rate-limiter.ts';
@@ -97,6 +98,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   for (const routes of [
     healthRoutes,
+    landingRoutes,
     authRoutes,
     consultationRoutes,
     inviteRoutes,

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './config/index.ts';
-import { openDatabase } from './db/index.ts';
+import { DatabaseLockedError, openDatabase } from './db/index.ts';
 import { seedStaffIfEmpty } from './seed.ts';
 
 async function main(): Promise<void> {
@@ -49,8 +49,12 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  if (err instanceof ConfigError) {
+  if (err instanceof ConfigError || err instanceof DatabaseLockedError) {
     process.stderr.write(`${err.message}\n`);
+    process.exit(78);
+  }
+  if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    process.stderr.write(`Port in use: ${(err as Error).message}. Stop the other server or set PORT.\n`);
     process.exit(78);
   }
   process.stderr.write(

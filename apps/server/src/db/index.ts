@@ -13,5 +13,6 @@ export type {
 export { Prisma, type PrismaClient } from '../generated/prisma/client.ts';
 export * from '../generated/prisma/enums.ts';
 export type { DatabaseKind } from './backend.ts';
+export { DatabaseLockedError } from './data-dir-lock.ts';
 export { isForeignKeyViolation, isUniqueViolation, MigrationError } from './errors.ts';
 export { type Database, type OpenDatabaseOptions, openDatabase } from './open-database.ts';

@@ -3,11 +3,16 @@ import { PGlite } from '@electric-sql/pglite';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from '../generated/prisma/client.ts';
 import type { Backend } from './backend.ts';
+import { lockDataDir } from './data-dir-lock.ts';
 
 /** Embedded PostgreSQL (PGlite, WebAssembly) persisted in dataDir; one process at a time may open it. */
 export async function openPgliteBackend(dataDir: string): Promise<Backend> {
   mkdirSync(dataDir, { recursive: true });
-  const pglite = await PGlite.create(dataDir);
+  const unlock = lockDataDir(dataDir);
+  const pglite = await PGlite.create(dataDir).catch((err) => {
+    unlock();
+    throw err;
+  });
   return {
     kind: 'pglite',
     // PGlite is a single connection, so the migration session and Prisma share it (one after the other).
@@ -21,6 +26,9 @@ export async function openPgliteBackend(dataDir: string): Promise<Backend> {
       release: async () => {},
     }),
     createPrisma: () => new PrismaClient({ adapter: new PrismaPGlite(pglite) }),
-    close: () => pglite.close(),
+    close: async () => {
+      await pglite.close();
+      unlock();
+    },
   };
 }
