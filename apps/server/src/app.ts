@@ -80,6 +80,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(fastifyCookie, { secret: config.auth.cookieSecret });
   await app.register(fastifyWebsocket, {
     options: { maxPayload: hardFrameLimit(config.signaling.maxMessageBytes) },
+    // Socket-level errors are the client's doing (oversized or broken frames, abrupt disconnects): worth a note,
+    // not an error-level alert.
+    errorHandler: (error, socket, request) => {
+      request.log.info({ err: error }, 'signaling socket closed on a protocol error');
+      socket.terminate();
+    },
   });
   await app.register(fastifySwagger, {
     openapi: {

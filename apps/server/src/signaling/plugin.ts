@@ -51,6 +51,5 @@ export const signalingRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (a
       connection.receive(raw as Buffer, isBinary);
     });
     socket.on('close', () => connection.closed());
-    socket.on('error', (err) => request.log.debug({ err }, 'signaling socket error'));
   });
 };
