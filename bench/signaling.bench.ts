@@ -106,18 +106,29 @@ export default async function run(): Promise<BenchReport> {
     // Phase 1: latency under a steady load.
     const latencies: number[] = [];
     for (const c of clients) c.onSignal = (t) => latencies.push(performance.now() - t);
+    // Each client on its own clock, spread over the interval, so the load is steady rather than 200-message bursts.
     const interval = 1000 / LATENCY_RATE_PER_CLIENT;
     const ticks = LATENCY_SECONDS * LATENCY_RATE_PER_CLIENT;
-    await new Promise<void>((resolve) => {
-      let tick = 0;
-      const timer = setInterval(() => {
-        for (const c of clients) signal(c);
-        if (++tick >= ticks) {
-          clearInterval(timer);
-          resolve();
-        }
-      }, interval);
-    });
+    await Promise.all(
+      clients.map(
+        (c, i) =>
+          new Promise<void>((resolve) => {
+            setTimeout(
+              () => {
+                let tick = 0;
+                const timer = setInterval(() => {
+                  signal(c);
+                  if (++tick >= ticks) {
+                    clearInterval(timer);
+                    resolve();
+                  }
+                }, interval);
+              },
+              (i * interval) / clients.length,
+            );
+          }),
+      ),
+    );
     await waitFor(() => latencies.length >= clients.length * ticks, 10_000);
     const steadyRate = clients.length * LATENCY_RATE_PER_CLIENT;
 
