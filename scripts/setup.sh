@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One-step set-up used by `npm start`, `npm test` and `npm run bench`: installs only what is missing.
 #   runtime: pnpm (from the npm registry), workspace dependencies, the generated Prisma client.
-#   test:    runtime + Debian packages the tests drive for real (coturn, docker-compose for the compose check).
+#   test:    runtime + Debian packages the tests drive for real (coturn, docker-compose for the compose check,
+#            chromium for the browser tests).
 set -euo pipefail
 mode="${1:-runtime}"
 cd "$(dirname "$0")/.."
@@ -33,6 +34,10 @@ if [ "$mode" = test ]; then
   need=()
   command -v turnserver >/dev/null 2>&1 || need+=(coturn)
   command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
+  # Browser tests: Debian's Chromium driven by playwright-core (no browser download), in a loopback-only netns.
+  command -v chromium >/dev/null 2>&1 || need+=(chromium)
+  command -v unshare >/dev/null 2>&1 || need+=(util-linux)
+  command -v ip >/dev/null 2>&1 || need+=(iproute2)
   if [ ${#need[@]} -gt 0 ]; then
     sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
     log "installing Debian packages: ${need[*]}"

@@ -1,0 +1,128 @@
+// Pure link planning: which peer connections this peer should hold for a plan, and how to get there from the
+// connections it holds now. No DOM, no I/O: unit-tested under node.
+import type { Plan } from '@consulta/protocol';
+
+/**
+ * One peer connection as this peer sees it.
+ * - `mesh`: the p2p topology's single two-way connection with `remote` (both send their own media).
+ * - `send`: a tree edge where this peer is the parent: it sends stream `streamId` (its own, or one it relays).
+ * - `recv`: a tree edge where this peer is the child: it receives stream `streamId` from `remote`.
+ */
+export type LinkRole = 'mesh' | 'send' | 'recv';
+
+export interface LinkSpec {
+  role: LinkRole;
+  remote: string;
+  /** For tree links the sender's stream; for mesh links {@link meshStreamId} of the pair. */
+  streamId: string;
+}
+
+/** Map key of a link; unique per (role, remote, stream). */
+export const linkKey = (l: Pick<LinkSpec, 'role' | 'remote' | 'streamId'>): string =>
+  `${l.role}|${l.remote}|${l.streamId}`;
+
+/**
+ * Perfect negotiation: exactly one side of a pair is polite (yields on offer glare). Both sides compute it from
+ * the two ids, so they always agree: the peer with the smaller id is polite.
+ */
+export function isPolite(selfId: string, remoteId: string): boolean {
+  if (selfId === remoteId) throw new Error('a peer has no connection to itself');
+  return selfId < remoteId;
+}
+
+/**
+ * The `streamId` a mesh (p2p) connection uses on the wire. A mesh connection carries both peers' media, so it
+ * is named after the unordered pair; the `p2p-` prefix and the hash keep it apart from tree links, which use the
+ * sender's participant id, so both kinds can coexist while a room moves between topologies (make before break).
+ */
+export function meshStreamId(a: string, b: string): string {
+  const [x, y] = a < b ? [a, b] : [b, a];
+  const text = `${x}\u0000${y}`;
+  // Two FNV-1a 32-bit hashes with different offsets: 64 bits, plenty for the few pairs in one room.
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193 ^ 0x5bd1e995;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h2 = Math.imul(h2 ^ c, 0x01000193) ^ (h2 >>> 15);
+  }
+  const hex = (n: number) => (n >>> 0).toString(16).padStart(8, '0');
+  return `p2p-${hex(h1)}${hex(h2)}`;
+}
+
+/**
+ * The links this peer should hold under `plan`, given the ids of the other peers in the room.
+ * - `p2p`: one mesh link per other peer.
+ * - `tree`: one `recv` link per edge whose child is this peer, one `send` link per edge whose parent it is.
+ * - `sfu`: none here (the SFU path is not part of this engine yet).
+ */
+export function desiredLinks(plan: Plan, selfId: string, peerIds: Iterable<string>): LinkSpec[] {
+  const out: LinkSpec[] = [];
+  if (plan.topology === 'p2p') {
+    for (const remote of new Set(peerIds)) {
+      if (remote !== selfId) out.push({ role: 'mesh', remote, streamId: meshStreamId(selfId, remote) });
+    }
+  } else if (plan.topology === 'tree') {
+    const present = new Set(peerIds);
+    for (const e of plan.edges) {
+      if (e.parent === e.child) continue;
+      if (e.child === selfId && present.has(e.parent)) {
+        out.push({ role: 'recv', remote: e.parent, streamId: e.streamId });
+      } else if (e.parent === selfId && present.has(e.child)) {
+        out.push({ role: 'send', remote: e.child, streamId: e.streamId });
+      }
+    }
+  }
+  const seen = new Set<string>();
+  return out.filter((l) => {
+    const k = linkKey(l);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+export interface LinkDiff {
+  /** Links to bring up, in plan order. */
+  connect: LinkSpec[];
+  /** Keys of links to close once the new ones are up (make before break). */
+  disconnect: string[];
+  /** Keys of links that stay as they are. */
+  keep: string[];
+}
+
+/** What to change to go from the links held (`current` keys) to `desired`. */
+export function diffLinks(current: Iterable<string>, desired: readonly LinkSpec[]): LinkDiff {
+  const want = new Map(desired.map((l) => [linkKey(l), l]));
+  const have = new Set(current);
+  const connect = [...want].filter(([k]) => !have.has(k)).map(([, l]) => l);
+  const disconnect = [...have].filter((k) => !want.has(k));
+  const keep = [...have].filter((k) => want.has(k));
+  return { connect, disconnect, keep };
+}
+
+/**
+ * Which local link an incoming `signal` belongs to. Tree links are named after the stream: if the remote is
+ * sending us stream S we are its child (`recv`), if the stream is ours or one we relay to the remote, `send`.
+ * Ambiguity (we both send and receive S with the same remote) cannot happen in a valid tree, but for safety the
+ * existing link wins: `existing` tells which keys are held.
+ */
+export function linkForSignal(
+  selfId: string,
+  from: string,
+  streamId: string,
+  existing: ReadonlySet<string>,
+): LinkSpec {
+  if (streamId === meshStreamId(selfId, from)) return { role: 'mesh', remote: from, streamId };
+  const send: LinkSpec = { role: 'send', remote: from, streamId };
+  const recv: LinkSpec = { role: 'recv', remote: from, streamId };
+  if (existing.has(linkKey(send))) return send;
+  if (existing.has(linkKey(recv))) return recv;
+  // Unknown link: the parent initiates, so a stranger's signal means it is (about to be) our parent.
+  return streamId === selfId ? send : recv;
+}
+
+/** True when `next` should replace `current` (plans only move forward). */
+export function isNewerPlan(current: Plan | null, next: Plan): boolean {
+  return current === null || next.version > current.version;
+}

@@ -1,0 +1,187 @@
+// The signaling socket: one WebSocket at a time, `join` on every open (with the resume token once we have one),
+// reconnect with backoff when the network drops it, stop for good on the close codes that mean "do not come back".
+import {
+  type ClientMessage,
+  decodeServerMessage,
+  ErrorCode,
+  encodeMessage,
+  type ServerMessage,
+} from '@consulta/protocol';
+import { backoffDelay } from './backoff.ts';
+import { Emitter } from './emitter.ts';
+
+export type SignalingState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+/** Close codes after which reconnecting cannot help (see docs/protocol.md). */
+export const FINAL_CLOSE_CODES: ReadonlySet<number> = new Set([
+  1000, // consultation ended (or we closed)
+  4001, // replaced by a newer connection of the same participant
+  4003, // access withdrawn (invite revoked)
+  4401, // not authenticated
+]);
+
+export interface SignalingEvents {
+  message: (message: ServerMessage) => void;
+  state: (state: SignalingState) => void;
+  /** The socket closed; `final` means no reconnect will follow. */
+  close: (info: { code: number; reason: string; final: boolean }) => void;
+  /** A frame the client could not decode (a server/client version mismatch). */
+  invalid: (info: { message: string }) => void;
+}
+
+export interface SignalingOptions {
+  url: string;
+  consultationId: string;
+  /** Reconnect backoff: first delay and cap, ms (default 250 and 8000), with ±25 % jitter. */
+  reconnect?: { initialDelayMs?: number; maxDelayMs?: number };
+  /** Client ping every this many ms; a socket without a pong for two intervals is dropped (default 10000). */
+  pingIntervalMs?: number;
+  WebSocket?: typeof WebSocket;
+}
+
+export class SignalingConnection extends Emitter<SignalingEvents> {
+  private socket: WebSocket | null = null;
+  private attempt = 0;
+  private stopped = false;
+  private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  private pingTimer: ReturnType<typeof setInterval> | null = null;
+  private lastPong = 0;
+  private _state: SignalingState = 'closed';
+  /** From the last `joined`; sent with every later join so the server resumes our place. */
+  resumeToken: string | null = null;
+
+  constructor(private readonly options: SignalingOptions) {
+    super();
+  }
+
+  get state(): SignalingState {
+    return this._state;
+  }
+
+  open(): void {
+    this.stopped = false;
+    this.connect();
+  }
+
+  /** Sends if the socket is open; returns false (message dropped) otherwise. */
+  send(message: ClientMessage): boolean {
+    const s = this.socket;
+    if (!s || s.readyState !== s.OPEN) return false;
+    s.send(encodeMessage(message));
+    return true;
+  }
+
+  /** Closes for good (after `leave`, or when the page goes away). */
+  close(code = 1000, reason = 'client closed'): void {
+    this.stopped = true;
+    this.clearTimers();
+    const s = this.socket;
+    this.socket = null;
+    if (s && s.readyState <= s.OPEN) s.close(code, reason);
+    this.setState('closed');
+  }
+
+  /** Drops the socket as a network failure would (tests, and a dead socket detected by missing pongs). */
+  drop(): void {
+    const s = this.socket;
+    if (s) s.close(4000, 'client dropped');
+  }
+
+  private setState(state: SignalingState): void {
+    if (this._state === state) return;
+    this._state = state;
+    this.emit('state', state);
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    const Impl = this.options.WebSocket ?? WebSocket;
+    this.setState(this.attempt === 0 && !this.resumeToken ? 'connecting' : 'reconnecting');
+    const socket = new Impl(this.options.url);
+    this.socket = socket;
+    socket.onopen = () => {
+      if (this.socket !== socket) return;
+      this.setState('open');
+      this.lastPong = Date.now();
+      this.startPing();
+      this.send({
+        type: 'join',
+        consultationId: this.options.consultationId,
+        ...(this.resumeToken ? { resumeToken: this.resumeToken } : {}),
+      });
+    };
+    socket.onmessage = (ev: MessageEvent) => {
+      if (this.socket !== socket) return;
+      if (typeof ev.data !== 'string') return;
+      const decoded = decodeServerMessage(ev.data);
+      if (!decoded.ok) {
+        this.emit('invalid', { message: decoded.message });
+        return;
+      }
+      this.onMessage(decoded.message);
+    };
+    socket.onclose = (ev: CloseEvent) => {
+      if (this.socket !== socket) return;
+      this.socket = null;
+      this.clearTimers();
+      const final = this.stopped || FINAL_CLOSE_CODES.has(ev.code);
+      this.emit('close', { code: ev.code, reason: ev.reason, final });
+      if (final) {
+        this.stopped = true;
+        this.setState('closed');
+        return;
+      }
+      this.setState('reconnecting');
+      const delay = backoffDelay(this.attempt++, this.options.reconnect);
+      this.reconnectTimer = setTimeout(() => this.connect(), delay);
+    };
+    // Errors are followed by close; nothing to do here.
+    socket.onerror = () => {};
+  }
+
+  private onMessage(m: ServerMessage): void {
+    switch (m.type) {
+      case 'joined':
+        this.resumeToken = m.resumeToken;
+        this.attempt = 0;
+        break;
+      case 'waiting':
+        this.attempt = 0;
+        break;
+      case 'pong':
+        this.lastPong = Date.now();
+        return;
+      case 'error':
+        if (m.code === ErrorCode.ResumeFailed) {
+          // Our place is gone (grace period over): join afresh; the engine sees a non-resumed `joined`.
+          this.resumeToken = null;
+          this.send({ type: 'join', consultationId: this.options.consultationId });
+        }
+        break;
+      case 'denied':
+      case 'consultation-ended':
+        this.stopped = true;
+        break;
+    }
+    this.emit('message', m);
+  }
+
+  private startPing(): void {
+    const every = this.options.pingIntervalMs ?? 10_000;
+    if (every <= 0) return;
+    this.pingTimer = setInterval(() => {
+      if (Date.now() - this.lastPong > 2 * every + 1000) {
+        this.drop();
+        return;
+      }
+      this.send({ type: 'ping', t: Date.now() });
+    }, every);
+  }
+
+  private clearTimers(): void {
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    if (this.pingTimer) clearInterval(this.pingTimer);
+    this.reconnectTimer = null;
+    this.pingTimer = null;
+  }
+}

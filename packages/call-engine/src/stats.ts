@@ -1,0 +1,132 @@
+// Reading getStats() reports (plain objects, so this is testable without a browser) and deciding when a
+// bandwidth measurement is worth telling the server.
+
+/** The part of one connection's stats the engine uses. */
+export interface PairSummary {
+  /** Selected candidate pair's congestion-control estimate, bit/s (absent before the first estimate). */
+  availableOutgoingBitrate?: number;
+  availableIncomingBitrate?: number;
+  bytesSent: number;
+  bytesReceived: number;
+  /** ms (stats timestamp). */
+  timestamp: number;
+  localCandidateType?: string;
+  remoteCandidateType?: string;
+}
+
+type Stat = { type?: unknown; id?: unknown; [k: string]: unknown };
+
+/** A getStats() report as a list of plain stat objects (forEach: no DOM.Iterable needed). */
+export function statsValues(report: { forEach(cb: (value: unknown) => void): void }): Stat[] {
+  const out: Stat[] = [];
+  report.forEach((v) => {
+    out.push(v as Stat);
+  });
+  return out;
+}
+
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+
+/** The selected candidate pair (via the transport's selectedCandidatePairId, else a nominated succeeded pair). */
+export function summarizeSelectedPair(stats: Iterable<Stat>): PairSummary | null {
+  const byId = new Map<string, Stat>();
+  const all: Stat[] = [];
+  for (const s of stats) {
+    all.push(s);
+    if (typeof s.id === 'string') byId.set(s.id, s);
+  }
+  let pair: Stat | undefined;
+  for (const s of all) {
+    if (s.type === 'transport' && typeof s.selectedCandidatePairId === 'string') {
+      pair = byId.get(s.selectedCandidatePairId);
+      if (pair) break;
+    }
+  }
+  pair ??= all.find((s) => s.type === 'candidate-pair' && s.state === 'succeeded' && s.nominated === true);
+  if (!pair) return null;
+  const local = typeof pair.localCandidateId === 'string' ? byId.get(pair.localCandidateId) : undefined;
+  const remote = typeof pair.remoteCandidateId === 'string' ? byId.get(pair.remoteCandidateId) : undefined;
+  const out: PairSummary = {
+    bytesSent: num(pair.bytesSent) ?? 0,
+    bytesReceived: num(pair.bytesReceived) ?? 0,
+    timestamp: num(pair.timestamp) ?? 0,
+  };
+  const aob = num(pair.availableOutgoingBitrate);
+  const aib = num(pair.availableIncomingBitrate);
+  if (aob !== undefined) out.availableOutgoingBitrate = aob;
+  if (aib !== undefined) out.availableIncomingBitrate = aib;
+  if (typeof local?.candidateType === 'string') out.localCandidateType = local.candidateType;
+  if (typeof remote?.candidateType === 'string') out.remoteCandidateType = remote.candidateType;
+  return out;
+}
+
+export interface BandwidthSample {
+  uplinkKbps: number;
+  downlinkKbps: number;
+  relayOnly: boolean;
+}
+
+/**
+ * Combines the connections' selected pairs into one measurement. Uplink: the best congestion-control estimate
+ * of any connection (each estimates the same access link). Downlink: the sum of what arrives now (a lower
+ * bound) or the receivers' estimate when the browser gives one, whichever is larger. `previous` holds each
+ * connection's last summary (by key) to turn byte counters into rates.
+ */
+export function combineSamples(
+  current: ReadonlyMap<string, PairSummary>,
+  previous: ReadonlyMap<string, PairSummary>,
+  forcedRelay: boolean,
+): BandwidthSample | null {
+  let up: number | undefined;
+  let downRate = 0;
+  let downEstimate = 0;
+  let relayPairs = 0;
+  for (const [key, s] of current) {
+    if (s.availableOutgoingBitrate !== undefined) up = Math.max(up ?? 0, s.availableOutgoingBitrate);
+    if (s.availableIncomingBitrate !== undefined) downEstimate += s.availableIncomingBitrate;
+    const p = previous.get(key);
+    if (p && s.timestamp > p.timestamp && s.bytesReceived >= p.bytesReceived) {
+      downRate += ((s.bytesReceived - p.bytesReceived) * 8 * 1000) / (s.timestamp - p.timestamp);
+    }
+    if (s.localCandidateType === 'relay') relayPairs++;
+  }
+  if (up === undefined || current.size === 0) return null;
+  return {
+    uplinkKbps: Math.round(up / 1000),
+    downlinkKbps: Math.round(Math.max(downRate, downEstimate) / 1000),
+    relayOnly: forcedRelay || relayPairs === current.size,
+  };
+}
+
+export interface ReportThrottle {
+  /** Never report more often than this (default 5000 ms). */
+  minIntervalMs: number;
+  /** Report anyway after this long, so the server's view stays fresh (default 30000 ms). */
+  maxIntervalMs: number;
+  /** Relative change that is worth reporting before maxIntervalMs (default 0.2). */
+  changeRatio: number;
+}
+
+export const defaultThrottle: ReportThrottle = {
+  minIntervalMs: 5000,
+  maxIntervalMs: 30_000,
+  changeRatio: 0.2,
+};
+
+/** Whether `next` should be sent, given the last report sent (and when). */
+export function shouldReport(
+  last: { sample: BandwidthSample; at: number } | null,
+  next: BandwidthSample,
+  now: number,
+  throttle: ReportThrottle = defaultThrottle,
+): boolean {
+  if (!last) return true;
+  const elapsed = now - last.at;
+  if (elapsed < throttle.minIntervalMs) return false;
+  if (elapsed >= throttle.maxIntervalMs) return true;
+  if (next.relayOnly !== last.sample.relayOnly) return true;
+  const changed = (a: number, b: number) => Math.abs(a - b) > throttle.changeRatio * Math.max(a, b, 1);
+  return (
+    changed(next.uplinkKbps, last.sample.uplinkKbps) || changed(next.downlinkKbps, last.sample.downlinkKbps)
+  );
+}

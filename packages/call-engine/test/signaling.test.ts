@@ -1,0 +1,88 @@
+// SignalingConnection against a scripted fake WebSocket: join on open, resume with the token after a drop,
+// fall back to a fresh join when the place expired, and stop for good on final close codes.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { ClientMessage, ServerMessage } from '@consulta/protocol';
+import { SignalingConnection } from '../src/index.ts';
+
+class FakeSocket {
+  static all: FakeSocket[] = [];
+  readonly OPEN = 1;
+  readyState = 0;
+  sent: ClientMessage[] = [];
+  onopen: (() => void) | null = null;
+  onmessage: ((ev: { data: string }) => void) | null = null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null = null;
+  onerror: (() => void) | null = null;
+  constructor(readonly url: string) {
+    FakeSocket.all.push(this);
+    queueMicrotask(() => {
+      this.readyState = 1;
+      this.onopen?.();
+    });
+  }
+  send(data: string) {
+    this.sent.push(JSON.parse(data) as ClientMessage);
+  }
+  close(code = 1000, reason = '') {
+    if (this.readyState === 3) return;
+    this.readyState = 3;
+    queueMicrotask(() => this.onclose?.({ code, reason }));
+  }
+  receive(m: ServerMessage) {
+    this.onmessage?.({ data: JSON.stringify(m) });
+  }
+}
+
+const peer = {
+  id: 'me',
+  displayName: 'Me',
+  role: 'PATIENT' as const,
+  uplinkKbps: null,
+  downlinkKbps: null,
+  connected: true,
+};
+const joined = (resumed: boolean): ServerMessage => ({
+  type: 'joined',
+  consultationId: 'c1',
+  self: peer,
+  peers: [],
+  plan: { version: 1, topology: 'p2p', quality: 'sd', reasons: [], edges: [] },
+  resumeToken: 'tok-1',
+  resumed,
+  lobby: [],
+});
+const tick = (ms = 5) => new Promise((r) => setTimeout(r, ms));
+
+test('joins, resumes after a drop, rejoins when the place expired, stops on a final close', async () => {
+  FakeSocket.all = [];
+  const conn = new SignalingConnection({
+    url: 'ws://x/ws',
+    consultationId: 'c1',
+    reconnect: { initialDelayMs: 1, maxDelayMs: 2 },
+    pingIntervalMs: 0,
+    WebSocket: FakeSocket as unknown as typeof WebSocket,
+  });
+  const states: string[] = [];
+  conn.on('state', (s) => states.push(s));
+  conn.open();
+  await tick();
+  assert.deepEqual(FakeSocket.all[0]!.sent, [{ type: 'join', consultationId: 'c1' }]);
+  FakeSocket.all[0]!.receive(joined(false));
+  assert.equal(conn.resumeToken, 'tok-1');
+
+  FakeSocket.all[0]!.close(1006, 'network');
+  await tick(20);
+  assert.equal(FakeSocket.all.length, 2);
+  assert.deepEqual(FakeSocket.all[1]!.sent, [{ type: 'join', consultationId: 'c1', resumeToken: 'tok-1' }]);
+
+  FakeSocket.all[1]!.receive({ type: 'error', code: 'RESUME_FAILED', message: 'expired', ref: 'join' });
+  assert.equal(conn.resumeToken, null);
+  assert.deepEqual(FakeSocket.all[1]!.sent.at(-1), { type: 'join', consultationId: 'c1' });
+
+  FakeSocket.all[1]!.close(4001, 'replaced');
+  await tick(20);
+  assert.equal(FakeSocket.all.length, 2, 'no reconnect after a final close code');
+  assert.equal(conn.state, 'closed');
+  assert.deepEqual(states, ['connecting', 'open', 'reconnecting', 'open', 'closed']);
+});

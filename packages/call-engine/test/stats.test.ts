@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  backoffDelay,
+  combineSamples,
+  type PairSummary,
+  shouldReport,
+  summarizeSelectedPair,
+} from '../src/index.ts';
+
+const report = [
+  { id: 'T1', type: 'transport', selectedCandidatePairId: 'CP2' },
+  { id: 'CP1', type: 'candidate-pair', state: 'failed', localCandidateId: 'L1', remoteCandidateId: 'R1' },
+  {
+    id: 'CP2',
+    type: 'candidate-pair',
+    state: 'succeeded',
+    nominated: true,
+    localCandidateId: 'L2',
+    remoteCandidateId: 'R2',
+    availableOutgoingBitrate: 1_500_000,
+    bytesSent: 1000,
+    bytesReceived: 250_000,
+    timestamp: 10_000,
+  },
+  { id: 'L1', type: 'local-candidate', candidateType: 'host' },
+  { id: 'L2', type: 'local-candidate', candidateType: 'relay' },
+  { id: 'R2', type: 'remote-candidate', candidateType: 'relay' },
+];
+
+describe('stats', () => {
+  test('the selected pair comes from the transport', () => {
+    assert.deepEqual(summarizeSelectedPair(report), {
+      availableOutgoingBitrate: 1_500_000,
+      bytesSent: 1000,
+      bytesReceived: 250_000,
+      timestamp: 10_000,
+      localCandidateType: 'relay',
+      remoteCandidateType: 'relay',
+    });
+  });
+
+  test('without a transport entry, a nominated succeeded pair', () => {
+    const s = summarizeSelectedPair(report.filter((r) => r.type !== 'transport'));
+    assert.equal(s?.localCandidateType, 'relay');
+    assert.equal(summarizeSelectedPair([]), null);
+  });
+
+  test('combining: best uplink estimate, downlink from received bytes, relay when all pairs relay', () => {
+    const prev = new Map<string, PairSummary>([['x', { bytesSent: 0, bytesReceived: 0, timestamp: 9000 }]]);
+    const cur = new Map<string, PairSummary>([
+      [
+        'x',
+        {
+          availableOutgoingBitrate: 800_000,
+          bytesSent: 0,
+          bytesReceived: 125_000,
+          timestamp: 10_000,
+          localCandidateType: 'relay',
+        },
+      ],
+      [
+        'y',
+        {
+          availableOutgoingBitrate: 1_200_000,
+          bytesSent: 0,
+          bytesReceived: 0,
+          timestamp: 10_000,
+          localCandidateType: 'host',
+        },
+      ],
+    ]);
+    assert.deepEqual(combineSamples(cur, prev, false), {
+      uplinkKbps: 1200,
+      downlinkKbps: 1000,
+      relayOnly: false,
+    });
+    assert.equal(combineSamples(cur, prev, true)?.relayOnly, true);
+    assert.equal(combineSamples(new Map(), prev, false), null);
+  });
+
+  test('report throttling', () => {
+    const s = { uplinkKbps: 1000, downlinkKbps: 2000, relayOnly: false };
+    assert.equal(shouldReport(null, s, 0), true);
+    const last = { sample: s, at: 0 };
+    assert.equal(
+      shouldReport(last, { ...s, uplinkKbps: 100 }, 1000),
+      false,
+      'never more often than minInterval',
+    );
+    assert.equal(shouldReport(last, { ...s, uplinkKbps: 1100 }, 6000), false, 'small change');
+    assert.equal(shouldReport(last, { ...s, uplinkKbps: 700 }, 6000), true, 'big change');
+    assert.equal(shouldReport(last, { ...s, relayOnly: true }, 6000), true);
+    assert.equal(shouldReport(last, s, 30_000), true, 'refresh after maxInterval');
+  });
+});
+
+test('reconnect backoff grows, caps and jitters', () => {
+  const mid = () => 0.5;
+  assert.deepEqual(
+    [0, 1, 2, 3, 4, 5, 6, 10].map((a) => backoffDelay(a, {}, mid)),
+    [250, 500, 1000, 2000, 4000, 8000, 8000, 8000],
+  );
+  assert.equal(
+    backoffDelay(0, {}, () => 0),
+    188,
+  );
+  assert.equal(
+    backoffDelay(0, {}, () => 1),
+    313,
+  );
+});

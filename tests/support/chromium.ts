@@ -1,0 +1,103 @@
+// Debian's Chromium driven by playwright-core (no downloaded browser builds), with fake media devices, plus a
+// way to run a test file inside a loopback-only network namespace so WebRTC's ICE can only use 127.0.0.1.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { type Browser, chromium } from 'playwright-core';
+
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Flags for a headless, quiet Chromium with fake camera/microphone and WebRTC allowed on loopback. */
+export const CHROMIUM_ARGS: readonly string[] = [
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+  '--allow-loopback-in-peer-connection',
+  '--disable-features=WebRtcHideLocalIpsWithMdns',
+  '--no-sandbox',
+  '--headless',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--autoplay-policy=no-user-gesture-required',
+];
+
+export async function launchChromium(
+  options: { extraArgs?: string[]; timeoutMs?: number } = {},
+): Promise<Browser> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(
+      `no Chromium at ${CHROMIUM_PATH}; install it: apt-get install -y chromium (scripts/setup.sh)`,
+    );
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: [...CHROMIUM_ARGS, ...(options.extraArgs ?? [])],
+    timeout: options.timeoutMs ?? 30_000,
+  });
+}
+
+/** Set in the environment of a process re-executed inside the loopback-only namespace. */
+export const NETNS_ENV = 'CONSULTA_LOOPBACK_NETNS';
+
+export const inLoopbackNamespace = (): boolean => process.env[NETNS_ENV] === '1';
+
+/**
+ * Runs `node --import tsx --test <file>` inside a new network namespace that has only `lo` (brought up first),
+ * so nothing in it (server, coturn, Chromium) can reach or advertise another interface. Needs root
+ * (CAP_SYS_ADMIN), as in CI. The child's output streams to our stderr; resolves with its exit code and output.
+ */
+export function runInLoopbackNamespace(
+  testFile: string,
+  options: { timeoutMs?: number } = {},
+): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      'unshare',
+      [
+        '--net',
+        '--',
+        'sh',
+        '-c',
+        'ip link set lo up && exec "$0" "$@"',
+        process.execPath,
+        '--import',
+        'tsx',
+        '--test',
+        '--test-reporter=spec',
+        testFile,
+      ],
+      // Without NODE_TEST_CONTEXT the child is a test run of its own, not a file of ours (which it would skip).
+      { env: { ...withoutTestContext(process.env), [NETNS_ENV]: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let output = '';
+    const take = (d: Buffer) => {
+      output += d.toString();
+      process.stderr.write(d);
+    };
+    child.stdout.on('data', take);
+    child.stderr.on('data', take);
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 240_000);
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      reject(new Error(`cannot run unshare (${err.message}); util-linux and iproute2 are needed`));
+    });
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
+
+function withoutTestContext(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const copy = { ...env };
+  delete copy.NODE_TEST_CONTEXT;
+  return copy;
+}
+
+/** The pass/fail counts from a spec reporter's summary, to check that the namespaced run ran anything. */
+export function specSummary(output: string): { pass: number; fail: number } {
+  const count = (name: string) => Number(new RegExp(`ℹ ${name} (\\d+)`).exec(output)?.[1] ?? Number.NaN);
+  return { pass: count('pass'), fail: count('fail') };
+}
