@@ -26,9 +26,22 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
+// The SFU tests need the offline-built mediasoup worker (scripts/setup.sh test builds it; this is a cache hit),
+const env = { ...process.env, NODE_ENV: 'test' };
+if (!env.MEDIASOUP_WORKER_BIN && files.some((f) => f.startsWith('tests/sfu/'))) {
+  const built = spawnSync('bash', [path.join(root, 'scripts/mediasoup-worker/build.sh'), '--print-path'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  if (built.status !== 0) {
+    console.error('the mediasoup worker could not be built; see the lines above');
+    process.exit(1);
+  }
+  env.MEDIASOUP_WORKER_BIN = built.stdout.trim();
+}
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files],
-  { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } },
+  { cwd: root, stdio: 'inherit', env },
 );
 process.exit(result.status ?? 1);

@@ -2,7 +2,7 @@
 # One-step set-up used by `npm start`, `npm test` and `npm run bench`: installs only what is missing.
 #   runtime: pnpm (from the npm registry), workspace dependencies, the generated Prisma client.
 #   test:    runtime + Debian packages the tests drive for real (coturn, docker-compose for the compose check,
-#            chromium for the browser tests).
+#            chromium for the browser tests) and the mediasoup worker.
 set -euo pipefail
 mode="${1:-runtime}"
 cd "$(dirname "$0")/.."
@@ -44,6 +44,9 @@ if [ "$mode" = test ]; then
     $sudo apt-get update -qq >/dev/null
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
   fi
+  # mediasoup's C++ worker, built offline from the pinned npm tarball against Debian packages and a static
+  # OpenSSL (scripts/mediasoup-worker/README.md). Cached by version and script hash: minutes once, instant after.
+  bash scripts/mediasoup-worker/build.sh >/dev/null
   # coturn's Debian package starts a system service; the tests start their own from the rendered config.
   if command -v systemctl >/dev/null 2>&1; then systemctl stop coturn >/dev/null 2>&1 || true; fi
 fi
