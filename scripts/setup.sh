@@ -30,6 +30,14 @@ if [ ! -f "$client" ] || [ "$schema" -nt "$client" ]; then
     pnpm exec prisma generate --schema ../../prisma/schema.prisma >/dev/null)
 fi
 
+# The clinician, patient and admin apps (apps/web, Vite), rebuilt when their sources are newer than the build.
+web_built=apps/web/dist/join/index.html
+if [ ! -f "$web_built" ] || [ -n "$(find apps/web/src apps/web/*/index.html apps/web/vite.config.ts \
+  packages/call-engine/src packages/protocol/src -newer "$web_built" -print -quit)" ]; then
+  log "building the web apps (vite)"
+  pnpm --filter @consulta/web build >/dev/null
+fi
+
 if [ "$mode" = test ]; then
   need=()
   command -v turnserver >/dev/null 2>&1 || need+=(coturn)

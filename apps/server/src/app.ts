@@ -16,6 +16,7 @@ import { errorHandler, notFoundHandler } from './http/error-handler.ts';
 import { healthRoutes } from './http/health.ts';
 import { landingRoutes } from './http/landing.ts';
 import { turnRoutes } from './http/turn-routes.ts';
+import { webApps } from './http/web-apps.ts';
 import { inviteRoutes } from './invites/routes.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { PolicyRoutePlanner } from './routing/policy-route-planner.ts';
@@ -114,6 +115,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   ]) {
     await app.register(routes, { ctx });
   }
+  await app.register(webApps);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   app.addHook('onClose', async () => {

@@ -43,8 +43,10 @@ async function main(): Promise<void> {
       `\nFirst start: staff accounts created (shown only this once):\n${lines.join('\n')}\n\n`,
     );
   }
+  const url = config.server.publicUrl;
   process.stdout.write(
-    `Consulta is running at ${config.server.publicUrl} (API docs: ${config.server.publicUrl}/openapi.json)\n`,
+    `Consulta is running at ${url}\n  clinicians: ${url}/clinician/\n  admins:     ${url}/admin/\n` +
+      `  patients:   the link in their invitation email (${url}/join#...)\n  API docs:   ${url}/openapi.json\n`,
   );
 }
 

@@ -1,0 +1,284 @@
+// The three web apps, driven through their UI in real Chromium against the real server: the clinician signs in,
+// starts a consultation and invites a patient (real SMTP); the patient opens the emailed link, passes the pre-call
+// check and waits; the clinician admits; both see each other's video; the clinician ends the consultation and the
+// patient sees the ended page. Plus dead links and the admin app.
+// Builds apps/web first when its dist is missing or stale, then re-runs itself in a loopback-only namespace.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { buildApp, createStaffUser, loadConfig, openDatabase } from '@consulta/server';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { webApps } from '../../apps/server/src/http/web-apps.ts';
+import {
+  inLoopbackNamespace,
+  launchChromium,
+  runInLoopbackNamespace,
+  specSummary,
+} from '../support/chromium.ts';
+import { freePort } from '../support/server.ts';
+import { startSmtpCapture } from '../support/smtp.ts';
+
+const thisFile = fileURLToPath(import.meta.url);
+const root = path.resolve(path.dirname(thisFile), '../..');
+const resultsDir = path.join(root, 'test-results');
+const webDir = path.join(root, 'apps/web');
+const distIndex = path.join(webDir, 'dist/join/index.html');
+
+function newestMtime(p: string): number {
+  if (!existsSync(p)) return 0;
+  const s = statSync(p);
+  if (!s.isDirectory()) return s.mtimeMs;
+  return Math.max(
+    0,
+    ...readdirSync(p).map((n) => (n === 'node_modules' || n === 'dist' ? 0 : newestMtime(path.join(p, n)))),
+  );
+}
+
+/** Builds apps/web when dist is missing or older than anything it is built from. */
+function ensureWebBuild(): void {
+  const sources = Math.max(
+    newestMtime(webDir),
+    newestMtime(path.join(root, 'packages/call-engine/src')),
+    newestMtime(path.join(root, 'packages/protocol/src')),
+  );
+  if (existsSync(distIndex) && statSync(distIndex).mtimeMs >= sources) return;
+  execFileSync('pnpm', ['--filter', '@consulta/web', 'build'], { cwd: root, stdio: 'inherit' });
+}
+
+if (!inLoopbackNamespace()) {
+  test('web apps through the UI, inside a loopback-only network namespace', async () => {
+    ensureWebBuild();
+    const { code, output } = await runInLoopbackNamespace(thisFile);
+    assert.equal(code, 0, `the namespaced run failed:\n${output.slice(-6000)}`);
+    const summary = specSummary(output);
+    assert.ok(
+      summary.pass >= 3 && summary.fail === 0,
+      `the namespaced run ran its tests: ${JSON.stringify(summary)}`,
+    );
+  });
+} else {
+  describe('clinician, patient and admin apps in Chromium', () => {
+    let smtp: Awaited<ReturnType<typeof startSmtpCapture>>;
+    let browser: Browser;
+    let url: string;
+    let close: () => Promise<void>;
+    let makeStaff: (
+      role: 'CLINICIAN' | 'ADMIN',
+      name: string,
+    ) => Promise<{ email: string; password: string }>;
+    const contexts: BrowserContext[] = [];
+
+    before(async () => {
+      smtp = await startSmtpCapture();
+      const varDir = await mkdtemp(path.join(os.tmpdir(), 'consulta-web-'));
+      const port = await freePort();
+      url = `http://127.0.0.1:${port}`;
+      const config = loadConfig({
+        server: { host: '127.0.0.1', port, publicUrl: url, varDir, logLevel: 'warn' },
+        database: { url: null },
+        email: { smtpUrl: smtp.url },
+      });
+      const db = await openDatabase({ url: null, dataDir: path.join(varDir, 'pglite') });
+      const app = await buildApp({ config, prisma: db.prisma });
+      // buildApp serves the built apps; the same plugin over a missing build, mounted aside: it must answer 503, not crash.
+      await app.register(webApps, { distDir: path.join(varDir, 'no-such-dist'), prefix: '/unbuilt' });
+      await app.listen({ host: '127.0.0.1', port });
+      let n = 0;
+      makeStaff = async (role, displayName) => {
+        n++;
+        const account = {
+          email: `${role.toLowerCase()}${n}@example.test`,
+          password: `pw-${n}-correct-horse-battery`,
+        };
+        await createStaffUser(db.prisma, { ...account, displayName, role });
+        return account;
+      };
+      close = async () => {
+        await app.close();
+        await db.close();
+        await rm(varDir, { recursive: true, force: true });
+      };
+      browser = await launchChromium();
+      mkdirSync(resultsDir, { recursive: true });
+    });
+    after(async () => {
+      for (const c of contexts) await c.close().catch(() => {});
+      await browser?.close();
+      await close?.();
+      await smtp?.close();
+    });
+
+    const newPage = async (viewport = { width: 1000, height: 700 }): Promise<Page> => {
+      const context = await browser.newContext({ viewport });
+      contexts.push(context);
+      const page = await context.newPage();
+      page.on('pageerror', (err) => console.error(`[page error] ${err.message}`));
+      page.on('console', (m) => {
+        if (m.type() === 'error' || m.type() === 'warning') console.error(`[console] ${m.text()}`);
+      });
+      page.on('dialog', (d) => void d.accept());
+      return page;
+    };
+    const shot = (page: Page, name: string) =>
+      page.screenshot({ path: path.join(resultsDir, `web-${name}.png`) });
+
+    test('a consultation from sign-in to the ended page, all through the UI', async (t) => {
+      const t0 = Date.now();
+      const account = await makeStaff('CLINICIAN', 'Dr. Ada Osei');
+      const doc = await newPage();
+      await doc.goto(`${url}/clinician/`);
+      await doc.getByLabel('Email').fill(account.email);
+      await doc.getByLabel('Password').fill(account.password);
+      await shot(doc, 'clinician-signin');
+      await doc.getByRole('button', { name: 'Sign in' }).click();
+      await doc.getByTestId('page-dashboard').waitFor();
+      await doc.getByLabel('Title').fill('Knee follow-up');
+      await shot(doc, 'clinician-dashboard');
+      await doc.getByRole('button', { name: 'Start consultation' }).click();
+      await doc.getByTestId('page-consult').waitFor();
+      await doc.getByText('You are in the room').waitFor();
+
+      await doc.getByLabel('Email').fill('pat.patient@example.test');
+      await doc.getByLabel('Name').fill('Pat Patient');
+      await doc.getByLabel('Role').selectOption('PATIENT');
+      await doc.getByRole('button', { name: 'Send invitation' }).click();
+      await doc.getByText('Invitation sent to pat.patient@example.test').waitFor();
+
+      const mail = await smtp.nextMessage();
+      const link = /(https?:\/\/\S+\/join#[A-Za-z0-9_-]+)/.exec(mail.text ?? '')?.[1] ?? '';
+      assert.ok(link?.startsWith(`${url}/join#`), `invite link in: ${mail.text}`);
+
+      // The patient: pre-call check with a live preview, device pickers and a level meter.
+      const pat = await newPage({ width: 390, height: 844 }); // phone-sized
+      await pat.goto(link);
+      await pat.getByTestId('page-precheck').waitFor();
+      await videoPlaying(pat, '[data-testid="preview-tile"] video');
+      assert.equal(new URL(pat.url()).hash, '', 'the token is gone from the address bar');
+      await pat
+        .getByLabel('Camera', { exact: true })
+        .locator('option')
+        .first()
+        .waitFor({ state: 'attached' });
+      await pat
+        .getByLabel('Microphone', { exact: true })
+        .locator('option')
+        .first()
+        .waitFor({ state: 'attached' });
+      await pat.waitForFunction(
+        () => Number((document.querySelector('[data-testid="mic-level"]') as HTMLMeterElement)?.value) > 0,
+        undefined,
+        { timeout: 10_000 },
+      );
+      await shot(pat, 'patient-precheck');
+      await pat.getByRole('button', { name: 'Join consultation' }).click();
+      await pat.getByText('Waiting for your clinician').waitFor();
+      await pat.getByText('You are in the waiting room').waitFor();
+      await shot(pat, 'patient-waiting');
+
+      // The clinician admits from the waiting-room list.
+      const admit = doc.getByRole('button', { name: 'Admit Pat Patient' });
+      await admit.waitFor({ timeout: 10_000 });
+      await shot(doc, 'clinician-waiting-room');
+      const admittedAt = Date.now();
+      await admit.click();
+
+      await Promise.all([
+        videoPlaying(doc, '[data-testid="remote-tile"] video'),
+        videoPlaying(pat, '[data-testid="remote-tile"] video'),
+      ]);
+      const mediaMs = Date.now() - admittedAt;
+      await doc.getByText('In call with Pat Patient').waitFor();
+      await pat.getByText('In consultation with Dr. Ada Osei').waitFor();
+      assert.match((await doc.getByTestId('topology').textContent()) ?? '', /p2p/);
+
+      // Mute and camera off change the local tracks.
+      await pat.getByRole('button', { name: 'Mute', exact: true }).click();
+      await pat.getByRole('button', { name: 'Camera off' }).click();
+      assert.deepEqual(await trackEnabled(pat), { audio: false, video: false });
+      await pat.getByRole('button', { name: 'Unmute', exact: true }).click();
+      await pat.getByRole('button', { name: 'Camera on' }).click();
+      assert.deepEqual(await trackEnabled(pat), { audio: true, video: true });
+      await videoPlaying(doc, '[data-testid="remote-tile"] video');
+      await shot(doc, 'clinician-call');
+      await shot(pat, 'patient-call');
+
+      // The clinician ends it; the patient sees the ended page, and the emailed link is dead now.
+      await doc.getByRole('button', { name: 'End consultation' }).click();
+      await pat.getByTestId('page-ended').waitFor({ timeout: 10_000 });
+      await doc.getByTestId('page-consult-ended').waitFor({ timeout: 10_000 });
+      await shot(pat, 'patient-ended');
+      const again = await newPage({ width: 390, height: 844 });
+      await again.goto(link);
+      await again.getByTestId('page-consultation-ended').waitFor();
+      t.diagnostic(`admit -> both remote videos playing ${mediaMs} ms; whole story ${Date.now() - t0} ms`);
+    });
+
+    test('a bad link shows the invalid-link page', async () => {
+      const pat = await newPage({ width: 390, height: 844 });
+      await pat.goto(`${url}/join#${'x'.repeat(43)}`);
+      await pat.getByTestId('page-invite-invalid').waitFor();
+      await pat.getByRole('heading', { name: 'This link does not work' }).waitFor();
+      await shot(pat, 'patient-invalid');
+      await pat.goto(`${url}/join`);
+      await pat.getByTestId('page-invite-invalid').waitFor();
+    });
+
+    test('the admin app lists consultations and the audit log', async () => {
+      const account = await makeStaff('ADMIN', 'Ada Admin');
+      const page = await newPage();
+      await page.goto(`${url}/admin`); // redirects to /admin/
+      await page.getByLabel('Email').fill(account.email);
+      await page.getByLabel('Password').fill(account.password);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByTestId('admin-consultations').getByText('Knee follow-up').waitFor();
+      await page.getByTestId('admin-audit').getByText('consultation.end').first().waitFor();
+      await shot(page, 'admin');
+    });
+
+    test('without a build the pages answer 503 with a clear message', async () => {
+      for (const p of ['/unbuilt/join', '/unbuilt/clinician/', '/unbuilt/assets/x.js']) {
+        const res = await fetch(`${url}${p}`);
+        assert.equal(res.status, 503, p);
+        assert.match(await res.text(), /web apps not built: run npm start/);
+      }
+      const res = await fetch(`${url}/assets/nope.js`);
+      assert.equal(res.status, 404);
+    });
+  });
+}
+
+/** The <video> has decoded frames and its currentTime advances. */
+async function videoPlaying(page: Page, selector: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown = null;
+  for (;;) {
+    const s = await page.evaluate((sel) => {
+      const v = document.querySelector(sel) as HTMLVideoElement | null;
+      return v ? { w: v.videoWidth, t: v.currentTime } : null;
+    }, selector);
+    if (s && s.w > 0) {
+      await page.waitForTimeout(400);
+      const later = await page.evaluate(
+        (sel) => (document.querySelector(sel) as HTMLVideoElement).currentTime,
+        selector,
+      );
+      if (later > s.t) return;
+    }
+    last = s;
+    if (Date.now() > deadline) assert.fail(`${selector} is not playing; last ${JSON.stringify(last)}`);
+    await page.waitForTimeout(200);
+  }
+}
+
+async function trackEnabled(page: Page): Promise<{ audio: boolean; video: boolean }> {
+  return page.evaluate(() => {
+    const v = document.querySelector('[data-testid="local-tile"] video') as HTMLVideoElement;
+    const s = v.srcObject as MediaStream;
+    return { audio: s.getAudioTracks()[0]!.enabled, video: s.getVideoTracks()[0]!.enabled };
+  });
+}
