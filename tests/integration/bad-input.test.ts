@@ -140,6 +140,16 @@ describe('WebSocket', () => {
     assert.equal(code, 4401);
   });
 
+  test("a page on another origin cannot use a signed-in clinician's cookies", async () => {
+    const clinician = await server.signedIn('CLINICIAN');
+    const evil = await SignalingClient.connect(server.url, clinician.cookieHeader, 'https://evil.example');
+    assert.equal((await evil.closed).code, 4403);
+    const own = await SignalingClient.connect(server.url, clinician.cookieHeader, server.url);
+    own.send({ type: 'ping', t: 1 });
+    await own.next('pong');
+    await own.close();
+  });
+
   test('malformed, oversized and foreign-room messages get typed errors; the connection survives', async () => {
     const clinician = await server.signedIn('CLINICIAN');
     const { consult, token } = await consultWithInvite(clinician);

@@ -22,10 +22,9 @@ export class SignalingClient {
     );
   }
 
-  static connect(baseUrl: string, cookie: string): Promise<SignalingClient> {
-    const socket = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/ws`, {
-      headers: cookie ? { cookie } : {},
-    });
+  static connect(baseUrl: string, cookie: string, origin?: string): Promise<SignalingClient> {
+    const headers: Record<string, string> = { ...(cookie ? { cookie } : {}), ...(origin ? { origin } : {}) };
+    const socket = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/ws`, { headers });
     const client = new SignalingClient(socket);
     return new Promise((resolve, reject) => {
       socket.once('open', () => resolve(client));

@@ -28,6 +28,12 @@ export const signalingRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (a
   app.addHook('onClose', async () => clearInterval(heartbeat));
 
   app.get('/ws', { websocket: true, schema: { hide: true } }, (socket, request) => {
+    // Browsers attach cookies to cross-site WebSocket handshakes in some cases; a page elsewhere must not ride on a
+    // clinician's session. Non-browser clients send no Origin.
+    if (!sameOrigin(request.headers.origin, request.headers.host)) {
+      socket.close(4403, 'cross-origin connections are not allowed');
+      return;
+    }
     const principal = request.principal;
     if (!principal) {
       socket.close(4401, 'sign in or open your invite link first');
@@ -53,3 +59,12 @@ export const signalingRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (a
     socket.on('close', () => connection.closed());
   });
 };
+
+function sameOrigin(origin: string | undefined, host: string | undefined): boolean {
+  if (origin === undefined) return true;
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
