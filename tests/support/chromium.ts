@@ -46,11 +46,12 @@ export const inLoopbackNamespace = (): boolean => process.env[NETNS_ENV] === '1'
 /**
  * Runs `node --import tsx --test <file>` inside a new network namespace that has only `lo` (brought up first),
  * so nothing in it (server, coturn, Chromium) can reach or advertise another interface. Needs root
- * (CAP_SYS_ADMIN), as in CI. The child's output streams to our stderr; resolves with its exit code and output.
+ * (CAP_SYS_ADMIN), as in CI. The child's output streams to our stderr unless `quiet`; resolves with its exit code
+ * and output.
  */
 export function runInLoopbackNamespace(
   testFile: string,
-  options: { timeoutMs?: number } = {},
+  options: { timeoutMs?: number; quiet?: boolean; env?: Record<string, string> } = {},
 ): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(
@@ -69,12 +70,15 @@ export function runInLoopbackNamespace(
         testFile,
       ],
       // Without NODE_TEST_CONTEXT the child is a test run of its own, not a file of ours (which it would skip).
-      { env: { ...withoutTestContext(process.env), [NETNS_ENV]: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
+      {
+        env: { ...withoutTestContext(process.env), ...options.env, [NETNS_ENV]: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
     );
     let output = '';
     const take = (d: Buffer) => {
       output += d.toString();
-      process.stderr.write(d);
+      if (!options.quiet) process.stderr.write(d);
     };
     child.stdout.on('data', take);
     child.stderr.on('data', take);
