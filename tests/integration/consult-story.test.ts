@@ -197,7 +197,13 @@ test('a consultation from sign-in to the audit log', async () => {
     'clinician and patient joined, resume is no new join',
   );
   const signIns = await admin.get<AuditList>('/api/audit?action=auth.sign_in&limit=500');
-  assert.ok(signIns.body.events.some((e) => e.outcome === 'ok'));
+  const clinicianId = (await clinician.get<{ user: { id: string } }>('/api/auth/me')).body.user.id;
+  assert.ok(
+    signIns.body.events.some(
+      (e) => e.outcome === 'ok' && e.actorType === 'staff' && e.actorId === clinicianId,
+    ),
+    'a successful sign-in is attributed to the user who signed in',
+  );
   // A clinician cannot read the audit log.
   assert.equal((await clinician.get('/api/audit')).status, 403);
 });

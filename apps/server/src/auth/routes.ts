@@ -56,7 +56,14 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async 
       });
       await recordAudit(prisma, {
         action: 'auth.sign_in',
-        actor: { kind: 'system', id: user.id },
+        actor: {
+          kind: 'staff',
+          userId: user.id,
+          email: user.email,
+          displayName: user.displayName,
+          role: user.role,
+          sessionId: session.id,
+        },
         targetType: 'session',
         targetId: session.id,
         ip: request.ip,
