@@ -112,6 +112,11 @@ export interface CallEngineOptions {
   device?: DeviceClass;
   /** Stats polling for bandwidth reports; false disables reporting. */
   bandwidth?: false | ({ pollIntervalMs?: number } & Partial<ReportThrottle>);
+  /**
+   * Report these figures (on every join) instead of measuring: for tests and for clients that know their link
+   * (e.g. from a speed test). Stats polling for reports is off while set.
+   */
+  fixedBandwidth?: { uplinkKbps: number; downlinkKbps: number; relayOnly?: boolean };
   reconnect?: { initialDelayMs?: number; maxDelayMs?: number };
   pingIntervalMs?: number;
   /** Make before break: how long to wait for new connections before closing replaced ones (default 8000). */
@@ -331,6 +336,7 @@ export class CallEngine extends Emitter<CallEngineEvents> {
       this.plan = m.plan;
       this.emit('plan', m.plan);
     }
+    this.reportFixedBandwidth();
     this.reconcileSoon();
     if (m.resumed) {
       // Signals sent while we were away may be lost: restart ICE on connections that are not up.
@@ -447,6 +453,8 @@ export class CallEngine extends Emitter<CallEngineEvents> {
     const link: PeerLink = new PeerLink({
       spec,
       polite: isPolite(self, spec.remote),
+      // Mesh: only the impolite side makes the first offer (see PeerLinkOptions.deferInitialOffer).
+      deferInitialOffer: spec.role === 'mesh' && isPolite(self, spec.remote),
       rtcConfig: this.rtcConfig(),
       ...(this.options.RTCPeerConnection ? { RTCPeerConnection: this.options.RTCPeerConnection } : {}),
       callbacks: {
@@ -596,9 +604,27 @@ export class CallEngine extends Emitter<CallEngineEvents> {
 
   // ---- bandwidth ---------------------------------------------------------------------------------------------
 
+  private reportFixedBandwidth(): void {
+    const fixed = this.options.fixedBandwidth;
+    if (!fixed) return;
+    const sample: BandwidthSample = {
+      uplinkKbps: Math.min(KBPS_MAX, Math.max(0, Math.round(fixed.uplinkKbps))),
+      downlinkKbps: Math.min(KBPS_MAX, Math.max(0, Math.round(fixed.downlinkKbps))),
+      relayOnly: fixed.relayOnly ?? this.options.iceTransportPolicy === 'relay',
+    };
+    const sent = this.signaling.send({
+      type: 'bandwidth',
+      ...sample,
+      ...(this.options.device ? { device: this.options.device } : {}),
+    });
+    if (!sent) return;
+    this.lastReport = { sample, at: Date.now() };
+    this.emit('bandwidth', sample);
+  }
+
   private startStatsPolling(): void {
     const opts = this.options.bandwidth;
-    if (opts === false) return;
+    if (opts === false || this.options.fixedBandwidth) return;
     const every = opts?.pollIntervalMs ?? 2000;
     const throttle: ReportThrottle = {
       minIntervalMs: opts?.minIntervalMs ?? defaultThrottle.minIntervalMs,

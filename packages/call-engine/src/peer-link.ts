@@ -17,6 +17,14 @@ export interface PeerLinkOptions {
   polite: boolean;
   rtcConfig: RTCConfiguration;
   callbacks: PeerLinkCallbacks;
+  /**
+   * Mesh links, polite side: do not offer first; put our tracks into the answer to the other side's offer. Two
+   * initial offers (glare) make the polite side roll its first offer back, after which Chromium may never gather
+   * candidates for the answer (seen in tests: gathering stuck with no candidates, the link stays `new`). If no
+   * offer arrives within `deferInitialOfferMs` (default 1500) we offer after all.
+   */
+  deferInitialOffer?: boolean;
+  deferInitialOfferMs?: number;
   /** How long `disconnected` may last before an ICE restart (default 3000 ms). */
   disconnectedGraceMs?: number;
   RTCPeerConnection?: typeof RTCPeerConnection;
@@ -35,6 +43,10 @@ export class PeerLink {
   private queue: Promise<void> = Promise.resolve();
   private readonly senders = new Map<MediaKind, RTCRtpSender>();
   private disconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Mesh tracks held back until the remote offer arrives (see {@link PeerLinkOptions.deferInitialOffer}). */
+  private pendingMesh: { tracks: readonly MediaStreamTrack[]; stream: MediaStream } | null = null;
+  private deferTimer: ReturnType<typeof setTimeout> | null = null;
+  private deferring: boolean;
   private closed = false;
   private readonly cb: PeerLinkCallbacks;
   iceRestarts = 0;
@@ -43,6 +55,7 @@ export class PeerLink {
     this.spec = options.spec;
     this.polite = options.polite;
     this.cb = options.callbacks;
+    this.deferring = options.deferInitialOffer === true;
     const Impl = options.RTCPeerConnection ?? RTCPeerConnection;
     const pc = new Impl(options.rtcConfig);
     this.pc = pc;
@@ -99,6 +112,25 @@ export class PeerLink {
    * offer glare the polite side's transceivers pair up with the other side's m-lines; later calls replace them.
    */
   setMeshTracks(tracks: readonly MediaStreamTrack[], stream: MediaStream): void {
+    if (this.deferring && this.pc.remoteDescription === null) {
+      this.pendingMesh = { tracks, stream };
+      this.deferTimer ??= setTimeout(() => this.stopDeferring(), this.options.deferInitialOfferMs ?? 1500);
+      return;
+    }
+    this.addMeshTracks(tracks, stream);
+  }
+
+  /** Adds the held-back mesh tracks (from now on tracks go straight onto the connection). */
+  private stopDeferring(): void {
+    this.deferring = false;
+    if (this.deferTimer) clearTimeout(this.deferTimer);
+    this.deferTimer = null;
+    const pending = this.pendingMesh;
+    this.pendingMesh = null;
+    if (pending && !this.closed) this.addMeshTracks(pending.tracks, pending.stream);
+  }
+
+  private addMeshTracks(tracks: readonly MediaStreamTrack[], stream: MediaStream): void {
     for (const track of tracks) {
       const kind = track.kind as MediaKind;
       const sender = this.senders.get(kind);
@@ -148,6 +180,8 @@ export class PeerLink {
         await pc.setRemoteDescription(description); // implicit rollback when polite and colliding
         this.settingRemoteAnswerPending = false;
         if (description.type === 'offer') {
+          // addTrack now reuses the offered transceivers, so our media rides in this very answer.
+          if (this.deferring) this.stopDeferring();
           await pc.setLocalDescription();
           const d = pc.localDescription;
           if (d && !this.closed)
@@ -223,6 +257,9 @@ export class PeerLink {
     if (this.closed) return;
     this.closed = true;
     this.clearDisconnectTimer();
+    if (this.deferTimer) clearTimeout(this.deferTimer);
+    this.deferTimer = null;
+    this.pendingMesh = null;
     this.pc.onnegotiationneeded = null;
     this.pc.onicecandidate = null;
     this.pc.ontrack = null;
