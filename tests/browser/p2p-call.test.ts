@@ -9,12 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Consultation, Invite, OpenInviteReply } from '@consulta/protocol';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import {
-  inLoopbackNamespace,
-  launchChromium,
-  runInLoopbackNamespace,
-  specSummary,
-} from '../support/chromium.ts';
+import { assertNamespacedRunPasses, inLoopbackNamespace, launchChromium } from '../support/chromium.ts';
 import { type RunningCoturn, startCoturn } from '../support/coturn.ts';
 import { startSmtpCapture } from '../support/smtp.ts';
 import type { RemoteMediaStats } from './fixture/app.ts';
@@ -25,13 +20,7 @@ const resultsDir = path.resolve(path.dirname(thisFile), '../../test-results');
 
 if (!inLoopbackNamespace()) {
   test('1:1 browser call, inside a loopback-only network namespace', async () => {
-    const { code, output } = await runInLoopbackNamespace(thisFile);
-    assert.equal(code, 0, `the namespaced run failed:\n${output.slice(-6000)}`);
-    const summary = specSummary(output);
-    assert.ok(
-      summary.pass >= 2 && summary.fail === 0,
-      `the namespaced run ran its tests: ${JSON.stringify(summary)}`,
-    );
+    await assertNamespacedRunPasses(thisFile, 2);
   });
 } else {
   describe('1:1 call between two Chromium pages through the real server', () => {

@@ -9,12 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Consultation, GuestRole, OpenInviteReply, Plan } from '@consulta/protocol';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import {
-  inLoopbackNamespace,
-  launchChromium,
-  runInLoopbackNamespace,
-  specSummary,
-} from '../support/chromium.ts';
+import { assertNamespacedRunPasses, inLoopbackNamespace, launchChromium } from '../support/chromium.ts';
 import { startSmtpCapture } from '../support/smtp.ts';
 import type { StreamStat } from './fixture/app.ts';
 import { type FixtureServer, startFixtureServer } from './fixture-server.ts';
@@ -28,13 +23,7 @@ const POLL_MS = 50;
 
 if (!inLoopbackNamespace()) {
   test('group browser call over peer trees, inside a loopback-only network namespace', async () => {
-    const { code, output } = await runInLoopbackNamespace(thisFile);
-    assert.equal(code, 0, `the namespaced run failed:\n${output.slice(-8000)}`);
-    const summary = specSummary(output);
-    assert.ok(
-      summary.pass >= 1 && summary.fail === 0,
-      `the namespaced run ran its tests: ${JSON.stringify(summary)}`,
-    );
+    await assertNamespacedRunPasses(thisFile, 1);
   });
 } else {
   describe('4-person call between Chromium pages over peer trees', () => {

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 // Debian's Chromium driven by playwright-core (no downloaded browser builds), with fake media devices, plus a
 // way to run a test file inside a loopback-only network namespace so WebRTC's ICE can only use 127.0.0.1.
 import { spawn } from 'node:child_process';
@@ -104,4 +105,18 @@ function withoutTestContext(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 export function specSummary(output: string): { pass: number; fail: number } {
   const count = (name: string) => Number(new RegExp(`ℹ ${name} (\\d+)`).exec(output)?.[1] ?? Number.NaN);
   return { pass: count('pass'), fail: count('fail') };
+}
+
+/**
+ * The outer half of a namespaced browser test: re-runs `testFile` inside a loopback-only namespace and fails unless
+ * that inner run passed at least `minPasses` tests and failed none (an inner run that skipped everything is a fail).
+ */
+export async function assertNamespacedRunPasses(testFile: string, minPasses: number): Promise<void> {
+  const { code, output } = await runInLoopbackNamespace(testFile);
+  assert.equal(code, 0, `the namespaced run failed:\n${output.slice(-8000)}`);
+  const summary = specSummary(output);
+  assert.ok(
+    summary.pass >= minPasses && summary.fail === 0,
+    `the namespaced run ran its tests: ${JSON.stringify(summary)}`,
+  );
 }

@@ -14,12 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { buildApp, createStaffUser, loadConfig, openDatabase } from '@consulta/server';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { webApps } from '../../apps/server/src/http/web-apps.ts';
-import {
-  inLoopbackNamespace,
-  launchChromium,
-  runInLoopbackNamespace,
-  specSummary,
-} from '../support/chromium.ts';
+import { assertNamespacedRunPasses, inLoopbackNamespace, launchChromium } from '../support/chromium.ts';
 import { freePort } from '../support/server.ts';
 import { startSmtpCapture } from '../support/smtp.ts';
 
@@ -53,13 +48,7 @@ function ensureWebBuild(): void {
 if (!inLoopbackNamespace()) {
   test('web apps through the UI, inside a loopback-only network namespace', async () => {
     ensureWebBuild();
-    const { code, output } = await runInLoopbackNamespace(thisFile);
-    assert.equal(code, 0, `the namespaced run failed:\n${output.slice(-6000)}`);
-    const summary = specSummary(output);
-    assert.ok(
-      summary.pass >= 3 && summary.fail === 0,
-      `the namespaced run ran its tests: ${JSON.stringify(summary)}`,
-    );
+    await assertNamespacedRunPasses(thisFile, 3);
   });
 } else {
   describe('clinician, patient and admin apps in Chromium', () => {
