@@ -1,19 +1,11 @@
-// The real server (as tests/support/server.ts starts it) plus two test-only routes serving the fixture page
+// The real server (tests/support/server.ts) plus two test-only routes serving the fixture page
 // and its esbuild bundle, registered before listening so the page shares the API's origin (and its cookies).
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  type AppConfig,
-  buildApp,
-  createStaffUser,
-  type DeepPartialConfig,
-  loadConfig,
-  openDatabase,
-} from '@consulta/server';
+import type { AppConfig, DeepPartialConfig } from '@consulta/server';
 import { build } from 'esbuild';
-import { freePort } from '../support/server.ts';
+import { startTestServer } from '../support/server.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -41,45 +33,27 @@ export interface FixtureServer {
   close(): Promise<void>;
 }
 
-let accounts = 0;
-
 export async function startFixtureServer(overrides: DeepPartialConfig = {}): Promise<FixtureServer> {
   const [html, js] = await Promise.all([
     readFile(path.join(here, 'fixture/index.html'), 'utf8'),
     bundleFixture(),
   ]);
-  const varDir = await mkdtemp(path.join(os.tmpdir(), 'consulta-browser-'));
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const config = loadConfig({
-    ...overrides,
-    server: { host: '127.0.0.1', port, publicUrl: url, varDir, logLevel: 'warn', ...overrides.server },
-    database: { url: null },
+  const server = await startTestServer({
+    overrides,
+    beforeListen: (app) => {
+      app.get('/__fixture/', { schema: { hide: true } }, async (_req, reply) =>
+        reply.type('text/html').send(html),
+      );
+      app.get('/__fixture/app.js', { schema: { hide: true } }, async (_req, reply) =>
+        reply.type('text/javascript').send(js),
+      );
+    },
   });
-  const db = await openDatabase({ url: null, dataDir: path.join(varDir, 'pglite') });
-  const app = await buildApp({ config, prisma: db.prisma });
-  app.get('/__fixture/', { schema: { hide: true } }, async (_req, reply) =>
-    reply.type('text/html').send(html),
-  );
-  app.get('/__fixture/app.js', { schema: { hide: true } }, async (_req, reply) =>
-    reply.type('text/javascript').send(js),
-  );
-  await app.listen({ host: '127.0.0.1', port });
   return {
-    url,
-    pageUrl: `${url}/__fixture/`,
-    config,
-    async createClinician(name) {
-      const n = ++accounts;
-      const email = `clinician${n}-${port}@example.test`;
-      const password = `pw-${n}-correct-horse-battery`;
-      await createStaffUser(db.prisma, { email, displayName: name, role: 'CLINICIAN', password });
-      return { email, password };
-    },
-    async close() {
-      await app.close();
-      await db.close();
-      await rm(varDir, { recursive: true, force: true });
-    },
+    url: server.url,
+    pageUrl: `${server.url}/__fixture/`,
+    config: server.config,
+    createClinician: (name) => server.createStaff('CLINICIAN', name),
+    close: () => server.close(),
   };
 }

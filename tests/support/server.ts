@@ -17,6 +17,8 @@ export interface TestServer {
   app: Awaited<ReturnType<typeof buildApp>>;
   config: AppConfig;
   db: Awaited<ReturnType<typeof openDatabase>>;
+  /** Creates a staff account and returns its credentials. */
+  createStaff(role: 'CLINICIAN' | 'ADMIN', name?: string): Promise<{ email: string; password: string }>;
   /** Creates a staff account and returns a client signed in as it. */
   signedIn(role: 'CLINICIAN' | 'ADMIN', name?: string): Promise<HttpClient>;
   close(): Promise<void>;
@@ -37,7 +39,12 @@ let accounts = 0;
 
 /** The real server (real HTTP, real WebSocket, real database) on a loopback port, with its own var/ dir. */
 export async function startTestServer(
-  options: { databaseUrl?: string; overrides?: DeepPartialConfig } = {},
+  options: {
+    databaseUrl?: string;
+    overrides?: DeepPartialConfig;
+    /** Extra routes (test fixtures) to register before the server listens. */
+    beforeListen?: (app: Awaited<ReturnType<typeof buildApp>>, config: AppConfig) => Promise<void> | void;
+  } = {},
 ): Promise<TestServer> {
   const varDir = await mkdtemp(path.join(os.tmpdir(), 'consulta-test-'));
   const port = await freePort();
@@ -55,18 +62,24 @@ export async function startTestServer(
   });
   const db = await openDatabase({ url: config.database.url, dataDir: path.join(varDir, 'pglite') });
   const app = await buildApp({ config, prisma: db.prisma });
+  await options.beforeListen?.(app, config);
   await app.listen({ host: '127.0.0.1', port });
   const url = `http://127.0.0.1:${port}`;
+  const createStaff: TestServer['createStaff'] = async (role, name) => {
+    const n = ++accounts;
+    const email = `${role.toLowerCase()}${n}-${port}@example.test`;
+    const password = `pw-${n}-correct-horse`;
+    await createStaffUser(db.prisma, { email, displayName: name ?? `${role} ${n}`, role, password });
+    return { email, password };
+  };
   return {
     url,
     app,
     config,
     db,
+    createStaff,
     async signedIn(role, name) {
-      const n = ++accounts;
-      const email = `${role.toLowerCase()}${n}-${port}@example.test`;
-      const password = `pw-${n}-correct-horse`;
-      await createStaffUser(db.prisma, { email, displayName: name ?? `${role} ${n}`, role, password });
+      const { email, password } = await createStaff(role, name);
       const client = new HttpClient(url);
       const res = await client.post('/api/auth/sign-in', { email, password });
       if (res.status !== 200) throw new Error(`sign-in failed: ${res.status} ${JSON.stringify(res.body)}`);

@@ -6,16 +6,13 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { buildApp, createStaffUser, loadConfig, openDatabase } from '@consulta/server';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { webApps } from '../../apps/server/src/http/web-apps.ts';
 import { assertNamespacedRunPasses, inLoopbackNamespace, launchChromium } from '../support/chromium.ts';
-import { freePort } from '../support/server.ts';
+import { startTestServer } from '../support/server.ts';
 import { startSmtpCapture } from '../support/smtp.ts';
 
 const thisFile = fileURLToPath(import.meta.url);
@@ -64,34 +61,19 @@ if (!inLoopbackNamespace()) {
 
     before(async () => {
       smtp = await startSmtpCapture();
-      const varDir = await mkdtemp(path.join(os.tmpdir(), 'consulta-web-'));
-      const port = await freePort();
-      url = `http://127.0.0.1:${port}`;
-      const config = loadConfig({
-        server: { host: '127.0.0.1', port, publicUrl: url, varDir, logLevel: 'warn' },
-        database: { url: null },
-        email: { smtpUrl: smtp.url },
+      const server = await startTestServer({
+        overrides: { email: { smtpUrl: smtp.url } },
+        // buildApp serves the built apps; the same plugin over a missing build, mounted aside, must answer 503.
+        beforeListen: async (app, config) => {
+          await app.register(webApps, {
+            distDir: path.join(config.server.varDir, 'no-such-dist'),
+            prefix: '/unbuilt',
+          });
+        },
       });
-      const db = await openDatabase({ url: null, dataDir: path.join(varDir, 'pglite') });
-      const app = await buildApp({ config, prisma: db.prisma });
-      // buildApp serves the built apps; the same plugin over a missing build, mounted aside: it must answer 503, not crash.
-      await app.register(webApps, { distDir: path.join(varDir, 'no-such-dist'), prefix: '/unbuilt' });
-      await app.listen({ host: '127.0.0.1', port });
-      let n = 0;
-      makeStaff = async (role, displayName) => {
-        n++;
-        const account = {
-          email: `${role.toLowerCase()}${n}@example.test`,
-          password: `pw-${n}-correct-horse-battery`,
-        };
-        await createStaffUser(db.prisma, { ...account, displayName, role });
-        return account;
-      };
-      close = async () => {
-        await app.close();
-        await db.close();
-        await rm(varDir, { recursive: true, force: true });
-      };
+      url = server.url;
+      makeStaff = (role, displayName) => server.createStaff(role, displayName);
+      close = () => server.close();
       browser = await launchChromium();
       mkdirSync(resultsDir, { recursive: true });
     });

@@ -1,4 +1,6 @@
 // The server's public face, for the listener, tests and benchmarks.
+import type { DeepPartial, RawConfig } from './config/index.ts';
+
 export { type AppDeps, buildApp } from './app.ts';
 export {
   type AppConfig,
@@ -9,9 +11,9 @@ export {
   repoRoot,
   resolveConfig,
 } from './config/index.ts';
-export type DeepPartialConfig = import('./config/index.ts').DeepPartial<
-  import('./config/index.ts').RawConfig
->;
 export { type Database, openDatabase } from './db/index.ts';
 export { createMailer, type Mailer } from './email/mailer.ts';
 export { createStaffUser, seedStaffIfEmpty } from './seed.ts';
+
+/** Configuration overrides as tests and tools pass them to `loadConfig`. */
+export type DeepPartialConfig = DeepPartial<RawConfig>;
