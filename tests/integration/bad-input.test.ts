@@ -160,7 +160,7 @@ describe('WebSocket', () => {
 
     ws.sendRaw('{nope');
     assert.equal((await ws.next('error')).code, 'MALFORMED_MESSAGE');
-    ws.send({ type: 'join', consultationId: consult.id, extra: 1 });
+    ws.sendRaw(JSON.stringify({ type: 'join', consultationId: consult.id, extra: 1 }));
     const extra = await ws.next('error');
     assert.equal(extra.code, 'MALFORMED_MESSAGE');
     assert.equal(extra.ref, 'join');

@@ -46,6 +46,14 @@ export const AuditActions = [
   'room.leave',
   'turn.credentials',
   'audit.read',
+  'recording.request',
+  'recording.consent',
+  'recording.start',
+  'recording.stop',
+  'recording.blocked',
+  'recording.failed',
+  'recording.list',
+  'recording.download',
 ] as const;
 export const AuditAction = Type.Enum(AuditActions);
 export type AuditAction = Static<typeof AuditAction>;

@@ -22,6 +22,12 @@ export const ErrorCode = {
   NotInRoom: 'NOT_IN_ROOM',
   UnknownPeer: 'UNKNOWN_PEER',
   ResumeFailed: 'RESUME_FAILED',
+  /** The room is not on the SFU (or no longer), so SFU requests make no sense now. */
+  NotOnSfu: 'NOT_ON_SFU',
+  /** The server runs without a mediasoup worker: no SFU, so no recording. */
+  SfuUnavailable: 'SFU_UNAVAILABLE',
+  /** A recording runs and this participant has not consented, so their media may not flow. */
+  ConsentRequired: 'CONSENT_REQUIRED',
   Internal: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -58,5 +64,8 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   NOT_IN_ROOM: 409,
   UNKNOWN_PEER: 404,
   RESUME_FAILED: 409,
+  NOT_ON_SFU: 409,
+  SFU_UNAVAILABLE: 503,
+  CONSENT_REQUIRED: 403,
   INTERNAL: 500,
 };

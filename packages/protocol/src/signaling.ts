@@ -1,6 +1,15 @@
 import { type Static, type TSchema, Type } from 'typebox';
 import { DeviceClass, DisplayName, Id, Kbps, ParticipantRole, Timestamp, Topology } from './domain.ts';
 import { ErrorCodeSchema } from './errors.ts';
+import { Recording } from './recording.ts';
+import {
+  MediaKind,
+  MediasoupObject,
+  RequestId,
+  SfuConsumerOptions,
+  SfuTransportOptions,
+  TransportDirection,
+} from './sfu.ts';
 
 // The signaling WebSocket's messages, both directions, as tagged unions on `type`. Names live only here.
 
@@ -98,6 +107,42 @@ export const ClientMessage = Type.Union([
   message('deny', { participantId: Id }),
   /** Clean leave: others see it at once, no grace period. */
   message('leave', {}),
+  /** Answer to a recording's consent request; also required of anyone joining while a recording runs. */
+  message('recording-consent', { recordingId: Id, granted: Type.Boolean() }),
+
+  // SFU (only while the plan's topology is 'sfu', or after it, until `sfu-close`). Replies carry `requestId`.
+  /** Create this client's send or receive WebRTC transport on the room's router. Reply: `sfu-transport`. */
+  message('sfu-transport-create', { requestId: RequestId, direction: TransportDirection }),
+  /** Finish a transport's DTLS set-up (mediasoup-client's `connect` event). Reply: `sfu-done`. */
+  message('sfu-transport-connect', {
+    requestId: RequestId,
+    transportId: Id,
+    dtlsParameters: MediasoupObject,
+  }),
+  /** Send a local track (mediasoup-client's `produce` event). Reply: `sfu-produced`. */
+  message('sfu-produce', {
+    requestId: RequestId,
+    transportId: Id,
+    kind: MediaKind,
+    rtpParameters: MediasoupObject,
+  }),
+  /** The receive transport exists: consume every producer in the room now and as they appear (`sfu-consume`). */
+  message('sfu-ready', { rtpCapabilities: MediasoupObject }),
+  /** The client has created the consumer the server announced; start its media. */
+  message('sfu-consumer-resume', { consumerId: Id }),
+  /**
+   * How a remote tile is shown, so the server can pick its simulcast layer (with the receiver's bandwidth) or
+   * stop sending it: `width` in CSS pixels, 0 or `visible: false` pauses.
+   */
+  message('sfu-consumer-preference', {
+    consumerId: Id,
+    visible: Type.Boolean(),
+    width: Type.Integer({ minimum: 0, maximum: 10_000 }),
+  }),
+  /** Mute/unmute or camera off/on of one of the client's own producers. */
+  message('sfu-producer-pause', { producerId: Id, paused: Type.Boolean() }),
+  /** The client no longer needs its SFU transports (after migrating to p2p/tree, or leaving the SFU path). */
+  message('sfu-close', {}),
 ]);
 export type ClientMessage = Static<typeof ClientMessage>;
 export type ClientMessageType = ClientMessage['type'];
@@ -131,12 +176,39 @@ export const ServerMessage = Type.Union([
   message('pong', { t: Type.Number(), serverTime: Type.Number() }),
   message('chat', { from: Id, text: Type.String(), at: Timestamp }),
   message('consultation-ended', { consultationId: Id }),
+  /** A recording's state changed (requested, consent given or declined, started, stopped). Sent on join too. */
+  message('recording', { recording: Recording }),
+
+  // SFU
+  /**
+   * The room's media runs (or is about to run) through the SFU: load a mediasoup-client Device with these
+   * capabilities and create transports. A new `epoch` (the worker was replaced) means: drop every SFU transport
+   * and start again.
+   */
+  message('sfu-session', { epoch: Type.Integer({ minimum: 0 }), routerRtpCapabilities: MediasoupObject }),
+  message('sfu-transport', {
+    requestId: RequestId,
+    direction: TransportDirection,
+    transport: SfuTransportOptions,
+  }),
+  message('sfu-produced', { requestId: RequestId, producerId: Id }),
+  /** A request that needs no data back succeeded. */
+  message('sfu-done', { requestId: RequestId }),
+  /** Create a consumer (it starts paused on the server; answer with `sfu-consumer-resume`). */
+  message('sfu-consume', { consumer: SfuConsumerOptions }),
+  message('sfu-consumer-closed', { consumerId: Id }),
+  /** The producer behind a consumer was paused or resumed by its owner (muted, camera off). */
+  message('sfu-consumer-paused', { consumerId: Id, paused: Type.Boolean() }),
+  /** The loudest participant now (null: silence), from the router's active-speaker observer. */
+  message('active-speaker', { peerId: Type.Union([Id, Type.Null()]) }),
   /** Reply to a message that could not be handled; the connection stays open. */
   message('error', {
     code: ErrorCodeSchema,
     message: Type.String(),
     /** `type` of the offending message when it could be read. */
     ref: Type.Optional(Type.String({ maxLength: 64 })),
+    /** `requestId` of the offending request, when it had one. */
+    requestId: Type.Optional(RequestId),
   }),
 ]);
 export type ServerMessage = Static<typeof ServerMessage>;

@@ -62,14 +62,21 @@ export class SignalingConnection {
     try {
       await handleMessage(this.ctx, this.link, message);
     } catch (err) {
-      if (err instanceof AppError) return this.reply(err.code, err.message, message.type);
+      const requestId = 'requestId' in message ? message.requestId : undefined;
+      if (err instanceof AppError) return this.reply(err.code, err.message, message.type, requestId);
       this.log.error({ err, type: message.type }, 'signaling handler failed');
-      this.reply(ErrorCode.Internal, 'Something went wrong on our side', message.type);
+      this.reply(ErrorCode.Internal, 'Something went wrong on our side', message.type, requestId);
     }
   }
 
-  private reply(code: ErrorCode, message: string, ref?: string): void {
-    const error: ServerMessage = { type: 'error', code, message, ...(ref ? { ref } : {}) };
+  private reply(code: ErrorCode, message: string, ref?: string, requestId?: number): void {
+    const error: ServerMessage = {
+      type: 'error',
+      code,
+      message,
+      ...(ref ? { ref } : {}),
+      ...(requestId !== undefined ? { requestId } : {}),
+    };
     this.link.send(error);
   }
 }

@@ -44,7 +44,22 @@ const handlers: { [T in ClientMessage['type']]: Handler<T> } = {
 
   admit: (ctx, link, m) => decide(ctx, link, m.participantId, 'ADMITTED'),
   deny: (ctx, link, m) => decide(ctx, link, m.participantId, 'DENIED'),
+
+  'recording-consent': noSfu,
+  'sfu-transport-create': noSfu,
+  'sfu-transport-connect': noSfu,
+  'sfu-produce': noSfu,
+  'sfu-ready': noSfu,
+  'sfu-consumer-resume': noSfu,
+  'sfu-consumer-preference': noSfu,
+  'sfu-producer-pause': noSfu,
+  'sfu-close': noSfu,
 };
+
+// Until the media module lands, every SFU and recording request gets a typed refusal rather than silence.
+function noSfu(): never {
+  throw new AppError(ErrorCode.SfuUnavailable, 'This server has no SFU yet');
+}
 
 export function handleMessage(ctx: AppContext, link: Link, message: ClientMessage): Promise<void> | void {
   return (handlers[message.type] as Handler<typeof message.type>)(ctx, link, message);

@@ -1,0 +1,48 @@
+import { type Static, Type } from 'typebox';
+import { DisplayName, Id, Timestamp } from './domain.ts';
+
+// Recording as clients see it, over REST (admin controls, downloads) and the signaling socket (consent).
+
+export const RecordingStatus = Type.Enum([
+  'AWAITING_CONSENT',
+  'RECORDING',
+  'FINALISING',
+  'COMPLETE',
+  'FAILED',
+  'BLOCKED',
+] as const);
+export type RecordingStatus = Static<typeof RecordingStatus>;
+
+export const ConsentDecision = Type.Enum(['GRANTED', 'DECLINED'] as const);
+export type ConsentDecision = Static<typeof ConsentDecision>;
+
+/** One participant's answer; `decision` is null while they have not answered. */
+export const RecordingConsentState = Type.Object({
+  participantId: Id,
+  displayName: DisplayName,
+  decision: Type.Union([ConsentDecision, Type.Null()]),
+  decidedAt: Type.Union([Timestamp, Type.Null()]),
+});
+export type RecordingConsentState = Static<typeof RecordingConsentState>;
+
+export const Recording = Type.Object({
+  id: Id,
+  consultationId: Id,
+  status: RecordingStatus,
+  requestedById: Id,
+  consents: Type.Array(RecordingConsentState),
+  createdAt: Timestamp,
+  startedAt: Type.Union([Timestamp, Type.Null()]),
+  stoppedAt: Type.Union([Timestamp, Type.Null()]),
+  durationMs: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+  /** Bytes; a string because files can outgrow a JSON number's exact range. */
+  sizeBytes: Type.Union([Type.String({ pattern: '^[0-9]+$' }), Type.Null()]),
+  sha256: Type.Union([Type.String({ pattern: '^[0-9a-f]{64}$' }), Type.Null()]),
+});
+export type Recording = Static<typeof Recording>;
+
+export const RecordingList = Type.Object({ recordings: Type.Array(Recording) });
+export type RecordingList = Static<typeof RecordingList>;
+
+export const RecordingParams = Type.Object({ recordingId: Id });
+export type RecordingParams = Static<typeof RecordingParams>;
