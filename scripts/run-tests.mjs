@@ -26,9 +26,10 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-// The SFU tests need the offline-built mediasoup worker (scripts/setup.sh test builds it; this is a cache hit),
+// The server's SFU and the worker tests need the offline-built mediasoup worker (scripts/setup.sh builds it; this
+// is a cache hit). node-config maps MEDIASOUP_WORKER_BIN to media.workerBin.
 const env = { ...process.env, NODE_ENV: 'test' };
-if (!env.MEDIASOUP_WORKER_BIN && files.some((f) => f.startsWith('tests/sfu/'))) {
+if (!env.MEDIASOUP_WORKER_BIN) {
   const built = spawnSync('bash', [path.join(root, 'scripts/mediasoup-worker/build.sh'), '--print-path'], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],

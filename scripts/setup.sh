@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # One-step set-up used by `npm start`, `npm test` and `npm run bench`: installs only what is missing.
-#   runtime: pnpm (from the npm registry), workspace dependencies, the generated Prisma client.
+#   runtime: pnpm (from the npm registry), workspace dependencies, the generated Prisma client, the web apps,
+#            the mediasoup worker, ffmpeg (recording).
 #   test:    runtime + Debian packages the tests drive for real (coturn, docker-compose for the compose check,
-#            chromium for the browser tests) and the mediasoup worker.
+#            chromium for the browser tests).
 set -euo pipefail
 mode="${1:-runtime}"
 cd "$(dirname "$0")/.."
@@ -38,23 +39,30 @@ if [ ! -f "$web_built" ] || [ -n "$(find apps/web/src apps/web/*/index.html apps
   pnpm --filter @consulta/web build >/dev/null
 fi
 
+need=()
+# Recording writes files with ffmpeg (and the tests read them back with its ffprobe).
+command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
 if [ "$mode" = test ]; then
-  need=()
   command -v turnserver >/dev/null 2>&1 || need+=(coturn)
   command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
   # Browser tests: Debian's Chromium driven by playwright-core (no browser download), in a loopback-only netns.
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
   command -v unshare >/dev/null 2>&1 || need+=(util-linux)
   command -v ip >/dev/null 2>&1 || need+=(iproute2)
-  if [ ${#need[@]} -gt 0 ]; then
-    sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    log "installing Debian packages: ${need[*]}"
-    $sudo apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-  fi
-  # mediasoup's C++ worker, built offline from the pinned npm tarball against Debian packages and a static
-  # OpenSSL (scripts/mediasoup-worker/README.md). Cached by version and script hash: minutes once, instant after.
-  bash scripts/mediasoup-worker/build.sh >/dev/null
+fi
+if [ ${#need[@]} -gt 0 ]; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  log "installing Debian packages: ${need[*]}"
+  $sudo apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+# mediasoup's C++ worker (the SFU), built offline from the pinned npm tarball against Debian packages and a static
+# OpenSSL (scripts/mediasoup-worker/README.md). Cached by version and script hash: about 15 minutes once, instant
+# after. Its build script installs its own apt packages.
+bash scripts/mediasoup-worker/build.sh >/dev/null
+
+if [ "$mode" = test ]; then
   # coturn's Debian package starts a system service; the tests start their own from the rendered config.
   if command -v systemctl >/dev/null 2>&1; then systemctl stop coturn >/dev/null 2>&1 || true; fi
 fi

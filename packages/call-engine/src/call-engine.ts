@@ -5,6 +5,7 @@ import type {
   ErrorCode,
   Peer,
   Plan,
+  Recording,
   ServerMessage,
   SignalData,
   TurnCredentials,
@@ -93,6 +94,10 @@ export interface CallEngineEvents {
   /** A bandwidth measurement was sent to the server. */
   bandwidth: (sample: BandwidthSample) => void;
   chat: (message: { from: string; text: string; at: string }) => void;
+  /** A recording of this consultation changed state; answer consent requests with `answerRecordingConsent`. */
+  recording: (recording: Recording) => void;
+  /** The loudest participant (SFU topology only; null when nobody speaks). */
+  'active-speaker': (peerId: string | null) => void;
   error: (error: EngineError) => void;
 }
 
@@ -225,6 +230,10 @@ export class CallEngine extends Emitter<CallEngineEvents> {
   sendChat(text: string): void {
     this.signaling.send({ type: 'chat', text });
   }
+  /** This participant's answer to a recording's consent request. */
+  answerRecordingConsent(recordingId: string, granted: boolean): void {
+    this.signaling.send({ type: 'recording-consent', recordingId, granted });
+  }
 
   /** Leaves cleanly (others see it at once) and releases everything. Local tracks are left to the caller. */
   leave(): void {
@@ -309,6 +318,12 @@ export class CallEngine extends Emitter<CallEngineEvents> {
         break;
       case 'error':
         this.emit('error', { code: m.code, message: m.message, ...(m.ref ? { ref: m.ref } : {}) });
+        break;
+      case 'recording':
+        this.emit('recording', m.recording);
+        break;
+      case 'active-speaker':
+        this.emit('active-speaker', m.peerId);
         break;
       case 'pong':
         break;

@@ -63,6 +63,38 @@ export const ConfigSchema = Type.Object({
     rebalanceIntervalSeconds: Type.Number({ exclusiveMinimum: 0 }),
     rebalanceMaxEdgeChanges: Type.Integer({ minimum: 1 }),
   }),
+  media: Type.Object({
+    /** false runs without an SFU: no recording, large groups stay on trees. */
+    enabled: Type.Boolean(),
+    /** mediasoup-worker binary (env MEDIASOUP_WORKER_BIN); null uses the one inside the mediasoup package. */
+    workerBin: Nullable(Type.String({ minLength: 1 })),
+    /** 0 = one per CPU core. */
+    numWorkers: Type.Integer({ minimum: 0, maximum: 64 }),
+    workerLogLevel: Type.Enum(['debug', 'warn', 'error', 'none']),
+    /** Address the WebRtcServers bind. */
+    listenIp: Type.String({ minLength: 1 }),
+    /** Address announced to browsers in ICE candidates (public IP or DNS name); null announces listenIp. */
+    announcedAddress: Nullable(Type.String({ minLength: 1 })),
+    /** Worker i's WebRtcServer listens on basePort + i (UDP and TCP): what compose and firewalls open. 0: any free port. */
+    webRtcServerBasePort: Type.Integer({ minimum: 0, maximum: 65535 }),
+    /** Ports for PlainTransports to the recorder (loopback only). */
+    rtcMinPort: Type.Integer({ minimum: 1, maximum: 65535 }),
+    rtcMaxPort: Type.Integer({ minimum: 1, maximum: 65535 }),
+    /** A worker this loaded (consumers + producers it carries) pipes new load of a consult to another worker. */
+    pipeThreshold: Type.Integer({ minimum: 1 }),
+    /** After a room leaves the SFU, its transports are kept this long for clients still migrating off. */
+    migrationGraceSeconds: Type.Number({ minimum: 0 }),
+  }),
+  recording: Type.Object({
+    /** Where finished recordings are stored (a volume in compose); relative paths are under server.varDir. */
+    dir: Type.String({ minLength: 1 }),
+    /** ffmpeg binary (apt package `ffmpeg`). */
+    ffmpegPath: Type.String({ minLength: 1 }),
+    /** Lets a consultation's own clinician list and download its recordings (admins always can). */
+    clinicianAccess: Type.Boolean(),
+    /** A consent request unanswered this long blocks the recording. */
+    consentTimeoutSeconds: Type.Number({ exclusiveMinimum: 0 }),
+  }),
 });
 
 /** Configuration as read from files and environment; secrets may still be null. */

@@ -39,7 +39,7 @@ export class PolicyRoutePlanner implements RoutePlanner {
     const members = [...room.members.values()];
     const input = {
       participants: members.map(participantOf),
-      recording: 'off' as const,
+      recording: room.recording,
       config: this.config,
     };
     let decision = decideTopology(input, state.decision);

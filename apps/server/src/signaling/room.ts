@@ -6,6 +6,16 @@ export class Room {
   readonly members = new Map<string, Member>();
   readonly lobby = new Map<string, Waiting>();
   plan: Plan = { version: 0, topology: 'p2p', quality: 'high', reasons: [], edges: [] };
+  /**
+   * Recording as the routing policy sees it (any state but 'off' puts the room on the SFU). Set by the recording
+   * service: 'requested' once everyone present consented, 'running' while the recorder writes.
+   */
+  recording: 'off' | 'requested' | 'running' = 'off';
+  /**
+   * Whether a member's media may flow through the SFU. The recording service closes it for someone who joins
+   * during a recording until they consent; the media module checks it before producing or consuming.
+   */
+  mediaAllowed: (participantId: string) => boolean = () => true;
 
   constructor(readonly consultationId: string) {}
 
