@@ -19,6 +19,8 @@ import { turnRoutes } from './http/turn-routes.ts';
 import { webApps } from './http/web-apps.ts';
 import { inviteRoutes } from './invites/routes.ts';
 import { RateLimiter } from './rate-limiter.ts';
+import { recordingRoutes } from './recording/routes.ts';
+import { RecordingService } from './recording/service.ts';
 import { PolicyRoutePlanner } from './routing/policy-route-planner.ts';
 import { hardFrameLimit, Rooms, signalingRoutes } from './signaling/index.ts';
 
@@ -56,17 +58,29 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     });
   const window = (l: { max: number; windowSeconds: number }) =>
     new RateLimiter(l.max, l.windowSeconds * 1000);
+  const rooms = new Rooms({
+    prisma,
+    log: app.log,
+    reconnectGraceMs: config.signaling.reconnectGraceSeconds * 1000,
+    rebalanceIntervalMs: config.routing.rebalanceIntervalSeconds * 1000,
+    planner: new PolicyRoutePlanner(config.routing),
+  });
+  const recordings = new RecordingService({
+    prisma,
+    rooms,
+    log: app.log,
+    dir: path.resolve(config.server.varDir, config.recording.dir),
+    consentTimeoutMs: config.recording.consentTimeoutSeconds * 1000,
+    recorder: null,
+    refreshMedia: () => undefined,
+  });
+  rooms.observe(recordings);
   const ctx: AppContext = {
     config,
     prisma,
     mailer,
-    rooms: new Rooms({
-      prisma,
-      log: app.log,
-      reconnectGraceMs: config.signaling.reconnectGraceSeconds * 1000,
-      rebalanceIntervalMs: config.routing.rebalanceIntervalSeconds * 1000,
-      planner: new PolicyRoutePlanner(config.routing),
-    }),
+    rooms,
+    recordings,
     limits: {
       signInByAddress: window(config.auth.signInRateLimit.perAddress),
       signInByAccount: window(config.auth.signInRateLimit.perAccount),
@@ -111,6 +125,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     inviteRoutes,
     auditRoutes,
     turnRoutes,
+    recordingRoutes,
     signalingRoutes,
   ]) {
     await app.register(routes, { ctx });
@@ -119,6 +134,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   app.addHook('onClose', async () => {
+    // Finalise recordings first, while the SFU still carries their media.
+    await recordings.shutdown();
     ctx.rooms.shutdown();
     mailer.close();
   });

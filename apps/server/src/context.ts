@@ -2,6 +2,7 @@ import type { AppConfig } from './config/index.ts';
 import type { PrismaClient } from './db/index.ts';
 import type { Mailer } from './email/mailer.ts';
 import type { RateLimiter } from './rate-limiter.ts';
+import type { RecordingService } from './recording/service.ts';
 import type { Rooms } from './signaling/rooms.ts';
 
 /** What route and signaling handlers share. Built once in app.ts; handlers receive it, they never import globals. */
@@ -10,6 +11,7 @@ export interface AppContext {
   prisma: PrismaClient;
   mailer: Mailer;
   rooms: Rooms;
+  recordings: RecordingService;
   limits: {
     signInByAddress: RateLimiter;
     signInByAccount: RateLimiter;

@@ -46,3 +46,9 @@ export type RecordingList = Static<typeof RecordingList>;
 
 export const RecordingParams = Type.Object({ recordingId: Id });
 export type RecordingParams = Static<typeof RecordingParams>;
+
+export const RecordingQuery = Type.Object(
+  { consultationId: Type.Optional(Id) },
+  { additionalProperties: false },
+);
+export type RecordingQuery = Static<typeof RecordingQuery>;

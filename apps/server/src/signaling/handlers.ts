@@ -45,7 +45,10 @@ const handlers: { [T in ClientMessage['type']]: Handler<T> } = {
   admit: (ctx, link, m) => decide(ctx, link, m.participantId, 'ADMITTED'),
   deny: (ctx, link, m) => decide(ctx, link, m.participantId, 'DENIED'),
 
-  'recording-consent': noSfu,
+  'recording-consent': async (ctx, link, m) => {
+    const { room, self } = joined(ctx, link);
+    await ctx.recordings.consent(link.principal, room, self, m.recordingId, m.granted, link.ip);
+  },
   'sfu-transport-create': noSfu,
   'sfu-transport-connect': noSfu,
   'sfu-produce': noSfu,

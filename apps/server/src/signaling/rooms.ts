@@ -19,6 +19,15 @@ export interface RoomsOptions {
   rebalanceIntervalMs: number;
 }
 
+/** Other modules (recording) follow membership through this, so rooms need not know about them. */
+export interface RoomObserver {
+  /** After a member entered (or resumed) and got `joined`. */
+  memberJoined?(room: Room, participantId: string, resumed: boolean): Promise<void> | void;
+  memberLeft?(room: Room, participantId: string): Promise<void> | void;
+  /** The consultation ended; the room is gone. */
+  roomEnded?(consultationId: string): Promise<void> | void;
+}
+
 /**
  * Every live room in this process, and the moves people make between them: join, wait, resume, leave, time out.
  * Membership and admission are re-checked against the database on every join.
@@ -26,6 +35,7 @@ export interface RoomsOptions {
 export class Rooms {
   private readonly rooms = new Map<string, Room>();
   private readonly rebalancer: NodeJS.Timeout;
+  private readonly observers: RoomObserver[] = [];
 
   constructor(private readonly o: RoomsOptions) {
     this.rebalancer = setInterval(() => {
@@ -35,6 +45,10 @@ export class Rooms {
       }
     }, o.rebalanceIntervalMs);
     this.rebalancer.unref();
+  }
+
+  observe(observer: RoomObserver): void {
+    this.observers.push(observer);
   }
 
   get(consultationId: string): Room | undefined {
@@ -54,6 +68,7 @@ export class Rooms {
       }
       this.attach(room, existing, link);
       link.send(this.joinedMessage(room, existing, true));
+      await this.notify((o) => o.memberJoined?.(room, existing.participantId, true));
       return;
     }
     if (participant.admission === 'DENIED') {
@@ -164,6 +179,9 @@ export class Rooms {
     }
     this.rooms.delete(consultationId);
     this.o.planner.forget(consultationId);
+    this.notify((o) => o.roomEnded?.(consultationId)).catch((err) =>
+      this.o.log.error({ err }, 'a room observer failed on end'),
+    );
   }
 
   /** Members' details changed (bandwidth): tell the others and let the planner react. */
@@ -293,6 +311,7 @@ export class Rooms {
     // joined carries the current plan; the replan that follows sends the newer one to everyone, newcomer included.
     link.send(this.joinedMessage(room, member, false));
     await this.replan(room);
+    await this.notify((o) => o.memberJoined?.(room, member.participantId, false));
   }
 
   private attach(room: Room, member: Member, link: Link): void {
@@ -350,10 +369,18 @@ export class Rooms {
       details: { reason },
     });
     await this.replan(room);
+    await this.notify((o) => o.memberLeft?.(room, member.participantId));
   }
 
-  /** Asks the planner for the room's plan and, when it changed, sends it and records the topology. */
-  private async replan(room: Room): Promise<void> {
+  private async notify(call: (o: RoomObserver) => Promise<void> | void): Promise<void> {
+    for (const o of this.observers) await call(o);
+  }
+
+  /**
+   * Asks the planner for the room's plan and, when it changed, sends it and records the topology. Public for
+   * state the planner reads that changes outside membership (recording).
+   */
+  async replan(room: Room): Promise<void> {
     const next = this.o.planner.plan(room);
     const same =
       room.plan.version > 0 &&

@@ -1,0 +1,370 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { ErrorCode, type Recording } from '@consulta/protocol';
+import type { FastifyBaseLogger } from 'fastify';
+import { recordAudit } from '../audit/record.ts';
+import type { Principal, StaffPrincipal } from '../auth/principal.ts';
+import { assertNotEnded, consultationForStaff } from '../consultations/access.ts';
+import type { PrismaClient } from '../db/index.ts';
+import { AppError } from '../errors.ts';
+import type { Room } from '../signaling/room.ts';
+import type { RoomObserver, Rooms } from '../signaling/rooms.ts';
+import { consentOutcome, type Decision } from './consent.ts';
+import type { ActiveRecorder, RecorderPort } from './recorder-port.ts';
+import { recordingInclude, recordingView } from './views.ts';
+
+export interface RecordingServiceOptions {
+  prisma: PrismaClient;
+  rooms: Rooms;
+  log: FastifyBaseLogger;
+  /** Absolute directory recordings are written under. */
+  dir: string;
+  consentTimeoutMs: number;
+  /** Null when the server runs without an SFU: requests are refused with SFU_UNAVAILABLE. */
+  recorder: RecorderPort | null;
+  /** Re-applies a member's media gate on the SFU after their consent changed it. */
+  refreshMedia(consultationId: string, participantId: string): Promise<void> | void;
+}
+
+/** A recording not yet finished, kept in memory beside its row; the row is the record. */
+interface Active {
+  id: string;
+  consultationId: string;
+  status: 'AWAITING_CONSENT' | 'RECORDING' | 'FINALISING';
+  /** Whose answer counts: present when requested, plus those who joined before it started. */
+  required: Set<string>;
+  decisions: Map<string, Decision>;
+  timer: NodeJS.Timeout | null;
+  recorder: ActiveRecorder | null;
+  /** Transitions of one recording run one at a time (consents arrive on different sockets). */
+  queue: Promise<unknown>;
+}
+
+const system = { kind: 'system' } as const;
+
+/**
+ * Recording with consent. An admin asks; everyone present must agree (one decline blocks it, and nobody answering
+ * in time blocks it too); then the room is put on the SFU and the recorder starts. Anyone joining while it runs
+ * has no media until they agree. It finalises on stop, when the room empties or ends, and on shutdown.
+ */
+export class RecordingService implements RoomObserver {
+  private readonly active = new Map<string, Active>();
+
+  constructor(private readonly o: RecordingServiceOptions) {}
+
+  get available(): boolean {
+    return this.o.recorder !== null;
+  }
+
+  // ---- admin actions ------------------------------------------------------------------------------------
+
+  async request(staff: StaffPrincipal, consultationId: string, ip: string): Promise<Recording> {
+    const c = await consultationForStaff(this.o.prisma, staff, consultationId, { adminMay: true });
+    assertNotEnded(c);
+    if (!this.o.recorder)
+      throw new AppError(ErrorCode.SfuUnavailable, 'This server runs without an SFU, so it cannot record');
+    if (this.active.has(c.id))
+      throw new AppError(ErrorCode.Conflict, 'A recording of this consultation is already under way');
+    const room = this.o.rooms.get(c.id);
+    const present = room ? [...room.members.values()].filter((m) => m.link) : [];
+    if (present.length === 0) throw new AppError(ErrorCode.Conflict, 'Nobody is in the call to record');
+
+    const row = await this.o.prisma.recording.create({
+      data: { consultationId: c.id, requestedById: staff.userId },
+    });
+    const active: Active = {
+      id: row.id,
+      consultationId: c.id,
+      status: 'AWAITING_CONSENT',
+      required: new Set(present.map((m) => m.participantId)),
+      decisions: new Map(),
+      timer: null,
+      recorder: null,
+      queue: Promise.resolve(),
+    };
+    this.active.set(c.id, active);
+    active.timer = setTimeout(() => this.run(active, () => this.timedOut(active)), this.o.consentTimeoutMs);
+    active.timer.unref();
+    await this.audit('recording.request', staff, active, { ip });
+    return this.publish(active);
+  }
+
+  async stop(staff: StaffPrincipal, recordingId: string, ip: string): Promise<Recording> {
+    const row = await this.o.prisma.recording.findUnique({ where: { id: recordingId } });
+    if (!row) throw new AppError(ErrorCode.NotFound, 'No such recording');
+    await consultationForStaff(this.o.prisma, staff, row.consultationId, { adminMay: true });
+    if (staff.role !== 'ADMIN')
+      throw new AppError(ErrorCode.Forbidden, 'Only an administrator controls recording');
+    const active = this.active.get(row.consultationId);
+    if (!active || active.id !== recordingId) return this.view(recordingId);
+    return this.run(active, async () => {
+      if (active.status === 'AWAITING_CONSENT') await this.block(active, { cancelledBy: staff.userId });
+      else if (active.status === 'RECORDING') await this.finalise(active, staff, ip);
+      return this.view(recordingId);
+    });
+  }
+
+  // ---- participants --------------------------------------------------------------------------------------
+
+  async consent(
+    principal: Principal,
+    room: Room,
+    participantId: string,
+    recordingId: string,
+    granted: boolean,
+    ip: string,
+  ) {
+    const active = this.active.get(room.consultationId);
+    if (!active || active.id !== recordingId)
+      throw new AppError(ErrorCode.NotFound, 'That recording is no longer waiting for an answer');
+    const decision: Decision = granted ? 'GRANTED' : 'DECLINED';
+    await this.run(active, async () => {
+      if (active.status === 'FINALISING') return;
+      await this.o.prisma.recordingConsent.upsert({
+        where: { recordingId_participantId: { recordingId, participantId } },
+        create: { recordingId, participantId, decision },
+        update: { decision, decidedAt: new Date() },
+      });
+      active.decisions.set(participantId, decision);
+      await this.audit('recording.consent', principal, active, { ip, details: { decision, participantId } });
+      if (active.status === 'AWAITING_CONSENT') {
+        active.required.add(participantId);
+        await this.evaluate(active);
+      } else {
+        // Running: the answer opens (or keeps closed) this participant's media.
+        await this.o.refreshMedia(active.consultationId, participantId);
+        await this.publish(active);
+      }
+    });
+  }
+
+  // ---- room observer -------------------------------------------------------------------------------------
+
+  async memberJoined(room: Room, participantId: string, resumed: boolean): Promise<void> {
+    const active = this.active.get(room.consultationId);
+    if (!active) return;
+    await this.run(active, async () => {
+      if (active.status === 'AWAITING_CONSENT' && !resumed) active.required.add(participantId);
+      await this.publish(active);
+    });
+  }
+
+  async memberLeft(room: Room, participantId: string): Promise<void> {
+    const active = this.active.get(room.consultationId);
+    if (!active) return;
+    await this.run(active, async () => {
+      if (active.status === 'AWAITING_CONSENT') {
+        // Someone who left without answering is no longer asked; the rest may now all have agreed.
+        if (!active.decisions.has(participantId)) active.required.delete(participantId);
+        if (room.members.size === 0) await this.block(active, { reason: 'everyone-left' });
+        else await this.evaluate(active);
+      } else if (active.status === 'RECORDING' && room.members.size === 0) {
+        await this.finalise(active, system);
+      }
+    });
+  }
+
+  async roomEnded(consultationId: string): Promise<void> {
+    const active = this.active.get(consultationId);
+    if (!active) return;
+    await this.run(active, () =>
+      active.status === 'RECORDING'
+        ? this.finalise(active, system)
+        : active.status === 'AWAITING_CONSENT'
+          ? this.block(active, { reason: 'consultation-ended' })
+          : Promise.resolve(),
+    );
+  }
+
+  /** Server shutdown: every running recording is finalised so its file is playable. */
+  async shutdown(): Promise<void> {
+    await Promise.allSettled([...this.active.values()].map((a) => this.roomEnded(a.consultationId)));
+  }
+
+  /** Whether media of `participantId` may flow now (the room's media gate while a recording runs). */
+  mediaAllowed(consultationId: string, participantId: string): boolean {
+    const active = this.active.get(consultationId);
+    if (!active || active.status === 'AWAITING_CONSENT') return true;
+    return active.decisions.get(participantId) === 'GRANTED';
+  }
+
+  // ---- transitions ---------------------------------------------------------------------------------------
+
+  private async evaluate(active: Active): Promise<void> {
+    const outcome = consentOutcome(active.required, active.decisions);
+    if (outcome.kind === 'declined') await this.block(active, { declinedBy: outcome.by });
+    else if (outcome.kind === 'granted') await this.begin(active);
+    else await this.publish(active);
+  }
+
+  private async timedOut(active: Active): Promise<void> {
+    if (active.status !== 'AWAITING_CONSENT') return;
+    const outcome = consentOutcome(active.required, active.decisions);
+    await this.block(active, {
+      reason: 'consent-timeout',
+      unanswered: outcome.kind === 'pending' ? outcome.waitingFor : [],
+    });
+  }
+
+  private async block(active: Active, details: Record<string, unknown>): Promise<void> {
+    this.forget(active);
+    await this.o.prisma.recording.update({
+      where: { id: active.id },
+      data: { status: 'BLOCKED', stoppedAt: new Date() },
+    });
+    await this.audit('recording.blocked', system, active, { details: details as never });
+    await this.publish(active, 'BLOCKED');
+  }
+
+  /** Everyone agreed: move the room onto the SFU and start the recorder there. */
+  private async begin(active: Active): Promise<void> {
+    if (active.timer) clearTimeout(active.timer);
+    active.timer = null;
+    active.status = 'RECORDING';
+    const room = this.o.rooms.get(active.consultationId);
+    if (!room || !this.o.recorder) return this.fail(active, 'the room or the SFU went away');
+    room.recording = 'requested';
+    room.mediaAllowed = (participantId) => this.mediaAllowed(active.consultationId, participantId);
+    await this.o.rooms.replan(room);
+    try {
+      const dir = path.join(this.o.dir, active.consultationId);
+      await mkdir(dir, { recursive: true });
+      active.recorder = await this.o.recorder.start(
+        active.consultationId,
+        path.join(dir, `${active.id}.webm`),
+      );
+    } catch (err) {
+      this.o.log.error({ err, recordingId: active.id }, 'the recorder did not start');
+      return this.fail(active, 'the recorder did not start');
+    }
+    active.recorder.onFailure((reason) => {
+      this.run(active, () => (active.status === 'RECORDING' ? this.fail(active, reason) : Promise.resolve()));
+    });
+    room.recording = 'running';
+    await this.o.prisma.recording.update({
+      where: { id: active.id },
+      data: { status: 'RECORDING', startedAt: new Date() },
+    });
+    await this.audit('recording.start', system, active, {});
+    await this.publish(active);
+  }
+
+  private async finalise(active: Active, actor: Principal | typeof system, ip?: string): Promise<void> {
+    active.status = 'FINALISING';
+    await this.o.prisma.recording.update({
+      where: { id: active.id },
+      data: { status: 'FINALISING', stoppedAt: new Date() },
+    });
+    await this.publish(active);
+    try {
+      const result = await active.recorder!.stop();
+      await this.o.prisma.recording.update({
+        where: { id: active.id },
+        data: {
+          status: 'COMPLETE',
+          filePath: result.filePath,
+          durationMs: Math.round(result.durationMs),
+          sizeBytes: BigInt(result.sizeBytes),
+          sha256: result.sha256,
+        },
+      });
+      await this.audit('recording.stop', actor, active, { ip, details: { sha256: result.sha256 } });
+      await this.leaveSfu(active);
+      await this.publish(active, 'COMPLETE');
+    } catch (err) {
+      this.o.log.error({ err, recordingId: active.id }, 'the recording could not be finalised');
+      await this.fail(active, 'the recording could not be finalised');
+    }
+  }
+
+  private async fail(active: Active, reason: string): Promise<void> {
+    await active.recorder?.stop().catch(() => undefined);
+    await this.o.prisma.recording.update({
+      where: { id: active.id },
+      data: { status: 'FAILED', stoppedAt: new Date() },
+    });
+    await this.audit('recording.failed', system, active, { outcome: 'failed', details: { reason } });
+    await this.leaveSfu(active);
+    await this.publish(active, 'FAILED');
+  }
+
+  /** The room no longer needs the SFU for recording: the policy decides again (a small call goes back). */
+  private async leaveSfu(active: Active): Promise<void> {
+    this.forget(active);
+    const room = this.o.rooms.get(active.consultationId);
+    if (!room) return;
+    room.recording = 'off';
+    room.mediaAllowed = () => true;
+    for (const id of room.members.keys()) await this.o.refreshMedia(active.consultationId, id);
+    await this.o.rooms.replan(room);
+  }
+
+  private forget(active: Active): void {
+    if (active.timer) clearTimeout(active.timer);
+    active.timer = null;
+    if (this.active.get(active.consultationId) === active) this.active.delete(active.consultationId);
+  }
+
+  // ---- helpers -------------------------------------------------------------------------------------------
+
+  private run<T>(active: Active, step: () => Promise<T>): Promise<T> {
+    const next = active.queue.then(step);
+    active.queue = next.catch((err) =>
+      this.o.log.error({ err, recordingId: active.id }, 'recording step failed'),
+    );
+    return next;
+  }
+
+  /** Sends the recording's state to everyone in the room and returns it. */
+  private async publish(active: Active, final?: Recording['status']): Promise<Recording> {
+    const recording = await this.view(active.id, active);
+    const shown = final ? { ...recording, status: final } : recording;
+    this.o.rooms.get(active.consultationId)?.broadcast({ type: 'recording', recording: shown });
+    return shown;
+  }
+
+  async view(recordingId: string, active?: Active): Promise<Recording> {
+    const row = await this.o.prisma.recording.findUnique({
+      where: { id: recordingId },
+      include: recordingInclude,
+    });
+    if (!row) throw new AppError(ErrorCode.NotFound, 'No such recording');
+    const a = active ?? this.active.get(row.consultationId);
+    const room = this.o.rooms.get(row.consultationId);
+    const pending =
+      a && a.id === recordingId
+        ? [...a.required]
+            .filter((id) => !a.decisions.has(id))
+            .map((id) => ({
+              participantId: id,
+              displayName: room?.members.get(id)?.peer.displayName ?? 'Participant',
+            }))
+        : [];
+    // Joiners during a running recording are asked too, though their answer does not gate the recording itself.
+    if (a && a.id === recordingId && a.status !== 'AWAITING_CONSENT' && room) {
+      for (const m of room.members.values()) {
+        if (!a.decisions.has(m.participantId) && !pending.some((p) => p.participantId === m.participantId))
+          pending.push({ participantId: m.participantId, displayName: m.peer.displayName });
+      }
+    }
+    return recordingView(row, pending);
+  }
+
+  private audit(
+    action: Parameters<typeof recordAudit>[1]['action'],
+    actor: Principal | typeof system,
+    active: Active,
+    extra: { ip?: string; outcome?: 'ok' | 'failed'; details?: Parameters<typeof recordAudit>[1]['details'] },
+  ): Promise<void> {
+    return recordAudit(this.o.prisma, {
+      action,
+      actor,
+      targetType: 'recording',
+      targetId: active.id,
+      consultationId: active.consultationId,
+      ...(extra.ip ? { ip: extra.ip } : {}),
+      ...(extra.outcome ? { outcome: extra.outcome } : {}),
+      ...(extra.details ? { details: extra.details } : {}),
+    });
+  }
+}
