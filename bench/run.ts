@@ -1,5 +1,6 @@
 // Runs every bench/*.bench.ts (or those whose name contains an argument), prints their tables and writes
 // bench-results/<name>.json with the same figures plus the machine they were measured on.
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +13,20 @@ const files = readdirSync(here)
   .filter((f) => f.endsWith('.bench.ts'))
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
   .sort();
+
+// The SFU benches (sfu-capacity, recording) run the offline-built mediasoup worker, found the way
+// scripts/run-tests.mjs finds it for the tests (a cache hit once scripts/setup.sh has built it).
+if (!process.env.MEDIASOUP_WORKER_BIN) {
+  const built = spawnSync(
+    'bash',
+    [path.resolve(here, '../scripts/mediasoup-worker/build.sh'), '--print-path'],
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  if (built.status === 0) process.env.MEDIASOUP_WORKER_BIN = built.stdout.trim();
+}
 
 mkdirSync(outDir, { recursive: true });
 const machine = {

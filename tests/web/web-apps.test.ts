@@ -4,43 +4,15 @@
 // patient sees the ended page. Plus dead links and the admin app.
 // Builds apps/web first when its dist is missing or stale, then re-runs itself in a loopback-only namespace.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { webApps } from '../../apps/server/src/http/web-apps.ts';
-import { assertNamespacedRunPasses, inLoopbackNamespace, launchChromium } from '../support/chromium.ts';
-import { startTestServer } from '../support/server.ts';
-import { startSmtpCapture } from '../support/smtp.ts';
+import { assertNamespacedRunPasses, inLoopbackNamespace } from '../support/chromium.ts';
+import { ensureWebBuild, PHONE, startWebEnv, videoPlaying, type WebEnv } from './support.ts';
 
 const thisFile = fileURLToPath(import.meta.url);
-const root = path.resolve(path.dirname(thisFile), '../..');
-const resultsDir = path.join(root, 'test-results');
-const webDir = path.join(root, 'apps/web');
-const distIndex = path.join(webDir, 'dist/join/index.html');
-
-function newestMtime(p: string): number {
-  if (!existsSync(p)) return 0;
-  const s = statSync(p);
-  if (!s.isDirectory()) return s.mtimeMs;
-  return Math.max(
-    0,
-    ...readdirSync(p).map((n) => (n === 'node_modules' || n === 'dist' ? 0 : newestMtime(path.join(p, n)))),
-  );
-}
-
-/** Builds apps/web when dist is missing or older than anything it is built from. */
-function ensureWebBuild(): void {
-  const sources = Math.max(
-    newestMtime(webDir),
-    newestMtime(path.join(root, 'packages/call-engine/src')),
-    newestMtime(path.join(root, 'packages/protocol/src')),
-  );
-  if (existsSync(distIndex) && statSync(distIndex).mtimeMs >= sources) return;
-  execFileSync('pnpm', ['--filter', '@consulta/web', 'build'], { cwd: root, stdio: 'inherit' });
-}
 
 if (!inLoopbackNamespace()) {
   test('web apps through the UI, inside a loopback-only network namespace', async () => {
@@ -49,20 +21,15 @@ if (!inLoopbackNamespace()) {
   });
 } else {
   describe('clinician, patient and admin apps in Chromium', () => {
-    let smtp: Awaited<ReturnType<typeof startSmtpCapture>>;
-    let browser: Browser;
+    let env: WebEnv;
     let url: string;
-    let close: () => Promise<void>;
-    let makeStaff: (
-      role: 'CLINICIAN' | 'ADMIN',
-      name: string,
-    ) => Promise<{ email: string; password: string }>;
-    const contexts: BrowserContext[] = [];
+    let newPage: WebEnv['newPage'];
+    let shot: WebEnv['shot'];
+    let smtp: WebEnv['smtp'];
+    let makeStaff: WebEnv['server']['createStaff'];
 
     before(async () => {
-      smtp = await startSmtpCapture();
-      const server = await startTestServer({
-        overrides: { email: { smtpUrl: smtp.url } },
+      env = await startWebEnv({
         // buildApp serves the built apps; the same plugin over a missing build, mounted aside, must answer 503.
         beforeListen: async (app, config) => {
           await app.register(webApps, {
@@ -71,32 +38,12 @@ if (!inLoopbackNamespace()) {
           });
         },
       });
-      url = server.url;
-      makeStaff = (role, displayName) => server.createStaff(role, displayName);
-      close = () => server.close();
-      browser = await launchChromium();
-      mkdirSync(resultsDir, { recursive: true });
+      ({ url, newPage, shot, smtp } = env);
+      makeStaff = (role, name) => env.server.createStaff(role, name);
     });
     after(async () => {
-      for (const c of contexts) await c.close().catch(() => {});
-      await browser?.close();
-      await close?.();
-      await smtp?.close();
+      await env?.close();
     });
-
-    const newPage = async (viewport = { width: 1000, height: 700 }): Promise<Page> => {
-      const context = await browser.newContext({ viewport });
-      contexts.push(context);
-      const page = await context.newPage();
-      page.on('pageerror', (err) => console.error(`[page error] ${err.message}`));
-      page.on('console', (m) => {
-        if (m.type() === 'error' || m.type() === 'warning') console.error(`[console] ${m.text()}`);
-      });
-      page.on('dialog', (d) => void d.accept());
-      return page;
-    };
-    const shot = (page: Page, name: string) =>
-      page.screenshot({ path: path.join(resultsDir, `web-${name}.png`) });
 
     test('a consultation from sign-in to the ended page, all through the UI', async (t) => {
       const t0 = Date.now();
@@ -125,7 +72,7 @@ if (!inLoopbackNamespace()) {
       assert.ok(link?.startsWith(`${url}/join#`), `invite link in: ${mail.text}`);
 
       // The patient: pre-call check with a live preview, device pickers and a level meter.
-      const pat = await newPage({ width: 390, height: 844 }); // phone-sized
+      const pat = await newPage(PHONE); // phone-sized
       await pat.goto(link);
       await pat.getByTestId('page-precheck').waitFor();
       await videoPlaying(pat, '[data-testid="preview-tile"] video');
@@ -183,14 +130,14 @@ if (!inLoopbackNamespace()) {
       await pat.getByTestId('page-ended').waitFor({ timeout: 10_000 });
       await doc.getByTestId('page-consult-ended').waitFor({ timeout: 10_000 });
       await shot(pat, 'patient-ended');
-      const again = await newPage({ width: 390, height: 844 });
+      const again = await newPage(PHONE);
       await again.goto(link);
       await again.getByTestId('page-consultation-ended').waitFor();
       t.diagnostic(`admit -> both remote videos playing ${mediaMs} ms; whole story ${Date.now() - t0} ms`);
     });
 
     test('a bad link shows the invalid-link page', async () => {
-      const pat = await newPage({ width: 390, height: 844 });
+      const pat = await newPage(PHONE);
       await pat.goto(`${url}/join#${'x'.repeat(43)}`);
       await pat.getByTestId('page-invite-invalid').waitFor();
       await pat.getByRole('heading', { name: 'This link does not work' }).waitFor();
@@ -221,29 +168,6 @@ if (!inLoopbackNamespace()) {
       assert.equal(res.status, 404);
     });
   });
-}
-
-/** The <video> has decoded frames and its currentTime advances. */
-async function videoPlaying(page: Page, selector: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown = null;
-  for (;;) {
-    const s = await page.evaluate((sel) => {
-      const v = document.querySelector(sel) as HTMLVideoElement | null;
-      return v ? { w: v.videoWidth, t: v.currentTime } : null;
-    }, selector);
-    if (s && s.w > 0) {
-      await page.waitForTimeout(400);
-      const later = await page.evaluate(
-        (sel) => (document.querySelector(sel) as HTMLVideoElement).currentTime,
-        selector,
-      );
-      if (later > s.t) return;
-    }
-    last = s;
-    if (Date.now() > deadline) assert.fail(`${selector} is not playing; last ${JSON.stringify(last)}`);
-    await page.waitForTimeout(200);
-  }
 }
 
 async function trackEnabled(page: Page): Promise<{ audio: boolean; video: boolean }> {

@@ -18,9 +18,11 @@ import { landingRoutes } from './http/landing.ts';
 import { turnRoutes } from './http/turn-routes.ts';
 import { webApps } from './http/web-apps.ts';
 import { inviteRoutes } from './invites/routes.ts';
+import { MediaService } from './media/index.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { recordingRoutes } from './recording/routes.ts';
 import { RecordingService } from './recording/service.ts';
+import { SfuRecorder } from './recording/sfu-recorder.ts';
 import { PolicyRoutePlanner } from './routing/policy-route-planner.ts';
 import { hardFrameLimit, Rooms, signalingRoutes } from './signaling/index.ts';
 
@@ -58,12 +60,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     });
   const window = (l: { max: number; windowSeconds: number }) =>
     new RateLimiter(l.max, l.windowSeconds * 1000);
+  // The SFU starts first: whether it runs decides what the routing policy may choose.
+  const media = await MediaService.start(config.media, app.log);
   const rooms = new Rooms({
     prisma,
     log: app.log,
     reconnectGraceMs: config.signaling.reconnectGraceSeconds * 1000,
     rebalanceIntervalMs: config.routing.rebalanceIntervalSeconds * 1000,
-    planner: new PolicyRoutePlanner(config.routing),
+    planner: new PolicyRoutePlanner(config.routing, () => media.available),
   });
   const recordings = new RecordingService({
     prisma,
@@ -71,16 +75,25 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     log: app.log,
     dir: path.resolve(config.server.varDir, config.recording.dir),
     consentTimeoutMs: config.recording.consentTimeoutSeconds * 1000,
-    recorder: null,
-    refreshMedia: () => undefined,
+    recorder: media.available
+      ? new SfuRecorder(media, rooms, {
+          ffmpegPath: config.recording.ffmpegPath,
+          portRange: { min: config.media.rtcMinPort, max: config.media.rtcMaxPort },
+          log: app.log,
+        })
+      : null,
+    refreshMedia: (consultationId, participantId) => media.refreshMember(consultationId, participantId),
   });
+  // Recording first: it closes a newcomer's media gate before the SFU offers them a session.
   rooms.observe(recordings);
+  rooms.observe(media);
   const ctx: AppContext = {
     config,
     prisma,
     mailer,
     rooms,
     recordings,
+    media,
     limits: {
       signInByAddress: window(config.auth.signInRateLimit.perAddress),
       signInByAccount: window(config.auth.signInRateLimit.perAccount),
@@ -137,6 +150,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Finalise recordings first, while the SFU still carries their media.
     await recordings.shutdown();
     ctx.rooms.shutdown();
+    media.close();
     mailer.close();
   });
   return app;

@@ -1,6 +1,7 @@
 import type { AppConfig } from './config/index.ts';
 import type { PrismaClient } from './db/index.ts';
 import type { Mailer } from './email/mailer.ts';
+import type { MediaService } from './media/index.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 import type { RecordingService } from './recording/service.ts';
 import type { Rooms } from './signaling/rooms.ts';
@@ -11,6 +12,8 @@ export interface AppContext {
   prisma: PrismaClient;
   mailer: Mailer;
   rooms: Rooms;
+  /** The SFU (mediasoup); `available` is false when disabled or its workers would not start. */
+  media: MediaService;
   recordings: RecordingService;
   limits: {
     signInByAddress: RateLimiter;

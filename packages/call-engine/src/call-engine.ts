@@ -1,16 +1,11 @@
-// The browser call engine: owns the signaling connection, the local media and every peer connection, and
-// turns the server's plans into connections. UI code listens to typed events and calls the public methods.
-import type {
-  DeviceClass,
-  ErrorCode,
-  Peer,
-  Plan,
-  Recording,
-  ServerMessage,
-  SignalData,
-  TurnCredentials,
-} from '@consulta/protocol';
+// The browser call engine: owns the signaling connection, the local media, every peer connection and the SFU
+// path, and turns the server's plans into connections. UI code listens to typed events and calls the public
+// methods. Types live in engine-types.ts; bandwidth reports in bandwidth-reporter.ts; the SFU in sfu-path.ts.
+import type { Peer, Plan, ServerMessage, SignalData } from '@consulta/protocol';
+import { BandwidthReporter } from './bandwidth-reporter.ts';
 import { Emitter } from './emitter.ts';
+import type { CallEngineEvents, CallEngineOptions, EngineState } from './engine-types.ts';
+import { IceServerSource } from './ice-servers.ts';
 import {
   desiredLinks,
   diffLinks,
@@ -20,120 +15,22 @@ import {
   linkForSignal,
   linkKey,
 } from './links.ts';
+import { streamsFedBy, whenConnected, whenTrue } from './make-before-break.ts';
 import { type MediaKind, PeerLink } from './peer-link.ts';
+import { RemoteStreams } from './remote-streams.ts';
+import { SfuPath } from './sfu-path.ts';
+import type { TilePreference } from './sfu-session.ts';
 import { SignalingConnection, type SignalingState } from './signaling.ts';
-import {
-  type BandwidthSample,
-  combineSamples,
-  defaultThrottle,
-  type PairSummary,
-  type ReportThrottle,
-  shouldReport,
-  statsValues,
-  summarizeSelectedPair,
-} from './stats.ts';
 
-export type EngineState =
-  | 'idle'
-  | 'connecting'
-  | 'waiting'
-  | 'joined'
-  | 'reconnecting'
-  | 'denied'
-  | 'ended'
-  | 'closed';
-
-/** Errors the engine itself raises, next to the server's {@link ErrorCode}s. */
-export type EngineErrorCode =
-  | 'TURN_CREDENTIALS_FAILED'
-  | 'NEGOTIATION_FAILED'
-  | 'ICE_FAILED'
-  | 'SIGNALING_CLOSED'
-  | 'INVALID_SERVER_MESSAGE';
-
-export interface EngineError {
-  code: EngineErrorCode | ErrorCode;
-  message: string;
-  /** The peer connection concerned, when there is one. */
-  peerId?: string;
-  streamId?: string;
-  /** Server errors: `type` of the message the server refused. */
-  ref?: string;
-}
-
-export interface RemoteTrackEvent {
-  /** The peer the media arrives from (the sender itself, or in a tree the parent relaying it). */
-  peerId: string;
-  /** Whose media it is: the sending participant's id. */
-  streamId: string;
-  track: MediaStreamTrack;
-  /** One stable MediaStream per sender; tracks are swapped in when the media arrives through a new parent. */
-  stream: MediaStream;
-}
-
-export interface ConnectionStateEvent {
-  peerId: string;
-  streamId: string;
-  role: LinkSpec['role'];
-  state: RTCPeerConnectionState;
-}
-
-export interface CallEngineEvents {
-  state: (state: EngineState) => void;
-  joined: (info: { self: Peer; peers: Peer[]; resumed: boolean }) => void;
-  /** Staff: the waiting room changed. */
-  lobby: (waiting: Peer[]) => void;
-  'peer-joined': (peer: Peer) => void;
-  'peer-updated': (peer: Peer) => void;
-  'peer-left': (info: { peerId: string; reason: 'left' | 'timeout' | 'removed' }) => void;
-  track: (event: RemoteTrackEvent) => void;
-  /** No connection delivers this sender's media any more. */
-  'stream-removed': (info: { streamId: string }) => void;
-  plan: (plan: Plan) => void;
-  'connection-state': (event: ConnectionStateEvent) => void;
-  /** A bandwidth measurement was sent to the server. */
-  bandwidth: (sample: BandwidthSample) => void;
-  chat: (message: { from: string; text: string; at: string }) => void;
-  /** A recording of this consultation changed state; answer consent requests with `answerRecordingConsent`. */
-  recording: (recording: Recording) => void;
-  /** The loudest participant (SFU topology only; null when nobody speaks). */
-  'active-speaker': (peerId: string | null) => void;
-  error: (error: EngineError) => void;
-}
-
-export interface CallEngineOptions {
-  consultationId: string;
-  /** http(s) origin of the Consulta server; default `location.origin`. */
-  serverUrl?: string;
-  /** Signaling URL; default serverUrl with ws(s):// and `/ws`. */
-  signalingUrl?: string;
-  /** 'relay' forces every connection through TURN (diagnostics, restrictive networks). */
-  iceTransportPolicy?: RTCIceTransportPolicy;
-  /** Extra ICE servers used in addition to (or, without a server, instead of) the server's. */
-  iceServers?: RTCIceServer[];
-  /** Skip GET /api/turn/credentials (use only `iceServers`). */
-  skipTurnCredentials?: boolean;
-  localStream?: MediaStream | null;
-  device?: DeviceClass;
-  /** Stats polling for bandwidth reports; false disables reporting. */
-  bandwidth?: false | ({ pollIntervalMs?: number } & Partial<ReportThrottle>);
-  /**
-   * Report these figures (on every join) instead of measuring: for tests and for clients that know their link
-   * (e.g. from a speed test). Stats polling for reports is off while set.
-   */
-  fixedBandwidth?: { uplinkKbps: number; downlinkKbps: number; relayOnly?: boolean };
-  reconnect?: { initialDelayMs?: number; maxDelayMs?: number };
-  pingIntervalMs?: number;
-  /** Make before break: how long to wait for new connections before closing replaced ones (default 8000). */
-  makeBeforeBreakTimeoutMs?: number;
-  /** Delay between a membership change and connecting, for the plan that may follow (default 50 ms). */
-  membershipSettleMs?: number;
-  WebSocket?: typeof WebSocket;
-  fetch?: typeof fetch;
-  RTCPeerConnection?: typeof RTCPeerConnection;
-}
-
-const KBPS_MAX = 10_000_000;
+export type {
+  CallEngineEvents,
+  CallEngineOptions,
+  ConnectionStateEvent,
+  EngineError,
+  EngineErrorCode,
+  EngineState,
+  RemoteTrackEvent,
+} from './engine-types.ts';
 
 export class CallEngine extends Emitter<CallEngineEvents> {
   private readonly signaling: SignalingConnection;
@@ -145,13 +42,13 @@ export class CallEngine extends Emitter<CallEngineEvents> {
   private readonly links = new Map<string, PeerLink>();
   /** Links replaced by a plan change, closed once their replacements are up. */
   private readonly retiring = new Set<string>();
-  private readonly remoteStreams = new Map<string, MediaStream>();
+  private readonly remoteStreams = new RemoteStreams();
   private localStream: MediaStream | null;
-  private iceServers: RTCIceServer[] = [];
-  private turnRefreshTimer: ReturnType<typeof setTimeout> | null = null;
-  private statsTimer: ReturnType<typeof setInterval> | null = null;
-  private lastPairs = new Map<string, PairSummary>();
-  private lastReport: { sample: BandwidthSample; at: number } | null = null;
+  private readonly ice: IceServerSource;
+  private readonly bandwidth: BandwidthReporter;
+  private readonly sfu: SfuPath;
+  private readonly tilePreferences = new Map<string, TilePreference>();
+  private readonly mutedKinds = new Set<MediaKind>();
   private reconcileTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly options: CallEngineOptions) {
@@ -180,6 +77,40 @@ export class CallEngine extends Emitter<CallEngineEvents> {
     this.signaling.on('invalid', ({ message }) =>
       this.emit('error', { code: 'INVALID_SERVER_MESSAGE', message }),
     );
+    this.ice = new IceServerSource({
+      serverUrl: this.serverUrl,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      updated: () => {
+        for (const link of this.links.values()) link.updateConfiguration(this.rtcConfig());
+      },
+      failed: (message) => this.emit('error', { code: 'TURN_CREDENTIALS_FAILED', message }),
+    });
+    this.bandwidth = new BandwidthReporter({
+      send: (m) => this.signaling.send(m),
+      connections: () => this.measurableConnections(),
+      active: () => this._state === 'joined',
+      reported: (sample) => this.emit('bandwidth', sample),
+      forcedRelay: options.iceTransportPolicy === 'relay',
+      ...(options.device ? { device: options.device } : {}),
+      ...(options.bandwidth !== undefined ? { polling: options.bandwidth } : {}),
+      ...(options.fixedBandwidth ? { fixed: options.fixedBandwidth } : {}),
+    });
+    this.sfu = new SfuPath({
+      send: (m) => this.signaling.send(m),
+      localTracks: () => this.localTracks(),
+      muted: (kind) => this.mutedKinds.has(kind),
+      tilePreference: (peerId) => this.tilePreferences.get(peerId),
+      rtc: () => ({
+        iceServers: this.rtcConfig().iceServers ?? [],
+        iceTransportPolicy: this.options.iceTransportPolicy ?? 'all',
+      }),
+      track: (peerId, track) => this.onRemoteTrack(peerId, peerId, track),
+      trackEnded: (peerId, track) => this.detachTracks(peerId, [track]),
+      paused: (peerId, kind, paused) => this.emit('media-paused', { peerId, kind, paused }),
+      error: (code, message) =>
+        this.emit('error', { code: code as 'NEGOTIATION_FAILED', message, streamId: 'sfu' }),
+      state: (state, epoch) => this.emit('sfu', { state, epoch }),
+    });
   }
 
   // ---- public API ------------------------------------------------------------------------------------------
@@ -204,16 +135,38 @@ export class CallEngine extends Emitter<CallEngineEvents> {
   async start(): Promise<void> {
     if (this._state !== 'idle') throw new Error(`cannot start in state ${this._state}`);
     this.setState('connecting');
-    await this.refreshIceServers();
+    if (!this.options.skipTurnCredentials) await this.ice.refresh();
     if ((this._state as EngineState) !== 'connecting') return; // closed meanwhile
     this.signaling.open();
-    this.startStatsPolling();
+    this.bandwidth.start();
   }
 
   /** Sets (or replaces) the local media sent to others. Tracks are swapped in place where possible. */
   setLocalStream(stream: MediaStream | null): void {
     this.localStream = stream;
     for (const link of this.links.values()) this.feedLink(link);
+    for (const kind of this.mutedKinds) for (const t of this.ownTracks(kind)) t.enabled = false;
+    this.sfu.session?.setLocalTracks();
+  }
+
+  /**
+   * Mutes (or unmutes) the microphone or camera on every path: the local track is disabled (peers get silence
+   * or black), and on the SFU the producer is paused so receivers learn it (`media-paused`) and nothing is sent.
+   */
+  setMuted(kind: MediaKind, muted: boolean): void {
+    if (muted) this.mutedKinds.add(kind);
+    else this.mutedKinds.delete(kind);
+    for (const t of this.ownTracks(kind)) t.enabled = !muted;
+    this.sfu.session?.setPaused(kind, muted);
+  }
+
+  /**
+   * How the UI shows a remote participant's video: visible or not, and how wide. On the SFU this picks the
+   * simulcast layer the server forwards (a hidden tile gets none); on other paths it is remembered for later.
+   */
+  setTilePreference(peerId: string, preference: TilePreference): void {
+    this.tilePreferences.set(peerId, preference);
+    this.sfu.session?.setPreference(peerId);
   }
 
   get local(): MediaStream | null {
@@ -261,6 +214,26 @@ export class CallEngine extends Emitter<CallEngineEvents> {
     return null;
   }
 
+  /** The SFU's receivers (one per remote track), for stats and diagnostics; empty off the SFU. */
+  sfuReceivers(): Array<{
+    peerId: string;
+    kind: MediaKind;
+    track: MediaStreamTrack;
+    getStats(): Promise<RTCStatsReport>;
+  }> {
+    return this.sfu.session?.receivers() ?? [];
+  }
+
+  /** The SFU transports' stats (bytes sent and received), or nulls off the SFU. */
+  sfuTransportStats(): Promise<{ send: RTCStatsReport | null; recv: RTCStatsReport | null }> {
+    return this.sfu.session?.transportStats() ?? Promise.resolve({ send: null, recv: null });
+  }
+
+  /** The stable stream of a remote sender (the same object whatever path carries it), if any. */
+  remoteStream(peerId: string): MediaStream | null {
+    return this.remoteStreams.get(peerId) ?? null;
+  }
+
   /** Every live connection, for diagnostics. */
   connections(): Array<
     LinkSpec & { state: RTCPeerConnectionState; pc: RTCPeerConnection; retiring: boolean }
@@ -277,6 +250,7 @@ export class CallEngine extends Emitter<CallEngineEvents> {
 
   /** Input from the signaling socket. */
   handleServerMessage(m: ServerMessage): void {
+    if (this.sfu.handle(m)) return;
     switch (m.type) {
       case 'joined':
         this.handleJoined(m);
@@ -333,8 +307,10 @@ export class CallEngine extends Emitter<CallEngineEvents> {
   private handleJoined(m: Extract<ServerMessage, { type: 'joined' }>): void {
     const fresh = !m.resumed;
     if (fresh) {
-      // A fresh join (first, or after our place expired): rebuild from what the server says now.
+      // A fresh join (first, or after our place expired): rebuild from what the server says now. The server
+      // dropped our SFU transports with our old place.
       this.closeAllLinks();
+      this.sfu.close(false);
       this.plan = null;
     }
     this.selfPeer = m.self;
@@ -351,7 +327,7 @@ export class CallEngine extends Emitter<CallEngineEvents> {
       this.plan = m.plan;
       this.emit('plan', m.plan);
     }
-    this.reportFixedBandwidth();
+    this.bandwidth.reportFixed();
     this.reconcileSoon();
     if (m.resumed) {
       // Signals sent while we were away may be lost: restart ICE on connections that are not up.
@@ -419,41 +395,47 @@ export class CallEngine extends Emitter<CallEngineEvents> {
     const diff = diffLinks(this.links.keys(), desired);
     for (const key of diff.keep) this.retiring.delete(key);
     const created = diff.connect.map((spec) => this.createLink(spec));
+    const timeoutMs = this.options.makeBeforeBreakTimeoutMs ?? 8000;
+    const onSfu = this.plan.topology === 'sfu';
+    if (!onSfu && this.sfu.session) {
+      // Leaving the SFU, make before break: the peer connections come up and their tracks take over the
+      // streams (each as soon as it carries media), then the SFU session closes.
+      void whenConnected(created, timeoutMs)
+        .then(() => whenTrue(() => !this.sfuFeedsAnyStream() || this.isShutDown, timeoutMs))
+        .then(() => {
+          if (this.plan?.topology !== 'sfu') this.sfu.close(true);
+        });
+    }
     const toRetire = diff.disconnect.filter((k) => !this.retiring.has(k));
     if (toRetire.length === 0) return;
     for (const key of toRetire) this.retiring.add(key);
-    // Make before break: close the replaced connections once the new ones carry media (or time is up).
-    void this.whenConnected(created, this.options.makeBeforeBreakTimeoutMs ?? 8000).then(() => {
+    // Make before break: close the replaced connections once the new path carries media (or time is up). On
+    // the SFU that is when its tracks feed every remote stream (the server sends `sfu-session` after the plan).
+    const ready = onSfu
+      ? whenTrue(() => this.sfuFeedsEveryStream() || this.isShutDown, timeoutMs)
+      : whenConnected(created, timeoutMs);
+    void ready.then(() => {
       for (const key of toRetire) {
         if (this.retiring.delete(key)) this.closeLink(key);
       }
     });
   }
 
-  private whenConnected(links: PeerLink[], timeoutMs: number): Promise<void> {
-    const pending = links.filter((l) => l.state !== 'connected' && !l.isClosed);
-    if (pending.length === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(finish, timeoutMs);
-      const check = () => {
-        if (pending.every((l) => l.isClosed || l.state === 'connected' || l.state === 'failed')) finish();
-      };
-      const offs = pending.map((l) => {
-        const handler = () => check();
-        l.pc.addEventListener('connectionstatechange', handler);
-        return () => l.pc.removeEventListener('connectionstatechange', handler);
-      });
-      function finish() {
-        clearTimeout(timer);
-        for (const off of offs) off();
-        resolve();
-      }
-    });
+  /** Every remote sender's stream carries only SFU tracks (so peer connections may close). */
+  private sfuFeedsEveryStream(): boolean {
+    const session = this.sfu.session;
+    return !!session && streamsFedBy(this.remoteStreams.entries(), this.peers, (t) => session.owns(t)).all;
+  }
+
+  /** Some remote stream still carries an SFU track (so the session must stay). */
+  private sfuFeedsAnyStream(): boolean {
+    const session = this.sfu.session;
+    return !!session && streamsFedBy(this.remoteStreams.entries(), this.peers, (t) => session.owns(t)).any;
   }
 
   private rtcConfig(): RTCConfiguration {
     return {
-      iceServers: [...this.iceServers, ...(this.options.iceServers ?? [])],
+      iceServers: [...this.ice.servers, ...(this.options.iceServers ?? [])],
       iceTransportPolicy: this.options.iceTransportPolicy ?? 'all',
       bundlePolicy: 'max-bundle',
     };
@@ -464,7 +446,6 @@ export class CallEngine extends Emitter<CallEngineEvents> {
     const key = linkKey(spec);
     const existing = this.links.get(key);
     if (existing) return existing;
-    const senderOf = (s: LinkSpec) => (s.role === 'mesh' || s.role === 'recv' ? s.remote : s.streamId);
     const link: PeerLink = new PeerLink({
       spec,
       polite: isPolite(self, spec.remote),
@@ -478,7 +459,7 @@ export class CallEngine extends Emitter<CallEngineEvents> {
         },
         track: (track) => {
           if (spec.role === 'send') return;
-          this.onRemoteTrack(link, senderOf(spec), track);
+          this.onRemoteTrack(spec.remote, senderOf(spec), track);
         },
         state: (state) => {
           this.emit('connection-state', {
@@ -522,16 +503,37 @@ export class CallEngine extends Emitter<CallEngineEvents> {
     };
   }
 
-  private onRemoteTrack(link: PeerLink, sender: string, track: MediaStreamTrack): void {
-    let stream = this.remoteStreams.get(sender);
-    if (!stream) {
-      stream = new MediaStream();
-      this.remoteStreams.set(sender, stream);
+  /** A track of `sender`'s media arrived through `via` (a peer, or the sender itself on the SFU). */
+  private onRemoteTrack(via: string, sender: string, track: MediaStreamTrack): void {
+    if (this.remoteStreams.shouldDefer(sender, track)) {
+      // Make before break: the current track keeps playing until this one receives its first packet.
+      track.addEventListener(
+        'unmute',
+        () => {
+          if (track.readyState === 'live' && !this.isShutDown) this.onRemoteTrack(via, sender, track);
+        },
+        { once: true },
+      );
+      return;
     }
-    for (const old of stream.getTracks())
-      if (old.kind === track.kind && old !== track) stream.removeTrack(old);
-    if (!stream.getTracks().includes(track)) stream.addTrack(track);
-    this.emit('track', { peerId: link.spec.remote, streamId: sender, track, stream });
+    const stream = this.remoteStreams.put(sender, track);
+    this.emit('track', { peerId: via, streamId: sender, track, stream });
+    this.refreshForwarding(sender);
+  }
+
+  /** These tracks of `sender` stopped (SFU consumer closed): another path's tracks fill in, if any. */
+  private detachTracks(sender: string, tracks: MediaStreamTrack[]): void {
+    const stream = this.remoteStreams.get(sender);
+    if (!stream || !tracks.some((t) => stream.getTracks().includes(t))) return;
+    const emptied = this.remoteStreams.remove(sender, tracks);
+    const other = [...this.links.values()].find((l) => !l.isClosed && senderOf(l.spec) === sender);
+    if (other && other.remoteTracks.size > 0) {
+      for (const track of other.remoteTracks.values()) {
+        if (track.readyState === 'live') this.onRemoteTrack(other.spec.remote, sender, track);
+      }
+      if (this.remoteStreams.get(sender)) return;
+    }
+    if (emptied) this.emit('stream-removed', { streamId: sender });
     this.refreshForwarding(sender);
   }
 
@@ -568,16 +570,11 @@ export class CallEngine extends Emitter<CallEngineEvents> {
         (l.spec.role === 'mesh' ? l.spec.remote : l.spec.role === 'recv' ? l.spec.streamId : null) === sender,
     );
     if (other && other.remoteTracks.size > 0) {
-      for (const track of other.remoteTracks.values()) this.onRemoteTrack(other, sender, track);
+      for (const track of other.remoteTracks.values()) this.onRemoteTrack(other.spec.remote, sender, track);
       return;
     }
-    const stream = this.remoteStreams.get(sender);
-    if (stream) {
-      for (const t of link.remoteTracks.values()) stream.removeTrack(t);
-      if (stream.getTracks().length === 0) {
-        this.remoteStreams.delete(sender);
-        this.emit('stream-removed', { streamId: sender });
-      }
+    if (this.remoteStreams.remove(sender, link.remoteTracks.values())) {
+      this.emit('stream-removed', { streamId: sender });
     }
     this.refreshForwarding(sender);
   }
@@ -586,107 +583,39 @@ export class CallEngine extends Emitter<CallEngineEvents> {
     for (const key of [...this.links.keys()]) this.closeLink(key);
   }
 
-  // ---- ICE servers -------------------------------------------------------------------------------------------
+  // ---- local media and measurements ----------------------------------------------------------------------
 
-  private async refreshIceServers(): Promise<void> {
-    if (this.options.skipTurnCredentials) return;
-    const doFetch = this.options.fetch ?? globalThis.fetch.bind(globalThis);
-    try {
-      const res = await doFetch(`${this.serverUrl}/api/turn/credentials`, { credentials: 'include' });
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      const body = (await res.json()) as TurnCredentials;
-      this.iceServers = body.iceServers.map((s) => ({
-        urls: s.urls,
-        ...(s.username ? { username: s.username } : {}),
-        ...(s.credential ? { credential: s.credential } : {}),
-      }));
-      for (const link of this.links.values()) link.updateConfiguration(this.rtcConfig());
-      // Renew well before expiry so an ICE restart late in a long call still has valid credentials.
-      const renewInMs = Math.max(30_000, body.ttlSeconds * 1000 * 0.8);
-      if (this.turnRefreshTimer) clearTimeout(this.turnRefreshTimer);
-      this.turnRefreshTimer = setTimeout(() => void this.refreshIceServers(), renewInMs);
-    } catch (err) {
-      this.emit('error', {
-        code: 'TURN_CREDENTIALS_FAILED',
-        message: `could not get ICE servers: ${String(err)}`,
-      });
-      if (this.turnRefreshTimer) clearTimeout(this.turnRefreshTimer);
-      if (this._state !== 'closed' && this._state !== 'ended' && this._state !== 'denied') {
-        this.turnRefreshTimer = setTimeout(() => void this.refreshIceServers(), 30_000);
+  private localTracks(): Partial<Record<MediaKind, MediaStreamTrack | null>> {
+    return {
+      audio: this.localStream?.getAudioTracks()[0] ?? null,
+      video: this.localStream?.getVideoTracks()[0] ?? null,
+    };
+  }
+
+  private ownTracks(kind: MediaKind): MediaStreamTrack[] {
+    if (!this.localStream) return [];
+    return kind === 'audio' ? this.localStream.getAudioTracks() : this.localStream.getVideoTracks();
+  }
+
+  /** What bandwidth is measured on: live peer connections and the SFU transports. */
+  private measurableConnections(): Array<{ key: string; getStats(): Promise<RTCStatsReport> }> {
+    const out = [...this.links]
+      .filter(([, link]) => link.state === 'connected')
+      .map(([key, link]) => ({ key, getStats: () => link.pc.getStats() }));
+    const session = this.sfu.session;
+    if (session) {
+      for (const direction of ['send', 'recv'] as const) {
+        out.push({
+          key: `sfu|${session.epoch}|${direction}`,
+          getStats: async () => {
+            const report = (await session.transportStats())[direction];
+            if (!report) throw new Error('no transport');
+            return report;
+          },
+        });
       }
     }
-  }
-
-  // ---- bandwidth ---------------------------------------------------------------------------------------------
-
-  private reportFixedBandwidth(): void {
-    const fixed = this.options.fixedBandwidth;
-    if (!fixed) return;
-    const sample: BandwidthSample = {
-      uplinkKbps: Math.min(KBPS_MAX, Math.max(0, Math.round(fixed.uplinkKbps))),
-      downlinkKbps: Math.min(KBPS_MAX, Math.max(0, Math.round(fixed.downlinkKbps))),
-      relayOnly: fixed.relayOnly ?? this.options.iceTransportPolicy === 'relay',
-    };
-    const sent = this.signaling.send({
-      type: 'bandwidth',
-      ...sample,
-      ...(this.options.device ? { device: this.options.device } : {}),
-    });
-    if (!sent) return;
-    this.lastReport = { sample, at: Date.now() };
-    this.emit('bandwidth', sample);
-  }
-
-  private startStatsPolling(): void {
-    const opts = this.options.bandwidth;
-    if (opts === false || this.options.fixedBandwidth) return;
-    const every = opts?.pollIntervalMs ?? 2000;
-    const throttle: ReportThrottle = {
-      minIntervalMs: opts?.minIntervalMs ?? defaultThrottle.minIntervalMs,
-      maxIntervalMs: opts?.maxIntervalMs ?? defaultThrottle.maxIntervalMs,
-      changeRatio: opts?.changeRatio ?? defaultThrottle.changeRatio,
-    };
-    let busy = false;
-    this.statsTimer = setInterval(() => {
-      if (busy || this._state !== 'joined') return;
-      busy = true;
-      void this.measure(throttle).finally(() => {
-        busy = false;
-      });
-    }, every);
-  }
-
-  private async measure(throttle: ReportThrottle): Promise<void> {
-    const current = new Map<string, PairSummary>();
-    await Promise.all(
-      [...this.links].map(async ([key, link]) => {
-        if (link.state !== 'connected') return;
-        try {
-          const report = await link.pc.getStats();
-          const pair = summarizeSelectedPair(statsValues(report));
-          if (pair) current.set(key, pair);
-        } catch {
-          // closed meanwhile
-        }
-      }),
-    );
-    const sample = combineSamples(current, this.lastPairs, this.options.iceTransportPolicy === 'relay');
-    this.lastPairs = current;
-    if (!sample) return;
-    sample.uplinkKbps = Math.min(KBPS_MAX, sample.uplinkKbps);
-    sample.downlinkKbps = Math.min(KBPS_MAX, sample.downlinkKbps);
-    const now = Date.now();
-    if (!shouldReport(this.lastReport, sample, now, throttle)) return;
-    const sent = this.signaling.send({
-      type: 'bandwidth',
-      uplinkKbps: sample.uplinkKbps,
-      downlinkKbps: sample.downlinkKbps,
-      relayOnly: sample.relayOnly,
-      ...(this.options.device ? { device: this.options.device } : {}),
-    });
-    if (!sent) return;
-    this.lastReport = { sample, at: now };
-    this.emit('bandwidth', sample);
+    return out;
   }
 
   // ---- lifecycle ---------------------------------------------------------------------------------------------
@@ -698,15 +627,24 @@ export class CallEngine extends Emitter<CallEngineEvents> {
   }
 
   private shutdown(state: 'closed' | 'denied' | 'ended'): void {
-    if (this._state === 'closed' || this._state === 'ended' || this._state === 'denied') return;
-    if (this.statsTimer) clearInterval(this.statsTimer);
-    if (this.turnRefreshTimer) clearTimeout(this.turnRefreshTimer);
+    if (this.isShutDown) return;
+    this.bandwidth.stop();
+    this.ice.stop();
     if (this.reconcileTimer) clearTimeout(this.reconcileTimer);
     this.reconcileTimer = null;
-    this.statsTimer = null;
-    this.turnRefreshTimer = null;
     this.closeAllLinks();
+    // Leaving the call: the server closes our SFU transports with our place (no `sfu-close` needed).
+    this.sfu.close(false);
     this.signaling.close();
     this.setState(state);
   }
+
+  private get isShutDown(): boolean {
+    return this._state === 'closed' || this._state === 'ended' || this._state === 'denied';
+  }
+}
+
+/** Whose media a link carries: the remote peer's on a mesh link, the stream's sender on tree links. */
+function senderOf(spec: LinkSpec): string {
+  return spec.role === 'mesh' ? spec.remote : spec.streamId;
 }

@@ -1,4 +1,5 @@
 export { backoffDelay } from './backoff.ts';
+export { BandwidthReporter, type BandwidthReporterOptions } from './bandwidth-reporter.ts';
 export {
   CallEngine,
   type CallEngineEvents,
@@ -10,6 +11,7 @@ export {
   type RemoteTrackEvent,
 } from './call-engine.ts';
 export { Emitter } from './emitter.ts';
+export { IceServerSource } from './ice-servers.ts';
 export {
   desiredLinks,
   diffLinks,
@@ -23,6 +25,10 @@ export {
   meshStreamId,
 } from './links.ts';
 export { type MediaKind, PeerLink, type PeerLinkCallbacks, type PeerLinkOptions } from './peer-link.ts';
+export { RemoteStreams } from './remote-streams.ts';
+export { SfuPath, type SfuPathHost } from './sfu-path.ts';
+export { SfuRequestError, SfuRequests } from './sfu-requests.ts';
+export { SfuSession, type SfuSessionOptions, type TilePreference } from './sfu-session.ts';
 export {
   FINAL_CLOSE_CODES,
   SignalingConnection,
@@ -30,6 +36,7 @@ export {
   type SignalingOptions,
   type SignalingState,
 } from './signaling.ts';
+export { SIMULCAST_LAYERS, simulcastEncodings } from './simulcast.ts';
 export {
   type BandwidthSample,
   combineSamples,

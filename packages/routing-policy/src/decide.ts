@@ -40,13 +40,18 @@ export function decideTopology(input: PolicyInput, previous?: PolicyDecision): P
   };
 
   const forced = hardRule(input, all.length, config);
-  if (forced) return decision(forced.topology, [forced.reason]);
+  if (forced) return decision(forced.topology, forced.reasons);
+  // Without an SFU a group trees cannot carry falls back to a mesh, and any other group stays on trees.
+  const noSfu: Reason[] = input.sfuAvailable === false ? [{ code: 'sfu-unavailable' }] : [];
 
   // Groups that may use trees: trees when they fit the chosen quality and cost the platform less.
   const upgrade = 1 / (1 + config.hysteresis.upgradeMargin);
   const stayingInTree = previous?.topology === 'tree' && rank(quality) >= rank(previous.quality);
   const blockers = treeShortfalls(all, bitrateKbps, stayingInTree ? 1 : upgrade, config);
-  if (blockers.length > 0) return decision('sfu', blockers);
+  if (blockers.length > 0) {
+    return noSfu.length > 0 ? decision('p2p', [...blockers, ...noSfu]) : decision('sfu', blockers);
+  }
+  if (noSfu.length > 0) return decision('tree', noSfu);
   const tree = egressKbps.tree!;
   const sfu = egressKbps.sfu!;
   let topology: Topology = tree < sfu ? 'tree' : 'sfu';
@@ -75,22 +80,27 @@ function hardRule(
   input: PolicyInput,
   n: number,
   config: PolicyConfig,
-): { topology: Topology; reason: Reason } | undefined {
-  if (input.recording !== 'off' && config.recordingRequiresSfu) {
-    return { topology: 'sfu', reason: { code: 'recording-requires-sfu', topology: 'sfu' } };
+): { topology: Topology; reasons: Reason[] } | undefined {
+  const sfu = input.sfuAvailable !== false;
+  if (sfu && input.recording !== 'off' && config.recordingRequiresSfu) {
+    return { topology: 'sfu', reasons: [{ code: 'recording-requires-sfu', topology: 'sfu' }] };
   }
   // Alone: p2p with nobody to connect to, i.e. idle; no server resources are held for a waiting room.
-  if (n <= 1) return { topology: 'p2p', reason: { code: 'alone', value: n } };
+  if (n <= 1) return { topology: 'p2p', reasons: [{ code: 'alone', value: n }] };
   if (n <= config.p2pMaxParticipants) {
-    return { topology: 'p2p', reason: { code: 'two-party', value: n, limit: config.p2pMaxParticipants } };
+    return { topology: 'p2p', reasons: [{ code: 'two-party', value: n, limit: config.p2pMaxParticipants }] };
   }
-  if (n > config.treeMaxParticipants) {
+  if (sfu && n > config.treeMaxParticipants) {
     return {
       topology: 'sfu',
-      reason: { code: 'group-too-large', value: n, limit: config.treeMaxParticipants },
+      reasons: [{ code: 'group-too-large', value: n, limit: config.treeMaxParticipants }],
     };
   }
-  if (input.treePlanningFailed) return { topology: 'sfu', reason: { code: 'tree-planning-failed' } };
+  if (input.treePlanningFailed) {
+    return sfu
+      ? { topology: 'sfu', reasons: [{ code: 'tree-planning-failed' }] }
+      : { topology: 'p2p', reasons: [{ code: 'tree-planning-failed' }, { code: 'sfu-unavailable' }] };
+  }
   return undefined;
 }
 

@@ -32,6 +32,8 @@ export interface PolicyInput {
   recording: RecordingState;
   /** Set when the tree planner could not place everyone (its operation returned `ok: false`). */
   treePlanningFailed?: boolean;
+  /** false when the server has no working SFU: `sfu` is never chosen (default true). */
+  sfuAvailable?: boolean;
   /** Full configuration; defaults to `defaultPolicyConfig`. */
   config?: PolicyConfig;
 }
@@ -83,7 +85,8 @@ export type ReasonCode =
   | 'tree-cheaper'
   | 'sfu-cheaper'
   | 'turn-relayed'
-  | 'kept-previous';
+  | 'kept-previous'
+  | 'sfu-unavailable';
 
 /** One reason with the peer and numbers it concerns (kbit/s unless the code says otherwise). */
 export interface Reason {

@@ -12,7 +12,7 @@ export class PeerTable {
   /** 1 when the peer may forward other senders' streams (it asked to and has enough slots). */
   relay = new Uint8Array(0);
   /** 1 when the peer asked to be allowed to relay (`TreePeer.relay`). */
-  private wantsRelay = new Uint8Array(0);
+  wantsRelay = new Uint8Array(0);
   /** Join order; the deterministic tie-break (older peers first). */
   seq = new Float64Array(0);
   uplink = new Float64Array(0);

@@ -11,8 +11,11 @@ export interface TreePlanner {
   join(peer: TreePeer): PlanResult;
   /** Removes a peer; orphaned subtrees are re-parented whole. */
   leave(peerId: string): PlanResult;
-  /** New uplink for a peer; sheds children it can no longer serve. */
-  updateUplink(peerId: string, uplinkKbps: number): PlanResult;
+  /**
+   * New uplink for a peer, and optionally whether it may relay (it may become eligible once its bandwidth is
+   * measured); sheds children it can no longer serve.
+   */
+  updateUplink(peerId: string, uplinkKbps: number, relay?: boolean): PlanResult;
   /** Background improvement step changing at most `maxEdgeChanges` edges. */
   rebalance(maxEdgeChanges: number): PlanResult;
   /** All trees, oldest sender first. Allocates every edge: meant for tests and tooling, not hot paths. */
@@ -41,7 +44,7 @@ export function createTreePlanner(options: PlannerOptions): TreePlanner {
   return {
     join: (peer) => join(state, peer),
     leave: (peerId) => leave(state, peerId),
-    updateUplink: (peerId, kbps) => updateUplink(state, peerId, kbps),
+    updateUplink: (peerId, kbps, relay) => updateUplink(state, peerId, kbps, relay),
     rebalance: (maxEdgeChanges) => rebalance(state, maxEdgeChanges),
     trees: () =>
       state.liveTrees().map((tree) => {

@@ -88,6 +88,50 @@ describe('createTreePlanner', () => {
     assert.ok(planner.trees().every((t) => t.unplaced.length === 0));
   });
 
+  test('a peer allowed to relay once measured can carry the next weak sender', () => {
+    // `late` joined before its bandwidth was known, so it may not relay; a and b have no spare copies left.
+    const build = () => {
+      const planner = createTreePlanner({ bitrateKbps: 100 });
+      planner.join({ id: 'a', uplinkKbps: 300 });
+      planner.join({ id: 'late', uplinkKbps: 3000, relay: false });
+      planner.join({ id: 'b', uplinkKbps: 300 });
+      return planner;
+    };
+    const weak = { id: 'weak', uplinkKbps: 100 };
+    assert.equal(build().join(weak).ok, false, 'nobody can forward a one-copy sender yet');
+
+    const planner = build();
+    assert.ok(planner.updateUplink('late', 3000, true).ok);
+    assert.ok(planner.join(weak).ok);
+    assert.deepEqual(
+      ['a', 'b'].map((r) => planner.parentOf('weak', r)),
+      ['late', 'late'],
+    );
+    // Withdrawing the permission sheds those relayed children at once.
+    const back = planner.updateUplink('late', 3000, false);
+    assert.equal(back.ok, false, 'and nobody else can take them');
+    assert.ok(back.diff.remove.every((e) => e.parent === 'late'));
+  });
+
+  test('an uplink cut to one copy keeps a relay as first hop and moves the other receivers under it', () => {
+    // A newcomer placed before its uplink was measured feeds everyone itself; the measurement says one copy.
+    const planner = createTreePlanner({ bitrateKbps: 48 });
+    planner.join({ id: 'a', uplinkKbps: 1700 });
+    planner.join({ id: 'b', uplinkKbps: 1700 });
+    planner.join({ id: 'c', uplinkKbps: 680, relay: false });
+    planner.join({ id: 'd', uplinkKbps: 680, relay: false });
+    assert.deepEqual(
+      ['a', 'b', 'c'].map((r) => planner.parentOf('d', r)),
+      ['d', 'd', 'd'],
+    );
+    const r = planner.updateUplink('d', 85);
+    assert.ok(r.ok, JSON.stringify(r));
+    const first = ['a', 'b', 'c'].filter((x) => planner.parentOf('d', x) === 'd');
+    assert.equal(first.length, 1);
+    assert.notEqual(first[0], 'c', 'the one copy goes to a peer that can relay it');
+    for (const x of ['a', 'b', 'c']) assert.ok(['d', first[0]].includes(planner.parentOf('d', x)));
+  });
+
   test('rebalance lifts deep receivers under new capacity, a bounded number of edges at a time', () => {
     const planner = createTreePlanner({ bitrateKbps: 100 });
     // Senders with two slots each need the hub to relay, so their trees are two levels deep.

@@ -14,7 +14,12 @@ import type { RoutePlanner } from '../signaling/route-planner.ts';
 
 interface RoomRouting {
   decision?: PolicyDecision;
-  tree?: { planner: TreePlanner; bitrateKbps: number; uplinks: Map<string, number> };
+  tree?: {
+    planner: TreePlanner;
+    bitrateKbps: number;
+    /** What the planner was last told of each peer. */
+    uplinks: Map<string, { uplinkKbps: number; relay: boolean }>;
+  };
 }
 
 /**
@@ -28,7 +33,11 @@ export class PolicyRoutePlanner implements RoutePlanner {
 
   private readonly maxEdgeChanges: number;
 
-  constructor(routing: { treeMaxParticipants: number; rebalanceMaxEdgeChanges: number }) {
+  /** `sfuAvailable` says whether the server's SFU runs; without it the policy keeps large groups on trees. */
+  constructor(
+    routing: { treeMaxParticipants: number; rebalanceMaxEdgeChanges: number },
+    private readonly sfuAvailable: () => boolean = () => true,
+  ) {
     this.config = { ...defaultPolicyConfig, treeMaxParticipants: routing.treeMaxParticipants };
     this.maxEdgeChanges = routing.rebalanceMaxEdgeChanges;
   }
@@ -41,6 +50,7 @@ export class PolicyRoutePlanner implements RoutePlanner {
       participants: members.map(participantOf),
       recording: room.recording,
       config: this.config,
+      sfuAvailable: this.sfuAvailable(),
     };
     let decision = decideTopology(input, state.decision);
     let edges: TreeEdge[] = [];
@@ -78,7 +88,7 @@ export class PolicyRoutePlanner implements RoutePlanner {
       );
       for (const p of ordered) {
         if (!planner.join(p).ok) return null;
-        state.tree.uplinks.set(p.id, p.uplinkKbps);
+        state.tree.uplinks.set(p.id, { uplinkKbps: p.uplinkKbps, relay: p.relay === true });
       }
     } else {
       const { planner, uplinks } = state.tree;
@@ -89,13 +99,15 @@ export class PolicyRoutePlanner implements RoutePlanner {
       }
       for (const p of peers.values()) {
         const known = uplinks.get(p.id);
+        // A newcomer joins the trees before its bandwidth is measured (so it may not relay yet); its first
+        // report must also grant relaying, or every relay stays on the peers present at the last rebuild.
         const result =
           known === undefined
             ? planner.join(p)
-            : known !== p.uplinkKbps
-              ? planner.updateUplink(p.id, p.uplinkKbps)
+            : known.uplinkKbps !== p.uplinkKbps || known.relay !== p.relay
+              ? planner.updateUplink(p.id, p.uplinkKbps, p.relay)
               : null;
-        uplinks.set(p.id, p.uplinkKbps);
+        uplinks.set(p.id, { uplinkKbps: p.uplinkKbps, relay: p.relay === true });
         if (result && !result.ok) return null;
       }
       planner.rebalance(this.maxEdgeChanges);

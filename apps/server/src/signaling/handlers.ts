@@ -49,20 +49,44 @@ const handlers: { [T in ClientMessage['type']]: Handler<T> } = {
     const { room, self } = joined(ctx, link);
     await ctx.recordings.consent(link.principal, room, self, m.recordingId, m.granted, link.ip);
   },
-  'sfu-transport-create': noSfu,
-  'sfu-transport-connect': noSfu,
-  'sfu-produce': noSfu,
-  'sfu-ready': noSfu,
-  'sfu-consumer-resume': noSfu,
-  'sfu-consumer-preference': noSfu,
-  'sfu-producer-pause': noSfu,
-  'sfu-close': noSfu,
-};
 
-// Until the media module lands, every SFU and recording request gets a typed refusal rather than silence.
-function noSfu(): never {
-  throw new AppError(ErrorCode.SfuUnavailable, 'This server has no SFU yet');
-}
+  // SFU: the media module does the work; replies carry the request's id (errors get it at the edge).
+  'sfu-transport-create': async (ctx, link, m) => {
+    const { room, self } = joined(ctx, link);
+    const transport = await ctx.media.createTransport(room, self, m.direction);
+    link.send({ type: 'sfu-transport', requestId: m.requestId, direction: m.direction, transport });
+  },
+  'sfu-transport-connect': async (ctx, link, m) => {
+    const { room, self } = joined(ctx, link);
+    await ctx.media.connectTransport(room, self, m.transportId, m.dtlsParameters);
+    link.send({ type: 'sfu-done', requestId: m.requestId });
+  },
+  'sfu-produce': async (ctx, link, m) => {
+    const { room, self } = joined(ctx, link);
+    const producerId = await ctx.media.produce(room, self, m.transportId, m.kind, m.rtpParameters);
+    link.send({ type: 'sfu-produced', requestId: m.requestId, producerId });
+  },
+  'sfu-ready': (ctx, link, m) => {
+    const { room, self } = joined(ctx, link);
+    return ctx.media.ready(room, self, m.rtpCapabilities);
+  },
+  'sfu-consumer-resume': (ctx, link, m) => {
+    const { room, self } = joined(ctx, link);
+    return ctx.media.resumeConsumer(room, self, m.consumerId);
+  },
+  'sfu-consumer-preference': (ctx, link, m) => {
+    const { room, self } = joined(ctx, link);
+    return ctx.media.setPreference(room, self, m.consumerId, m.visible, m.width);
+  },
+  'sfu-producer-pause': (ctx, link, m) => {
+    const { room, self } = joined(ctx, link);
+    return ctx.media.pauseProducer(room, self, m.producerId, m.paused);
+  },
+  'sfu-close': (ctx, link) => {
+    const { room, self } = joined(ctx, link);
+    ctx.media.closeMember(room, self);
+  },
+};
 
 export function handleMessage(ctx: AppContext, link: Link, message: ClientMessage): Promise<void> | void {
   return (handlers[message.type] as Handler<typeof message.type>)(ctx, link, message);

@@ -26,6 +26,10 @@ export interface RoomObserver {
   memberLeft?(room: Room, participantId: string): Promise<void> | void;
   /** The consultation ended; the room is gone. */
   roomEnded?(consultationId: string): Promise<void> | void;
+  /** A new plan went out to the room's members (the SFU follows topology changes). */
+  planChanged?(room: Room): Promise<void> | void;
+  /** A member's reported details (bandwidth) changed. */
+  memberUpdated?(room: Room, participantId: string): Promise<void> | void;
 }
 
 /**
@@ -192,6 +196,7 @@ export class Rooms {
       data: { uplinkKbps: member.peer.uplinkKbps, downlinkKbps: member.peer.downlinkKbps },
     });
     await this.replan(room);
+    await this.notify((o) => o.memberUpdated?.(room, member.participantId));
   }
 
   shutdown(): void {
@@ -386,6 +391,8 @@ export class Rooms {
       room.plan.version > 0 &&
       next.topology === room.plan.topology &&
       next.quality === room.plan.quality &&
+      // The first reason is what people are shown as the route's cause (e.g. 'alone' -> 'two-party').
+      next.reasons[0]?.code === room.plan.reasons[0]?.code &&
       JSON.stringify(next.edges) === JSON.stringify(room.plan.edges);
     if (same) return;
     const topologyChanged = next.topology !== room.plan.topology;
@@ -397,6 +404,7 @@ export class Rooms {
         data: { topology: room.plan.topology },
       });
     }
+    await this.notify((o) => o.planChanged?.(room));
   }
 }
 

@@ -1,36 +1,19 @@
-// The admin app at /admin/: live consultations and the audit log.
-import type { AuditEvent, Consultation, StaffUser } from '@consulta/protocol';
+// The admin app at /admin/: live consultations with recording controls, all consultations, recordings, audit log.
+import type { StaffUser } from '@consulta/protocol';
 import { useCallback, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import { create } from 'zustand';
 import { api, currentStaff } from '../shared/api.ts';
-import { createSessionSlice, type SessionSlice } from '../shared/store.ts';
 import { ErrorText, MessagePage, Shell, SignInForm } from '../shared/ui.tsx';
-
-interface AdminData {
-  consultations: Consultation[];
-  events: AuditEvent[];
-  error: string | null;
-  refresh(): Promise<void>;
-}
-
-const useAdminStore = create<SessionSlice & AdminData>()((...a) => ({
-  ...createSessionSlice(...a),
-  consultations: [],
-  events: [],
-  error: null,
-  async refresh() {
-    try {
-      const [c, e] = await Promise.all([api.consultations(), api.audit({ limit: 100 })]);
-      a[0]({ consultations: c.consultations, events: e.events, error: null });
-    } catch (err) {
-      a[0]({ error: (err as Error).message });
-    }
-  },
-}));
+import { AuditLog } from './AuditLog.tsx';
+import { ConsultationsTable } from './ConsultationsTable.tsx';
+import { RecordingControls } from './RecordingControls.tsx';
+import { RecordingsList } from './RecordingsList.tsx';
+import { useAdminStore } from './store.ts';
 
 function App() {
-  const { user, sessionChecked, setUser } = useAdminStore();
+  const user = useAdminStore((s) => s.user);
+  const sessionChecked = useAdminStore((s) => s.sessionChecked);
+  const setUser = useAdminStore((s) => s.setUser);
   useEffect(() => {
     void currentStaff().then(setUser);
   }, [setUser]);
@@ -46,7 +29,11 @@ function App() {
 }
 
 function Dashboard({ user }: { user: StaffUser }) {
-  const { consultations, events, error, refresh, setUser } = useAdminStore();
+  const consultations = useAdminStore((s) => s.consultations);
+  const error = useAdminStore((s) => s.error);
+  const refresh = useAdminStore((s) => s.refresh);
+  const loadRecordings = useAdminStore((s) => s.loadRecordings);
+  const setUser = useAdminStore((s) => s.setUser);
   const [live, setLive] = useState(true);
   const load = useCallback(() => void refresh(), [refresh]);
   useEffect(() => {
@@ -55,7 +42,10 @@ function Dashboard({ user }: { user: StaffUser }) {
     const timer = setInterval(load, 5000);
     return () => clearInterval(timer);
   }, [load, live]);
-  const active = consultations.filter((c) => c.status !== 'ENDED');
+  useEffect(() => {
+    void loadRecordings();
+  }, [loadRecordings]);
+  const inCall = consultations.filter((c) => c.status === 'ACTIVE');
   return (
     <Shell
       title={`Administration · ${user.displayName}`}
@@ -65,82 +55,31 @@ function Dashboard({ user }: { user: StaffUser }) {
         </button>
       }
     >
-      <div className="controls" style={{ justifyContent: 'flex-start' }}>
+      <div className="controls toolbar-start">
         <button type="button" onClick={load}>
           Refresh
         </button>
-        <label style={{ flexDirection: 'row', alignItems: 'center' }}>
-          <input
-            type="checkbox"
-            checked={live}
-            onChange={(e) => setLive(e.target.checked)}
-            style={{ width: 'auto' }}
-          />
+        <label className="inline-check">
+          <input type="checkbox" checked={live} onChange={(e) => setLive(e.target.checked)} />
           Refresh every 5 s
         </label>
       </div>
       <ErrorText error={error} />
-      <section className="card" aria-labelledby="live-heading" data-testid="admin-consultations">
-        <h1 id="live-heading">Consultations ({active.length} live)</h1>
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Title</th>
-                <th scope="col">Clinician</th>
-                <th scope="col">Status</th>
-                <th scope="col">Topology</th>
-                <th scope="col">Started</th>
-              </tr>
-            </thead>
-            <tbody>
-              {consultations.map((c) => (
-                <tr key={c.id}>
-                  <td>{c.title}</td>
-                  <td>{c.clinician.displayName}</td>
-                  <td>
-                    <span className={`badge ${c.status}`}>{c.status.toLowerCase()}</span>
-                  </td>
-                  <td>{c.topology ?? '–'}</td>
-                  <td>{c.startedAt ? new Date(c.startedAt).toLocaleTimeString() : '–'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+      <section aria-labelledby="in-call-heading" className="stack" data-testid="admin-live">
+        <h2 id="in-call-heading">In a call now ({inCall.length})</h2>
+        {inCall.length === 0 ? (
+          <p className="muted">No consultation is in a call.</p>
+        ) : (
+          <div className="recording-cards">
+            {inCall.map((c) => (
+              <RecordingControls key={c.id} consultation={c} />
+            ))}
+          </div>
+        )}
       </section>
-      <section className="card" aria-labelledby="audit-heading" data-testid="admin-audit">
-        <h2 id="audit-heading">Audit log</h2>
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Time</th>
-                <th scope="col">Action</th>
-                <th scope="col">Actor</th>
-                <th scope="col">Target</th>
-                <th scope="col">Outcome</th>
-                <th scope="col">IP</th>
-              </tr>
-            </thead>
-            <tbody>
-              {events.map((e) => (
-                <tr key={e.id}>
-                  <td>{new Date(e.at).toLocaleString()}</td>
-                  <td>{e.action}</td>
-                  <td>
-                    {e.actorType}
-                    {e.actorId ? ` ${e.actorId.slice(0, 8)}` : ''}
-                  </td>
-                  <td>{e.targetType ? `${e.targetType} ${e.targetId?.slice(0, 8) ?? ''}` : '–'}</td>
-                  <td>{e.outcome}</td>
-                  <td>{e.ip ?? '–'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      </section>
+      <ConsultationsTable />
+      <RecordingsList />
+      <AuditLog />
     </Shell>
   );
 }

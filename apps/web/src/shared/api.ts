@@ -11,6 +11,8 @@ import type {
   Invite,
   Me,
   OpenInviteReply,
+  Recording,
+  RecordingList,
   SignInBody,
   StaffUser,
 } from '@consulta/protocol';
@@ -58,8 +60,17 @@ export const api = {
   invite: (id: string, body: CreateInviteBody) =>
     request<Invite>('POST', `/api/consultations/${id}/invites`, body),
   revokeInvite: (id: string, inviteId: string) =>
-    request<unknown>('DELETE', `/api/consultations/${id}/invites/${inviteId}`),
+    request<Invite>('DELETE', `/api/consultations/${id}/invites/${inviteId}`),
   openInvite: (token: string) => request<OpenInviteReply>('POST', '/api/invites/open', { token }),
+  startRecording: (consultationId: string) =>
+    request<Recording>('POST', `/api/consultations/${consultationId}/recordings`),
+  stopRecording: (recordingId: string) => request<Recording>('POST', `/api/recordings/${recordingId}/stop`),
+  recording: (recordingId: string) => request<Recording>('GET', `/api/recordings/${recordingId}`),
+  recordings: (consultationId?: string) =>
+    request<RecordingList>(
+      'GET',
+      `/api/recordings${consultationId ? `?consultationId=${encodeURIComponent(consultationId)}` : ''}`,
+    ),
   audit: (query: AuditQuery = {}) => {
     const qs = new URLSearchParams(
       Object.entries(query).flatMap(([k, v]) => (v === undefined ? [] : [[k, String(v)]])),
@@ -67,6 +78,9 @@ export const api = {
     return request<AuditList>('GET', `/api/audit${qs.size ? `?${qs}` : ''}`);
   },
 };
+
+/** Where a recording's file downloads from (a plain link: the browser streams it to disk). */
+export const recordingFileUrl = (recordingId: string) => `/api/recordings/${recordingId}/file`;
 
 /** The signed-in staff member, or null (401 or a guest cookie). */
 export async function currentStaff(): Promise<StaffUser | null> {

@@ -1,6 +1,6 @@
 // Zustand slices shared by the three apps; each app binds one store from the slices it needs.
 import type { EngineState } from '@consulta/call-engine';
-import type { Peer, Plan, StaffUser } from '@consulta/protocol';
+import type { Peer, Plan, Recording, StaffUser } from '@consulta/protocol';
 import type { StateCreator } from 'zustand';
 
 export interface SessionSlice {
@@ -17,9 +17,24 @@ export const createSessionSlice: StateCreator<SessionSlice, [], [], SessionSlice
 });
 
 export interface RemoteTile {
+  /** Whose media this is (the sender's participant id). */
   streamId: string;
   stream: MediaStream;
+  /** The peer the media arrives from: the sender itself, or in a tree the participant relaying it. */
+  viaPeerId: string;
 }
+
+export interface ChatEntry {
+  /** Arrival order in this page (a stable list key). */
+  seq: number;
+  /** Sender's participant id. */
+  from: string;
+  text: string;
+  at: string;
+}
+
+/** Chat kept in memory only: a page reload starts an empty log (nothing of the consultation is stored here). */
+const CHAT_KEPT = 500;
 
 export interface CallSlice {
   callState: EngineState;
@@ -29,7 +44,13 @@ export interface CallSlice {
   plan: Plan | null;
   remote: RemoteTile[];
   callError: string | null;
-  patchCall(patch: Partial<Omit<CallSlice, 'patchCall' | 'resetCall'>>): void;
+  chat: ChatEntry[];
+  /** Loudest participant right now (server-detected on the SFU, from audio levels elsewhere). */
+  activeSpeakerId: string | null;
+  /** The consultation's latest recording as the socket reported it. */
+  recording: Recording | null;
+  patchCall(patch: Partial<Omit<CallSlice, 'patchCall' | 'resetCall' | 'addChat'>>): void;
+  addChat(entry: Omit<ChatEntry, 'seq'>): void;
   resetCall(): void;
 }
 
@@ -41,11 +62,16 @@ const initialCall = {
   plan: null,
   remote: [],
   callError: null,
+  chat: [],
+  activeSpeakerId: null,
+  recording: null,
 };
 
 export const createCallSlice: StateCreator<CallSlice, [], [], CallSlice> = (set) => ({
   ...initialCall,
   patchCall: (patch) => set(patch),
+  addChat: (entry) =>
+    set((s) => ({ chat: [...s.chat, { ...entry, seq: (s.chat.at(-1)?.seq ?? 0) + 1 }].slice(-CHAT_KEPT) })),
   resetCall: () => set(initialCall),
 });
 
@@ -64,3 +90,9 @@ export const createDevicesSlice: StateCreator<DevicesSlice, [], [], DevicesSlice
   videoOff: false,
   setDevices: (patch) => set(patch),
 });
+
+/** What the shared call view reads: any app store that has the call and devices slices. */
+export interface CallStore {
+  <U>(selector: (s: CallSlice & DevicesSlice) => U): U;
+  getState(): CallSlice & DevicesSlice;
+}

@@ -1,8 +1,7 @@
 // Small UI pieces shared by the apps.
 import type { StaffUser } from '@consulta/protocol';
-import { type FormEvent, type ReactNode, useEffect, useRef, useState } from 'react';
+import { type FormEvent, type ReactNode, useState } from 'react';
 import { ApiError, api } from './api.ts';
-import type { RemoteTile } from './store.ts';
 import './styles.css';
 
 export function Shell({
@@ -60,84 +59,6 @@ export function ErrorText({ error }: { error: string | null }) {
       {error}
     </p>
   ) : null;
-}
-
-export function VideoTile(props: {
-  stream: MediaStream | null;
-  label: string;
-  local?: boolean;
-  testId: string;
-  videoOff?: boolean;
-}) {
-  const ref = useRef<HTMLVideoElement>(null);
-  useEffect(() => {
-    const video = ref.current;
-    if (video && video.srcObject !== props.stream) {
-      video.srcObject = props.stream;
-      if (props.stream) void video.play().catch(() => {});
-    }
-  }, [props.stream]);
-  return (
-    <figure className={`tile${props.local ? ' local' : ''}`} data-testid={props.testId}>
-      <video
-        ref={ref}
-        autoPlay
-        playsInline
-        muted={props.local ?? false}
-        aria-label={`Video of ${props.label}`}
-      />
-      {props.videoOff && <div className="tile-off">Camera off</div>}
-      <figcaption>{props.label}</figcaption>
-    </figure>
-  );
-}
-
-export function Tiles(props: {
-  local: MediaStream | null;
-  localLabel: string;
-  videoOff: boolean;
-  remote: RemoteTile[];
-  names: Map<string, string>;
-}) {
-  return (
-    <section className="tiles" aria-label="Video">
-      {props.remote.map((r) => (
-        <VideoTile
-          key={r.streamId}
-          stream={r.stream}
-          label={props.names.get(r.streamId) ?? 'Participant'}
-          testId="remote-tile"
-        />
-      ))}
-      <VideoTile
-        stream={props.local}
-        label={props.localLabel}
-        local
-        testId="local-tile"
-        videoOff={props.videoOff}
-      />
-    </section>
-  );
-}
-
-export function CallControlsBar(props: {
-  audioMuted: boolean;
-  videoOff: boolean;
-  onToggleAudio(): void;
-  onToggleVideo(): void;
-  children?: ReactNode;
-}) {
-  return (
-    <div className="controls" role="toolbar" aria-label="Call controls">
-      <button type="button" aria-pressed={props.audioMuted} onClick={props.onToggleAudio}>
-        {props.audioMuted ? 'Unmute' : 'Mute'}
-      </button>
-      <button type="button" aria-pressed={props.videoOff} onClick={props.onToggleVideo}>
-        {props.videoOff ? 'Camera on' : 'Camera off'}
-      </button>
-      {props.children}
-    </div>
-  );
 }
 
 export function SignInForm({ onSignedIn, heading }: { onSignedIn(user: StaffUser): void; heading: string }) {

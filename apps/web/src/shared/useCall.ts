@@ -1,6 +1,7 @@
 // Wraps one CallEngine per consultation: mirrors its events into the app's call slice and exposes the actions.
 import { CallEngine } from '@consulta/call-engine';
-import { useCallback, useEffect, useRef } from 'react';
+import type { Recording } from '@consulta/protocol';
+import { useEffect, useMemo, useRef } from 'react';
 import type { CallSlice } from './store.ts';
 
 export interface CallControls {
@@ -8,6 +9,10 @@ export interface CallControls {
   deny(participantId: string): void;
   /** Leaves the room (others see it at once). */
   leave(): void;
+  sendChat(text: string): void;
+  answerRecordingConsent(recordingId: string, granted: boolean): void;
+  /** The running engine (for connection stats), or null between calls. */
+  engine(): CallEngine | null;
 }
 
 /**
@@ -27,11 +32,13 @@ export function useCall(
 
   useEffect(() => {
     if (!ready || !consultationId) return;
-    const { patchCall, resetCall } = store.getState();
+    const { patchCall, resetCall, addChat } = store.getState();
     resetCall();
     const engine = new CallEngine({ consultationId, localStream: streamRef.current, device: deviceClass() });
     engineRef.current = engine;
     const peersNow = () => patchCall({ peers: engine.remotePeers });
+    const withoutStream = (streamId: string) =>
+      store.getState().remote.filter((r) => r.streamId !== streamId);
     engine.on('state', (callState) => patchCall({ callState }));
     engine.on('joined', ({ self }) => {
       patchCall({ selfPeer: self });
@@ -39,19 +46,28 @@ export function useCall(
     });
     engine.on('lobby', (lobby) => patchCall({ lobby }));
     engine.on('peer-joined', peersNow);
-    engine.on('peer-updated', peersNow);
+    engine.on('peer-updated', (peer) => {
+      if (peer.id === store.getState().selfPeer?.id) patchCall({ selfPeer: peer });
+      peersNow();
+    });
     engine.on('peer-left', ({ peerId }) => {
       peersNow();
-      patchCall({ remote: store.getState().remote.filter((r) => r.streamId !== peerId) });
+      const { activeSpeakerId } = store.getState();
+      patchCall({
+        remote: withoutStream(peerId),
+        ...(activeSpeakerId === peerId ? { activeSpeakerId: null } : {}),
+      });
     });
     engine.on('plan', (plan) => patchCall({ plan }));
-    engine.on('track', ({ streamId, stream }) => {
-      const others = store.getState().remote.filter((r) => r.streamId !== streamId);
-      patchCall({ remote: [...others, { streamId, stream }] });
-    });
-    engine.on('stream-removed', ({ streamId }) =>
-      patchCall({ remote: store.getState().remote.filter((r) => r.streamId !== streamId) }),
+    engine.on('track', ({ streamId, stream, peerId }) =>
+      patchCall({ remote: [...withoutStream(streamId), { streamId, stream, viaPeerId: peerId }] }),
     );
+    engine.on('stream-removed', ({ streamId }) => patchCall({ remote: withoutStream(streamId) }));
+    engine.on('chat', (m) => addChat(m));
+    engine.on('recording', (recording) => {
+      if (isLatest(store.getState().recording, recording)) patchCall({ recording });
+    });
+    engine.on('active-speaker', (activeSpeakerId) => patchCall({ activeSpeakerId }));
     engine.on('error', (e) => {
       // Transient per-connection trouble is retried by the engine; show what a person can act on.
       if (e.code === 'SIGNALING_CLOSED' || e.code === 'TURN_CREDENTIALS_FAILED' || e.code === 'FORBIDDEN')
@@ -69,11 +85,24 @@ export function useCall(
     engineRef.current?.setLocalStream(localStream);
   }, [localStream]);
 
-  return {
-    admit: useCallback((id: string) => engineRef.current?.admit(id), []),
-    deny: useCallback((id: string) => engineRef.current?.deny(id), []),
-    leave: useCallback(() => engineRef.current?.leave(), []),
-  };
+  // One stable object, so effects that depend on it (stats polling) are not restarted on every render.
+  return useMemo(
+    () => ({
+      admit: (id: string) => engineRef.current?.admit(id),
+      deny: (id: string) => engineRef.current?.deny(id),
+      leave: () => engineRef.current?.leave(),
+      sendChat: (text: string) => engineRef.current?.sendChat(text),
+      answerRecordingConsent: (id: string, granted: boolean) =>
+        engineRef.current?.answerRecordingConsent(id, granted),
+      engine: () => engineRef.current,
+    }),
+    [],
+  );
+}
+
+/** A newer recording replaces the one shown; an update to an older one (late message) does not. */
+function isLatest(current: Recording | null, next: Recording): boolean {
+  return !current || current.id === next.id || next.createdAt >= current.createdAt;
 }
 
 function deviceClass(): 'desktop' | 'mobile' {

@@ -1,0 +1,42 @@
+import { spawn } from 'node:child_process';
+
+export interface BoundedRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  /** The last 4 kB of stderr. */
+  stderr: string;
+  timedOut: boolean;
+  spawnError: string | null;
+}
+
+const STDERR_TAIL = 4000;
+
+/** Runs a command to its end, killing it (SIGKILL) after `timeoutMs`; never rejects. */
+export function runBounded(command: string, args: string[], timeoutMs: number): Promise<BoundedRun> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    let spawnError: string | null = null;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr = (stderr + chunk).slice(-STDERR_TAIL);
+    });
+    child.once('error', (err) => {
+      spawnError = err.message;
+    });
+    // 'close' follows 'exit' once the pipes are drained, and also follows a spawn 'error'.
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr: stderr.trim(), timedOut, spawnError });
+    });
+  });
+}

@@ -1,0 +1,263 @@
+import { EventEmitter } from 'node:events';
+import { rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { fileDigest, probeMedia } from './file-facts.ts';
+import { splitRange } from './ports.ts';
+import { type RemuxInput, remuxPlan } from './remux.ts';
+import { runBounded } from './run-bounded.ts';
+import { monotonicMs, type TrackContext, TrackRecorder } from './track-recorder.ts';
+import type {
+  FirstFrame,
+  RecordedSource,
+  RecordedTrack,
+  RecorderOptions,
+  RecordingFailure,
+  RecordingResult,
+  TrackFailed,
+  TrackKind,
+} from './types.ts';
+
+export type ResolvedRecorderOptions = Required<RecorderOptions>;
+
+export interface RecordingSessionEvents {
+  /** A track's first media reached its file (once per track). */
+  'first-frame': [FirstFrame];
+  /** A track stopped recording because of a failure; the rest of the recording goes on. */
+  'track-failed': [TrackFailed];
+}
+
+/** An FFmpeg the recording started (for operators and tests). */
+export interface RecorderProcess {
+  trackId: string;
+  participantId: string;
+  kind: TrackKind;
+  pid: number;
+}
+
+/**
+ * One consultation being recorded: a TrackRecorder per producer (participants come and go freely), then on
+ * `stop()` one remux of every track into the final file. See docs/recording.md.
+ */
+export class RecordingSession extends EventEmitter<RecordingSessionEvents> {
+  private readonly tracks: TrackRecorder[] = [];
+  private readonly startedAtMs = monotonicMs();
+  private readonly ctx: TrackContext;
+  private readonly firstFrames: FirstFrame[] = [];
+  private readonly waiters: Array<{ kind: TrackKind | null; resolve: (f: FirstFrame | null) => void }> = [];
+  private stopping: Promise<RecordingResult> | null = null;
+
+  constructor(
+    private readonly o: ResolvedRecorderOptions,
+    private readonly workDir: string,
+    /** Set when the recording could not even be prepared; stop() reports it. */
+    private readonly setupFailure: RecordingFailure | null,
+  ) {
+    super();
+    this.ctx = {
+      router: o.router,
+      ffmpegPath: o.ffmpegPath,
+      workDir,
+      ranges: splitRange(o.portRange),
+      log: o.log,
+      listenTimeoutMs: o.listenTimeoutMs,
+      stopTimeoutMs: o.stopTimeoutMs,
+      keyFrameRequestIntervalMs: o.keyFrameRequestIntervalMs,
+      onFirstMedia: (track) => this.onFirstMedia(track),
+      onFailed: (track, failure) =>
+        this.emitSafely('track-failed', {
+          trackId: track.trackId,
+          producerId: track.producerId,
+          participantId: track.participantId,
+          failure,
+        }),
+    };
+  }
+
+  /**
+   * Records `source.producer` from now on, as its own track. Returns the track id, or null once the recording is
+   * stopping (or could not be prepared). Adding a producer that is being recorded returns its current track.
+   */
+  addProducer(source: RecordedSource): string | null {
+    if (this.stopping || this.setupFailure) {
+      this.o.log.warn({ producerId: source.producer.id }, 'recorder: producer added after stop, ignored');
+      return null;
+    }
+    const current = this.tracks.find(
+      (t) => t.producerId === source.producer.id && t.stoppedAtMs === null && !t.failure,
+    );
+    if (current) return current.trackId;
+    const trackId = `t${this.tracks.length + 1}-${source.producer.kind}`;
+    this.tracks.push(new TrackRecorder(this.ctx, source, trackId));
+    return trackId;
+  }
+
+  /** Ends the producer's track (its participant left); what was recorded stays in the file. */
+  removeProducer(producerId: string): void {
+    for (const track of this.tracks) if (track.producerId === producerId) void track.finish();
+  }
+
+  /** Resolves when the first media (of `kind`, if given) is in a track file; null if the recording ends first. */
+  firstFrame(kind?: TrackKind): Promise<FirstFrame | null> {
+    const seen = this.firstFrames.find((f) => !kind || f.kind === kind);
+    if (seen || this.stopping) return Promise.resolve(seen ?? null);
+    return new Promise((resolve) => this.waiters.push({ kind: kind ?? null, resolve }));
+  }
+
+  processes(): RecorderProcess[] {
+    return this.tracks.flatMap((t) =>
+      t.pids.map((pid) => ({ trackId: t.trackId, participantId: t.participantId, kind: t.kind, pid })),
+    );
+  }
+
+  /** Finishes every track, builds the final file and reports it. Calling it again returns the same result. */
+  stop(): Promise<RecordingResult> {
+    this.stopping ??= this.finalise();
+    return this.stopping;
+  }
+
+  private async finalise(): Promise<RecordingResult> {
+    if (this.setupFailure) return { ok: false, failure: this.setupFailure, tracks: [] };
+    try {
+      await Promise.all(this.tracks.map((t) => t.finish()));
+      for (const waiter of this.waiters.splice(0)) waiter.resolve(null);
+      return await this.buildFile();
+    } catch (err) {
+      const failure: RecordingFailure = {
+        code: 'STORAGE_FAILED',
+        message: err instanceof Error ? err.message : String(err),
+      };
+      this.o.log.error({ failure }, 'recorder: finalising failed');
+      return { ok: false, failure, tracks: this.tracks.map((t) => describeTrack(t, null, null, null)) };
+    } finally {
+      await rm(this.workDir, { recursive: true, force: true }).catch(() => {});
+    }
+  }
+
+  private async buildFile(): Promise<RecordingResult> {
+    const ffprobe = this.o.ffprobePath;
+    // A track is in the file when FFmpeg wrote media into it and the file is readable, even if FFmpeg died later.
+    const probed = await Promise.all(
+      this.tracks.map(async (t) => ({
+        track: t,
+        facts: t.firstMediaAtMs === null ? null : await probeMedia(ffprobe, t.filePath),
+      })),
+    );
+    const usable = probed.filter((p) => p.facts && p.facts.streams.length > 0);
+    const startOf = (t: TrackRecorder) => t.firstPacketAtMs ?? t.firstMediaAtMs ?? 0;
+    const origin = Math.min(...usable.map((p) => startOf(p.track)));
+    const inputs: RemuxInput[] = usable.map(({ track }) => ({
+      trackId: track.trackId,
+      participantId: track.participantId,
+      displayName: track.displayName,
+      kind: track.kind,
+      path: track.filePath,
+      offsetMs: startOf(track) - origin,
+    }));
+    const describe = (streamIndex: Map<string, number> | null) =>
+      probed.map(({ track, facts }) => {
+        const input = inputs.find((i) => i.trackId === track.trackId);
+        return describeTrack(track, input?.offsetMs ?? null, facts?.durationMs ?? null, streamIndex);
+      });
+
+    if (inputs.length === 0) {
+      const failure = this.tracks.find((t) => t.failure)?.failure ?? {
+        code: 'NO_MEDIA' as const,
+        message: 'no media reached any track',
+      };
+      this.o.log.warn({ failure, tracks: this.tracks.length }, 'recorder: nothing recorded');
+      return { ok: false, failure, tracks: describe(null) };
+    }
+
+    const partial = path.join(this.workDir, 'final.webm');
+    const plan = remuxPlan(inputs, partial);
+    const run = await runBounded(this.o.ffmpegPath, plan.args, this.o.finaliseTimeoutMs);
+    if (run.code !== 0) {
+      const why = run.timedOut
+        ? `timed out after ${this.o.finaliseTimeoutMs} ms`
+        : (run.spawnError ?? run.stderr);
+      const failure: RecordingFailure = {
+        code: 'REMUX_FAILED',
+        message: `remux failed: ${why}`.slice(0, 1000),
+      };
+      this.o.log.error({ failure }, 'recorder: remux failed');
+      return { ok: false, failure, tracks: describe(null) };
+    }
+    await rename(partial, this.o.outputPath);
+    const { sizeBytes, sha256 } = await fileDigest(this.o.outputPath);
+    const facts = await probeMedia(ffprobe, this.o.outputPath);
+    const tracks = describe(plan.streamIndex);
+    const durationMs =
+      facts?.durationMs ?? Math.max(...tracks.map((t) => (t.startOffsetMs ?? 0) + (t.durationMs ?? 0)));
+    const complete = tracks.every((t) => t.status !== 'failed');
+    this.o.log.info(
+      { filePath: this.o.outputPath, durationMs, sizeBytes, sha256, tracks: tracks.length, complete },
+      'recorder: recording finalised',
+    );
+    return {
+      ok: true,
+      filePath: this.o.outputPath,
+      durationMs,
+      sizeBytes,
+      sha256,
+      complete,
+      mixedAudioStreamIndex: plan.mixedAudioStreamIndex,
+      tracks,
+    };
+  }
+
+  private onFirstMedia(track: TrackRecorder): void {
+    const since = (atMs: number | null) => (atMs === null ? null : atMs - this.startedAtMs);
+    const frame: FirstFrame = {
+      trackId: track.trackId,
+      producerId: track.producerId,
+      participantId: track.participantId,
+      kind: track.kind,
+      elapsedMs: (track.firstMediaAtMs ?? monotonicMs()) - this.startedAtMs,
+      resumedElapsedMs: since(track.resumedAtMs),
+      firstPacketElapsedMs: since(track.firstPacketAtMs),
+    };
+    this.firstFrames.push(frame);
+    for (const waiter of [...this.waiters]) {
+      if (waiter.kind && waiter.kind !== frame.kind) continue;
+      this.waiters.splice(this.waiters.indexOf(waiter), 1);
+      waiter.resolve(frame);
+    }
+    this.emitSafely('first-frame', frame);
+  }
+
+  /** A listener that throws must not break a track (it runs inside FFmpeg's output handlers). */
+  private emitSafely<K extends keyof RecordingSessionEvents>(
+    event: K,
+    ...args: RecordingSessionEvents[K]
+  ): void {
+    try {
+      (this.emit as (e: K, ...a: RecordingSessionEvents[K]) => boolean)(event, ...args);
+    } catch (err) {
+      this.o.log.error({ event, err }, 'recorder: event listener threw');
+    }
+  }
+}
+
+function describeTrack(
+  t: TrackRecorder,
+  startOffsetMs: number | null,
+  probedDurationMs: number | null,
+  streamIndex: Map<string, number> | null,
+): RecordedTrack {
+  const inFile = streamIndex?.get(t.trackId) ?? null;
+  const measured =
+    t.firstMediaAtMs !== null && t.stoppedAtMs !== null ? t.stoppedAtMs - t.firstMediaAtMs : null;
+  return {
+    trackId: t.trackId,
+    producerId: t.producerId,
+    participantId: t.participantId,
+    displayName: t.displayName,
+    kind: t.kind,
+    mimeType: t.mimeType,
+    status: t.failure ? 'failed' : inFile !== null ? 'recorded' : 'empty',
+    failure: t.failure,
+    startOffsetMs,
+    durationMs: probedDurationMs ?? measured,
+    streamIndex: inFile,
+  };
+}

@@ -1,0 +1,70 @@
+// Every recording with what an administrator needs to check and fetch it: status, duration, size, SHA-256, file.
+import { recordingFileUrl } from '../shared/api.ts';
+import { ErrorText } from '../shared/ui.tsx';
+import { formatDuration, formatSize, STATUS_WORDS } from './format.ts';
+import { useAdminStore } from './store.ts';
+
+export function RecordingsList() {
+  const recordings = useAdminStore((s) => s.recordings);
+  const consultations = useAdminStore((s) => s.consultations);
+  const error = useAdminStore((s) => s.recordingsError);
+  const loadRecordings = useAdminStore((s) => s.loadRecordings);
+  const titles = new Map(consultations.map((c) => [c.id, c.title]));
+  return (
+    <section className="card" aria-labelledby="recordings-heading" data-testid="admin-recordings">
+      <div className="card-head">
+        <h2 id="recordings-heading">Recordings</h2>
+        <button type="button" onClick={() => void loadRecordings()}>
+          Reload recordings
+        </button>
+      </div>
+      <ErrorText error={error} />
+      {recordings.length === 0 ? (
+        <p className="muted">No recordings.</p>
+      ) : (
+        <div className="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Consultation</th>
+                <th scope="col">Requested</th>
+                <th scope="col">Status</th>
+                <th scope="col">Duration</th>
+                <th scope="col">Size</th>
+                <th scope="col">SHA-256</th>
+                <th scope="col">File</th>
+              </tr>
+            </thead>
+            <tbody>
+              {recordings.map((r) => (
+                <tr key={r.id} data-testid="recording-row">
+                  <td>{titles.get(r.consultationId) ?? r.consultationId.slice(0, 8)}</td>
+                  <td>{new Date(r.createdAt).toLocaleString()}</td>
+                  <td>
+                    <span className={`badge rec-${r.status}`}>{STATUS_WORDS[r.status]}</span>
+                  </td>
+                  <td>{formatDuration(r.durationMs)}</td>
+                  <td>{formatSize(r.sizeBytes)}</td>
+                  <td className="hash-cell">{r.sha256 ? <code className="hash">{r.sha256}</code> : '–'}</td>
+                  <td>
+                    {r.status === 'COMPLETE' ? (
+                      <a
+                        href={recordingFileUrl(r.id)}
+                        download
+                        aria-label={`Download recording of ${titles.get(r.consultationId) ?? 'consultation'} from ${new Date(r.createdAt).toLocaleString()}`}
+                      >
+                        Download
+                      </a>
+                    ) : (
+                      '–'
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}

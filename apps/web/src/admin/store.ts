@@ -1,0 +1,64 @@
+// The admin app's store: session, the consultations and audit log (refreshed together), and recordings.
+import type { AuditEvent, Consultation, Recording } from '@consulta/protocol';
+import { create, type StateCreator } from 'zustand';
+import { api } from '../shared/api.ts';
+import { createSessionSlice, type SessionSlice } from '../shared/store.ts';
+
+interface ConsultSlice {
+  consultations: Consultation[];
+  events: AuditEvent[];
+  error: string | null;
+  refresh(): Promise<void>;
+}
+
+const createConsultSlice: StateCreator<ConsultSlice, [], [], ConsultSlice> = (set) => ({
+  consultations: [],
+  events: [],
+  error: null,
+  async refresh() {
+    try {
+      const [c, e] = await Promise.all([api.consultations(), api.audit({ limit: 100 })]);
+      set({ consultations: c.consultations, events: e.events, error: null });
+    } catch (err) {
+      set({ error: (err as Error).message });
+    }
+  },
+});
+
+interface RecordingsSlice {
+  /** Newest first, as the server lists them. */
+  recordings: Recording[];
+  recordingsError: string | null;
+  /** Lists every recording (an audited read: done on demand, not on the 5 s refresh). */
+  loadRecordings(): Promise<void>;
+  /** A recording's latest state from a start, stop or poll. */
+  putRecording(recording: Recording): void;
+}
+
+const createRecordingsSlice: StateCreator<RecordingsSlice, [], [], RecordingsSlice> = (set) => ({
+  recordings: [],
+  recordingsError: null,
+  async loadRecordings() {
+    try {
+      set({ recordings: (await api.recordings()).recordings, recordingsError: null });
+    } catch (err) {
+      set({ recordingsError: (err as Error).message });
+    }
+  },
+  putRecording: (recording) =>
+    set((s) => ({
+      recordings: s.recordings.some((r) => r.id === recording.id)
+        ? s.recordings.map((r) => (r.id === recording.id ? recording : r))
+        : [recording, ...s.recordings],
+    })),
+});
+
+export const useAdminStore = create<SessionSlice & ConsultSlice & RecordingsSlice>()((...a) => ({
+  ...createSessionSlice(...a),
+  ...createConsultSlice(...a),
+  ...createRecordingsSlice(...a),
+}));
+
+/** Still moving: a poll will change it. */
+export const inProgress = (r: Recording) =>
+  r.status === 'AWAITING_CONSENT' || r.status === 'RECORDING' || r.status === 'FINALISING';

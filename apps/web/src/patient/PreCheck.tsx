@@ -1,0 +1,39 @@
+// Before joining: a live preview, a microphone level meter and the device pickers.
+
+import { DeviceSwitcher } from '../shared/call/DeviceSwitcher.tsx';
+import { VideoTile } from '../shared/call/Tiles.tsx';
+import type { LocalMedia } from '../shared/media.ts';
+import { useMicLevel } from '../shared/media.ts';
+import { ErrorText, LevelMeter, Shell, Status } from '../shared/ui.tsx';
+import { usePatientStore } from './store.ts';
+
+export function PreCheck(props: { title: string; media: LocalMedia; onJoin(): void }) {
+  const cameraId = usePatientStore((s) => s.cameraId);
+  const micId = usePatientStore((s) => s.micId);
+  const setDevices = usePatientStore((s) => s.setDevices);
+  const invite = usePatientStore((s) => s.invite);
+  const level = useMicLevel(props.media.stream);
+  return (
+    <Shell title={props.title}>
+      <section className="card" data-testid="page-precheck" aria-labelledby="precheck-heading">
+        <h1 id="precheck-heading">
+          Hello {invite?.guest.displayName}, let’s check your camera and microphone
+        </h1>
+        <div className="precheck">
+          <VideoTile stream={props.media.stream} label="Your camera" local testId="preview-tile" />
+          <div className="form">
+            <ErrorText error={props.media.error} />
+            {!props.media.stream && !props.media.error && (
+              <Status>Asking for your camera and microphone…</Status>
+            )}
+            <LevelMeter level={level} />
+            <DeviceSwitcher media={props.media} cameraId={cameraId} micId={micId} onChange={setDevices} />
+            <button type="button" className="primary" disabled={!props.media.stream} onClick={props.onJoin}>
+              Join consultation
+            </button>
+          </div>
+        </div>
+      </section>
+    </Shell>
+  );
+}

@@ -1,0 +1,109 @@
+// The in-call view every app shares: recording state and consent, the route, the video tiles with quality and
+// the active speaker, the call controls with device switching; and the chat panel the apps place themselves.
+import { type ReactNode, useCallback, useMemo, useState } from 'react';
+import type { LocalMedia } from '../media.ts';
+import type { CallStore } from '../store.ts';
+import type { CallControls } from '../useCall.ts';
+import { ChatPanel } from './Chat.tsx';
+import { awaitsAnswer, ConsentDialog } from './ConsentDialog.tsx';
+import { DeviceSwitcher } from './DeviceSwitcher.tsx';
+import { RecordingBadge } from './RecordingBadge.tsx';
+import { Tiles } from './Tiles.tsx';
+import { TopologyIndicator } from './TopologyIndicator.tsx';
+import { useConnectionQuality } from './useQuality.ts';
+
+function useNames(store: CallStore): ReadonlyMap<string, string> {
+  const peers = store((s) => s.peers);
+  return useMemo(() => new Map(peers.map((p) => [p.id, p.displayName])), [peers]);
+}
+
+export function CallStage(props: {
+  store: CallStore;
+  call: CallControls;
+  media: LocalMedia;
+  /** Extra buttons for the controls bar (leave, end). */
+  children?: ReactNode;
+}) {
+  const { store, call, media } = props;
+  const remote = store((s) => s.remote);
+  const plan = store((s) => s.plan);
+  const selfPeer = store((s) => s.selfPeer);
+  const activeSpeakerId = store((s) => s.activeSpeakerId);
+  const recording = store((s) => s.recording);
+  const callState = store((s) => s.callState);
+  const cameraId = store((s) => s.cameraId);
+  const micId = store((s) => s.micId);
+  const audioMuted = store((s) => s.audioMuted);
+  const videoOff = store((s) => s.videoOff);
+  const setDevices = store((s) => s.setDevices);
+  const names = useNames(store);
+  const quality = useConnectionQuality(call, store);
+  // Hides the question at once after an answer, before the server's update arrives.
+  const [answered, setAnswered] = useState<ReadonlySet<string>>(new Set());
+  const inCall = callState === 'joined' || callState === 'reconnecting';
+  const selfId = selfPeer?.id ?? null;
+  const onTileLayout = useCallback(
+    (streamId: string, visible: boolean, width: number) =>
+      call.engine()?.setTilePreference(streamId, { visible, width }),
+    [call],
+  );
+  const asking = inCall && recording && !answered.has(recording.id) && awaitsAnswer(recording, selfId);
+
+  return (
+    <div className="stage">
+      <RecordingBadge recording={recording} />
+      {inCall && <TopologyIndicator plan={plan} />}
+      <Tiles
+        local={media.stream}
+        localLabel="You"
+        selfId={selfId}
+        videoOff={videoOff}
+        remote={remote}
+        names={names}
+        activeSpeakerId={activeSpeakerId}
+        quality={quality}
+        onTileLayout={onTileLayout}
+      />
+      <div className="controls" role="toolbar" aria-label="Call controls">
+        <button
+          type="button"
+          aria-pressed={audioMuted}
+          onClick={() => setDevices({ audioMuted: !audioMuted })}
+        >
+          {audioMuted ? 'Unmute' : 'Mute'}
+        </button>
+        <button type="button" aria-pressed={videoOff} onClick={() => setDevices({ videoOff: !videoOff })}>
+          {videoOff ? 'Camera on' : 'Camera off'}
+        </button>
+        {props.children}
+      </div>
+      <DeviceSwitcher media={media} cameraId={cameraId} micId={micId} onChange={setDevices} />
+      {asking && (
+        <ConsentDialog
+          key={recording.id}
+          recording={recording}
+          onAnswer={(granted) => {
+            call.answerRecordingConsent(recording.id, granted);
+            setAnswered(new Set([...answered, recording.id]));
+          }}
+        />
+      )}
+    </div>
+  );
+}
+
+export function CallChat({ store, call }: { store: CallStore; call: CallControls }) {
+  const entries = store((s) => s.chat);
+  const selfId = store((s) => s.selfPeer?.id ?? null);
+  const callState = store((s) => s.callState);
+  const names = useNames(store);
+  return (
+    <ChatPanel
+      entries={entries}
+      selfId={selfId}
+      names={names}
+      canSend={callState === 'joined'}
+      onSend={call.sendChat}
+    />
+  );
+}

@@ -1,0 +1,38 @@
+// How the route a call takes is put to the people in it: the topology's name and each policy reason in words
+// (the codes are packages/routing-policy's ReasonCode; docs/routing.md explains them).
+import type { Plan, Topology } from '@consulta/protocol';
+
+export const TOPOLOGY_WORDS: Record<Topology, string> = {
+  p2p: 'Direct',
+  tree: 'Shared between participants',
+  sfu: 'Via the server',
+};
+
+const REASON_WORDS: Record<string, string> = {
+  alone: 'Nobody else is connected yet.',
+  'two-party': 'Two people: video goes directly between you.',
+  'recording-requires-sfu': 'The call is being recorded, so video goes through the server that records it.',
+  'group-too-large': 'A large group: video goes through the server.',
+  'tree-planning-failed':
+    'The connections could not share the video between them, so it goes through the server.',
+  'bandwidth-unknown': 'Still measuring someone’s connection speed.',
+  'quality-limited': 'Video quality is lowered to suit someone’s connection.',
+  'below-minimum-quality': 'Connections are too slow for video: audio only.',
+  'uplink-too-low-for-tree': 'Connections are too slow to pass video on, so it goes through the server.',
+  'relay-capacity-too-low': 'Connections are too slow to pass video on, so it goes through the server.',
+  'tree-too-deep': 'Passing video on would add too much delay, so it goes through the server.',
+  'tree-cheaper': 'Participants pass video on to each other, which saves server capacity.',
+  'sfu-cheaper': 'Going through the server uses less of everyone’s connection.',
+  'turn-relayed': 'Someone connects through the relay server.',
+  'kept-previous': 'The current route is kept: the alternative is not clearly better.',
+};
+
+export function reasonWords(code: string): string {
+  return REASON_WORDS[code] ?? `Routing rule: ${code}.`;
+}
+
+/** The reason shown first: what decided the topology (the policy lists it before the quality notes). */
+export function mainReason(plan: Plan): string | null {
+  const first = plan.reasons[0];
+  return first ? reasonWords(first.code) : null;
+}

@@ -1,0 +1,160 @@
+// Time from "start recording" to the first recorded frame, through the real pipeline (mediasoup worker,
+// PlainTransports, FFmpeg), for one participant sending VP8 + Opus; plus the time stop() takes to finalise a short
+// recording. The participant is a clip replayed as RTP: it cannot answer the recorder's keyframe requests (a
+// browser does, within a round trip and one encode), so the video figure includes waiting for the clip's next
+// keyframe (uniform over its interval); the phases are reported separately so that wait can be read apart.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type FirstFrame, startRecorder } from '../apps/server/src/recording/pipeline/index.ts';
+import { encodeClip, MEDIA_CODECS, startRtpSource, startWorker } from '../tests/support/rtp-source.ts';
+import { type BenchReport, percentile } from './report.ts';
+
+const RUNS = 7;
+const KEYFRAME_SECONDS = 0.5;
+/** How long each run records after its first video frame, before stop(). */
+const RECORD_MS = 2000;
+const PORTS = { min: 40000, max: 40999 };
+
+interface Sample {
+  audioMs: number;
+  videoMs: number;
+  /** start -> FFmpeg listening and the video consumer resumed. */
+  videoReadyMs: number;
+  /** resumed -> first video packet (a keyframe) sent to FFmpeg. */
+  keyframeWaitMs: number;
+  /** first video packet sent -> FFmpeg reports the frame in its file. */
+  ffmpegMs: number;
+  finaliseMs: number;
+}
+
+const quiet = { info: () => {}, warn: () => {}, error: (o: object, m: string) => console.error(m, o) };
+
+export default async function run(): Promise<BenchReport> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'consulta-recording-bench-'));
+  const worker = await startWorker((err) => console.error('mediasoup worker died', err));
+  try {
+    const clip = await encodeClip({
+      path: path.join(dir, 'clip.mkv'),
+      seconds: 8,
+      width: 640,
+      height: 360,
+      fps: 30,
+      videoKbps: 800,
+      keyframeSeconds: KEYFRAME_SECONDS,
+    });
+    const router = await worker.createRouter({ mediaCodecs: MEDIA_CODECS });
+    const source = await startRtpSource({ router, clipPath: clip });
+    const samples: Sample[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const session = await startRecorder({
+        router,
+        outputPath: path.join(dir, `run-${i}.webm`),
+        ffmpegPath: 'ffmpeg',
+        portRange: PORTS,
+        log: quiet,
+      });
+      session.addProducer({ producer: source.video!, participantId: 'p', displayName: 'Participant' });
+      session.addProducer({ producer: source.audio!, participantId: 'p', displayName: 'Participant' });
+      const [video, audio] = await Promise.all([session.firstFrame('video'), session.firstFrame('audio')]);
+      await sleep(RECORD_MS);
+      const stopAt = performance.now();
+      const result = await session.stop();
+      const finaliseMs = performance.now() - stopAt;
+      if (!result.ok || !video || !audio) throw new Error(`run ${i} failed: ${JSON.stringify(result)}`);
+      samples.push(phases(video, audio, finaliseMs));
+    }
+    await source.stop();
+
+    const column = (pick: (s: Sample) => number) => samples.map(pick);
+    const row = (label: string, values: number[]) => [
+      label,
+      percentile(values, 50),
+      Math.min(...values),
+      Math.max(...values),
+    ];
+    return {
+      name: 'recording',
+      results: {
+        runs: RUNS,
+        source: { video: 'VP8 640x360 30 fps 800 kbit/s', keyframeSeconds: KEYFRAME_SECONDS, audio: 'Opus' },
+        medianMs: {
+          startToFirstAudio: percentile(
+            column((s) => s.audioMs),
+            50,
+          ),
+          startToFirstVideo: percentile(
+            column((s) => s.videoMs),
+            50,
+          ),
+          startToVideoReady: percentile(
+            column((s) => s.videoReadyMs),
+            50,
+          ),
+          keyframeWait: percentile(
+            column((s) => s.keyframeWaitMs),
+            50,
+          ),
+          firstVideoPacketToFile: percentile(
+            column((s) => s.ffmpegMs),
+            50,
+          ),
+          finaliseAfterStop: percentile(
+            column((s) => s.finaliseMs),
+            50,
+          ),
+        },
+        samples,
+      },
+      tables: [
+        {
+          title: `Start recording -> first frame in the file, ${RUNS} runs (ms; source keyframe every ${KEYFRAME_SECONDS} s)`,
+          columns: ['phase', 'median', 'min', 'max'],
+          rows: [
+            row(
+              'start -> first audio in file',
+              column((s) => s.audioMs),
+            ),
+            row(
+              'start -> first video frame in file',
+              column((s) => s.videoMs),
+            ),
+            row(
+              '  start -> FFmpeg listening, consumer resumed',
+              column((s) => s.videoReadyMs),
+            ),
+            row(
+              '  resumed -> keyframe sent (source-bound)',
+              column((s) => s.keyframeWaitMs),
+            ),
+            row(
+              '  keyframe sent -> in file (FFmpeg)',
+              column((s) => s.ffmpegMs),
+            ),
+            row(
+              `stop() -> final WebM (${RECORD_MS / 1000} s+ recording)`,
+              column((s) => s.finaliseMs),
+            ),
+          ],
+        },
+      ],
+    };
+  } finally {
+    worker.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function phases(video: FirstFrame, audio: FirstFrame, finaliseMs: number): Sample {
+  const ready = video.resumedElapsedMs ?? Number.NaN;
+  const packet = video.firstPacketElapsedMs ?? Number.NaN;
+  return {
+    audioMs: audio.elapsedMs,
+    videoMs: video.elapsedMs,
+    videoReadyMs: ready,
+    keyframeWaitMs: packet - ready,
+    ffmpegMs: video.elapsedMs - packet,
+    finaliseMs,
+  };
+}

@@ -1,0 +1,211 @@
+// Streaming trees in real Chromium (audio only, fake microphone), the real server, a loopback-only network
+// namespace: BBVoice's Table 1 on our system (how long until a newcomer hears everyone, and everyone hears the
+// newcomer, for growing rooms) and the media gaps of topology changes (p2p -> tree, a relay leaving, tree ->
+// p2p). The browser work runs in bench/support/tree-call-scenarios.ts; this collects its lines into tables.
+import os from 'node:os';
+import path from 'node:path';
+import { runInLoopbackNamespace } from '../tests/support/chromium.ts';
+import { type BenchReport, type BenchTable, percentile } from './report.ts';
+import { LINE_TAG, SCENARIO_OPTIONS, type ScenarioLine } from './support/tree-call-scenarios.ts';
+
+const scenarioFile = path.resolve(import.meta.dirname, 'support/tree-call-scenarios.ts');
+
+/** BBVoice (../shared/seeds/003_*, Table 1): ms until peers start receiving, with 5, 7 and 10 peers. */
+const THESIS: Record<number, { newPeer: number; existing: number }> = {
+  5: { newPeer: 68, existing: 80 },
+  7: { newPeer: 100, existing: 163 },
+  10: { newPeer: 191, existing: 200 },
+};
+
+type JoinLine = Extract<ScenarioLine, { kind: 'join' }>;
+type GapLine = Extract<ScenarioLine, { kind: 'gap' }>;
+
+export default async function run(): Promise<BenchReport> {
+  // The machine is shared: say how busy it was, since every figure here is CPU-bound.
+  const loadBefore = os.loadavg()[0]!;
+  const { code, output } = await runInLoopbackNamespace(scenarioFile, {
+    quiet: true,
+    env: { NODE_ENV: 'test' },
+    // The budget bounds when the last session starts; it may then grow a room for a minute or two.
+    timeoutMs: SCENARIO_OPTIONS.budgetMs + 150_000,
+  });
+  const loadAfter = os.loadavg()[0]!;
+  const lines = parseLines(output);
+  const joins = lines.filter((l): l is JoinLine => l.kind === 'join');
+  const gaps = lines.filter((l): l is GapLine => l.kind === 'gap');
+  if (code !== 0 || joins.length === 0 || gaps.length === 0) {
+    throw new Error(`tree-call scenarios failed (exit ${code}):\n${output.slice(-6000)}`);
+  }
+  const stops = lines.filter((l) => l.kind === 'join-stop');
+  const gapFailures = lines.filter((l) => l.kind === 'gap-failed');
+
+  const sizes = [...new Set([...joins.map((j) => j.peers), ...Object.keys(THESIS).map(Number)])].sort(
+    (a, b) => a - b,
+  );
+  const joinRows = sizes.map((n) => {
+    const s = joins.filter((j) => j.peers === n);
+    const thesis = THESIS[n];
+    const med = (f: (j: JoinLine) => number) => (s.length ? percentile(s.map(f), 50) : '-');
+    const range = (f: (j: JoinLine) => number) =>
+      s.length ? `${Math.min(...s.map(f))}-${Math.max(...s.map(f))}` : '-';
+    return [
+      n,
+      s[0]?.topology ?? '-',
+      s.length,
+      med((j) => j.newPeerMs),
+      range((j) => j.newPeerMs),
+      thesis?.newPeer ?? '',
+      med((j) => j.existingPeersMs),
+      range((j) => j.existingPeersMs),
+      thesis?.existing ?? '',
+      med((j) => j.joinedMs),
+      med((j) => j.planMs),
+      med((j) => j.plans),
+      med((j) => j.settledMs),
+      s.length ? `${s[0]!.relayedEdges}/${s[0]!.maxDepth}/${s[0]!.maxUploads}` : '-',
+      s.length ? s.reduce((sum, j) => sum + j.doubled.length, 0) : '-',
+      med((j) => j.load),
+    ];
+  });
+
+  const events = ['p2p-to-tree', 'relay-left', 'tree-to-p2p'] as const;
+  const gapRows = events.map((event) => {
+    const s = gaps.filter((g) => g.event === event);
+    const worst = s.map((g) => Math.max(...g.affectedMs));
+    const all = s.flatMap((g) => g.affectedMs);
+    const ref = s.flatMap((g) => g.unaffectedMs);
+    return [
+      event,
+      s.length,
+      all.length,
+      percentile(worst, 50),
+      Math.max(...worst),
+      percentile(all, 50),
+      ref.length ? percentile(ref, 50) : '-',
+      ref.length ? Math.max(...ref) : '-',
+      percentile(
+        s.map((g) => g.settledMs),
+        50,
+      ),
+      s.reduce((sum, g) => sum + g.doubled.length, 0),
+    ];
+  });
+
+  const tables: BenchTable[] = [
+    {
+      title:
+        'BBVoice Table 1 on Consulta: admit -> first audio packet (ms), tree topology, audio only, Chromium on loopback',
+      columns: [
+        'peers',
+        'plan',
+        'joins',
+        'new peer',
+        'range',
+        'BBVoice',
+        'existing',
+        'range',
+        'BBVoice',
+        'joined',
+        'routed',
+        'plans',
+        'settled',
+        'relayed/depth/up',
+        'doubled',
+        'load',
+      ],
+      rows: joinRows,
+    },
+    {
+      title: 'Media gap across topology changes: longest silence a receiver hears from a sender (ms)',
+      columns: [
+        'event',
+        'runs',
+        'pairs',
+        'median of run max',
+        'max',
+        'pair median',
+        'unaffected median',
+        'unaffected max',
+        'settled',
+        'doubled',
+      ],
+      rows: gapRows,
+    },
+    {
+      title: 'Where the growing rooms stopped, and runs that failed',
+      columns: ['session/run', 'peers', 'why', 'up', 'load'],
+      rows: [
+        ...stops.map((l) =>
+          l.kind === 'join-stop' ? [`session ${l.session}`, l.peers, l.reason, l.maxUploads, l.load] : [],
+        ),
+        ...gapFailures.map((l) =>
+          l.kind === 'gap-failed' ? [`gap run ${l.run}`, '-', l.reason, '-', '-'] : [],
+        ),
+        ...(stops.length === 0
+          ? [['all sessions', SCENARIO_OPTIONS.maxPeers, 'reached the cap', '-', '-']]
+          : []),
+      ],
+    },
+    {
+      title: 'Notes',
+      columns: ['note'],
+      rows: leftAligned([
+        ...NOTES,
+        `load: 1-minute load average of this shared 2-core machine (${loadBefore.toFixed(1)} before the bench, ${loadAfter.toFixed(1)} after).`,
+      ]),
+    },
+  ];
+  return {
+    name: 'tree-call',
+    tables,
+    results: {
+      options: SCENARIO_OPTIONS,
+      loadAverage: { before: loadBefore, after: loadAfter },
+      thesis: THESIS,
+      joins,
+      gaps,
+      stops,
+      gapFailures,
+      notes: NOTES,
+    },
+  };
+}
+
+/** One-column rows padded on the right, so the table (which pads on the left) reads as a paragraph. */
+function leftAligned(texts: string[]): string[][] {
+  const width = Math.max(...texts.map((t) => t.length));
+  return texts.map((t) => [t.padEnd(width)]);
+}
+
+function parseLines(output: string): ScenarioLine[] {
+  const out: ScenarioLine[] = [];
+  for (const line of output.split('\n')) {
+    const at = line.indexOf(`${LINE_TAG} {`);
+    if (at >= 0) out.push(JSON.parse(line.slice(at + LINE_TAG.length + 1)) as ScenarioLine);
+  }
+  return out;
+}
+
+const NOTES = [
+  'peers: room size once the newcomer is in. BBVoice\'s text says "5, 7 and 10 existing peers", its table "5/7/10 peers".',
+  'new peer: admit -> the newcomer has a first audio packet from every existing peer; existing: admit -> every',
+  "existing peer has a first packet of the newcomer's stream. Arrival times come from getStats (inbound-rtp",
+  'lastPacketReceivedTimestamp, counted back 20 ms per packet of the first batch), polled every 50 ms in the page.',
+  'BBVoice: Chrome tabs on an 8-thread laptop, a Go server on a 1-vCPU cloud VM (a real network hop), its own',
+  'signalling (newcomer messages, sender initiates), binary trees filled in arrival order; times in JS from join.',
+  'Here: every page, the server (PGlite, no SFU) and Chromium on 2 cores shared with other work, over loopback.',
+  'The clinician admits each guest from the waiting room; joined = admit -> `joined` at the newcomer. The server',
+  'sends `joined`/`peer-joined` before the new plan, and the newcomer reports its bandwidth only once joined, so a',
+  'join usually takes two plans (plans = plans the newcomer got by its last first packet) and may re-parent.',
+  'routed: admit -> the newcomer holds the first plan that routes it; new peer - routed = WebRTC set-up time.',
+  'A session stops growing at the first join slower than 5 s or failing; later sessions go no further.',
+  'Bandwidth (fixedBandwidth): clinician and first guest 2000/600 kbit/s up/down, then 100/600 (one 48 kbit/s copy:',
+  'its stream must be relayed) and 2000/600 in turn; quality `audio`. relayed/depth/up: relayed edges, deepest',
+  'path of the settled plan, up = the most copies one peer sends (each a PeerConnection with its own Opus encoder;',
+  'a relay decodes and re-encodes). settled: admit -> every pair flows over the connection the final plan names.',
+  'doubled: pairs still delivered over two connections (one the plan no longer names) 2 s after settling.',
+  'Gaps: the longest time between two packets of a sender at a receiver, over old and new connections (make',
+  'before break), from just before the change until 400 ms after the media settled. relay-left: pairs whose path',
+  "ran through the leaving relay; unaffected = the other pairs, the method's floor (20 ms packets plus jitter).",
+  'tree-to-p2p: a peer that relays nothing between the last two leaves, so the gap is the switch alone.',
+];

@@ -1,0 +1,114 @@
+// The engine's SFU path: routes the server's sfu-* messages, keeps at most one SfuSession (one epoch) alive,
+// starts over on a new epoch, and closes the session when the engine has migrated off the SFU.
+import type { ClientMessage, ServerMessage } from '@consulta/protocol';
+import type { MediaKind } from './peer-link.ts';
+import { SfuRequests } from './sfu-requests.ts';
+import { SfuSession, type TilePreference } from './sfu-session.ts';
+
+export interface SfuPathHost {
+  send(message: ClientMessage): boolean;
+  localTracks(): Partial<Record<MediaKind, MediaStreamTrack | null>>;
+  muted(kind: MediaKind): boolean;
+  tilePreference(peerId: string): TilePreference | undefined;
+  rtc(): { iceServers: RTCIceServer[]; iceTransportPolicy: RTCIceTransportPolicy };
+  /** A remote track carries media through the SFU. */
+  track(peerId: string, track: MediaStreamTrack): void;
+  /** A remote track stopped (consumer closed), or every track of a session being closed. */
+  trackEnded(peerId: string, track: MediaStreamTrack): void;
+  paused(peerId: string, kind: MediaKind, paused: boolean): void;
+  error(code: string, message: string): void;
+  state(state: 'starting' | 'up' | 'closed', epoch: number): void;
+}
+
+export class SfuPath {
+  private current: SfuSession | null = null;
+  private readonly requests: SfuRequests;
+
+  constructor(private readonly host: SfuPathHost) {
+    this.requests = new SfuRequests((m) => host.send(m));
+  }
+
+  get session(): SfuSession | null {
+    return this.current;
+  }
+
+  /** Input: every server message; returns true when it was the SFU's. */
+  handle(m: ServerMessage): boolean {
+    if (this.requests.handle(m)) return true;
+    switch (m.type) {
+      case 'sfu-session':
+        this.onSession(m.epoch, m.routerRtpCapabilities);
+        return true;
+      case 'sfu-consume':
+        this.current?.handleConsume(m.consumer);
+        return true;
+      case 'sfu-consumer-closed':
+        this.current?.handleConsumerClosed(m.consumerId);
+        return true;
+      case 'sfu-consumer-paused':
+        this.current?.handleConsumerPaused(m.consumerId, m.paused);
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  /**
+   * Ends the session: its tracks leave the engine's streams. `tellServer` sends `sfu-close` (migrating off);
+   * not when the server already dropped us (new epoch, fresh join) or we leave the call.
+   */
+  close(tellServer: boolean, keepTracks = false): void {
+    const session = this.current;
+    if (!session) return;
+    this.current = null;
+    const released = session.receivers();
+    session.close();
+    this.requests.cancelAll('the SFU session closed');
+    if (tellServer) this.host.send({ type: 'sfu-close' });
+    if (!keepTracks) for (const r of released) this.host.trackEnded(r.peerId, r.track);
+    this.host.state('closed', session.epoch);
+  }
+
+  private onSession(epoch: number, routerRtpCapabilities: Record<string, unknown>): void {
+    const running = this.current;
+    if (running && running.epoch === epoch) {
+      // The same epoch again (resume, or our media gate opened): send what we could not send before.
+      void running.ensureProducing();
+      return;
+    }
+    if (running && epoch < running.epoch) return;
+    // A new epoch: the server re-created the room (its worker died); everything of the old one is gone. The
+    // dead tracks stay in the streams until the new session's replace them, so tiles keep their stream.
+    if (running) this.close(false, true);
+    const { iceServers, iceTransportPolicy } = this.host.rtc();
+    const host = this.host;
+    const session: SfuSession = new SfuSession({
+      epoch,
+      routerRtpCapabilities,
+      send: (message) => host.send(message),
+      requests: this.requests,
+      localTracks: () => host.localTracks(),
+      muted: (kind) => host.muted(kind),
+      tilePreference: (peerId) => host.tilePreference(peerId),
+      iceServers,
+      iceTransportPolicy,
+      callbacks: {
+        track: (peerId, track) => host.track(peerId, track),
+        trackEnded: (peerId, track) => host.trackEnded(peerId, track),
+        paused: (peerId, kind, paused) => host.paused(peerId, kind, paused),
+        error: (code, message) => host.error(code, message),
+      },
+    });
+    this.current = session;
+    host.state('starting', epoch);
+    session.start().then(
+      () => {
+        if (this.current === session) host.state('up', epoch);
+      },
+      (err: unknown) => {
+        if (this.current !== session) return;
+        host.error('NEGOTIATION_FAILED', `the SFU session did not start: ${String(err)}`);
+      },
+    );
+  }
+}

@@ -1,0 +1,322 @@
+// The browser side of one SFU epoch: a mediasoup-client Device loaded with the router's capabilities, a send
+// transport carrying the local audio and simulcast video, a receive transport carrying everyone else. It speaks
+// the sfu-* messages through SfuRequests and hands remote tracks to the engine once they carry media.
+import type {
+  ClientMessage,
+  MediasoupObject,
+  SfuConsumerOptions,
+  SfuTransportOptions,
+} from '@consulta/protocol';
+import { Device, type types } from 'mediasoup-client';
+import type { MediaKind } from './peer-link.ts';
+import { SfuRequestError, type SfuRequests } from './sfu-requests.ts';
+import { simulcastEncodings } from './simulcast.ts';
+
+/** A consumer's video is handed over once it decoded a frame; checked this often, for at most this long. */
+const FIRST_FRAME_POLL_MS = 50;
+const FIRST_FRAME_WAIT_MS = 3000;
+
+export interface TilePreference {
+  visible: boolean;
+  /** CSS pixel width of the tile. */
+  width: number;
+}
+
+export interface SfuSessionCallbacks {
+  /** A remote track now carries media (its first packet arrived). */
+  track(peerId: string, track: MediaStreamTrack): void;
+  /** A remote track ended (its producer or our consumer closed). */
+  trackEnded(peerId: string, track: MediaStreamTrack): void;
+  /** The sender paused or resumed (muted, camera off). */
+  paused(peerId: string, kind: MediaKind, paused: boolean): void;
+  error(code: string, message: string): void;
+}
+
+export interface SfuSessionOptions {
+  epoch: number;
+  routerRtpCapabilities: MediasoupObject;
+  send(message: ClientMessage): boolean;
+  requests: SfuRequests;
+  /** The local tracks to send now. */
+  localTracks(): Partial<Record<MediaKind, MediaStreamTrack | null>>;
+  /** Kinds the user muted (their producers start paused). */
+  muted(kind: MediaKind): boolean;
+  tilePreference(peerId: string): TilePreference | undefined;
+  iceServers: RTCIceServer[];
+  iceTransportPolicy: RTCIceTransportPolicy;
+  callbacks: SfuSessionCallbacks;
+}
+
+interface RemoteConsumer {
+  consumer: types.Consumer;
+  peerId: string;
+  /** The engine has been given its track (it carries media). */
+  delivered: boolean;
+}
+
+export class SfuSession {
+  readonly epoch: number;
+  private readonly device = new Device();
+  private sendTransport: types.Transport | null = null;
+  private recvTransport: types.Transport | null = null;
+  private readonly producers = new Map<MediaKind, types.Producer>();
+  /** Kinds being produced right now (produce is async). */
+  private readonly producing = new Set<MediaKind>();
+  private readonly consumers = new Map<string, RemoteConsumer>();
+  /** Consumers announced before the receive transport existed locally. */
+  private readonly early: SfuConsumerOptions[] = [];
+  private closed = false;
+  private readonly cb: SfuSessionCallbacks;
+
+  constructor(private readonly o: SfuSessionOptions) {
+    this.epoch = o.epoch;
+    this.cb = o.callbacks;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Loads the device, creates both transports, says `sfu-ready` and sends the local media. */
+  async start(): Promise<void> {
+    await this.device.load({
+      routerRtpCapabilities: this.o.routerRtpCapabilities as unknown as types.RtpCapabilities,
+    });
+    if (this.closed) return;
+    const [send, recv] = await Promise.all([this.createTransport('send'), this.createTransport('recv')]);
+    if (this.closed) return;
+    this.sendTransport = this.device.createSendTransport({
+      ...(send as unknown as types.TransportOptions),
+      iceServers: this.o.iceServers,
+      iceTransportPolicy: this.o.iceTransportPolicy,
+    });
+    this.recvTransport = this.device.createRecvTransport({
+      ...(recv as unknown as types.TransportOptions),
+      iceServers: this.o.iceServers,
+      iceTransportPolicy: this.o.iceTransportPolicy,
+    });
+    for (const t of [this.sendTransport, this.recvTransport]) {
+      t.on('connect', ({ dtlsParameters }, callback, errback) => {
+        this.o.requests
+          .request(
+            {
+              type: 'sfu-transport-connect',
+              transportId: t.id,
+              dtlsParameters: dtlsParameters as unknown as MediasoupObject,
+            },
+            'sfu-done',
+          )
+          .then(() => callback(), errback);
+      });
+    }
+    this.sendTransport.on('produce', ({ kind, rtpParameters }, callback, errback) => {
+      this.o.requests
+        .request(
+          {
+            type: 'sfu-produce',
+            transportId: this.sendTransport!.id,
+            kind,
+            rtpParameters: rtpParameters as unknown as MediasoupObject,
+          },
+          'sfu-produced',
+        )
+        .then((reply) => callback({ id: reply.producerId }), errback);
+    });
+    this.o.send({
+      type: 'sfu-ready',
+      rtpCapabilities: this.device.rtpCapabilities as unknown as MediasoupObject,
+    });
+    for (const early of this.early.splice(0)) this.handleConsume(early);
+    await this.ensureProducing();
+  }
+
+  /** Sends every local track not sent yet (at start, after a device switch adds a kind, after consent). */
+  async ensureProducing(): Promise<void> {
+    const tracks = this.o.localTracks();
+    await Promise.all(
+      (['audio', 'video'] as const).map(async (kind) => {
+        const track = tracks[kind];
+        if (!track || this.producers.has(kind) || this.producing.has(kind) || !this.sendTransport) return;
+        if (!this.device.canProduce(kind)) return;
+        this.producing.add(kind);
+        try {
+          const producer = await this.sendTransport.produce({
+            track,
+            // The same track feeds peer connections during a migration: never stop or disable it from here.
+            stopTracks: false,
+            disableTrackOnPause: false,
+            ...(kind === 'video' ? { encodings: simulcastEncodings(track.getSettings().width) } : {}),
+            ...(kind === 'audio' ? { codecOptions: { opusDtx: true, opusFec: true } } : {}),
+          });
+          if (this.closed) {
+            producer.close();
+            return;
+          }
+          this.producers.set(kind, producer);
+          if (this.o.muted(kind)) this.setPaused(kind, true);
+        } catch (err) {
+          if (this.closed) return;
+          // Refused until consent is given: the server sends the session again when the gate opens.
+          if (err instanceof SfuRequestError && err.code === 'CONSENT_REQUIRED') return;
+          this.cb.error('NEGOTIATION_FAILED', `sending ${kind} through the SFU failed: ${String(err)}`);
+        } finally {
+          this.producing.delete(kind);
+        }
+      }),
+    );
+  }
+
+  /** The local media changed (device switch): swap tracks in place, start sending new kinds. */
+  setLocalTracks(): void {
+    const tracks = this.o.localTracks();
+    for (const [kind, producer] of this.producers) {
+      const track = tracks[kind] ?? null;
+      if (producer.track !== track) void producer.replaceTrack({ track }).catch(() => {});
+    }
+    void this.ensureProducing();
+  }
+
+  /** Mute / camera off: the server pauses the producer and tells receivers. */
+  setPaused(kind: MediaKind, paused: boolean): void {
+    const producer = this.producers.get(kind);
+    if (!producer || producer.paused === paused) return;
+    if (paused) producer.pause();
+    else producer.resume();
+    this.o.send({ type: 'sfu-producer-pause', producerId: producer.id, paused });
+  }
+
+  /** Input: `sfu-consume`. Creates the consumer locally, asks the server to resume it, delivers on first media. */
+  handleConsume(options: SfuConsumerOptions): void {
+    if (this.closed) return;
+    const recv = this.recvTransport;
+    if (!recv) {
+      this.early.push(options);
+      return;
+    }
+    void (async () => {
+      try {
+        const consumer = await recv.consume({
+          id: options.id,
+          producerId: options.producerId,
+          kind: options.kind,
+          rtpParameters: options.rtpParameters as unknown as types.RtpParameters,
+        });
+        if (this.closed) {
+          consumer.close();
+          return;
+        }
+        const entry: RemoteConsumer = { consumer, peerId: options.peerId, delivered: false };
+        this.consumers.set(consumer.id, entry);
+        const track = consumer.track;
+        const deliver = () => {
+          if (entry.delivered || consumer.closed || this.closed) return;
+          entry.delivered = true;
+          this.cb.track(entry.peerId, track);
+        };
+        // A remote track stays muted until its first packet, and video shows nothing until a key frame is
+        // decoded: hand it over only then, so the engine never swaps a working path for a blank one.
+        const ready = () =>
+          options.kind === 'video' ? void this.afterFirstFrame(consumer, deliver) : deliver();
+        if (track.muted) track.addEventListener('unmute', ready, { once: true });
+        else ready();
+        this.o.send({ type: 'sfu-consumer-resume', consumerId: consumer.id });
+        if (options.kind === 'video') this.sendPreference(entry);
+      } catch (err) {
+        if (!this.closed)
+          this.cb.error('NEGOTIATION_FAILED', `receiving through the SFU failed: ${String(err)}`);
+      }
+    })();
+  }
+
+  handleConsumerClosed(consumerId: string): void {
+    const entry = this.consumers.get(consumerId);
+    if (!entry) return;
+    this.consumers.delete(consumerId);
+    entry.consumer.close();
+    if (entry.delivered) this.cb.trackEnded(entry.peerId, entry.consumer.track);
+  }
+
+  handleConsumerPaused(consumerId: string, paused: boolean): void {
+    const entry = this.consumers.get(consumerId);
+    if (entry) this.cb.paused(entry.peerId, entry.consumer.kind as MediaKind, paused);
+  }
+
+  /** The UI's tile for `peerId` changed size or visibility. */
+  setPreference(peerId: string): void {
+    for (const entry of this.consumers.values()) {
+      if (entry.peerId === peerId && entry.consumer.kind === 'video') this.sendPreference(entry);
+    }
+  }
+
+  /** Whether `track` is one of ours (an SFU consumer's). */
+  owns(track: MediaStreamTrack): boolean {
+    for (const e of this.consumers.values()) if (e.consumer.track === track) return true;
+    return false;
+  }
+
+  /** Consumers and their receivers, for stats. */
+  receivers(): Array<{
+    peerId: string;
+    kind: MediaKind;
+    track: MediaStreamTrack;
+    getStats(): Promise<RTCStatsReport>;
+  }> {
+    return [...this.consumers.values()].map((e) => ({
+      peerId: e.peerId,
+      kind: e.consumer.kind as MediaKind,
+      track: e.consumer.track,
+      getStats: () => e.consumer.getStats(),
+    }));
+  }
+
+  /** Our two transports' stats (bytes sent and received), for measurements. */
+  async transportStats(): Promise<{ send: RTCStatsReport | null; recv: RTCStatsReport | null }> {
+    const [send, recv] = await Promise.all([
+      this.sendTransport?.getStats().catch(() => null) ?? null,
+      this.recvTransport?.getStats().catch(() => null) ?? null,
+    ]);
+    return { send, recv };
+  }
+
+  /** Closes the transports (and with them producers and consumers). The engine sends `sfu-close` if needed. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.early.length = 0;
+    this.sendTransport?.close();
+    this.recvTransport?.close();
+    this.consumers.clear();
+    this.producers.clear();
+  }
+
+  /** Calls `then` once the consumer decoded a frame (polled: there is no event), or after FIRST_FRAME_WAIT_MS. */
+  private async afterFirstFrame(consumer: types.Consumer, then: () => void): Promise<void> {
+    const deadline = Date.now() + FIRST_FRAME_WAIT_MS;
+    while (!consumer.closed && !this.closed && Date.now() < deadline) {
+      const report = await consumer.getStats().catch(() => null);
+      let decoded = 0;
+      report?.forEach((s: { type?: string; framesDecoded?: number }) => {
+        if (s.type === 'inbound-rtp') decoded += s.framesDecoded ?? 0;
+      });
+      if (decoded > 0) break;
+      await new Promise((r) => setTimeout(r, FIRST_FRAME_POLL_MS));
+    }
+    then();
+  }
+
+  private async createTransport(direction: 'send' | 'recv'): Promise<SfuTransportOptions> {
+    const reply = await this.o.requests.request({ type: 'sfu-transport-create', direction }, 'sfu-transport');
+    return reply.transport;
+  }
+
+  private sendPreference(entry: RemoteConsumer): void {
+    const pref = this.o.tilePreference(entry.peerId);
+    if (!pref) return;
+    this.o.send({
+      type: 'sfu-consumer-preference',
+      consumerId: entry.consumer.id,
+      visible: pref.visible,
+      width: Math.max(0, Math.min(10_000, Math.round(pref.width))),
+    });
+  }
+}

@@ -1,0 +1,262 @@
+/// <reference lib="dom" />
+// The browser side of the SFU tests: drives @consulta/call-engine and exposes `window.sfuTest` for
+// page.evaluate. One <video> per remote sender is bound to the engine's stable stream for that sender; a frame
+// callback on it records when frames are shown, which is the media gap a user would see during a migration.
+import type { Plan, Recording } from '@consulta/protocol';
+import { CallEngine, type EngineError, statsValues } from '../../../packages/call-engine/src/index.ts';
+
+/** Per sender: what arrived over a path, summed over its inbound-rtp entries. */
+export interface Received {
+  frames: number;
+  /** Widest decoded frame among the sender's video receivers. */
+  frameWidth: number;
+  audioPackets: number;
+  audioEnergy: number;
+}
+
+export interface SfuHarness {
+  api(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
+  /** Joins, reporting `bandwidth` (default: ample, so the plan depends only on the group size). */
+  start(
+    consultationId: string,
+    bandwidth?: { uplinkKbps: number; downlinkKbps: number },
+    camera?: { width: number; height: number },
+  ): Promise<void>;
+  /** The UI's tile preference for a sender (the SFU picks the simulcast layer from it). */
+  setTilePreference(peerId: string, visible: boolean, width: number): void;
+  admit(participantId: string): void;
+  leave(): void;
+  setMuted(kind: 'audio' | 'video', muted: boolean): void;
+  state(): string;
+  selfId(): string | null;
+  lobbyIds(): string[];
+  plan(): Plan | null;
+  /** What arrives through the SFU's consumers, per sender. */
+  viaSfu(): Promise<Record<string, Received>>;
+  /** What arrives through peer connections (mesh or tree), per sender. */
+  viaPeers(): Promise<Record<string, Received>>;
+  /** Frames shown per sender (the tile's <video>), and how many stream objects the sender's tile was given. */
+  shown(): Record<string, { frames: number; lastFrameAt: number; streams: number }>;
+  /** Longest time between two shown frames of each sender, counting only gaps that end after `since`. */
+  longestGap(since: number): Record<string, number>;
+  activeSpeakers(): Array<string | null>;
+  paused(): Array<{ peerId: string; kind: string; paused: boolean }>;
+  sfuStates(): string[];
+  /** How many `joined` the engine got (1 = never re-joined). */
+  joinedCount(): number;
+  /** The SFU transports' byte counters (bytesSent/bytesReceived of their selected candidate pairs). */
+  sfuBytes(): Promise<{ sent: number; received: number }>;
+  /** Bytes sent over peer connections (all of them). */
+  peerBytesSent(): Promise<number>;
+  /** Every `recording` state received (recording tests). */
+  recordings(): Recording[];
+  /** Answers a recording's consent request as this participant. */
+  consent(recordingId: string, granted: boolean): void;
+  errors(): EngineError[];
+  log(): string[];
+}
+
+declare global {
+  interface Window {
+    sfuTest: SfuHarness;
+  }
+}
+
+let engine: CallEngine | null = null;
+let lobby: string[] = [];
+let joinedCount = 0;
+const errors: EngineError[] = [];
+const lines: string[] = [];
+const speakers: Array<string | null> = [];
+const pausedEvents: Array<{ peerId: string; kind: string; paused: boolean }> = [];
+const sfuStates: string[] = [];
+const recordingLog: Recording[] = [];
+const tiles = new Map<
+  string,
+  { video: HTMLVideoElement; stream: MediaStream | null; streams: number; frameTimes: number[] }
+>();
+const statusEl = document.getElementById('status')!;
+const tilesEl = document.getElementById('tiles')!;
+const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
+
+function log(line: string): void {
+  lines.push(`${new Date().toISOString().slice(11, 23)} ${line}`);
+  statusEl.textContent = lines.slice(-12).join('\n');
+}
+
+/** The sender's tile: a <video> on the engine's stable stream, counting frames as they are presented. */
+function tile(sender: string, stream: MediaStream): void {
+  let t = tiles.get(sender);
+  if (!t) {
+    const video = document.createElement('video');
+    video.autoplay = true;
+    video.muted = true;
+    video.playsInline = true;
+    tilesEl.appendChild(video);
+    t = { video, stream: null, streams: 0, frameTimes: [] };
+    tiles.set(sender, t);
+    const entry = t;
+    const onFrame = () => {
+      entry.frameTimes.push(performance.now() + performance.timeOrigin);
+      video.requestVideoFrameCallback(onFrame);
+    };
+    video.requestVideoFrameCallback(onFrame);
+  }
+  if (t.stream !== stream) {
+    t.stream = stream;
+    t.streams++;
+    t.video.srcObject = stream;
+  }
+}
+
+async function received(reports: Array<{ sender: string; report: Promise<RTCStatsReport> }>) {
+  const out: Record<string, Received> = {};
+  await Promise.all(
+    reports.map(async ({ sender, report }) => {
+      const entry = out[sender] ?? { frames: 0, frameWidth: 0, audioPackets: 0, audioEnergy: 0 };
+      out[sender] = entry;
+      try {
+        for (const s of statsValues(await report)) {
+          if (s.type !== 'inbound-rtp') continue;
+          if (s.kind === 'video') {
+            entry.frames += num(s.framesDecoded);
+            entry.frameWidth = Math.max(entry.frameWidth, num(s.frameWidth));
+          } else {
+            entry.audioPackets += num(s.packetsReceived);
+            entry.audioEnergy += num(s.totalAudioEnergy);
+          }
+        }
+      } catch {
+        // closed meanwhile
+      }
+    }),
+  );
+  return out;
+}
+
+/** bytesSent/bytesReceived of the selected candidate pair in a report. */
+function pairBytes(report: RTCStatsReport | null): { sent: number; received: number } {
+  if (!report) return { sent: 0, received: 0 };
+  const stats = statsValues(report);
+  const transport = stats.find((s) => s.type === 'transport');
+  const pair =
+    stats.find((s) => s.type === 'candidate-pair' && s.id === transport?.selectedCandidatePairId) ??
+    stats.find((s) => s.type === 'candidate-pair' && s.nominated);
+  return { sent: num(pair?.bytesSent), received: num(pair?.bytesReceived) };
+}
+
+window.sfuTest = {
+  async api(method, path, body) {
+    const res = await fetch(path, {
+      method,
+      credentials: 'same-origin',
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? null : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : null };
+  },
+
+  async start(consultationId, bandwidth, camera) {
+    const local = await navigator.mediaDevices.getUserMedia({
+      audio: true,
+      video: { ...(camera ?? { width: 320, height: 240 }), frameRate: 15 },
+    });
+    engine = new CallEngine({
+      consultationId,
+      localStream: local,
+      device: 'desktop',
+      fixedBandwidth: bandwidth ?? { uplinkKbps: 20_000, downlinkKbps: 20_000 },
+    });
+    engine.on('state', (s) => log(`state ${s}`));
+    engine.on('lobby', (waiting) => {
+      lobby = waiting.map((p) => p.id);
+    });
+    engine.on('plan', (p) => log(`plan v${p.version} ${p.topology}`));
+    engine.on('joined', () => {
+      joinedCount++;
+    });
+    engine.on('connection-state', (e) => log(`${e.role} ${e.peerId.slice(0, 6)} ${e.state}`));
+    engine.on('track', (e) => {
+      log(`track ${e.track.kind} of ${e.streamId.slice(0, 6)} via ${e.peerId.slice(0, 6)}`);
+      tile(e.streamId, e.stream);
+    });
+    engine.on('stream-removed', ({ streamId }) => log(`stream removed ${streamId.slice(0, 6)}`));
+    engine.on('active-speaker', (id) => speakers.push(id));
+    engine.on('recording', (r) => recordingLog.push(r));
+    engine.on('media-paused', (e) => {
+      pausedEvents.push(e);
+      log(`${e.peerId.slice(0, 6)} ${e.kind} ${e.paused ? 'paused' : 'resumed'}`);
+    });
+    engine.on('sfu', (e) => {
+      sfuStates.push(`${e.state}:${e.epoch}`);
+      log(`sfu ${e.state} epoch ${e.epoch}`);
+    });
+    engine.on('error', (e) => {
+      errors.push(e);
+      log(`error ${e.code}: ${e.message}`);
+    });
+    await engine.start();
+  },
+
+  admit: (participantId) => engine?.admit(participantId),
+  leave: () => engine?.leave(),
+  setMuted: (kind, muted) => engine?.setMuted(kind, muted),
+  setTilePreference: (peerId, visible, width) => engine?.setTilePreference(peerId, { visible, width }),
+  state: () => engine?.state ?? 'none',
+  selfId: () => engine?.self?.id ?? null,
+  lobbyIds: () => lobby,
+  plan: () => engine?.currentPlan ?? null,
+
+  viaSfu: () =>
+    received((engine?.sfuReceivers() ?? []).map((r) => ({ sender: r.peerId, report: r.getStats() }))),
+  viaPeers: () =>
+    received(
+      (engine?.connections() ?? [])
+        .filter((c) => c.role !== 'send' && c.pc.connectionState !== 'closed')
+        .map((c) => ({ sender: c.role === 'mesh' ? c.remote : c.streamId, report: c.pc.getStats() })),
+    ),
+
+  shown: () =>
+    Object.fromEntries(
+      [...tiles].map(([sender, t]) => [
+        sender,
+        { frames: t.frameTimes.length, lastFrameAt: t.frameTimes.at(-1) ?? 0, streams: t.streams },
+      ]),
+    ),
+  longestGap(since) {
+    const out: Record<string, number> = {};
+    for (const [sender, t] of tiles) {
+      let longest = 0;
+      for (let i = 1; i < t.frameTimes.length; i++) {
+        if (t.frameTimes[i]! < since) continue;
+        longest = Math.max(longest, t.frameTimes[i]! - t.frameTimes[i - 1]!);
+      }
+      out[sender] = Math.round(longest);
+    }
+    return out;
+  },
+  activeSpeakers: () => speakers,
+  paused: () => pausedEvents,
+  sfuStates: () => sfuStates,
+  joinedCount: () => joinedCount,
+  async sfuBytes() {
+    const stats = await (engine?.sfuTransportStats() ?? Promise.resolve({ send: null, recv: null }));
+    const send = pairBytes(stats.send);
+    const recv = pairBytes(stats.recv);
+    return { sent: send.sent + recv.sent, received: send.received + recv.received };
+  },
+  async peerBytesSent() {
+    let total = 0;
+    for (const c of engine?.connections() ?? []) {
+      if (c.pc.connectionState === 'closed') continue;
+      total += pairBytes(await c.pc.getStats().catch(() => null)).sent;
+    }
+    return total;
+  },
+  recordings: () => recordingLog,
+  consent: (recordingId, granted) => engine?.answerRecordingConsent(recordingId, granted),
+  errors: () => errors,
+  log: () => lines,
+};
+log('ready');

@@ -1,0 +1,62 @@
+// Large sessions across workers: with two mediasoup workers and a tiny media.pipeThreshold, a 3-person SFU call
+// places members on routers on both workers, joined by pipeToRouter, and every page decodes every other in
+// Chromium. Runs in a loopback-only network namespace.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { Browser } from 'playwright-core';
+import { assertNamespacedRunPasses, inLoopbackNamespace, launchChromium } from '../support/chromium.ts';
+import { MediasoupWatch, SfuCall } from './sfu-support.ts';
+
+const thisFile = fileURLToPath(import.meta.url);
+
+if (!inLoopbackNamespace()) {
+  test('SFU call across two workers (pipeToRouter) in Chromium, inside a loopback-only network namespace', async () => {
+    await assertNamespacedRunPasses(thisFile, 1);
+  });
+} else {
+  describe('a 3-person SFU call spanning two workers', () => {
+    let browser: Browser;
+    let call: SfuCall;
+    const watch = new MediasoupWatch();
+
+    before(async () => {
+      browser = await launchChromium();
+      call = await SfuCall.start(browser, {
+        routing: { treeMaxParticipants: 2 },
+        media: { numWorkers: 2, pipeThreshold: 1 },
+      });
+    });
+    after(async () => {
+      await call?.close();
+      await browser?.close();
+    });
+
+    test('members on two workers, producers piped both ways, everyone decodes everyone', async () => {
+      try {
+        await call.open();
+        await call.admitGuest('patient', 'PATIENT');
+        await call.admitGuest('family', 'FAMILY');
+        await call.settledOn('sfu');
+        await call.allReceive('sfu');
+        await call.allShowFrames();
+
+        const live = watch.routers.filter((r) => !r.router.closed);
+        const workers = new Set(live.map((r) => r.worker.pid));
+        assert.equal(workers.size, 2, 'the room has routers on both workers');
+        const webrtc = watch.liveTransports('webrtc');
+        assert.equal(webrtc.length, 6, 'a send and a receive transport per member');
+        assert.equal(
+          new Set(webrtc.map((t) => watch.workerOf.get(t)?.pid)).size,
+          2,
+          'members’ transports are on both workers',
+        );
+        assert.ok(watch.liveTransports('pipe').length >= 2, 'pipe transports link the two routers');
+        await call.assertNoErrors();
+      } catch (err) {
+        await call.dump();
+        throw err;
+      }
+    });
+  });
+}

@@ -1,0 +1,176 @@
+// The in-call view through the UI in real Chromium against the real server: chat both ways over the signaling
+// socket, switching camera and microphone mid-call without restarting it, the per-peer connection quality from
+// getStats, the route with its reason, and the active-speaker highlight. Runs in a loopback-only namespace.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import { assertNamespacedRunPasses, inLoopbackNamespace } from '../support/chromium.ts';
+import { ensureWebBuild, framesAdvance, startCall, startWebEnv, type WebEnv } from './support.ts';
+
+const thisFile = fileURLToPath(import.meta.url);
+const REMOTE = '[data-testid="remote-tile"] video';
+
+if (!inLoopbackNamespace()) {
+  test('in-call features through the UI, inside a loopback-only network namespace', async () => {
+    ensureWebBuild();
+    await assertNamespacedRunPasses(thisFile, 1);
+  });
+} else {
+  describe('the in-call view in Chromium', () => {
+    let env: WebEnv;
+    before(async () => {
+      // Three fake cameras (the fake audio side always has three inputs) to switch between. Chromium's second fake
+      // camera is a depth camera (Y16) that WebRTC cannot encode, so the switch goes to the third.
+      env = await startWebEnv({ chromiumArgs: ['--use-fake-device-for-media-stream=device-count=3'] });
+    });
+    after(async () => {
+      await env?.close();
+    });
+
+    test('chat, device switching, quality, route and active speaker between clinician and patient', async (t) => {
+      const { doc, pat } = await startCall(env, {
+        clinician: 'Dr. Lin Mwangi',
+        patient: 'Sam Patient',
+        title: 'Asthma review',
+        email: 'sam@example.test',
+      });
+
+      // Chat: the patient types and presses Enter; the clinician sees it under the patient's name, and answers.
+      const patInput = pat.getByLabel('Message', { exact: true });
+      await patInput.fill('Hello doctor, the new inhaler helps.');
+      await patInput.press('Enter');
+      const docLog = doc.getByRole('log', { name: 'Chat' });
+      await docLog.getByText('Hello doctor, the new inhaler helps.').waitFor();
+      assert.match((await docLog.locator('li').last().textContent()) ?? '', /^Sam Patient/);
+      await doc.getByLabel('Message', { exact: true }).fill('Good to hear. Keep the same dose.');
+      await doc.getByRole('button', { name: 'Send', exact: true }).click();
+      const patLog = pat.getByRole('log', { name: 'Chat' });
+      await patLog.getByText('Keep the same dose.').waitFor();
+      assert.match((await patLog.locator('li').last().textContent()) ?? '', /^Dr\. Lin Mwangi/);
+      // The sender's own message comes back from the server, shown as theirs.
+      assert.match((await patLog.locator('li').first().textContent()) ?? '', /^You/);
+      assert.equal(await patInput.inputValue(), '', 'the input is cleared after sending');
+
+      // Route with the policy's reason in words.
+      const route = (await doc.getByTestId('topology').textContent()) ?? '';
+      assert.match(route, /Direct/);
+      assert.match(route, /p2p/);
+      assert.match(route, /Two people/);
+
+      // Connection quality from the peer connection's stats, in words with the figures.
+      const quality = doc.getByTestId('remote-tile').getByTestId('quality');
+      await doc.waitForFunction(
+        () =>
+          /RTT \d+ ms · loss/.test(
+            document.querySelector('[data-testid="remote-tile"] [data-testid="quality"]')?.textContent ?? '',
+          ),
+        undefined,
+        { timeout: 15_000 },
+      );
+      const qualityText = (await quality.textContent()) ?? '';
+      assert.match(qualityText, /(Good|Fair|Poor) connection/);
+      assert.match(qualityText, /loss [\d.]+ %/);
+      assert.match(qualityText, /jitter \d+ ms/);
+      t.diagnostic(`clinician's view of the patient: ${qualityText}`);
+
+      // Active speaker: the patient's (fake, beeping) microphone makes their tile the highlighted one.
+      await doc.locator('[data-testid="remote-tile"][data-speaking="true"]').waitFor({ timeout: 15_000 });
+
+      // Camera switch on the patient's side: a new track from the other camera replaces the old one in the call.
+      await framesAdvance(doc, REMOTE, 15);
+      await doc.evaluate((sel) => {
+        (window as unknown as { before: unknown }).before = (
+          document.querySelector(sel) as HTMLVideoElement
+        ).srcObject;
+      }, REMOTE);
+      await pat.evaluate(() => {
+        const v = document.querySelector('[data-testid="local-tile"] video') as HTMLVideoElement;
+        (window as unknown as { old: MediaStreamTrack[] }).old = (v.srcObject as MediaStream).getTracks();
+      });
+      const connectionsBefore = await sentTracks(pat);
+      const camera = pat.getByLabel('Camera', { exact: true });
+      const otherCamera = await camera.locator('option', { hasText: 'fake_device_2' }).getAttribute('value');
+      assert.ok(otherCamera, 'another camera is listed');
+      assert.notEqual(await camera.inputValue(), otherCamera, 'the first camera is in use');
+      await camera.selectOption(otherCamera);
+      await waitForLocalDevice(pat, 'video', otherCamera);
+      await shot(pat, 'patient-call-devices', true);
+
+      const mic = pat.getByLabel('Microphone', { exact: true });
+      const otherMic = await mic.locator('option', { hasText: 'Fake Audio Input 1' }).getAttribute('value');
+      assert.ok(otherMic, 'a second microphone is listed');
+      await mic.selectOption(otherMic);
+      await waitForLocalDevice(pat, 'audio', otherMic);
+      assert.deepEqual(
+        await pat.evaluate(() =>
+          (window as unknown as { old: MediaStreamTrack[] }).old.map((tr) => tr.readyState),
+        ),
+        ['ended', 'ended'],
+        'the replaced camera and microphone tracks are stopped',
+      );
+      // The patient's connection now sends the new tracks, on the same connection as before.
+      const connectionsAfter = await sentTracks(pat);
+      assert.equal(connectionsAfter.connections, connectionsBefore.connections, 'no new peer connection');
+      assert.deepEqual(
+        connectionsAfter.sent,
+        connectionsAfter.local,
+        'the connection sends the local tracks',
+      );
+      assert.notDeepEqual(connectionsAfter.sent, connectionsBefore.sent, 'which are new tracks');
+      // Frames keep arriving although the old camera track is stopped: the connection sends the new one. Same
+      // remote stream object: the call was not restarted.
+      await framesAdvance(doc, REMOTE, 15);
+      assert.ok(
+        await doc.evaluate(
+          (sel) =>
+            (document.querySelector(sel) as HTMLVideoElement).srcObject ===
+            (window as unknown as { before: unknown }).before,
+          REMOTE,
+        ),
+        'the remote stream object stayed the same',
+      );
+      await doc.getByText('In call with Sam Patient').waitFor();
+
+      await shot(doc, 'clinician-call-chat');
+      await shot(pat, 'patient-call-chat', true);
+    });
+
+    const shot = (page: Page, name: string, fullPage = false) => env.shot(page, name, fullPage);
+  });
+}
+
+/** The tracks the page's live peer connections send, the local preview's tracks, and how many connections exist. */
+function sentTracks(page: Page): Promise<{ connections: number; sent: string[]; local: string[] }> {
+  return page.evaluate(() => {
+    const pcs = (window as unknown as { peerConnections: RTCPeerConnection[] }).peerConnections;
+    const v = document.querySelector('[data-testid="local-tile"] video') as HTMLVideoElement;
+    // (No named function here: tsx would wrap it in a helper the page does not have.)
+    const live = pcs.filter((pc) => pc.connectionState !== 'closed');
+    return {
+      connections: pcs.length,
+      sent: live
+        .flatMap((pc) => pc.getSenders().flatMap((s) => (s.track ? [s.track] : [])))
+        .sort((a, b) => a.kind.localeCompare(b.kind))
+        .map((t) => t.id),
+      local: (v.srcObject as MediaStream)
+        .getTracks()
+        .sort((a, b) => a.kind.localeCompare(b.kind))
+        .map((t) => t.id),
+    };
+  });
+}
+
+/** The local preview's track of `kind` comes from device `deviceId`. */
+async function waitForLocalDevice(page: Page, kind: 'audio' | 'video', deviceId: string): Promise<void> {
+  await page.waitForFunction(
+    ({ kind, deviceId }) => {
+      const v = document.querySelector('[data-testid="local-tile"] video') as HTMLVideoElement | null;
+      const s = v?.srcObject as MediaStream | null;
+      const track = kind === 'audio' ? s?.getAudioTracks()[0] : s?.getVideoTracks()[0];
+      return track?.readyState === 'live' && track.getSettings().deviceId === deviceId;
+    },
+    { kind, deviceId },
+    { timeout: 10_000 },
+  );
+}
