@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -177,6 +177,77 @@ if (!inLoopbackNamespace()) {
       } catch (err) {
         await call.dump();
         throw err;
+      }
+    });
+
+    /** A 1:1 call on its own server, recording with both parties' consent, media in the file. */
+    async function runningRecording(): Promise<{
+      own: SfuCall;
+      owner: HttpClient;
+      id: string;
+      doctor: Person;
+    }> {
+      const own = await SfuCall.start(browser, {});
+      const owner = await own.server.server.signedIn('ADMIN');
+      const doctor = await own.open();
+      const patient = await own.admitGuest('patient', 'PATIENT');
+      await own.settledOn('p2p');
+      const started = await owner.post<Recording>(`/api/consultations/${own.consultationId}/recordings`, {});
+      assert.equal(started.status, 201);
+      const id = started.body.id;
+      for (const p of [doctor, patient]) {
+        await until(async () => (await recordingsSeen(p)).some((r) => r.id === id), 5000, `${p.name} asked`);
+        await consent(p, id, true);
+      }
+      await until(
+        async () => (await owner.get<Recording>(`/api/recordings/${id}`)).body.status === 'RECORDING',
+        15_000,
+        'recording running',
+      );
+      await own.settledOn('sfu');
+      await own.allReceive('sfu');
+      await new Promise((r) => setTimeout(r, 2000));
+      return { own, owner, id, doctor };
+    }
+
+    test('ending the consultation finalises a running recording into a playable file', async () => {
+      const { own, owner, id, doctor } = await runningRecording();
+      try {
+        const ended = await api(doctor.page, 'POST', `/api/consultations/${own.consultationId}/end`, {});
+        assert.equal(ended.status, 200, JSON.stringify(ended.body));
+        await until(
+          async () => (await owner.get<Recording>(`/api/recordings/${id}`)).body.status === 'COMPLETE',
+          20_000,
+          'finalised after the end',
+        );
+        const res = await fetch(`${own.server.url}/api/recordings/${id}/file`, {
+          headers: { cookie: owner.cookieHeader },
+        });
+        assert.equal(res.status, 200);
+        const file = path.join(tmp, 'ended.webm');
+        await writeFile(file, Buffer.from(await res.arrayBuffer()));
+        const decode = spawnSync('ffmpeg', ['-v', 'error', '-i', file, '-f', 'null', '-'], {
+          encoding: 'utf8',
+        });
+        assert.equal(decode.status, 0, decode.stderr);
+      } finally {
+        await own.close();
+      }
+    });
+
+    test('shutting the server down finalises a running recording before it exits', async () => {
+      const { own, id } = await runningRecording();
+      try {
+        // What SIGTERM does in server.ts: close the app (its onClose hook finalises recordings first).
+        await own.server.server.app.close();
+        const row = await own.server.server.db.prisma.recording.findUniqueOrThrow({ where: { id } });
+        assert.equal(row.status, 'COMPLETE');
+        assert.ok(row.filePath && row.sha256 && row.sizeBytes);
+        const bytes = await readFile(row.filePath);
+        assert.equal(BigInt(bytes.length), row.sizeBytes);
+        assert.equal(createHash('sha256').update(bytes).digest('hex'), row.sha256);
+      } finally {
+        await own.close();
       }
     });
   });
