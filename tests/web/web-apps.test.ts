@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { webApps } from '../../apps/server/src/http/web-apps.ts';
 import { assertNamespacedRunPasses, inLoopbackNamespace } from '../support/chromium.ts';
+import { type RunningCoturn, startCoturn } from '../support/coturn.ts';
 import { ensureWebBuild, PHONE, startWebEnv, videoPlaying, type WebEnv } from './support.ts';
 
 const thisFile = fileURLToPath(import.meta.url);
@@ -28,8 +29,13 @@ if (!inLoopbackNamespace()) {
     let smtp: WebEnv['smtp'];
     let makeStaff: WebEnv['server']['createStaff'];
 
+    let coturn: RunningCoturn;
+
     before(async () => {
+      // A real coturn from the project's rendered config, so the pre-call network check has a relay to find.
+      coturn = await startCoturn({ verbose: false });
       env = await startWebEnv({
+        overrides: { turn: { urls: coturn.urls, secret: coturn.secret } },
         // buildApp serves the built apps; the same plugin over a missing build, mounted aside, must answer 503.
         beforeListen: async (app, config) => {
           await app.register(webApps, {
@@ -43,6 +49,7 @@ if (!inLoopbackNamespace()) {
     });
     after(async () => {
       await env?.close();
+      await coturn?.stop();
     });
 
     test('a consultation from sign-in to the ended page, all through the UI', async (t) => {
@@ -92,6 +99,9 @@ if (!inLoopbackNamespace()) {
         undefined,
         { timeout: 10_000 },
       );
+      // The network check reaches STUN and gets a TURN relay from the real coturn.
+      await pat.getByText('Relay server (TURN): reached').waitFor({ timeout: 10_000 });
+      await pat.getByText('Your connection is ready for the video call.').waitFor();
       await shot(pat, 'patient-precheck');
       await pat.getByRole('button', { name: 'Join consultation' }).click();
       await pat.getByText('Waiting for your clinician').waitFor();

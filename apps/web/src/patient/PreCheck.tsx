@@ -1,10 +1,12 @@
-// Before joining: a live preview, a microphone level meter and the device pickers.
+// Before joining: a live preview, a microphone level meter, the device pickers and a short network check.
 
+import { api } from '../shared/api.ts';
 import { DeviceSwitcher } from '../shared/call/DeviceSwitcher.tsx';
 import { VideoTile } from '../shared/call/Tiles.tsx';
 import type { LocalMedia } from '../shared/media.ts';
 import { useMicLevel } from '../shared/media.ts';
 import { ErrorText, LevelMeter, Shell, Status } from '../shared/ui.tsx';
+import { type NetworkCheckState, useNetworkCheck } from './network-check.ts';
 import { usePatientStore } from './store.ts';
 
 export function PreCheck(props: { title: string; media: LocalMedia; onJoin(): void }) {
@@ -13,6 +15,7 @@ export function PreCheck(props: { title: string; media: LocalMedia; onJoin(): vo
   const setDevices = usePatientStore((s) => s.setDevices);
   const invite = usePatientStore((s) => s.invite);
   const level = useMicLevel(props.media.stream);
+  const network = useNetworkCheck(api.turnCredentials);
   return (
     <Shell title={props.title}>
       <section className="card" data-testid="page-precheck" aria-labelledby="precheck-heading">
@@ -28,6 +31,7 @@ export function PreCheck(props: { title: string; media: LocalMedia; onJoin(): vo
             )}
             <LevelMeter level={level} />
             <DeviceSwitcher media={props.media} cameraId={cameraId} micId={micId} onChange={setDevices} />
+            <NetworkCheck check={network} />
             <button type="button" className="primary" disabled={!props.media.stream} onClick={props.onJoin}>
               Join consultation
             </button>
@@ -35,5 +39,29 @@ export function PreCheck(props: { title: string; media: LocalMedia; onJoin(): vo
         </div>
       </section>
     </Shell>
+  );
+}
+
+function NetworkCheck({ check }: { check: NetworkCheckState }) {
+  return (
+    <div className="network-check" data-testid="network-check" role="status" aria-live="polite">
+      <h2>Network</h2>
+      {check.state === 'running' && <p>Checking your connection to our servers…</p>}
+      {check.state === 'failed' && <p>{check.message}</p>}
+      {check.state === 'done' && (
+        <>
+          <p className={`quality ${check.verdict.level}`} data-level={check.verdict.level}>
+            {check.verdict.words}
+          </p>
+          <ul className="muted">
+            <li>Relay server (TURN): {check.result.turn ? 'reached' : 'not reached'}</li>
+            <li>
+              Public address (STUN):{' '}
+              {check.result.stun ? 'found' : 'none found (fine when the relay server is reached)'}
+            </li>
+          </ul>
+        </>
+      )}
+    </div>
   );
 }

@@ -15,6 +15,7 @@ import type {
   RecordingList,
   SignInBody,
   StaffUser,
+  TurnCredentials,
 } from '@consulta/protocol';
 
 export class ApiError extends Error {
@@ -61,6 +62,7 @@ export const api = {
     request<Invite>('POST', `/api/consultations/${id}/invites`, body),
   revokeInvite: (id: string, inviteId: string) =>
     request<Invite>('DELETE', `/api/consultations/${id}/invites/${inviteId}`),
+  turnCredentials: () => request<TurnCredentials>('GET', '/api/turn/credentials'),
   openInvite: (token: string) => request<OpenInviteReply>('POST', '/api/invites/open', { token }),
   startRecording: (consultationId: string) =>
     request<Recording>('POST', `/api/consultations/${consultationId}/recordings`),
