@@ -7,8 +7,8 @@ import type { types } from 'mediasoup';
 import * as mediasoup from 'mediasoup';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startSmtpCapture } from '../support/smtp.ts';
+import { type FixtureServer, startFixtureServer } from './fixture-server.ts';
 import type { Received } from './sfu-fixture/app.ts';
-import { type SfuFixtureServer, startSfuFixtureServer } from './sfu-fixture-server.ts';
 
 const POLL_MS = 100;
 
@@ -56,7 +56,7 @@ export class SfuCall {
 
   private constructor(
     readonly browser: Browser,
-    readonly server: SfuFixtureServer,
+    readonly server: FixtureServer,
     private readonly smtp: Awaited<ReturnType<typeof startSmtpCapture>>,
     private readonly bandwidth: { uplinkKbps: number; downlinkKbps: number } | undefined,
   ) {}
@@ -64,11 +64,11 @@ export class SfuCall {
   /** A server with `overrides`; every page reports `bandwidth` (default ample). */
   static async start(
     browser: Browser,
-    overrides: Parameters<typeof startSfuFixtureServer>[0],
+    overrides: Parameters<typeof startFixtureServer>[0],
     bandwidth?: { uplinkKbps: number; downlinkKbps: number },
   ) {
     const smtp = await startSmtpCapture();
-    const server = await startSfuFixtureServer({ ...overrides, email: { smtpUrl: smtp.url } });
+    const server = await startFixtureServer({ ...overrides, email: { smtpUrl: smtp.url } }, 'sfu-fixture');
     return new SfuCall(browser, server, smtp, bandwidth);
   }
 

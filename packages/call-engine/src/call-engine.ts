@@ -19,7 +19,7 @@ import { streamsFedBy, whenConnected, whenTrue } from './make-before-break.ts';
 import { type MediaKind, PeerLink } from './peer-link.ts';
 import { RemoteStreams } from './remote-streams.ts';
 import { SfuPath } from './sfu-path.ts';
-import type { TilePreference } from './sfu-session.ts';
+import type { SfuReceiver, TilePreference } from './sfu-session.ts';
 import { SignalingConnection, type SignalingState } from './signaling.ts';
 
 export type {
@@ -215,12 +215,7 @@ export class CallEngine extends Emitter<CallEngineEvents> {
   }
 
   /** The SFU's receivers (one per remote track), for stats and diagnostics; empty off the SFU. */
-  sfuReceivers(): Array<{
-    peerId: string;
-    kind: MediaKind;
-    track: MediaStreamTrack;
-    getStats(): Promise<RTCStatsReport>;
-  }> {
+  sfuReceivers(): SfuReceiver[] {
     return this.sfu.session?.receivers() ?? [];
   }
 

@@ -28,7 +28,7 @@ export { type MediaKind, PeerLink, type PeerLinkCallbacks, type PeerLinkOptions 
 export { RemoteStreams } from './remote-streams.ts';
 export { SfuPath, type SfuPathHost } from './sfu-path.ts';
 export { SfuRequestError, SfuRequests } from './sfu-requests.ts';
-export { SfuSession, type SfuSessionOptions, type TilePreference } from './sfu-session.ts';
+export { type SfuReceiver, SfuSession, type SfuSessionOptions, type TilePreference } from './sfu-session.ts';
 export {
   FINAL_CLOSE_CODES,
   SignalingConnection,

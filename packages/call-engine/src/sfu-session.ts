@@ -54,6 +54,14 @@ interface RemoteConsumer {
   delivered: boolean;
 }
 
+/** One remote track arriving through the SFU, with its receiver's stats. */
+export interface SfuReceiver {
+  peerId: string;
+  kind: MediaKind;
+  track: MediaStreamTrack;
+  getStats(): Promise<RTCStatsReport>;
+}
+
 export class SfuSession {
   readonly epoch: number;
   private readonly device = new Device();
@@ -255,12 +263,7 @@ export class SfuSession {
   }
 
   /** Consumers and their receivers, for stats. */
-  receivers(): Array<{
-    peerId: string;
-    kind: MediaKind;
-    track: MediaStreamTrack;
-    getStats(): Promise<RTCStatsReport>;
-  }> {
+  receivers(): SfuReceiver[] {
     return [...this.consumers.values()].map((e) => ({
       peerId: e.peerId,
       kind: e.consumer.kind as MediaKind,

@@ -213,7 +213,7 @@ export class RecordingService implements RoomObserver {
       data: { status: 'BLOCKED', stoppedAt: new Date() },
     });
     await this.audit('recording.blocked', system, active, { details: details as never });
-    await this.publish(active, 'BLOCKED');
+    await this.publish(active);
   }
 
   /** Everyone agreed: move the room onto the SFU and start the recorder there. */
@@ -270,7 +270,7 @@ export class RecordingService implements RoomObserver {
       });
       await this.audit('recording.stop', actor, active, { ip, details: { sha256: result.sha256 } });
       await this.leaveSfu(active);
-      await this.publish(active, 'COMPLETE');
+      await this.publish(active);
     } catch (err) {
       this.o.log.error({ err, recordingId: active.id }, 'the recording could not be finalised');
       await this.fail(active, 'the recording could not be finalised');
@@ -285,7 +285,7 @@ export class RecordingService implements RoomObserver {
     });
     await this.audit('recording.failed', system, active, { outcome: 'failed', details: { reason } });
     await this.leaveSfu(active);
-    await this.publish(active, 'FAILED');
+    await this.publish(active);
   }
 
   /** The room no longer needs the SFU for recording: the policy decides again (a small call goes back). */
@@ -316,11 +316,10 @@ export class RecordingService implements RoomObserver {
   }
 
   /** Sends the recording's state to everyone in the room and returns it. */
-  private async publish(active: Active, final?: Recording['status']): Promise<Recording> {
+  private async publish(active: Active): Promise<Recording> {
     const recording = await this.view(active.id, active);
-    const shown = final ? { ...recording, status: final } : recording;
-    this.o.rooms.get(active.consultationId)?.broadcast({ type: 'recording', recording: shown });
-    return shown;
+    this.o.rooms.get(active.consultationId)?.broadcast({ type: 'recording', recording });
+    return recording;
   }
 
   async view(recordingId: string, active?: Active): Promise<Recording> {
