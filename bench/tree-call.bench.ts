@@ -10,7 +10,7 @@ import { LINE_TAG, SCENARIO_OPTIONS, type ScenarioLine } from './support/tree-ca
 
 const scenarioFile = path.resolve(import.meta.dirname, 'support/tree-call-scenarios.ts');
 
-/** BBVoice (../shared/seeds/003_*, Table 1): ms until peers start receiving, with 5, 7 and 10 peers. */
+/** BBVoice (the BBVoice thesis, Table 1; docs/routing.md cites it): ms until peers start receiving, with 5, 7 and 10 peers. */
 const THESIS: Record<number, { newPeer: number; existing: number }> = {
   5: { newPeer: 68, existing: 80 },
   7: { newPeer: 100, existing: 163 },

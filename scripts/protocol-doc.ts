@@ -1,18 +1,23 @@
-// Regenerates the message tables in docs/protocol.md from packages/protocol (between the markers).
+// Regenerates the generated sections of docs/protocol.md (messages, close codes, REST routes, error and reason
+// codes) from packages/protocol, between their `<!-- generated:NAME:begin/end -->` markers.
 // `node --import tsx scripts/protocol-doc.ts` writes; tests/docs/protocol-doc.test.ts fails when it is stale.
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describeSignaling } from '../packages/protocol/src/index.ts';
+import { describeProtocol } from '../packages/protocol/src/index.ts';
 
 export const docPath = path.resolve(import.meta.dirname, '../docs/protocol.md');
-export const begin = '<!-- generated:signaling:begin -->';
-export const end = '<!-- generated:signaling:end -->';
 
 export function renderProtocolDoc(current: string): string {
-  const a = current.indexOf(begin);
-  const b = current.indexOf(end);
-  if (a < 0 || b < a) throw new Error(`${docPath} lacks the ${begin} / ${end} markers`);
-  return `${current.slice(0, a + begin.length)}\n${describeSignaling()}${current.slice(b)}`;
+  let out = current;
+  for (const [name, body] of Object.entries(describeProtocol())) {
+    const begin = `<!-- generated:${name}:begin -->`;
+    const end = `<!-- generated:${name}:end -->`;
+    const a = out.indexOf(begin);
+    const b = out.indexOf(end);
+    if (a < 0 || b < a) throw new Error(`${docPath} lacks the ${begin} / ${end} markers`);
+    out = `${out.slice(0, a + begin.length)}\n${body}${out.slice(b)}`;
+  }
+  return out;
 }
 
 if (process.argv[1] === import.meta.filename) {

@@ -1,5 +1,6 @@
 // Runs every test file in the repository with node's test runner (TypeScript through tsx).
-// Usage: node scripts/run-tests.mjs [path-filter...]
+// Usage: node scripts/run-tests.mjs [--unit] [path-filter...]
+//   --unit: only the pure-logic tests (packages/, apps/), which need no database, browser or other service.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -17,8 +18,10 @@ function find(dir, out = []) {
   return out;
 }
 
-const filters = process.argv.slice(2);
-const files = ['packages', 'apps', 'tests']
+const args = process.argv.slice(2);
+const unitOnly = args.includes('--unit');
+const filters = args.filter((a) => a !== '--unit');
+const files = (unitOnly ? ['packages', 'apps'] : ['packages', 'apps', 'tests'])
   .flatMap((d) => find(path.join(root, d)))
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
   .sort();

@@ -109,10 +109,7 @@ export async function runScenarios(options: ScenarioOptions): Promise<void> {
     // Dozens of guests and clinicians from one loopback address within a minute.
     invites: { openRateLimit: { max: 10_000, windowSeconds: 60 } },
     auth: {
-      signInRateLimit: {
-        perAddress: { max: 10_000, windowSeconds: 60 },
-        perAccount: { max: 10_000, windowSeconds: 60 },
-      },
+      signInLimits: { perAddress: { max: 10_000, windowSeconds: 60 } },
     },
   });
   const browser = await launchChromium();

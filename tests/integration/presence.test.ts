@@ -13,10 +13,7 @@ before(async () => {
     overrides: {
       signaling: { reconnectGraceSeconds: 0.5 },
       auth: {
-        signInRateLimit: {
-          perAddress: { max: 12, windowSeconds: 60 },
-          perAccount: { max: 100, windowSeconds: 60 },
-        },
+        signInLimits: { perAddress: { max: 12, windowSeconds: 60 } },
       },
     },
   });

@@ -1,7 +1,9 @@
 // The pure pieces of the web apps: rating a connection from getStats() objects, the speaker pick, route wording,
 // and the admin's figures.
+
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { type Plan, PlanReasonCodes } from '@consulta/protocol';
 import { formatDuration, formatSize } from '../../apps/web/src/admin/format.ts';
 import { classify, describeFigures, loudest, readQuality } from '../../apps/web/src/shared/call/quality.ts';
 import { mainReason, reasonWords } from '../../apps/web/src/shared/call/topology.ts';
@@ -86,17 +88,17 @@ describe('connection quality', () => {
 });
 
 describe('route and admin wording', () => {
-  test('the first reason explains the topology; unknown codes still say something', () => {
-    const plan = {
+  test('the first reason explains the topology; every reason code has words', () => {
+    const plan: Plan = {
       version: 1,
-      topology: 'p2p' as const,
+      topology: 'p2p',
       quality: 'hd',
       reasons: [{ code: 'two-party' }],
       edges: [],
     };
     assert.match(mainReason(plan) ?? '', /Two people/);
     assert.equal(mainReason({ ...plan, reasons: [] }), null);
-    assert.equal(reasonWords('brand-new-rule'), 'Routing rule: brand-new-rule.');
+    for (const code of PlanReasonCodes) assert.ok(reasonWords(code).length > 10, code);
   });
 
   test('durations and sizes', () => {

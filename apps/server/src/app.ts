@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { CloseCode, registerStorableFormats, storableFormats } from '@consulta/protocol';
 import fastifyCookie from '@fastify/cookie';
 import fastifySwagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -7,7 +8,11 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { auditRoutes } from './audit/routes.ts';
 import { type Principal, resolvePrincipal } from './auth/principal.ts';
 import { authRoutes } from './auth/routes.ts';
+import { SessionRegistry } from './auth/session-registry.ts';
+import { Sessions } from './auth/sessions.ts';
+import { SignInGuard } from './auth/sign-in-guard.ts';
 import type { AppConfig } from './config/index.ts';
+import { PresenceRecord } from './consultations/presence.ts';
 import { consultationRoutes } from './consultations/routes.ts';
 import type { AppContext } from './context.ts';
 import type { PrismaClient } from './db/index.ts';
@@ -18,11 +23,13 @@ import { landingRoutes } from './http/landing.ts';
 import { turnRoutes } from './http/turn-routes.ts';
 import { webApps } from './http/web-apps.ts';
 import { inviteRoutes } from './invites/routes.ts';
+import { KeyedQueue } from './keyed-queue.ts';
+import { SlidingLimit } from './limits/index.ts';
 import { MediaService } from './media/index.ts';
-import { RateLimiter } from './rate-limiter.ts';
 import { recordingRoutes } from './recording/routes.ts';
 import { RecordingService } from './recording/service.ts';
 import { SfuRecorder } from './recording/sfu-recorder.ts';
+import { connectRedis } from './redis.ts';
 import { PolicyRoutePlanner } from './routing/policy-route-planner.ts';
 import { hardFrameLimit, Rooms, signalingRoutes } from './signaling/index.ts';
 
@@ -47,7 +54,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     trustProxy: config.server.trustProxy,
     bodyLimit: 64 * 1024,
     // Reject unknown properties instead of silently stripping them: a client sending them has a bug to hear about.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+    ajv: {
+      customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true },
+      // Timestamps and free text accept only what the database and Date hold (packages/protocol/src/formats.ts).
+      plugins: [registerStorableFormats],
+    },
+    // The reply serialiser validates unions with an ajv of its own: it needs the same formats.
+    serializerOpts: { ajv: { formats: storableFormats } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const mailer =
@@ -58,12 +71,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       outboxDir: path.join(config.server.varDir, 'outbox'),
       log: app.log,
     });
-  const window = (l: { max: number; windowSeconds: number }) =>
-    new RateLimiter(l.max, l.windowSeconds * 1000);
+  // Redis only in cluster mode (redis.url set): shared limits now, shared rooms with several nodes.
+  const redis = config.redis.url ? await connectRedis(config.redis, app.log) : null;
+  const sessions = new Sessions(prisma, new SessionRegistry());
+  const queue = new KeyedQueue();
   // The SFU starts first: whether it runs decides what the routing policy may choose.
   const media = await MediaService.start(config.media, app.log);
   const rooms = new Rooms({
     prisma,
+    presence: new PresenceRecord(prisma),
+    queue,
     log: app.log,
     reconnectGraceMs: config.signaling.reconnectGraceSeconds * 1000,
     rebalanceIntervalMs: config.routing.rebalanceIntervalSeconds * 1000,
@@ -72,6 +89,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const recordings = new RecordingService({
     prisma,
     rooms,
+    queue,
     log: app.log,
     dir: path.resolve(config.server.varDir, config.recording.dir),
     consentTimeoutMs: config.recording.consentTimeoutSeconds * 1000,
@@ -91,18 +109,32 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     config,
     prisma,
     mailer,
+    sessions,
     rooms,
     recordings,
     media,
+    signInGuard: new SignInGuard(config.auth.signInLimits, redis),
     limits: {
-      signInByAddress: window(config.auth.signInRateLimit.perAddress),
-      signInByAccount: window(config.auth.signInRateLimit.perAccount),
-      inviteOpenByAddress: window(config.invites.openRateLimit),
+      inviteOpenByAddress: new SlidingLimit(
+        'invite-open',
+        config.invites.openRateLimit.max,
+        config.invites.openRateLimit.windowSeconds,
+        redis,
+      ),
     },
   };
 
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
+
+  // Shutting down: sockets get the documented "going away" code (clients reconnect and resume), not ws's bare
+  // close. Added before @fastify/websocket so it runs before that plugin's own preClose.
+  app.addHook('preClose', (done) => {
+    for (const client of app.websocketServer?.clients ?? []) {
+      client.close(CloseCode.ServerGoingAway, 'server shutting down');
+    }
+    done();
+  });
 
   // External plugins.
   await app.register(fastifyCookie, { secret: config.auth.cookieSecret });
@@ -152,6 +184,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ctx.rooms.shutdown();
     media.close();
     mailer.close();
+    ctx.signInGuard.close();
+    ctx.limits.inviteOpenByAddress.close();
+    await redis?.quit().catch(() => undefined);
   });
   return app;
 }

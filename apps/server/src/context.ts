@@ -1,8 +1,10 @@
+import type { Sessions } from './auth/sessions.ts';
+import type { SignInGuard } from './auth/sign-in-guard.ts';
 import type { AppConfig } from './config/index.ts';
 import type { PrismaClient } from './db/index.ts';
 import type { Mailer } from './email/mailer.ts';
+import type { SlidingLimit } from './limits/index.ts';
 import type { MediaService } from './media/index.ts';
-import type { RateLimiter } from './rate-limiter.ts';
 import type { RecordingService } from './recording/service.ts';
 import type { Rooms } from './signaling/rooms.ts';
 
@@ -11,13 +13,14 @@ export interface AppContext {
   config: AppConfig;
   prisma: PrismaClient;
   mailer: Mailer;
+  /** Staff and guest sessions, and the registry of their open sockets. */
+  sessions: Sessions;
   rooms: Rooms;
   /** The SFU (mediasoup); `available` is false when disabled or its workers would not start. */
   media: MediaService;
   recordings: RecordingService;
+  signInGuard: SignInGuard;
   limits: {
-    signInByAddress: RateLimiter;
-    signInByAccount: RateLimiter;
-    inviteOpenByAddress: RateLimiter;
+    inviteOpenByAddress: SlidingLimit;
   };
 }

@@ -1,7 +1,13 @@
 // The browser call engine: owns the signaling connection, the local media, every peer connection and the SFU
 // path, and turns the server's plans into connections. UI code listens to typed events and calls the public
 // methods. Types live in engine-types.ts; bandwidth reports in bandwidth-reporter.ts; the SFU in sfu-path.ts.
-import type { Peer, Plan, ServerMessage, SignalData } from '@consulta/protocol';
+import {
+  type Peer,
+  type Plan,
+  type ServerMessage,
+  SIGNALING_PATH,
+  type SignalData,
+} from '@consulta/protocol';
 import { BandwidthReporter } from './bandwidth-reporter.ts';
 import { Emitter } from './emitter.ts';
 import type { CallEngineEvents, CallEngineOptions, EngineState } from './engine-types.ts';
@@ -20,7 +26,7 @@ import { type MediaKind, PeerLink } from './peer-link.ts';
 import { RemoteStreams } from './remote-streams.ts';
 import { SfuPath } from './sfu-path.ts';
 import type { SfuReceiver, TilePreference } from './sfu-session.ts';
-import { SignalingConnection, type SignalingState } from './signaling.ts';
+import { SignalingSocket, type SignalingState } from './signaling.ts';
 
 export type {
   CallEngineEvents,
@@ -33,7 +39,7 @@ export type {
 } from './engine-types.ts';
 
 export class CallEngine extends Emitter<CallEngineEvents> {
-  private readonly signaling: SignalingConnection;
+  private readonly signaling: SignalingSocket;
   private readonly serverUrl: string;
   private _state: EngineState = 'idle';
   private selfPeer: Peer | null = null;
@@ -54,9 +60,9 @@ export class CallEngine extends Emitter<CallEngineEvents> {
   constructor(private readonly options: CallEngineOptions) {
     super();
     this.serverUrl = (options.serverUrl ?? globalThis.location?.origin ?? '').replace(/\/$/, '');
-    const signalingUrl = options.signalingUrl ?? `${this.serverUrl.replace(/^http/, 'ws')}/ws`;
+    const signalingUrl = options.signalingUrl ?? `${this.serverUrl.replace(/^http/, 'ws')}${SIGNALING_PATH}`;
     this.localStream = options.localStream ?? null;
-    this.signaling = new SignalingConnection({
+    this.signaling = new SignalingSocket({
       url: signalingUrl,
       consultationId: options.consultationId,
       ...(options.reconnect ? { reconnect: options.reconnect } : {}),
@@ -107,8 +113,7 @@ export class CallEngine extends Emitter<CallEngineEvents> {
       track: (peerId, track) => this.onRemoteTrack(peerId, peerId, track),
       trackEnded: (peerId, track) => this.detachTracks(peerId, [track]),
       paused: (peerId, kind, paused) => this.emit('media-paused', { peerId, kind, paused }),
-      error: (code, message) =>
-        this.emit('error', { code: code as 'NEGOTIATION_FAILED', message, streamId: 'sfu' }),
+      error: (code, message) => this.emit('error', { code, message, streamId: 'sfu' }),
       state: (state, epoch) => this.emit('sfu', { state, epoch }),
     });
   }
@@ -296,6 +301,17 @@ export class CallEngine extends Emitter<CallEngineEvents> {
         break;
       case 'pong':
         break;
+      case 'sfu-session':
+      case 'sfu-transport':
+      case 'sfu-produced':
+      case 'sfu-done':
+      case 'sfu-consume':
+      case 'sfu-consumer-closed':
+      case 'sfu-consumer-paused':
+        // The SFU path took those it expected above; one for a session already gone needs nothing.
+        break;
+      default:
+        assertNever(m);
     }
   }
 
@@ -637,6 +653,11 @@ export class CallEngine extends Emitter<CallEngineEvents> {
   private get isShutDown(): boolean {
     return this._state === 'closed' || this._state === 'ended' || this._state === 'denied';
   }
+}
+
+/** Compile-time exhaustiveness: a server message type without a case above is a type error here. */
+function assertNever(m: never): never {
+  throw new Error(`unhandled server message ${JSON.stringify(m)}`);
 }
 
 /** Whose media a link carries: the remote peer's on a mesh link, the stream's sender on tree links. */

@@ -1,6 +1,6 @@
 // ICE servers from the Consulta server (`GET /api/turn/credentials`), renewed well before the TURN credentials
 // expire so an ICE restart late in a long call still has valid ones.
-import type { TurnCredentials } from '@consulta/protocol';
+import { createApiClient } from '@consulta/protocol';
 
 export interface IceServerSourceOptions {
   serverUrl: string;
@@ -19,10 +19,9 @@ export class IceServerSource {
 
   async refresh(): Promise<void> {
     const doFetch = this.o.fetch ?? globalThis.fetch.bind(globalThis);
+    const api = createApiClient({ fetch: doFetch, baseUrl: this.o.serverUrl, credentials: 'include' });
     try {
-      const res = await doFetch(`${this.o.serverUrl}/api/turn/credentials`, { credentials: 'include' });
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      const body = (await res.json()) as TurnCredentials;
+      const body = await api.turnCredentials();
       this.servers = body.iceServers.map((s) => ({
         urls: s.urls,
         ...(s.username ? { username: s.username } : {}),

@@ -30,10 +30,9 @@ export { SfuPath, type SfuPathHost } from './sfu-path.ts';
 export { SfuRequestError, SfuRequests } from './sfu-requests.ts';
 export { type SfuReceiver, SfuSession, type SfuSessionOptions, type TilePreference } from './sfu-session.ts';
 export {
-  FINAL_CLOSE_CODES,
-  SignalingConnection,
   type SignalingEvents,
   type SignalingOptions,
+  SignalingSocket,
   type SignalingState,
 } from './signaling.ts';
 export { SIMULCAST_LAYERS, simulcastEncodings } from './simulcast.ts';

@@ -16,7 +16,7 @@ export interface SfuPathHost {
   /** A remote track stopped (consumer closed), or every track of a session being closed. */
   trackEnded(peerId: string, track: MediaStreamTrack): void;
   paused(peerId: string, kind: MediaKind, paused: boolean): void;
-  error(code: string, message: string): void;
+  error(code: 'NEGOTIATION_FAILED', message: string): void;
   state(state: 'starting' | 'up' | 'closed', epoch: number): void;
 }
 

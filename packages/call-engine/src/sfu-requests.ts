@@ -1,17 +1,20 @@
 // Request/reply over the signaling socket for the SFU messages: each request carries a fresh `requestId`; the
 // server answers with a reply naming it (`sfu-transport`, `sfu-produced`, `sfu-done`) or an `error` naming it.
-import type { ClientMessage, ServerMessage } from '@consulta/protocol';
+import type { ClientMessage, ErrorCode, ServerMessage } from '@consulta/protocol';
 
 type Reply = Extract<ServerMessage, { type: 'sfu-transport' | 'sfu-produced' | 'sfu-done' }>;
 type Request = Extract<ClientMessage, { requestId: number }>;
 /** A request as the caller writes it: the id is added here. */
 type Unnumbered = Request extends infer R ? (R extends unknown ? Omit<R, 'requestId'> : never) : never;
 
-/** A refused SFU request: the server's error code and message. */
+/** The server's error code for a refused request, or what went wrong on our side. */
+export type SfuRequestErrorCode = ErrorCode | 'TIMEOUT' | 'SIGNALING_CLOSED' | 'CANCELLED';
+
+/** A refused SFU request: its code and message. */
 export class SfuRequestError extends Error {
   override name = 'SfuRequestError';
   constructor(
-    readonly code: string,
+    readonly code: SfuRequestErrorCode,
     message: string,
   ) {
     super(message);

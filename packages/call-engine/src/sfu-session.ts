@@ -29,7 +29,7 @@ export interface SfuSessionCallbacks {
   trackEnded(peerId: string, track: MediaStreamTrack): void;
   /** The sender paused or resumed (muted, camera off). */
   paused(peerId: string, kind: MediaKind, paused: boolean): void;
-  error(code: string, message: string): void;
+  error(code: 'NEGOTIATION_FAILED', message: string): void;
 }
 
 export interface SfuSessionOptions {

@@ -2,6 +2,8 @@
 // reconnect with backoff when the network drops it, stop for good on the close codes that mean "do not come back".
 import {
   type ClientMessage,
+  CloseCode,
+  closeAction,
   decodeServerMessage,
   ErrorCode,
   encodeMessage,
@@ -11,14 +13,6 @@ import { backoffDelay } from './backoff.ts';
 import { Emitter } from './emitter.ts';
 
 export type SignalingState = 'connecting' | 'open' | 'reconnecting' | 'closed';
-
-/** Close codes after which reconnecting cannot help (see docs/protocol.md). */
-export const FINAL_CLOSE_CODES: ReadonlySet<number> = new Set([
-  1000, // consultation ended (or we closed)
-  4001, // replaced by a newer connection of the same participant
-  4003, // access withdrawn (invite revoked)
-  4401, // not authenticated
-]);
 
 export interface SignalingEvents {
   message: (message: ServerMessage) => void;
@@ -39,7 +33,8 @@ export interface SignalingOptions {
   WebSocket?: typeof WebSocket;
 }
 
-export class SignalingConnection extends Emitter<SignalingEvents> {
+/** The browser's end of the signaling socket. (The server's end is its SignalingEdge.) */
+export class SignalingSocket extends Emitter<SignalingEvents> {
   private socket: WebSocket | null = null;
   private attempt = 0;
   private stopped = false;
@@ -72,7 +67,7 @@ export class SignalingConnection extends Emitter<SignalingEvents> {
   }
 
   /** Closes for good (after `leave`, or when the page goes away). */
-  close(code = 1000, reason = 'client closed'): void {
+  close(code: number = CloseCode.ClientClosed, reason = 'client closed'): void {
     this.stopped = true;
     this.clearTimers();
     const s = this.socket;
@@ -84,7 +79,7 @@ export class SignalingConnection extends Emitter<SignalingEvents> {
   /** Drops the socket as a network failure would (tests, and a dead socket detected by missing pongs). */
   drop(): void {
     const s = this.socket;
-    if (s) s.close(4000, 'client dropped');
+    if (s) s.close(CloseCode.ClientDropped, 'client dropped');
   }
 
   private setState(state: SignalingState): void {
@@ -124,7 +119,10 @@ export class SignalingConnection extends Emitter<SignalingEvents> {
       if (this.socket !== socket) return;
       this.socket = null;
       this.clearTimers();
-      const final = this.stopped || FINAL_CLOSE_CODES.has(ev.code);
+      // The close code says whether to come back (packages/protocol close-codes.ts): a final verdict stops us; a
+      // node going away on purpose means reconnect now (another node resumes us); anything else backs off.
+      const action = this.stopped ? 'final' : closeAction(ev.code);
+      const final = action === 'final';
       this.emit('close', { code: ev.code, reason: ev.reason, final });
       if (final) {
         this.stopped = true;
@@ -132,7 +130,7 @@ export class SignalingConnection extends Emitter<SignalingEvents> {
         return;
       }
       this.setState('reconnecting');
-      const delay = backoffDelay(this.attempt++, this.options.reconnect);
+      const delay = action === 'retry-now' ? 0 : backoffDelay(this.attempt++, this.options.reconnect);
       this.reconnectTimer = setTimeout(() => this.connect(), delay);
     };
     // Errors are followed by close; nothing to do here.

@@ -1,9 +1,9 @@
-// SignalingConnection against a scripted fake WebSocket: join on open, resume with the token after a drop,
+// SignalingSocket against a scripted fake WebSocket: join on open, resume with the token after a drop,
 // fall back to a fresh join when the place expired, and stop for good on final close codes.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ClientMessage, ServerMessage } from '@consulta/protocol';
-import { SignalingConnection } from '../src/index.ts';
+import { type ClientMessage, CloseCodes, closeAction, type ServerMessage } from '@consulta/protocol';
+import { SignalingSocket } from '../src/index.ts';
 
 class FakeSocket {
   static all: FakeSocket[] = [];
@@ -56,7 +56,7 @@ const tick = (ms = 5) => new Promise((r) => setTimeout(r, ms));
 
 test('joins, resumes after a drop, rejoins when the place expired, stops on a final close', async () => {
   FakeSocket.all = [];
-  const conn = new SignalingConnection({
+  const conn = new SignalingSocket({
     url: 'ws://x/ws',
     consultationId: 'c1',
     reconnect: { initialDelayMs: 1, maxDelayMs: 2 },
@@ -85,4 +85,38 @@ test('joins, resumes after a drop, rejoins when the place expired, stops on a fi
   assert.equal(FakeSocket.all.length, 2, 'no reconnect after a final close code');
   assert.equal(conn.state, 'closed');
   assert.deepEqual(states, ['connecting', 'open', 'reconnecting', 'open', 'closed']);
+});
+
+test('every close code of the protocol gets the behaviour its table entry promises', async () => {
+  for (const [name, info] of Object.entries(CloseCodes)) {
+    FakeSocket.all = [];
+    const conn = new SignalingSocket({
+      url: 'ws://x/ws',
+      consultationId: 'c1',
+      pingIntervalMs: 0,
+      // A backoff long enough to tell "now" from "later" even on a loaded machine.
+      reconnect: { initialDelayMs: 5000, maxDelayMs: 5000 },
+      WebSocket: FakeSocket as unknown as typeof WebSocket,
+    });
+    const closes: Array<{ code: number; final: boolean }> = [];
+    conn.on('close', (c) => closes.push({ code: c.code, final: c.final }));
+    conn.open();
+    await tick();
+    FakeSocket.all[0]!.close(info.code, name);
+    await tick(50);
+    assert.deepEqual(closes, [{ code: info.code, final: info.client === 'final' }], name);
+    if (info.client === 'final') {
+      assert.equal(conn.state, 'closed', name);
+      assert.equal(FakeSocket.all.length, 1, `${name}: no reconnect`);
+    } else if (info.client === 'retry-now') {
+      assert.equal(FakeSocket.all.length, 2, `${name}: reconnects at once`);
+    } else {
+      assert.equal(conn.state, 'reconnecting', name);
+      assert.equal(FakeSocket.all.length, 1, `${name}: waits for the backoff`);
+    }
+    conn.close();
+  }
+  // Codes outside the table (a network failure's 1006, a proxy's own) are retried.
+  assert.equal(closeAction(1006), 'retry');
+  assert.equal(closeAction(1011), 'retry');
 });

@@ -1,7 +1,12 @@
+import { describeCloseCodes } from './close-codes.ts';
+import { ErrorCode, httpStatusOf } from './errors.ts';
+import { PlanReasonCodes } from './plan.ts';
+import type { RouteSpec } from './route.ts';
+import { Routes } from './routes.ts';
 import { ClientMessage, ServerMessage } from './signaling.ts';
 
-// Renders the signaling messages as Markdown for docs/protocol.md, from the schemas themselves, so the document
-// cannot drift from the wire: a test regenerates it and compares.
+// Renders the wire as Markdown for docs/protocol.md — messages, close codes, REST routes, error and reason codes —
+// from the definitions themselves, so the document cannot drift from the wire: a test regenerates it and compares.
 
 type Schema = {
   type?: string | string[];
@@ -52,7 +57,33 @@ function table(union: { anyOf: Schema[] }): string {
   return ['| type | fields |', '| --- | --- |', ...rows].join('\n');
 }
 
-/** The generated part of docs/protocol.md. */
+function routes(): string {
+  const rows = (Object.entries(Routes) as [string, RouteSpec][]).map(
+    ([name, r]) =>
+      `| \`${r.method} ${r.path}\` | \`${name}\` | ${r.access} | ${r.summary} | ${r.errors.map((e) => `\`${e}\``).join(' ') || '–'} |`,
+  );
+  return ['| route | client method | who | what | errors |', '| --- | --- | --- | --- | --- |', ...rows].join(
+    '\n',
+  );
+}
+
+function errors(): string {
+  const rows = Object.values(ErrorCode).map((code) => `| \`${code}\` | ${httpStatusOf[code]} |`);
+  return ['| code | HTTP status |', '| --- | --- |', ...rows].join('\n');
+}
+
+/** Every generated section of docs/protocol.md, by marker name. */
+export function describeProtocol(): Record<string, string> {
+  return {
+    signaling: describeSignaling(),
+    'close-codes': `${describeCloseCodes()}\n`,
+    routes: `${routes()}\n`,
+    errors: `${errors()}\n`,
+    reasons: `${PlanReasonCodes.map((c) => `\`${c}\``).join(', ')}\n`,
+  };
+}
+
+/** The generated message tables of docs/protocol.md. */
 export function describeSignaling(): string {
   return [
     '### Client to server',

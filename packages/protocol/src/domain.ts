@@ -1,4 +1,5 @@
 import { type Static, Type } from 'typebox';
+import { StorableFormat } from './formats.ts';
 
 export const StaffRoles = ['CLINICIAN', 'ADMIN'] as const;
 export const StaffRole = Type.Enum(StaffRoles);
@@ -27,8 +28,12 @@ export type Topology = Static<typeof Topology>;
 
 export const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
 export const Email = Type.String({ format: 'email', maxLength: 254 });
-export const DisplayName = Type.String({ minLength: 1, maxLength: 100 });
-export const Timestamp = Type.String({ format: 'date-time' });
+/** A person's name as shown to others: one line of storable text. */
+export const DisplayName = Type.String({ minLength: 1, maxLength: 100, format: StorableFormat.Line });
+/** A title (of a consultation): one line of storable text. */
+export const Title = Type.String({ minLength: 1, maxLength: 200, format: StorableFormat.Line });
+/** An instant, RFC 3339 with an offset; only values the database and Date hold exactly (see formats.ts). */
+export const Timestamp = Type.String({ format: StorableFormat.DateTime });
 export const Kbps = Type.Integer({ minimum: 0, maximum: 10_000_000 });
 
 /** Every audited action; the admin app filters by these. */

@@ -1,8 +1,14 @@
+export * from './api-client.ts';
+export * from './close-codes.ts';
 export * from './codec.ts';
-export { describeSignaling } from './describe.ts';
+export { describeProtocol, describeSignaling } from './describe.ts';
 export * from './domain.ts';
 export * from './errors.ts';
+export * from './formats.ts';
+export * from './plan.ts';
 export * from './recording.ts';
 export * from './rest.ts';
+export * from './route.ts';
+export * from './routes.ts';
 export * from './sfu.ts';
 export * from './signaling.ts';

@@ -10,6 +10,7 @@ import {
   ParticipantRole,
   StaffRole,
   Timestamp,
+  Title,
   Topology,
 } from './domain.ts';
 
@@ -48,7 +49,7 @@ export type Me = Static<typeof Me>;
 
 export const CreateConsultationBody = Type.Object(
   {
-    title: Type.String({ minLength: 1, maxLength: 200 }),
+    title: Title,
     scheduledFor: Type.Optional(Timestamp),
   },
   { additionalProperties: false },

@@ -6,7 +6,9 @@ import { Id } from './domain.ts';
 // (a refusal comes back as VALIDATION_FAILED).
 
 /** A mediasoup parameter object, opaque to the protocol. */
-export const MediasoupObject = Type.Record(Type.String({ maxLength: 64 }), Type.Unknown());
+export const MediasoupObject = Type.Record(Type.String(), Type.Unknown(), {
+  propertyNames: { maxLength: 64 },
+});
 export type MediasoupObject = Static<typeof MediasoupObject>;
 
 /** Correlates a request with its reply (or with an `error` naming the same id). Chosen by the client. */

@@ -1,6 +1,8 @@
 import { type Static, type TSchema, Type } from 'typebox';
-import { DeviceClass, DisplayName, Id, Kbps, ParticipantRole, Timestamp, Topology } from './domain.ts';
+import { DeviceClass, DisplayName, Id, Kbps, ParticipantRole, Timestamp } from './domain.ts';
 import { ErrorCodeSchema } from './errors.ts';
+import { StorableFormat } from './formats.ts';
+import { Plan } from './plan.ts';
 import { Recording } from './recording.ts';
 import {
   MediaKind,
@@ -27,28 +29,6 @@ export const Peer = Type.Object({
   connected: Type.Boolean(),
 });
 export type Peer = Static<typeof Peer>;
-
-/** A stream edge of a streaming tree: `parent` forwards sender `streamId`'s media to `child`. */
-export const TreeEdge = Type.Object({ streamId: Id, parent: Id, child: Id });
-export type TreeEdge = Static<typeof TreeEdge>;
-
-export const PlanReason = Type.Object({
-  code: Type.String({ maxLength: 64 }),
-  peerId: Type.Optional(Id),
-  detail: Type.Optional(Type.String({ maxLength: 500 })),
-});
-export type PlanReason = Static<typeof PlanReason>;
-
-/** How media flows now. Versions only grow within a room, so a client can drop stale plans. */
-export const Plan = Type.Object({
-  version: Type.Integer({ minimum: 0 }),
-  topology: Topology,
-  quality: Type.String({ maxLength: 32 }),
-  reasons: Type.Array(PlanReason),
-  /** Tree topology only: every edge of every sender's tree. */
-  edges: Type.Array(TreeEdge),
-});
-export type Plan = Static<typeof Plan>;
 
 export const SessionDescription = Type.Object(
   {
@@ -101,7 +81,7 @@ export const ClientMessage = Type.Union([
     device: Type.Optional(DeviceClass),
   }),
   message('ping', { t: Type.Number() }),
-  message('chat', { text: Type.String({ minLength: 1, maxLength: 2000 }) }),
+  message('chat', { text: Type.String({ minLength: 1, maxLength: 2000, format: StorableFormat.Text }) }),
   /** Staff only: let a waiting guest in, or turn them away. */
   message('admit', { participantId: Id }),
   message('deny', { participantId: Id }),

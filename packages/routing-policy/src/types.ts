@@ -1,8 +1,10 @@
+import type { PlanQuality, PlanReasonCode } from '@consulta/protocol';
+
 /** How media flows: direct between two peers, through per-sender peer trees, or through the server's SFU. */
 export type Topology = 'p2p' | 'tree' | 'sfu';
 
 /** Stream quality levels, best first; their bitrates come from `PolicyConfig.qualityKbps`. */
-export type Quality = 'hd' | 'sd' | 'low' | 'audio';
+export type Quality = PlanQuality;
 
 /** Kind of device; only some classes are trusted to forward other participants' streams. */
 export type DeviceClass = 'desktop' | 'laptop' | 'tablet' | 'mobile';
@@ -69,24 +71,8 @@ export interface PolicyConfig {
   hysteresis: HysteresisConfig;
 }
 
-/** Machine-readable reason codes; see docs/routing.md for the wording a UI can show. */
-export type ReasonCode =
-  | 'alone'
-  | 'two-party'
-  | 'recording-requires-sfu'
-  | 'group-too-large'
-  | 'tree-planning-failed'
-  | 'bandwidth-unknown'
-  | 'quality-limited'
-  | 'below-minimum-quality'
-  | 'uplink-too-low-for-tree'
-  | 'relay-capacity-too-low'
-  | 'tree-too-deep'
-  | 'tree-cheaper'
-  | 'sfu-cheaper'
-  | 'turn-relayed'
-  | 'kept-previous'
-  | 'sfu-unavailable';
+/** Machine-readable reason codes: the wire's union (packages/protocol); docs/routing.md explains them. */
+export type ReasonCode = PlanReasonCode;
 
 /** One reason with the peer and numbers it concerns (kbit/s unless the code says otherwise). */
 export interface Reason {

@@ -1,10 +1,15 @@
 import type { AuditAction } from '@consulta/protocol';
-import type { Principal } from '../auth/principal.ts';
 import type { Prisma, PrismaClient } from '../db/index.ts';
+
+/** Who acted: a staff member, a guest (a principal fits), or nobody in particular. */
+export type AuditActor =
+  | { kind: 'staff'; userId: string }
+  | { kind: 'guest'; participantId: string }
+  | { kind: 'anonymous' | 'system'; id?: string };
 
 export interface AuditEntry {
   action: AuditAction;
-  actor: Principal | { kind: 'anonymous' | 'system'; id?: string };
+  actor: AuditActor;
   targetType?: string;
   targetId?: string;
   consultationId?: string;

@@ -24,12 +24,17 @@ export function loadConfig(overrides: DeepPartial<RawConfig> = {}): AppConfig {
   process.env.SUPPRESS_NO_CONFIG_WARNING = 'y';
   // node-config is CommonJS and reads NODE_CONFIG_DIR when first required, hence the late require.
   let nodeConfig: { util: { toObject(): unknown } };
+  let extendDeep: (target: object, ...sources: object[]) => unknown;
   try {
-    nodeConfig = createRequire(import.meta.url)('config');
+    const require = createRequire(import.meta.url);
+    nodeConfig = require('config');
+    // node-config's own deep merge (the `Util` it layers its files with), so overrides merge the same way.
+    extendDeep = require('config/lib/util.js').Util.extendDeep;
   } catch (err) {
     throw new ConfigError(`Cannot read configuration: ${(err as Error).message}`);
   }
-  const raw = deepMerge(structuredClone(nodeConfig.util.toObject()), overrides) as RawConfig;
+  // Overrides merge the way node-config merges its own layers (objects deeply, arrays and values replaced).
+  const raw = extendDeep(structuredClone(nodeConfig.util.toObject()) as object, overrides) as RawConfig;
   return resolveConfig(raw);
 }
 
@@ -74,14 +79,3 @@ function generatedSecrets(varDir: string): GeneratedSecrets {
 }
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
-
-function deepMerge(target: unknown, source: unknown): unknown {
-  if (!isPlainObject(target) || !isPlainObject(source)) return source === undefined ? target : source;
-  const out: Record<string, unknown> = { ...target };
-  for (const [k, v] of Object.entries(source)) out[k] = deepMerge(out[k], v);
-  return out;
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}

@@ -19,11 +19,23 @@ export const ConfigSchema = Type.Object({
   database: Type.Object({
     url: Nullable(Type.String({ pattern: '^postgres(ql)?://' })),
   }),
+  redis: Type.Object({
+    /** redis://… runs this server as one node of a cluster (shared limits and rooms); null: one process alone. */
+    url: Nullable(Type.String({ pattern: '^rediss?://' })),
+    /** Prefix of every key and channel, so several deployments (or test runs) can share one Redis. */
+    keyPrefix: Type.String(),
+  }),
   auth: Type.Object({
     sessionTtlMinutes: Type.Integer({ minimum: 1 }),
     cookieSecret: Nullable(Type.String({ minLength: 32 })),
     seed: Type.Object({ clinicianEmail: Type.String(), adminEmail: Type.String() }),
-    signInRateLimit: Type.Object({ perAddress: RateLimit, perAccount: RateLimit }),
+    /** See docs/security.md: sliding window per address, doubling delay per account+address, ceiling per account. */
+    signInLimits: Type.Object({
+      perAddress: RateLimit,
+      failuresBeforeDelay: Type.Integer({ minimum: 1 }),
+      maxDelaySeconds: Type.Integer({ minimum: 1 }),
+      perAccountFailures: RateLimit,
+    }),
   }),
   invites: Type.Object({
     ttlHours: Type.Number({ exclusiveMinimum: 0 }),

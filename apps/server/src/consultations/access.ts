@@ -1,5 +1,5 @@
 import { ErrorCode } from '@consulta/protocol';
-import type { StaffPrincipal } from '../auth/principal.ts';
+import type { Principal, StaffPrincipal } from '../auth/principal.ts';
 import type { PrismaClient } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 
@@ -25,4 +25,34 @@ export async function consultationForStaff(
 
 export function assertNotEnded(c: { status: string }): void {
   if (c.status === 'ENDED') throw new AppError(ErrorCode.ConsultationEnded, 'This consultation has ended');
+}
+
+/**
+ * The participant a principal joins a consultation's call as: a guest only their own invite's consultation; staff
+ * its clinician or any admin (who join as themselves, admitted). Ended consultations admit nobody.
+ */
+export async function participantForJoin(prisma: PrismaClient, principal: Principal, consultationId: string) {
+  const c = await prisma.consultation.findUnique({ where: { id: consultationId } });
+  if (principal.kind === 'guest') {
+    if (!c || principal.consultationId !== consultationId) {
+      throw new AppError(ErrorCode.Forbidden, 'Your invitation is for a different consultation');
+    }
+    assertNotEnded(c);
+    return prisma.participant.findUniqueOrThrow({ where: { id: principal.participantId } });
+  }
+  if (!c || (c.clinicianId !== principal.userId && principal.role !== 'ADMIN')) {
+    throw new AppError(ErrorCode.NotFound, 'No such consultation');
+  }
+  assertNotEnded(c);
+  return prisma.participant.upsert({
+    where: { consultationId_userId: { consultationId, userId: principal.userId } },
+    create: {
+      consultationId,
+      userId: principal.userId,
+      displayName: principal.displayName,
+      role: principal.role,
+      admission: 'ADMITTED',
+    },
+    update: {},
+  });
 }

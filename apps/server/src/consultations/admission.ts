@@ -19,7 +19,7 @@ export async function decideAdmission(
   const p = await ctx.prisma.participant.findUnique({ where: { id: participantId } });
   if (!p || p.consultationId !== c.id || !p.inviteId)
     throw new AppError(ErrorCode.NotFound, 'No such guest in this consultation');
-  await ctx.prisma.participant.update({ where: { id: p.id }, data: { admission: decision } });
+  const decided = await ctx.prisma.participant.update({ where: { id: p.id }, data: { admission: decision } });
   await recordAudit(ctx.prisma, {
     action: decision === 'ADMITTED' ? 'participant.admit' : 'participant.deny',
     actor: staff,
@@ -28,5 +28,7 @@ export async function decideAdmission(
     consultationId: c.id,
     ...(ip ? { ip } : {}),
   });
-  await ctx.rooms.admissionDecided(c.id, p.id, decision);
+  await ctx.rooms.admissionDecided(c.id, decided, decision);
+  // Turned away: the guest's sessions end (the waiting socket got `denied` first, then closes).
+  if (decision === 'DENIED') await ctx.sessions.end({ participantIds: [p.id] }, 'admission-denied');
 }

@@ -32,6 +32,8 @@ export async function endConsultation(
     consultationId: c.id,
     ip,
   });
-  ctx.rooms.end(c.id);
+  await ctx.rooms.end(c.id);
+  // Guests' sessions belong to this consultation alone: they end with it. Staff stay signed in.
+  await ctx.sessions.end({ consultationId: c.id }, 'consultation-ended');
   return ended;
 }

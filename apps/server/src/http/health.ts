@@ -1,11 +1,14 @@
-import { Health } from '@consulta/protocol';
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Health, Routes } from '@consulta/protocol';
+import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../context.ts';
 
-export const healthRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
+/** Liveness for load balancers and compose: 200 when the database answers, 503 with the same body otherwise. */
+export const healthRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
+  const route = Routes.health;
+  // Registered by hand rather than through serveRoute: its 503 carries the Health body, not an error.
   app.get(
-    '/healthz',
-    { schema: { tags: ['ops'], response: { 200: Health, 503: Health } } },
+    route.path,
+    { schema: { tags: [route.tag], summary: route.summary, response: { 200: Health, 503: Health } } },
     async (_request, reply) => {
       const database = await ctx.prisma.$queryRaw`SELECT 1`.then(
         () => true,

@@ -1,10 +1,11 @@
 import { ErrorCode, type OpenInviteBody, type OpenInviteReply } from '@consulta/protocol';
 import type { FastifyReply } from 'fastify';
 import { recordAudit } from '../audit/record.ts';
-import { guestCookie } from '../auth/principal.ts';
+import { setSessionCookie } from '../auth/cookies.ts';
 import { hashToken } from '../auth/tokens.ts';
 import type { AppContext } from '../context.ts';
 import { AppError } from '../errors.ts';
+import { waitWords } from '../limits/index.ts';
 
 /**
  * Exchanges an emailed token for a guest session: the guest becomes a participant waiting to be admitted.
@@ -12,13 +13,17 @@ import { AppError } from '../errors.ts';
  */
 export async function openInvite(
   ctx: AppContext,
-  request: { body: OpenInviteBody; ip: string },
+  request: { body: OpenInviteBody; ip: string; headers: Record<string, string | string[] | undefined> },
   reply: FastifyReply,
 ): Promise<OpenInviteReply> {
   const { prisma, limits, config } = ctx;
-  if (!limits.inviteOpenByAddress.hit(request.ip)) {
-    void reply.header('retry-after', String(limits.inviteOpenByAddress.retryAfterSeconds(request.ip)));
-    throw new AppError(ErrorCode.RateLimited, 'Too many attempts; wait a minute and try again');
+  const verdict = await limits.inviteOpenByAddress.hit(request.ip);
+  if (!verdict.ok) {
+    void reply.header('retry-after', String(verdict.retryAfterSeconds));
+    throw new AppError(
+      ErrorCode.RateLimited,
+      `Too many attempts; try again in ${waitWords(verdict.retryAfterSeconds)}`,
+    );
   }
   const invite = await prisma.invite.findUnique({
     where: { tokenHash: hashToken(request.body.token) },
@@ -73,26 +78,19 @@ export async function openInvite(
   ]);
   await recordAudit(prisma, {
     action: 'invite.open',
-    actor: {
-      kind: 'guest',
-      participantId: participant.id,
-      consultationId: invite.consultationId,
-      displayName: participant.displayName,
-      role: invite.role,
-    },
+    actor: { kind: 'guest', participantId: participant.id },
     targetType: 'invite',
     targetId: invite.id,
     consultationId: invite.consultationId,
     ip: request.ip,
   });
-  void reply.setCookie(guestCookie, `${participant.id}.${invite.expiresAt.getTime()}`, {
-    path: '/',
-    httpOnly: true,
-    sameSite: 'lax',
-    secure: config.server.publicUrl.startsWith('https:'),
-    signed: true,
-    expires: invite.expiresAt,
+  // A session of its own for this browser (a random token, hashed at rest), ending with the invite's validity.
+  const userAgent = request.headers['user-agent'];
+  const { token } = await ctx.sessions.start({ participantId: participant.id }, invite.expiresAt, {
+    ip: request.ip,
+    ...(typeof userAgent === 'string' ? { userAgent } : {}),
   });
+  setSessionCookie(reply, config, 'guest', token, invite.expiresAt);
   return {
     guest: {
       participantId: participant.id,

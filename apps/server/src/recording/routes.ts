@@ -1,127 +1,91 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import {
-  ConsultationParams,
-  ErrorBody,
-  ErrorCode,
-  Recording,
-  RecordingList,
-  RecordingParams,
-  RecordingQuery,
-} from '@consulta/protocol';
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ErrorCode, Routes } from '@consulta/protocol';
+import type { FastifyPluginAsync } from 'fastify';
 import { recordAudit } from '../audit/record.ts';
 import { requireStaff } from '../auth/guards.ts';
 import type { StaffPrincipal } from '../auth/principal.ts';
 import type { AppContext } from '../context.ts';
 import type { PrismaClient } from '../db/index.ts';
 import { AppError } from '../errors.ts';
+import { serveRoute } from '../http/serve-route.ts';
 import { recordingInclude, recordingView } from './views.ts';
 
-const tags = ['recordings'];
-
 /** Admins control recording; listing and downloads are for admins, and the consult's clinician where config allows. */
-export const recordingRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
+export const recordingRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
   const { prisma } = ctx;
   const clinicianAccess = ctx.config.recording.clinicianAccess;
 
-  app.post(
-    '/api/consultations/:consultationId/recordings',
-    {
-      schema: {
-        tags,
-        params: ConsultationParams,
-        response: { 201: Recording, '4xx': ErrorBody, '5xx': ErrorBody },
-      },
-    },
-    async (request, reply) => {
-      const staff = requireStaff(request, 'ADMIN');
-      const recording = await ctx.recordings.request(staff, request.params.consultationId, request.ip);
-      return reply.code(201).send(recording);
-    },
-  );
+  serveRoute(app, Routes.requestRecording, async (request) => {
+    const staff = requireStaff(request, 'ADMIN');
+    return ctx.recordings.request(staff, request.params.consultationId, request.ip);
+  });
 
-  app.post(
-    '/api/recordings/:recordingId/stop',
-    { schema: { tags, params: RecordingParams, response: { 200: Recording, '4xx': ErrorBody } } },
-    async (request) => {
-      const staff = requireStaff(request, 'ADMIN');
-      return ctx.recordings.stop(staff, request.params.recordingId, request.ip);
-    },
-  );
+  serveRoute(app, Routes.stopRecording, async (request) => {
+    const staff = requireStaff(request, 'ADMIN');
+    return ctx.recordings.stop(staff, request.params.recordingId, request.ip);
+  });
 
-  app.get(
-    '/api/recordings',
-    { schema: { tags, querystring: RecordingQuery, response: { 200: RecordingList, '4xx': ErrorBody } } },
-    async (request) => {
-      const staff = requireStaff(request);
-      if (staff.role !== 'ADMIN' && !clinicianAccess) throw forbidden();
-      const rows = await prisma.recording.findMany({
-        where: {
-          ...(request.query.consultationId ? { consultationId: request.query.consultationId } : {}),
-          ...(staff.role === 'ADMIN' ? {} : { consultation: { clinicianId: staff.userId } }),
-        },
-        include: recordingInclude,
-        orderBy: { createdAt: 'desc' },
-        take: 200,
-      });
-      await recordAudit(prisma, {
-        action: 'recording.list',
-        actor: staff,
-        ip: request.ip,
+  serveRoute(app, Routes.listRecordings, async (request) => {
+    const staff = requireStaff(request);
+    if (staff.role !== 'ADMIN' && !clinicianAccess) throw forbidden();
+    const rows = await prisma.recording.findMany({
+      where: {
         ...(request.query.consultationId ? { consultationId: request.query.consultationId } : {}),
-      });
-      return { recordings: rows.map((r) => recordingView(r)) };
-    },
-  );
+        ...(staff.role === 'ADMIN' ? {} : { consultation: { clinicianId: staff.userId } }),
+      },
+      include: recordingInclude,
+      orderBy: { createdAt: 'desc' },
+      take: 200,
+    });
+    await recordAudit(prisma, {
+      action: 'recording.list',
+      actor: staff,
+      ip: request.ip,
+      ...(request.query.consultationId ? { consultationId: request.query.consultationId } : {}),
+    });
+    return { recordings: rows.map((r) => recordingView(r)) };
+  });
 
-  app.get(
-    '/api/recordings/:recordingId',
-    { schema: { tags, params: RecordingParams, response: { 200: Recording, '4xx': ErrorBody } } },
-    async (request) => {
-      const staff = requireStaff(request);
-      await accessibleRecording(prisma, staff, request.params.recordingId, clinicianAccess);
-      return ctx.recordings.view(request.params.recordingId);
-    },
-  );
+  serveRoute(app, Routes.getRecording, async (request) => {
+    const staff = requireStaff(request);
+    await accessibleRecording(prisma, staff, request.params.recordingId, clinicianAccess);
+    return ctx.recordings.view(request.params.recordingId);
+  });
 
-  app.get(
-    '/api/recordings/:recordingId/file',
-    { schema: { tags, params: RecordingParams } },
-    async (request, reply) => {
-      const staff = requireStaff(request);
-      const row = await accessibleRecording(prisma, staff, request.params.recordingId, clinicianAccess);
-      if (row.status !== 'COMPLETE' || !row.filePath)
-        throw new AppError(ErrorCode.Conflict, 'This recording has no finished file');
-      const size = await stat(row.filePath).then(
-        (s) => s.size,
-        () => null,
-      );
-      if (size === null) throw new AppError(ErrorCode.NotFound, 'The recording file is missing from storage');
-      await recordAudit(prisma, {
-        action: 'recording.download',
-        actor: staff,
-        targetType: 'recording',
-        targetId: row.id,
-        consultationId: row.consultationId,
-        ip: request.ip,
-      });
-      const ext = path.extname(row.filePath);
-      return reply
-        .header(
-          'content-type',
-          ext === '.mp4' ? 'video/mp4' : ext === '.mkv' ? 'video/x-matroska' : 'video/webm',
-        )
-        .header('content-length', size)
-        .header(
-          'content-disposition',
-          `attachment; filename="consultation-${row.consultationId}-${row.id}${ext}"`,
-        )
-        .header('cache-control', 'private, no-store')
-        .send(createReadStream(row.filePath));
-    },
-  );
+  serveRoute(app, Routes.recordingFile, async (request, reply) => {
+    const staff = requireStaff(request);
+    const row = await accessibleRecording(prisma, staff, request.params.recordingId, clinicianAccess);
+    if (row.status !== 'COMPLETE' || !row.filePath)
+      throw new AppError(ErrorCode.Conflict, 'This recording has no finished file');
+    const size = await stat(row.filePath).then(
+      (s) => s.size,
+      () => null,
+    );
+    if (size === null) throw new AppError(ErrorCode.NotFound, 'The recording file is missing from storage');
+    await recordAudit(prisma, {
+      action: 'recording.download',
+      actor: staff,
+      targetType: 'recording',
+      targetId: row.id,
+      consultationId: row.consultationId,
+      ip: request.ip,
+    });
+    const ext = path.extname(row.filePath);
+    return reply
+      .header(
+        'content-type',
+        ext === '.mp4' ? 'video/mp4' : ext === '.mkv' ? 'video/x-matroska' : 'video/webm',
+      )
+      .header('content-length', size)
+      .header(
+        'content-disposition',
+        `attachment; filename="consultation-${row.consultationId}-${row.id}${ext}"`,
+      )
+      .header('cache-control', 'private, no-store')
+      .send(createReadStream(row.filePath));
+  });
 };
 
 function forbidden() {

@@ -7,6 +7,7 @@ import type { Principal, StaffPrincipal } from '../auth/principal.ts';
 import { assertNotEnded, consultationForStaff } from '../consultations/access.ts';
 import type { PrismaClient } from '../db/index.ts';
 import { AppError } from '../errors.ts';
+import type { KeyedQueue } from '../keyed-queue.ts';
 import type { Room } from '../signaling/room.ts';
 import type { RoomObserver, Rooms } from '../signaling/rooms.ts';
 import { consentOutcome, type Decision } from './consent.ts';
@@ -16,6 +17,8 @@ import { recordingInclude, recordingView } from './views.ts';
 export interface RecordingServiceOptions {
   prisma: PrismaClient;
   rooms: Rooms;
+  /** The consultations' queue, shared with Rooms: recording steps and room changes take turns per consultation. */
+  queue: KeyedQueue;
   log: FastifyBaseLogger;
   /** Absolute directory recordings are written under. */
   dir: string;
@@ -36,8 +39,6 @@ interface Active {
   decisions: Map<string, Decision>;
   timer: NodeJS.Timeout | null;
   recorder: ActiveRecorder | null;
-  /** Transitions of one recording run one at a time (consents arrive on different sockets). */
-  queue: Promise<unknown>;
 }
 
 const system = { kind: 'system' } as const;
@@ -49,6 +50,8 @@ const system = { kind: 'system' } as const;
  */
 export class RecordingService implements RoomObserver {
   private readonly active = new Map<string, Active>();
+  /** Finalisations under way (shutdown waits for them). */
+  private readonly finishing = new Set<Promise<unknown>>();
 
   constructor(private readonly o: RecordingServiceOptions) {}
 
@@ -80,7 +83,6 @@ export class RecordingService implements RoomObserver {
       decisions: new Map(),
       timer: null,
       recorder: null,
-      queue: Promise.resolve(),
     };
     this.active.set(c.id, active);
     active.timer = setTimeout(() => this.run(active, () => this.timedOut(active)), this.o.consentTimeoutMs);
@@ -97,11 +99,13 @@ export class RecordingService implements RoomObserver {
       throw new AppError(ErrorCode.Forbidden, 'Only an administrator controls recording');
     const active = this.active.get(row.consultationId);
     if (!active || active.id !== recordingId) return this.view(recordingId);
-    return this.run(active, async () => {
+    const finishing = await this.run(active, async () => {
       if (active.status === 'AWAITING_CONSENT') await this.block(active, { cancelledBy: staff.userId });
-      else if (active.status === 'RECORDING') await this.finalise(active, staff, ip);
-      return this.view(recordingId);
+      else if (active.status === 'RECORDING') return this.finalise(active, staff, ip);
+      return undefined;
     });
+    await finishing?.done;
+    return this.view(recordingId);
   }
 
   // ---- participants --------------------------------------------------------------------------------------
@@ -164,21 +168,29 @@ export class RecordingService implements RoomObserver {
     });
   }
 
-  async roomEnded(consultationId: string): Promise<void> {
+  roomEnded(consultationId: string): Promise<void> {
     const active = this.active.get(consultationId);
-    if (!active) return;
-    await this.run(active, () =>
-      active.status === 'RECORDING'
-        ? this.finalise(active, system)
-        : active.status === 'AWAITING_CONSENT'
-          ? this.block(active, { reason: 'consultation-ended' })
-          : Promise.resolve(),
-    );
+    if (!active) return Promise.resolve();
+    // Rooms calls this from the consultation's turn: the file is finished after it, not inside it.
+    const finishing = this.run(active, async () => {
+      if (active.status === 'RECORDING') return this.finalise(active, system);
+      if (active.status === 'AWAITING_CONSENT') await this.block(active, { reason: 'consultation-ended' });
+      return undefined;
+    });
+    const done = finishing.then((f) => f?.done);
+    this.finishing.add(done);
+    void done.finally(() => this.finishing.delete(done));
+    return Promise.resolve();
   }
 
   /** Server shutdown: every running recording is finalised so its file is playable. */
   async shutdown(): Promise<void> {
-    await Promise.allSettled([...this.active.values()].map((a) => this.roomEnded(a.consultationId)));
+    for (const a of [...this.active.values()]) await this.roomEnded(a.consultationId);
+    while (this.finishing.size > 0) {
+      const pending = [...this.finishing];
+      this.finishing.clear();
+      await Promise.allSettled(pending);
+    }
   }
 
   /** Whether media of `participantId` may flow now (the room's media gate while a recording runs). */
@@ -223,9 +235,8 @@ export class RecordingService implements RoomObserver {
     active.status = 'RECORDING';
     const room = this.o.rooms.get(active.consultationId);
     if (!room || !this.o.recorder) return this.fail(active, 'the room or the SFU went away');
-    room.recording = 'requested';
-    room.mediaAllowed = (participantId) => this.mediaAllowed(active.consultationId, participantId);
-    await this.o.rooms.replan(room);
+    const gate = (participantId: string) => this.mediaAllowed(active.consultationId, participantId);
+    await this.o.rooms.setRecording(active.consultationId, 'requested', gate);
     try {
       const dir = path.join(this.o.dir, active.consultationId);
       await mkdir(dir, { recursive: true });
@@ -240,7 +251,7 @@ export class RecordingService implements RoomObserver {
     active.recorder.onFailure((reason) => {
       this.run(active, () => (active.status === 'RECORDING' ? this.fail(active, reason) : Promise.resolve()));
     });
-    room.recording = 'running';
+    await this.o.rooms.setRecording(active.consultationId, 'running', gate);
     await this.o.prisma.recording.update({
       where: { id: active.id },
       data: { status: 'RECORDING', startedAt: new Date() },
@@ -249,32 +260,49 @@ export class RecordingService implements RoomObserver {
     await this.publish(active);
   }
 
-  private async finalise(active: Active, actor: Principal | typeof system, ip?: string): Promise<void> {
+  /**
+   * Stops recording (inside the consultation's turn: everyone sees FINALISING at once) and hands back `done`, the
+   * finished file, which is written outside the turn so the room is not held while FFmpeg finishes. (Wrapped in an
+   * object: an async function would otherwise wait for the promise it returns.)
+   */
+  private async finalise(
+    active: Active,
+    actor: Principal | typeof system,
+    ip?: string,
+  ): Promise<{ done: Promise<void> }> {
     active.status = 'FINALISING';
     await this.o.prisma.recording.update({
       where: { id: active.id },
       data: { status: 'FINALISING', stoppedAt: new Date() },
     });
     await this.publish(active);
-    try {
-      const result = await active.recorder!.stop();
-      await this.o.prisma.recording.update({
-        where: { id: active.id },
-        data: {
-          status: 'COMPLETE',
-          filePath: result.filePath,
-          durationMs: Math.round(result.durationMs),
-          sizeBytes: BigInt(result.sizeBytes),
-          sha256: result.sha256,
-        },
-      });
-      await this.audit('recording.stop', actor, active, { ip, details: { sha256: result.sha256 } });
-      await this.leaveSfu(active);
-      await this.publish(active);
-    } catch (err) {
-      this.o.log.error({ err, recordingId: active.id }, 'the recording could not be finalised');
-      await this.fail(active, 'the recording could not be finalised');
-    }
+    const stopped = active.recorder!.stop();
+    const done = stopped.then(
+      (result) =>
+        this.run(active, async () => {
+          await this.o.prisma.recording.update({
+            where: { id: active.id },
+            data: {
+              status: 'COMPLETE',
+              filePath: result.filePath,
+              durationMs: Math.round(result.durationMs),
+              sizeBytes: BigInt(result.sizeBytes),
+              sha256: result.sha256,
+            },
+          });
+          await this.audit('recording.stop', actor, active, { ip, details: { sha256: result.sha256 } });
+          await this.leaveSfu(active);
+          await this.publish(active);
+        }),
+      (err) =>
+        this.run(active, async () => {
+          this.o.log.error({ err, recordingId: active.id }, 'the recording could not be finalised');
+          await this.fail(active, 'the recording could not be finalised');
+        }),
+    );
+    this.finishing.add(done);
+    void done.finally(() => this.finishing.delete(done));
+    return { done };
   }
 
   private async fail(active: Active, reason: string): Promise<void> {
@@ -293,10 +321,8 @@ export class RecordingService implements RoomObserver {
     this.forget(active);
     const room = this.o.rooms.get(active.consultationId);
     if (!room) return;
-    room.recording = 'off';
-    room.mediaAllowed = () => true;
+    await this.o.rooms.setRecording(active.consultationId, 'off');
     for (const id of room.members.keys()) await this.o.refreshMedia(active.consultationId, id);
-    await this.o.rooms.replan(room);
   }
 
   private forget(active: Active): void {
@@ -307,18 +333,17 @@ export class RecordingService implements RoomObserver {
 
   // ---- helpers -------------------------------------------------------------------------------------------
 
+  /** A step of this recording, in its consultation's turn (shared with Rooms); failures are logged. */
   private run<T>(active: Active, step: () => Promise<T>): Promise<T> {
-    const next = active.queue.then(step);
-    active.queue = next.catch((err) =>
-      this.o.log.error({ err, recordingId: active.id }, 'recording step failed'),
-    );
+    const next = this.o.queue.run(active.consultationId, step);
+    next.catch((err) => this.o.log.error({ err, recordingId: active.id }, 'recording step failed'));
     return next;
   }
 
   /** Sends the recording's state to everyone in the room and returns it. */
   private async publish(active: Active): Promise<Recording> {
     const recording = await this.view(active.id, active);
-    this.o.rooms.get(active.consultationId)?.broadcast({ type: 'recording', recording });
+    this.o.rooms.broadcast(active.consultationId, { type: 'recording', recording });
     return recording;
   }
 

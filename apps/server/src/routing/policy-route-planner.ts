@@ -140,16 +140,14 @@ function participantOf(m: Member): Participant {
   };
 }
 
+/** The policy's reason as the wire carries it (the same fields; only those set are sent). */
 function reasonOf(r: Reason): PlanReason {
-  const facts = [
-    r.topology ? `topology=${r.topology}` : '',
-    r.value !== undefined ? `value=${r.value}` : '',
-    r.limit !== undefined ? `limit=${r.limit}` : '',
-  ].filter(Boolean);
   return {
     code: r.code,
     ...(r.peerId ? { peerId: r.peerId } : {}),
-    ...(facts.length ? { detail: facts.join(' ') } : {}),
+    ...(r.topology ? { topology: r.topology } : {}),
+    ...(r.value !== undefined ? { value: r.value } : {}),
+    ...(r.limit !== undefined ? { limit: r.limit } : {}),
   };
 }
 

@@ -28,13 +28,9 @@ const handlers: { [T in ClientMessage['type']]: Handler<T> } = {
     target.link.send({ type: 'signal', from: self, to: m.to, streamId: m.streamId, data: m.data });
   },
 
-  bandwidth: async (ctx, link, m) => {
-    const { room, self } = joined(ctx, link);
-    const member = room.members.get(self)!;
-    member.peer = { ...member.peer, uplinkKbps: m.uplinkKbps, downlinkKbps: m.downlinkKbps };
-    member.relayOnly = m.relayOnly ?? member.relayOnly;
-    member.device = m.device ?? member.device;
-    await ctx.rooms.updated(room, member);
+  bandwidth: (ctx, link, m) => {
+    const { type: _, ...report } = m;
+    return ctx.rooms.reportBandwidth(link, report);
   },
 
   chat: (ctx, link, m) => {

@@ -1,15 +1,17 @@
+import { CloseCode, closeAction, SIGNALING_PATH } from '@consulta/protocol';
 import type { FastifyPluginAsync } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { AppContext } from '../context.ts';
-import { SignalingConnection } from './connection.ts';
+import { SignalingEdge } from './edge.ts';
 import type { Link } from './link.ts';
 
 /** Frames above this are cut by ws itself (close 1009) before we parse anything; below it we answer in kind. */
 export const hardFrameLimit = (maxMessageBytes: number) => maxMessageBytes * 4;
 
-/** The one signaling endpoint: GET /ws, upgraded. Authenticated by the same cookies as REST. */
+/** The one signaling endpoint, upgraded. Authenticated by the same cookies (sessions) as REST. */
 export const signalingRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
   const { signaling } = ctx.config;
+  const registry = ctx.sessions.registry;
   let nextId = 1;
   const alive = new WeakMap<WebSocket, boolean>();
 
@@ -27,18 +29,20 @@ export const signalingRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (a
   heartbeat.unref();
   app.addHook('onClose', async () => clearInterval(heartbeat));
 
-  app.get('/ws', { websocket: true, schema: { hide: true } }, (socket, request) => {
+  app.get(SIGNALING_PATH, { websocket: true, schema: { hide: true } }, (socket, request) => {
     // Browsers attach cookies to cross-site WebSocket handshakes in some cases; a page elsewhere must not ride on a
     // clinician's session. Non-browser clients send no Origin.
     if (!sameOrigin(request.headers.origin, request.headers.host)) {
-      socket.close(4403, 'cross-origin connections are not allowed');
+      socket.close(CloseCode.CrossOrigin, 'cross-origin connections are not allowed');
       return;
     }
     const principal = request.principal;
     if (!principal) {
-      socket.close(4401, 'sign in or open your invite link first');
+      socket.close(CloseCode.Unauthenticated, 'sign in or open your invite link first');
       return;
     }
+    let edge: SignalingEdge | null = null;
+    let closedWith: number | null = null;
     const link: Link = {
       id: nextId++,
       principal,
@@ -47,16 +51,30 @@ export const signalingRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (a
       send: (message) => {
         if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
       },
-      close: (code, reason) => socket.close(code, reason),
+      close: (code, reason) => {
+        if (closedWith !== null) return;
+        closedWith = code;
+        socket.close(code, reason);
+        // A final close (session ended, access withdrawn) takes the member out now, not when the client answers.
+        if (closeAction(code) === 'final') edge?.closed(true);
+      },
     };
-    const connection = new SignalingConnection(ctx, link, signaling, request.log);
+    // Sessions that ended while this socket was being authenticated are refused here (and the socket closed).
+    if (!registry.attach(link)) return;
+    edge = new SignalingEdge(ctx, link, signaling, request.log);
+    const thisEdge = edge;
     alive.set(socket, true);
     socket.on('pong', () => alive.set(socket, true));
     socket.on('message', (raw, isBinary) => {
       alive.set(socket, true);
-      connection.receive(raw as Buffer, isBinary);
+      thisEdge.receive(raw as Buffer, isBinary);
     });
-    socket.on('close', () => connection.closed());
+    socket.on('close', () => {
+      registry.detach(link);
+      // Only the server's own verdicts end a place at once; however the client closes, it keeps its place for
+      // the grace period (a reload, a network change) unless it said `leave`.
+      thisEdge.closed(closedWith !== null && closeAction(closedWith) === 'final');
+    });
   });
 };
 

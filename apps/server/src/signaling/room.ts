@@ -5,7 +5,7 @@ import type { Member, Waiting } from './member.ts';
 export class Room {
   readonly members = new Map<string, Member>();
   readonly lobby = new Map<string, Waiting>();
-  plan: Plan = { version: 0, topology: 'p2p', quality: 'high', reasons: [], edges: [] };
+  plan: Plan = { version: 0, topology: 'p2p', quality: 'hd', reasons: [], edges: [] };
   /**
    * Recording as the routing policy sees it (any state but 'off' puts the room on the SFU). Set by the recording
    * service: 'requested' once everyone present consented, 'running' while the recorder writes.

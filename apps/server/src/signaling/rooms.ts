@@ -1,17 +1,25 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { ErrorCode, type Peer } from '@consulta/protocol';
+import { timingSafeEqual } from 'node:crypto';
+import { CloseCode, ErrorCode, type Peer, type ServerMessage } from '@consulta/protocol';
 import type { FastifyBaseLogger } from 'fastify';
-import { recordAudit } from '../audit/record.ts';
-import type { Principal } from '../auth/principal.ts';
+import { principalForSession } from '../auth/principal.ts';
+import { hashToken, newToken } from '../auth/tokens.ts';
+import { participantForJoin } from '../consultations/access.ts';
+import type { DepartureReason, PresenceRecord } from '../consultations/presence.ts';
 import type { PrismaClient } from '../db/index.ts';
 import { AppError } from '../errors.ts';
+import type { KeyedQueue } from '../keyed-queue.ts';
 import type { Link } from './link.ts';
 import type { Member } from './member.ts';
 import { Room } from './room.ts';
 import type { RoutePlanner } from './route-planner.ts';
 
 export interface RoomsOptions {
+  /** Reads only: who may join (consultations/access.ts) and whether a session still holds. */
   prisma: PrismaClient;
+  /** The durable record of presence (join/leave times, status, audit); Rooms itself keeps memory only. */
+  presence: PresenceRecord;
+  /** One order per consultation, shared with the recording service. */
+  queue: KeyedQueue;
   log: FastifyBaseLogger;
   reconnectGraceMs: number;
   planner: RoutePlanner;
@@ -19,11 +27,11 @@ export interface RoomsOptions {
   rebalanceIntervalMs: number;
 }
 
-/** Other modules (recording) follow membership through this, so rooms need not know about them. */
+/** Other modules (recording, the SFU) follow membership through this, so rooms need not know about them. */
 export interface RoomObserver {
   /** After a member entered (or resumed) and got `joined`. */
   memberJoined?(room: Room, participantId: string, resumed: boolean): Promise<void> | void;
-  memberLeft?(room: Room, participantId: string): Promise<void> | void;
+  memberLeft?(room: Room, participantId: string, reason: DepartureReason): Promise<void> | void;
   /** The consultation ended; the room is gone. */
   roomEnded?(consultationId: string): Promise<void> | void;
   /** A new plan went out to the room's members (the SFU follows topology changes). */
@@ -32,9 +40,18 @@ export interface RoomObserver {
   memberUpdated?(room: Room, participantId: string): Promise<void> | void;
 }
 
+/** A member's measurement as the `bandwidth` message carries it. */
+export interface BandwidthReport {
+  uplinkKbps: number;
+  downlinkKbps: number;
+  relayOnly?: boolean;
+  device?: Member['device'];
+}
+
 /**
- * Every live room in this process, and the moves people make between them: join, wait, resume, leave, time out.
- * Membership and admission are re-checked against the database on every join.
+ * Every live room in this process, and the moves people make between them: join, wait, resume, leave, time out,
+ * removal, end. Every change to one room runs in that consultation's queue, so two members acting at once, a
+ * timer and a REST call never interleave. Membership is re-checked against the database on every join.
  */
 export class Rooms {
   private readonly rooms = new Map<string, Room>();
@@ -45,7 +62,9 @@ export class Rooms {
     this.rebalancer = setInterval(() => {
       for (const room of this.rooms.values()) {
         if (room.plan.topology !== 'tree') continue;
-        this.replan(room).catch((err) => this.o.log.error({ err }, 'background rebalance failed'));
+        this.inRoom(room.consultationId, () => this.replan(room)).catch((err) =>
+          this.o.log.error({ err }, 'background rebalance failed'),
+        );
       }
     }, o.rebalanceIntervalMs);
     this.rebalancer.unref();
@@ -59,144 +78,209 @@ export class Rooms {
     return this.rooms.get(consultationId);
   }
 
-  /** Handles a `join`: admits staff and admitted guests, parks other guests in the lobby, or resumes a place. */
-  async join(link: Link, consultationId: string, resumeToken?: string): Promise<void> {
-    if (link.place.state !== 'idle') throw new AppError(ErrorCode.Conflict, 'Already in a room; leave first');
-    const participant = await this.participantFor(link.principal, consultationId);
-    const room = this.room(consultationId);
-    const existing = room.members.get(participant.id);
+  /** Sends to every member of a room (no-op without one). */
+  broadcast(consultationId: string, message: ServerMessage): void {
+    this.rooms.get(consultationId)?.broadcast(message);
+  }
 
-    if (resumeToken !== undefined) {
-      if (!existing || !sameToken(existing.resumeToken, resumeToken)) {
-        throw new AppError(ErrorCode.ResumeFailed, 'Your place in the call has expired; join again');
+  /** Handles a `join`: admits staff and admitted guests, parks other guests in the lobby, or resumes a place. */
+  join(link: Link, consultationId: string, resumeToken?: string): Promise<void> {
+    return this.inRoom(consultationId, async () => {
+      if (link.place.state !== 'idle')
+        throw new AppError(ErrorCode.Conflict, 'Already in a room; leave first');
+      // The socket's session may have ended since it opened (signed out, revoked): the database decides.
+      const principal = await principalForSession(this.o.prisma, link.principal.sessionId);
+      if (!principal) {
+        link.close(CloseCode.SessionEnded, 'your session has ended; sign in again');
+        throw new AppError(ErrorCode.Unauthenticated, 'Your session has ended; sign in again');
       }
-      this.attach(room, existing, link);
-      link.send(this.joinedMessage(room, existing, true));
-      await this.notify((o) => o.memberJoined?.(room, existing.participantId, true));
-      return;
-    }
-    if (participant.admission === 'DENIED') {
-      link.send({ type: 'denied', consultationId });
-      return;
-    }
-    if (participant.admission === 'WAITING') {
-      room.lobby.get(participant.id)?.link.close(4001, 'replaced by a newer connection');
-      room.lobby.set(participant.id, { participantId: participant.id, peer: this.peerOf(participant), link });
-      link.place = { state: 'waiting', consultationId, participantId: participant.id };
-      link.send({ type: 'waiting', consultationId });
-      room.broadcastLobby();
-      return;
-    }
-    if (existing) this.drop(room, existing, 'removed', 4001, 'replaced by a newer connection');
-    await this.enter(room, participant, link);
+      link.principal = principal;
+      const participant = await participantForJoin(this.o.prisma, principal, consultationId);
+      const room = this.room(consultationId);
+      const existing = room.members.get(participant.id);
+
+      if (resumeToken !== undefined) {
+        if (!existing || !sameHash(existing.resumeTokenHash, hashToken(resumeToken))) {
+          throw new AppError(ErrorCode.ResumeFailed, 'Your place in the call has expired; join again');
+        }
+        const token = this.attach(room, existing, link);
+        link.send(this.joinedMessage(room, existing, token, true));
+        await this.notify((o) => o.memberJoined?.(room, existing.participantId, true));
+        return;
+      }
+      if (participant.admission === 'DENIED') {
+        link.send({ type: 'denied', consultationId });
+        return;
+      }
+      if (participant.admission === 'WAITING') {
+        room.lobby.get(participant.id)?.link.close(CloseCode.Replaced, 'replaced by a newer connection');
+        room.lobby.set(participant.id, { participantId: participant.id, peer: peerOf(participant), link });
+        link.place = { state: 'waiting', consultationId, participantId: participant.id };
+        link.send({ type: 'waiting', consultationId });
+        room.broadcastLobby();
+        return;
+      }
+      if (existing) await this.drop(room, existing, CloseCode.Replaced, 'replaced by a newer connection');
+      await this.enter(room, participant, link);
+    });
   }
 
   /** A staff decision reached the database; move the waiting guest accordingly. */
-  async admissionDecided(consultationId: string, participantId: string, decision: 'ADMITTED' | 'DENIED') {
-    const room = this.rooms.get(consultationId);
-    const waiting = room?.lobby.get(participantId);
-    if (!room || !waiting) return;
-    room.lobby.delete(participantId);
-    room.broadcastLobby();
-    waiting.link.place = { state: 'idle' };
-    if (decision === 'DENIED') {
-      waiting.link.send({ type: 'denied', consultationId });
-      return;
-    }
-    const participant = await this.o.prisma.participant.findUniqueOrThrow({ where: { id: participantId } });
-    await this.enter(room, participant, waiting.link);
+  admissionDecided(
+    consultationId: string,
+    participant: Parameters<typeof peerOf>[0] & { userId: string | null },
+    decision: 'ADMITTED' | 'DENIED',
+  ): Promise<void> {
+    return this.inRoom(consultationId, async () => {
+      const room = this.rooms.get(consultationId);
+      const waiting = room?.lobby.get(participant.id);
+      if (!room || !waiting) return;
+      room.lobby.delete(participant.id);
+      room.broadcastLobby();
+      waiting.link.place = { state: 'idle' };
+      if (decision === 'DENIED') {
+        waiting.link.send({ type: 'denied', consultationId });
+        return;
+      }
+      await this.enter(room, participant, waiting.link);
+    });
   }
 
   /** Clean leave (the client said so): others see it at once. */
-  async leave(link: Link): Promise<void> {
+  leave(link: Link): Promise<void> {
     const place = link.place;
-    if (place.state === 'idle') return;
-    const room = this.rooms.get(place.consultationId);
-    if (!room) return;
-    if (place.state === 'waiting') {
-      room.lobby.delete(place.participantId);
-      room.broadcastLobby();
-    } else {
-      const member = room.members.get(place.participantId);
-      if (member) await this.depart(room, member, 'left');
-    }
-    link.place = { state: 'idle' };
-    this.forgetIfEmpty(room);
-  }
-
-  /** The socket closed without a leave: keep the place for the grace period, silently. */
-  disconnected(link: Link): void {
-    const place = link.place;
-    if (place.state === 'idle') return;
-    const room = this.rooms.get(place.consultationId);
-    if (!room) return;
-    if (place.state === 'waiting') {
-      if (room.lobby.get(place.participantId)?.link === link) room.lobby.delete(place.participantId);
-      room.broadcastLobby();
+    if (place.state === 'idle') return Promise.resolve();
+    return this.inRoom(place.consultationId, async () => {
+      if (link.place !== place) return;
+      const room = this.rooms.get(place.consultationId);
+      link.place = { state: 'idle' };
+      if (!room) return;
+      if (place.state === 'waiting') {
+        if (room.lobby.get(place.participantId)?.link === link) room.lobby.delete(place.participantId);
+        room.broadcastLobby();
+      } else {
+        const member = room.members.get(place.participantId);
+        if (member?.link === link) await this.depart(room, member, 'left');
+      }
       this.forgetIfEmpty(room);
-      return;
-    }
-    const member = room.members.get(place.participantId);
-    if (!member || member.link !== link) return;
-    member.link = null;
-    member.peer = { ...member.peer, connected: false };
-    member.graceTimer = setTimeout(() => {
-      member.graceTimer = null;
-      this.depart(room, member, 'timeout')
-        .catch((err) => this.o.log.error({ err }, 'failed to record a timed-out leave'))
-        .finally(() => this.forgetIfEmpty(room));
-    }, this.o.reconnectGraceMs);
-    member.graceTimer.unref();
+    });
   }
 
-  /** Removes someone whose access was withdrawn (invite revoked). */
-  remove(consultationId: string, participantId: string): void {
-    const room = this.rooms.get(consultationId);
-    if (!room) return;
-    const waiting = room.lobby.get(participantId);
-    if (waiting) {
-      room.lobby.delete(participantId);
-      waiting.link.place = { state: 'idle' };
-      waiting.link.close(4003, 'access withdrawn');
-      room.broadcastLobby();
-    }
-    const member = room.members.get(participantId);
-    if (member) this.drop(room, member, 'removed', 4003, 'access withdrawn');
-    this.forgetIfEmpty(room);
+  /**
+   * The socket closed without a leave. A network drop keeps the place for the grace period, silently; a close
+   * that ends the connection for good (its session ended, access withdrawn) is a departure others see at once.
+   */
+  disconnected(link: Link, final: boolean): Promise<void> {
+    const place = link.place;
+    if (place.state === 'idle') return Promise.resolve();
+    return this.inRoom(place.consultationId, async () => {
+      if (link.place !== place) return;
+      const room = this.rooms.get(place.consultationId);
+      if (!room) return;
+      if (place.state === 'waiting') {
+        link.place = { state: 'idle' };
+        if (room.lobby.get(place.participantId)?.link === link) room.lobby.delete(place.participantId);
+        room.broadcastLobby();
+        this.forgetIfEmpty(room);
+        return;
+      }
+      const member = room.members.get(place.participantId);
+      if (!member || member.link !== link) return;
+      if (final) {
+        link.place = { state: 'idle' };
+        await this.depart(room, member, 'removed');
+        this.forgetIfEmpty(room);
+        return;
+      }
+      member.link = null;
+      member.peer = { ...member.peer, connected: false };
+      member.graceTimer = setTimeout(() => {
+        member.graceTimer = null;
+        this.inRoom(room.consultationId, async () => {
+          if (member.link || room.members.get(member.participantId) !== member) return;
+          await this.depart(room, member, 'timeout');
+          this.forgetIfEmpty(room);
+        }).catch((err) => this.o.log.error({ err }, 'failed to record a timed-out leave'));
+      }, this.o.reconnectGraceMs);
+      member.graceTimer.unref();
+    });
+  }
+
+  /** Takes out someone whose access was withdrawn (invite revoked): from the lobby or the call. */
+  remove(consultationId: string, participantId: string): Promise<void> {
+    return this.inRoom(consultationId, async () => {
+      const room = this.rooms.get(consultationId);
+      if (!room) return;
+      const waiting = room.lobby.get(participantId);
+      if (waiting) {
+        room.lobby.delete(participantId);
+        waiting.link.place = { state: 'idle' };
+        waiting.link.close(CloseCode.AccessWithdrawn, 'access withdrawn');
+        room.broadcastLobby();
+      }
+      const member = room.members.get(participantId);
+      if (member) await this.drop(room, member, CloseCode.AccessWithdrawn, 'access withdrawn');
+      this.forgetIfEmpty(room);
+    });
   }
 
   /** The consultation ended: tell everyone and close the room. */
-  end(consultationId: string): void {
-    const room = this.rooms.get(consultationId);
-    if (!room) return;
-    const message = { type: 'consultation-ended', consultationId } as const;
-    for (const w of room.lobby.values()) {
-      w.link.send(message);
-      w.link.place = { state: 'idle' };
-      w.link.close(1000, 'consultation ended');
-    }
-    for (const m of room.members.values()) {
-      if (m.graceTimer) clearTimeout(m.graceTimer);
-      m.link?.send(message);
-      if (m.link) m.link.place = { state: 'idle' };
-      m.link?.close(1000, 'consultation ended');
-    }
-    this.rooms.delete(consultationId);
-    this.o.planner.forget(consultationId);
-    this.notify((o) => o.roomEnded?.(consultationId)).catch((err) =>
-      this.o.log.error({ err }, 'a room observer failed on end'),
-    );
+  end(consultationId: string): Promise<void> {
+    return this.inRoom(consultationId, async () => {
+      const room = this.rooms.get(consultationId);
+      if (!room) return;
+      const message = { type: 'consultation-ended', consultationId } as const;
+      const links = [
+        ...[...room.lobby.values()].map((w) => w.link),
+        ...[...room.members.values()].flatMap((m) => (m.link ? [m.link] : [])),
+      ];
+      for (const m of room.members.values()) if (m.graceTimer) clearTimeout(m.graceTimer);
+      for (const link of links) {
+        link.send(message);
+        link.place = { state: 'idle' };
+        link.close(CloseCode.ConsultationEnded, 'consultation ended');
+      }
+      this.rooms.delete(consultationId);
+      this.o.planner.forget(consultationId);
+      await this.notify((o) => o.roomEnded?.(consultationId));
+    });
   }
 
-  /** Members' details changed (bandwidth): tell the others and let the planner react. */
-  async updated(room: Room, member: Member): Promise<void> {
-    room.broadcast({ type: 'peer-updated', peer: member.peer }, member.participantId);
-    await this.o.prisma.participant.update({
-      where: { id: member.participantId },
-      data: { uplinkKbps: member.peer.uplinkKbps, downlinkKbps: member.peer.downlinkKbps },
+  /** A member's measured bandwidth: others are told, the record kept, and the planner reacts. */
+  reportBandwidth(link: Link, report: BandwidthReport): Promise<void> {
+    const place = link.place;
+    if (place.state !== 'joined') return Promise.reject(notInRoom(place.state));
+    return this.inRoom(place.consultationId, async () => {
+      const room = this.rooms.get(place.consultationId);
+      const member = room?.members.get(place.participantId);
+      if (!room || !member || member.link !== link) throw notInRoom('idle');
+      member.peer = { ...member.peer, uplinkKbps: report.uplinkKbps, downlinkKbps: report.downlinkKbps };
+      member.relayOnly = report.relayOnly ?? member.relayOnly;
+      member.device = report.device ?? member.device;
+      await this.o.presence.measured(member.participantId, report.uplinkKbps, report.downlinkKbps);
+      room.broadcast({ type: 'peer-updated', peer: member.peer }, member.participantId);
+      await this.replan(room);
+      await this.notify((o) => o.memberUpdated?.(room, member.participantId));
     });
-    await this.replan(room);
-    await this.notify((o) => o.memberUpdated?.(room, member.participantId));
+  }
+
+  /**
+   * Recording as the routing policy sees it, and the media gate that goes with it (set by the recording service):
+   * any state but 'off' puts the room on the SFU. Replans when it changed.
+   */
+  setRecording(
+    consultationId: string,
+    recording: Room['recording'],
+    mediaAllowed: Room['mediaAllowed'] = () => true,
+  ): Promise<void> {
+    return this.inRoom(consultationId, async () => {
+      const room = this.rooms.get(consultationId);
+      if (!room) return;
+      room.mediaAllowed = mediaAllowed;
+      if (room.recording === recording) return;
+      room.recording = recording;
+      await this.replan(room);
+    });
   }
 
   shutdown(): void {
@@ -212,6 +296,10 @@ export class Rooms {
   }
 
   // ---- internals --------------------------------------------------------------------------------------------
+
+  private inRoom<T>(consultationId: string, task: () => Promise<T>): Promise<T> {
+    return this.o.queue.run(consultationId, task);
+  }
 
   private room(consultationId: string): Room {
     let room = this.rooms.get(consultationId);
@@ -229,186 +317,138 @@ export class Rooms {
     }
   }
 
-  private async participantFor(principal: Principal, consultationId: string) {
-    const { prisma } = this.o;
-    const c = await prisma.consultation.findUnique({ where: { id: consultationId } });
-    if (principal.kind === 'guest') {
-      if (!c || principal.consultationId !== consultationId) {
-        throw new AppError(ErrorCode.Forbidden, 'Your invitation is for a different consultation');
-      }
-      if (c.status === 'ENDED')
-        throw new AppError(ErrorCode.ConsultationEnded, 'This consultation has ended');
-      return prisma.participant.findUniqueOrThrow({ where: { id: principal.participantId } });
-    }
-    if (!c || (c.clinicianId !== principal.userId && principal.role !== 'ADMIN')) {
-      throw new AppError(ErrorCode.NotFound, 'No such consultation');
-    }
-    if (c.status === 'ENDED') throw new AppError(ErrorCode.ConsultationEnded, 'This consultation has ended');
-    return prisma.participant.upsert({
-      where: { consultationId_userId: { consultationId, userId: principal.userId } },
-      create: {
-        consultationId,
-        userId: principal.userId,
-        displayName: principal.displayName,
-        role: principal.role,
-        admission: 'ADMITTED',
-      },
-      update: {},
-    });
-  }
-
-  private peerOf(p: {
-    id: string;
-    displayName: string;
-    role: Peer['role'];
-    uplinkKbps: number | null;
-    downlinkKbps: number | null;
-  }): Peer {
-    return {
-      id: p.id,
-      displayName: p.displayName,
-      role: p.role,
-      uplinkKbps: p.uplinkKbps,
-      downlinkKbps: p.downlinkKbps,
-      connected: true,
-    };
-  }
-
   private async enter(
     room: Room,
-    participant: Parameters<Rooms['peerOf']>[0] & { userId: string | null },
+    participant: Parameters<typeof peerOf>[0] & { userId: string | null },
     link: Link,
   ): Promise<void> {
     const member: Member = {
       participantId: participant.id,
       kind: participant.userId ? 'staff' : 'guest',
-      peer: this.peerOf(participant),
+      peer: peerOf(participant),
       relayOnly: false,
       device: 'laptop',
-      resumeToken: randomBytes(24).toString('base64url'),
+      resumeTokenHash: '',
       link: null,
       graceTimer: null,
     };
     room.members.set(member.participantId, member);
-    this.attach(room, member, link);
-    const now = new Date();
-    await this.o.prisma.participant.update({
-      where: { id: participant.id },
-      data: { joinedAt: now, leftAt: null },
-    });
-    const admitted = room.members.size;
-    await this.o.prisma.consultation.updateMany({
-      where: {
-        id: room.consultationId,
-        status: { in: admitted >= 2 ? ['SCHEDULED', 'WAITING'] : ['SCHEDULED'] },
-      },
-      data: admitted >= 2 ? { status: 'ACTIVE', startedAt: now } : { status: 'WAITING' },
-    });
-    await recordAudit(this.o.prisma, {
-      action: 'room.join',
-      actor: link.principal,
-      targetType: 'participant',
-      targetId: participant.id,
-      consultationId: room.consultationId,
-      ip: link.ip,
-    });
+    const token = this.attach(room, member, link);
+    await this.o.presence.entered(
+      room.consultationId,
+      participant.id,
+      room.members.size,
+      link.principal,
+      link.ip,
+    );
     room.broadcast({ type: 'peer-joined', peer: member.peer }, member.participantId);
     // joined carries the current plan; the replan that follows sends the newer one to everyone, newcomer included.
-    link.send(this.joinedMessage(room, member, false));
+    link.send(this.joinedMessage(room, member, token, false));
     await this.replan(room);
     await this.notify((o) => o.memberJoined?.(room, member.participantId, false));
   }
 
-  private attach(room: Room, member: Member, link: Link): void {
+  /** Puts a connection on a member's place; returns the new resume token (only its hash is kept). */
+  private attach(room: Room, member: Member, link: Link): string {
     if (member.graceTimer) clearTimeout(member.graceTimer);
     member.graceTimer = null;
     if (member.link && member.link !== link) {
       member.link.place = { state: 'idle' };
-      member.link.close(4001, 'replaced by a newer connection');
+      member.link.close(CloseCode.Replaced, 'replaced by a newer connection');
     }
     member.link = link;
     member.peer = { ...member.peer, connected: true };
+    const token = newToken();
+    member.resumeTokenHash = hashToken(token);
     link.place = {
       state: 'joined',
       consultationId: room.consultationId,
       participantId: member.participantId,
     };
+    return token;
   }
 
-  private joinedMessage(room: Room, member: Member, resumed: boolean) {
+  private joinedMessage(room: Room, member: Member, resumeToken: string, resumed: boolean) {
     return {
       type: 'joined' as const,
       consultationId: room.consultationId,
       self: member.peer,
       peers: room.peers(member.participantId),
       plan: room.plan,
-      resumeToken: member.resumeToken,
+      resumeToken,
       resumed,
       lobby: member.kind === 'staff' ? room.waiting() : [],
     };
   }
 
   /** Takes a member out now, closing its socket (replaced or removed): others see a leave. */
-  private drop(room: Room, member: Member, reason: 'removed', code: number, why: string): void {
+  private async drop(room: Room, member: Member, code: number, why: string): Promise<void> {
     const link = member.link;
     if (link) link.place = { state: 'idle' };
-    this.depart(room, member, reason).catch((err) => this.o.log.error({ err }, 'failed to record a removal'));
     link?.close(code, why);
+    await this.depart(room, member, 'removed');
   }
 
-  private async depart(room: Room, member: Member, reason: 'left' | 'timeout' | 'removed'): Promise<void> {
+  private async depart(room: Room, member: Member, reason: DepartureReason): Promise<void> {
     if (room.members.get(member.participantId) !== member) return;
     if (member.graceTimer) clearTimeout(member.graceTimer);
+    member.graceTimer = null;
     room.members.delete(member.participantId);
     room.broadcast({ type: 'peer-left', peerId: member.participantId, reason });
-    await this.o.prisma.participant.update({
-      where: { id: member.participantId },
-      data: { leftAt: new Date() },
-    });
-    await recordAudit(this.o.prisma, {
-      action: 'room.leave',
-      actor: { kind: 'system' },
-      targetType: 'participant',
-      targetId: member.participantId,
-      consultationId: room.consultationId,
-      details: { reason },
-    });
+    await this.o.presence.left(room.consultationId, member.participantId, reason);
     await this.replan(room);
-    await this.notify((o) => o.memberLeft?.(room, member.participantId));
+    await this.notify((o) => o.memberLeft?.(room, member.participantId, reason));
   }
 
   private async notify(call: (o: RoomObserver) => Promise<void> | void): Promise<void> {
     for (const o of this.observers) await call(o);
   }
 
-  /**
-   * Asks the planner for the room's plan and, when it changed, sends it and records the topology. Public for
-   * state the planner reads that changes outside membership (recording).
-   */
-  async replan(room: Room): Promise<void> {
+  /** Asks the planner for the room's plan and, when it changed, sends it and records the topology. */
+  private async replan(room: Room): Promise<void> {
     const next = this.o.planner.plan(room);
     const same =
       room.plan.version > 0 &&
       next.topology === room.plan.topology &&
       next.quality === room.plan.quality &&
-      // The first reason is what people are shown as the route's cause (e.g. 'alone' -> 'two-party').
-      next.reasons[0]?.code === room.plan.reasons[0]?.code &&
+      JSON.stringify(next.reasons) === JSON.stringify(room.plan.reasons) &&
       JSON.stringify(next.edges) === JSON.stringify(room.plan.edges);
     if (same) return;
     const topologyChanged = next.topology !== room.plan.topology;
     room.plan = { ...next, version: room.plan.version + 1 };
     room.broadcast({ type: 'plan', plan: room.plan });
     if (topologyChanged || room.plan.version === 1) {
-      await this.o.prisma.consultation.update({
-        where: { id: room.consultationId },
-        data: { topology: room.plan.topology },
-      });
+      await this.o.presence.routed(room.consultationId, room.plan.topology);
     }
     await this.notify((o) => o.planChanged?.(room));
   }
 }
 
-function sameToken(a: string, b: string): boolean {
+function peerOf(p: {
+  id: string;
+  displayName: string;
+  role: Peer['role'];
+  uplinkKbps: number | null;
+  downlinkKbps: number | null;
+}): Peer {
+  return {
+    id: p.id,
+    displayName: p.displayName,
+    role: p.role,
+    uplinkKbps: p.uplinkKbps,
+    downlinkKbps: p.downlinkKbps,
+    connected: true,
+  };
+}
+
+function notInRoom(state: Link['place']['state']): AppError {
+  return new AppError(
+    state === 'waiting' ? ErrorCode.NotAdmitted : ErrorCode.NotInRoom,
+    'Join the consultation first',
+  );
+}
+
+function sameHash(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);

@@ -23,7 +23,9 @@ export function RecordingControls({ consultation }: { consultation: Consultation
   useEffect(() => {
     if (!pollId) return;
     const timer = setInterval(() => {
-      api.recording(pollId).then(putRecording, (err: Error) => setError(err.message));
+      api
+        .getRecording({ params: { recordingId: pollId } })
+        .then(putRecording, (err: Error) => setError(err.message));
     }, POLL_MS);
     return () => clearInterval(timer);
   }, [pollId, putRecording]);
@@ -56,7 +58,9 @@ export function RecordingControls({ consultation }: { consultation: Consultation
             type="button"
             className="primary"
             disabled={busy}
-            onClick={() => void act(() => api.startRecording(consultation.id))}
+            onClick={() =>
+              void act(() => api.requestRecording({ params: { consultationId: consultation.id } }))
+            }
             aria-label={`Start recording ${consultation.title}`}
           >
             Start recording
@@ -67,7 +71,7 @@ export function RecordingControls({ consultation }: { consultation: Consultation
             type="button"
             className="danger"
             disabled={busy}
-            onClick={() => void act(() => api.stopRecording(latest.id))}
+            onClick={() => void act(() => api.stopRecording({ params: { recordingId: latest.id } }))}
             aria-label={`Stop recording ${consultation.title}`}
           >
             {latest.status === 'RECORDING' ? 'Stop recording' : 'Withdraw request'}

@@ -17,7 +17,7 @@ const createConsultSlice: StateCreator<ConsultSlice, [], [], ConsultSlice> = (se
   error: null,
   async refresh() {
     try {
-      const [c, e] = await Promise.all([api.consultations(), api.audit({ limit: 100 })]);
+      const [c, e] = await Promise.all([api.listConsultations(), api.listAudit({ query: { limit: 100 } })]);
       set({ consultations: c.consultations, events: e.events, error: null });
     } catch (err) {
       set({ error: (err as Error).message });
@@ -40,7 +40,7 @@ const createRecordingsSlice: StateCreator<RecordingsSlice, [], [], RecordingsSli
   recordingsError: null,
   async loadRecordings() {
     try {
-      set({ recordings: (await api.recordings()).recordings, recordingsError: null });
+      set({ recordings: (await api.listRecordings()).recordings, recordingsError: null });
     } catch (err) {
       set({ recordingsError: (err as Error).message });
     }

@@ -24,7 +24,10 @@ export function ConsultView({ id }: { id: string }) {
   const peers = useClinicianStore((s) => s.peers);
   const callError = useClinicianStore((s) => s.callError);
   const reload = useCallback(
-    () => api.consultation(id).then(setDetail, (err: Error) => setError(err.message)),
+    () =>
+      api
+        .getConsultation({ params: { consultationId: id } })
+        .then(setDetail, (err: Error) => setError(err.message)),
     [id],
   );
   useEffect(() => {
@@ -57,7 +60,7 @@ export function ConsultView({ id }: { id: string }) {
   const end = async () => {
     if (!confirm('End this consultation for everyone?')) return;
     try {
-      await api.endConsultation(id);
+      await api.endConsultation({ params: { consultationId: id } });
     } catch (err) {
       setError((err as Error).message);
     }

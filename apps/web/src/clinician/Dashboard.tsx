@@ -9,7 +9,7 @@ export function Dashboard() {
   const [title, setTitle] = useState('');
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    api.consultations().then(
+    api.listConsultations().then(
       (r) => setConsultations(r.consultations),
       (err: Error) => setError(err.message),
     );
@@ -17,7 +17,7 @@ export function Dashboard() {
   const start = async (e: FormEvent) => {
     e.preventDefault();
     try {
-      const c = await api.createConsultation({ title: title.trim() || 'Consultation' });
+      const c = await api.createConsultation({ body: { title: title.trim() || 'Consultation' } });
       location.hash = `#/consult/${c.id}`;
     } catch (err) {
       setError((err as Error).message);

@@ -21,7 +21,7 @@ export function Invitations(props: { consultationId: string; invites: Invite[]; 
     setError(null);
     setStatus(null);
     try {
-      await api.revokeInvite(props.consultationId, invite.id);
+      await api.revokeInvite({ params: { consultationId: props.consultationId, inviteId: invite.id } });
       setStatus(
         invite.openedAt
           ? `Invitation for ${invite.displayName} revoked: the link no longer works and they were removed from the consultation.`

@@ -14,7 +14,7 @@ export function InviteForm({ id, onInvited }: { id: string; onInvited(): void })
     e.preventDefault();
     setError(null);
     try {
-      await api.invite(id, { email, displayName, role });
+      await api.createInvite({ params: { consultationId: id }, body: { email, displayName, role } });
       setStatus(`Invitation sent to ${email}.`);
       setEmail('');
       setDisplayName('');

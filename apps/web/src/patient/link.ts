@@ -27,7 +27,7 @@ export async function openFromLink(): Promise<void> {
     return;
   }
   try {
-    setInvite(await api.openInvite(token), token);
+    setInvite(await api.openInvite({ body: { token } }), token);
     setPhase({ name: 'precheck' });
   } catch (err) {
     setPhase({ name: 'link-problem', code: problemOf(err) });
@@ -45,7 +45,7 @@ export async function explainDisconnect(): Promise<void> {
     return;
   }
   try {
-    await api.openInvite(token);
+    await api.openInvite({ body: { token } });
     setPhase({ name: 'disconnected' });
   } catch (err) {
     const code = problemOf(err);

@@ -71,7 +71,7 @@ export function SignInForm({ onSignedIn, heading }: { onSignedIn(user: StaffUser
     setBusy(true);
     setError(null);
     try {
-      onSignedIn(await api.signIn({ email, password }));
+      onSignedIn(await api.signIn({ body: { email, password } }));
     } catch (err) {
       setError(
         err instanceof ApiError && err.code === 'INVALID_CREDENTIALS'

@@ -1,6 +1,7 @@
 // How the route a call takes is put to the people in it: the topology's name and each policy reason in words
-// (the codes are packages/routing-policy's ReasonCode; docs/routing.md explains them).
-import type { Plan, Topology } from '@consulta/protocol';
+// (the codes are the protocol's PlanReasonCode union, so a code without words fails the type check;
+// docs/routing.md explains them).
+import type { Plan, PlanReasonCode, ReasonLabels, Topology } from '@consulta/protocol';
 
 export const TOPOLOGY_WORDS: Record<Topology, string> = {
   p2p: 'Direct',
@@ -8,7 +9,7 @@ export const TOPOLOGY_WORDS: Record<Topology, string> = {
   sfu: 'Via the server',
 };
 
-const REASON_WORDS: Record<string, string> = {
+const REASON_WORDS: ReasonLabels<string> = {
   alone: 'Nobody else is connected yet.',
   'two-party': 'Two people: video goes directly between you.',
   'recording-requires-sfu': 'The call is being recorded, so video goes through the server that records it.',
@@ -25,10 +26,12 @@ const REASON_WORDS: Record<string, string> = {
   'sfu-cheaper': 'Going through the server uses less of everyone’s connection.',
   'turn-relayed': 'Someone connects through the relay server.',
   'kept-previous': 'The current route is kept: the alternative is not clearly better.',
+  'sfu-unavailable':
+    'The server that could carry the video is not running, so video goes between participants.',
 };
 
-export function reasonWords(code: string): string {
-  return REASON_WORDS[code] ?? `Routing rule: ${code}.`;
+export function reasonWords(code: PlanReasonCode): string {
+  return REASON_WORDS[code];
 }
 
 /** The reason shown first: what decided the topology (the policy lists it before the quality notes). */

@@ -1,18 +1,24 @@
-import { type ClientMessage, decodeClientMessage, ErrorCode, type ServerMessage } from '@consulta/protocol';
+import {
+  type ClientMessage,
+  CloseCode,
+  decodeClientMessage,
+  ErrorCode,
+  type ServerMessage,
+} from '@consulta/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import type { AppConfig } from '../config/index.ts';
 import type { AppContext } from '../context.ts';
 import { AppError } from '../errors.ts';
-import { TokenBucket } from '../rate-limiter.ts';
 import { handleMessage } from './handlers.ts';
 import type { Link } from './link.ts';
+import { TokenBucket } from './token-bucket.ts';
 
 /**
- * The edge of the signaling socket: size and rate limits, validation, and strictly ordered handling, so a
- * `signal` sent right after `join` is handled after the join completed. Errors become `error` replies; the
- * connection survives them.
+ * The edge of one signaling socket: rate and size limits, validation, the session check, and strictly ordered
+ * handling, so a `signal` sent right after `join` is handled after the join completed. Errors become `error`
+ * replies; the connection survives them.
  */
-export class SignalingConnection {
+export class SignalingEdge {
   private readonly bucket: TokenBucket;
   private queue: Promise<void> = Promise.resolve();
   private lastRateError = 0;
@@ -27,11 +33,7 @@ export class SignalingConnection {
   }
 
   receive(raw: Buffer | string, isBinary: boolean): void {
-    if (isBinary) {
-      this.reply(ErrorCode.MalformedMessage, 'Send JSON text frames');
-      return;
-    }
-    const size = typeof raw === 'string' ? Buffer.byteLength(raw) : raw.length;
+    // Every frame counts against the rate limit, whatever it holds: a flood of binary or broken frames is a flood.
     if (!this.bucket.take()) {
       // One error per second at most: answering every dropped frame of a flood would be a flood of our own.
       const now = Date.now();
@@ -41,6 +43,11 @@ export class SignalingConnection {
       }
       return;
     }
+    if (isBinary) {
+      this.reply(ErrorCode.MalformedMessage, 'Send JSON text frames');
+      return;
+    }
+    const size = typeof raw === 'string' ? Buffer.byteLength(raw) : raw.length;
     if (size > this.limits.maxMessageBytes) {
       this.reply(ErrorCode.MessageTooLarge, `Messages are limited to ${this.limits.maxMessageBytes} bytes`);
       return;
@@ -54,15 +61,26 @@ export class SignalingConnection {
     this.queue = this.queue.then(() => this.handle(message));
   }
 
-  closed(): void {
-    this.queue = this.queue.then(() => this.ctx.rooms.disconnected(this.link));
+  /** The socket closed; `final` when the server closed it for good (the member leaves now, no grace). */
+  closed(final: boolean): void {
+    this.queue = this.queue.then(() =>
+      this.ctx.rooms
+        .disconnected(this.link, final)
+        .catch((err) => this.log.error({ err }, 'failed to handle a closed socket')),
+    );
   }
 
   private async handle(message: ClientMessage): Promise<void> {
+    const requestId = 'requestId' in message ? message.requestId : undefined;
+    // A session that ended (signed out, revoked, expired) may not act, even in the moment before its socket closes.
+    if (message.type !== 'ping' && !this.ctx.sessions.registry.isAlive(this.link.principal)) {
+      this.reply(ErrorCode.Unauthenticated, 'Your session has ended; sign in again', message.type, requestId);
+      this.link.close(CloseCode.SessionEnded, 'your session has ended; sign in again');
+      return;
+    }
     try {
       await handleMessage(this.ctx, this.link, message);
     } catch (err) {
-      const requestId = 'requestId' in message ? message.requestId : undefined;
       if (err instanceof AppError) return this.reply(err.code, err.message, message.type, requestId);
       this.log.error({ err, type: message.type }, 'signaling handler failed');
       this.reply(ErrorCode.Internal, 'Something went wrong on our side', message.type, requestId);

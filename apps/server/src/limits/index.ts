@@ -1,0 +1,2 @@
+export { type LimitVerdict, SlidingLimit } from './sliding-limit.ts';
+export { waitWords } from './wait-words.ts';

@@ -1,0 +1,27 @@
+/**
+ * Token bucket for one socket's message rate: steady `perSecond`, bursts up to `burst`. In memory and per
+ * connection by nature (a socket lives in one process), so a store-backed limiter library would add nothing but
+ * latency; hence these few lines.
+ */
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+
+  constructor(
+    private readonly perSecond: number,
+    private readonly burst: number,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.tokens = burst;
+    this.last = now();
+  }
+
+  take(): boolean {
+    const t = this.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((t - this.last) / 1000) * this.perSecond);
+    this.last = t;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}

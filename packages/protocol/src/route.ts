@@ -1,0 +1,73 @@
+import type { Static, TSchema } from 'typebox';
+import type { ErrorCode } from './errors.ts';
+
+// What one REST route is: method, path, inputs, reply and the errors it may answer with. The server registers
+// every route from its definition (validation, OpenAPI) and the typed client derives calls from the same object,
+// so a path, a body or a reply type is written exactly once (routes.ts).
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** Who may call a route. Documentation and OpenAPI; the server enforces it in the handler. */
+export type RouteAccess = 'anyone' | 'signed-in' | 'staff' | 'clinician' | 'admin' | 'guest';
+
+export interface RouteSpec {
+  method: HttpMethod;
+  /** fastify-style path: `:name` segments are filled from `params`. */
+  path: string;
+  summary: string;
+  tag: string;
+  access: RouteAccess;
+  params?: TSchema;
+  query?: TSchema;
+  body?: TSchema;
+  /** The success reply's schema, or 'file' for a download streamed as bytes. */
+  reply: TSchema | 'file';
+  status: 200 | 201;
+  /** Every error code the route answers with (besides VALIDATION_FAILED, RATE_LIMITED and INTERNAL). */
+  errors: readonly ErrorCode[];
+}
+
+/** Keeps the literal types of a route definition (its schemas, path and method) for inference. */
+export const defineRoute = <const R extends RouteSpec>(route: R): R => route;
+
+export type RouteParams<R extends RouteSpec> = R extends { params: infer P extends TSchema }
+  ? Static<P>
+  : never;
+export type RouteQuery<R extends RouteSpec> = R extends { query: infer Q extends TSchema }
+  ? Static<Q>
+  : never;
+export type RouteBody<R extends RouteSpec> = R extends { body: infer B extends TSchema } ? Static<B> : never;
+export type RouteReply<R extends RouteSpec> = R extends { reply: infer S extends TSchema }
+  ? Static<S>
+  : never;
+
+type Field<R extends RouteSpec, K extends 'params' | 'query' | 'body', V> = R extends {
+  [P in K]: TSchema;
+}
+  ? K extends 'query'
+    ? { [P in K]?: V }
+    : { [P in K]: V }
+  : { [P in K]?: never };
+
+/** What a caller passes: `params` when the path has them, `body` when the route takes one, `query` optionally. */
+export type RouteInput<R extends RouteSpec> = Field<R, 'params', RouteParams<R>> &
+  Field<R, 'query', RouteQuery<R>> &
+  Field<R, 'body', RouteBody<R>>;
+
+/** The route's path with its `:name` segments filled in and the query string appended. */
+export function routeUrl(
+  route: Pick<RouteSpec, 'path'>,
+  params?: Record<string, string | number>,
+  query?: Record<string, string | number | boolean | undefined>,
+): string {
+  const path = route.path.replace(/:([A-Za-z]+)/g, (_, name: string) => {
+    const value = params?.[name];
+    if (value === undefined) throw new Error(`missing path parameter ${name} for ${route.path}`);
+    return encodeURIComponent(String(value));
+  });
+  const qs = Object.entries(query ?? {})
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
+    .join('&');
+  return qs ? `${path}?${qs}` : path;
+}
