@@ -45,10 +45,18 @@ export const NETNS_ENV = 'CONSULTA_LOOPBACK_NETNS';
 export const inLoopbackNamespace = (): boolean => process.env[NETNS_ENV] === '1';
 
 /**
+ * Browser test files take turns across the whole machine (every worktree and test run on it): a browser call
+ * saturates two cores, and two at once make both slow enough to time out. The turn is a `flock` on this file;
+ * waiting for it does not count against a run's timeout.
+ */
+export const BROWSER_TURN_LOCK = process.env.CONSULTA_BROWSER_LOCK ?? '/tmp/consulta-browser-tests.lock';
+const TURN_TAKEN = '__consulta_browser_turn__';
+
+/**
  * Runs `node --import tsx --test <file>` inside a new network namespace that has only `lo` (brought up first),
- * so nothing in it (server, coturn, Chromium) can reach or advertise another interface. Needs root
- * (CAP_SYS_ADMIN), as in CI. The child's output streams to our stderr unless `quiet`; resolves with its exit code
- * and output.
+ * so nothing in it (server, coturn, Chromium) can reach or advertise another interface, once it is this run's turn
+ * (BROWSER_TURN_LOCK). Needs root (CAP_SYS_ADMIN), as in CI. The child's output streams to our stderr unless
+ * `quiet`; resolves with its exit code and output.
  */
 export function runInLoopbackNamespace(
   testFile: string,
@@ -56,8 +64,13 @@ export function runInLoopbackNamespace(
 ): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(
-      'unshare',
+      'flock',
       [
+        BROWSER_TURN_LOCK,
+        'sh',
+        '-c',
+        `echo ${TURN_TAKEN} >&2; exec "$0" "$@"`,
+        'unshare',
         '--net',
         '--',
         'sh',
@@ -77,19 +90,24 @@ export function runInLoopbackNamespace(
       },
     );
     let output = '';
+    let timer: NodeJS.Timeout | null = null;
     const take = (d: Buffer) => {
-      output += d.toString();
-      if (!options.quiet) process.stderr.write(d);
+      let text = d.toString();
+      if (!timer && text.includes(TURN_TAKEN)) {
+        text = text.replace(`${TURN_TAKEN}\n`, '');
+        timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 240_000);
+      }
+      output += text;
+      if (!options.quiet) process.stderr.write(text);
     };
     child.stdout.on('data', take);
     child.stderr.on('data', take);
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 240_000);
     child.once('error', (err) => {
-      clearTimeout(timer);
-      reject(new Error(`cannot run unshare (${err.message}); util-linux and iproute2 are needed`));
+      if (timer) clearTimeout(timer);
+      reject(new Error(`cannot run flock/unshare (${err.message}); util-linux and iproute2 are needed`));
     });
     child.once('close', (code) => {
-      clearTimeout(timer);
+      if (timer) clearTimeout(timer);
       resolve({ code, output });
     });
   });
