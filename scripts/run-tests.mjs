@@ -1,12 +1,25 @@
 // Runs every test file in the repository with node's test runner (TypeScript through tsx).
-// Usage: node scripts/run-tests.mjs [--unit] [path-filter...]
-//   --unit: only the pure-logic tests (packages/, apps/), which need no database, browser or other service.
-import { spawnSync } from 'node:child_process';
+// Usage: node scripts/run-tests.mjs [--unit] [--serial] [path-filter...]
+//   --unit:   only the pure-logic tests (packages/, apps/), which need no database, browser or other service.
+//   --serial: one file at a time (the default runs two lanes at once, see below).
+//
+// Two lanes run side by side, each one file at a time: the heavy lane (real browsers, the network lab, the Docker
+// engine: each saturates both cores on its own) and the light lane (servers, databases, unit tests: mostly waiting
+// on I/O). That keeps a 2-core machine busy without ever running two browser scenarios at once.
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
 const skip = new Set(['node_modules', 'generated', 'var', 'dist', '.git']);
+const heavyDirs = [
+  'tests/browser',
+  'tests/web',
+  'tests/netlab',
+  'tests/ops',
+  'tests/cluster',
+  'tests/firefox',
+];
 
 function find(dir, out = []) {
   for (const name of readdirSync(dir)) {
@@ -20,7 +33,8 @@ function find(dir, out = []) {
 
 const args = process.argv.slice(2);
 const unitOnly = args.includes('--unit');
-const filters = args.filter((a) => a !== '--unit');
+const serial = args.includes('--serial');
+const filters = args.filter((a) => !a.startsWith('--'));
 const files = (unitOnly ? ['packages', 'apps'] : ['packages', 'apps', 'tests'])
   .flatMap((d) => find(path.join(root, d)))
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
@@ -43,9 +57,41 @@ if (!env.MEDIASOUP_WORKER_BIN) {
   }
   env.MEDIASOUP_WORKER_BIN = built.stdout.trim();
 }
-const result = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files],
-  { cwd: root, stdio: 'inherit', env },
-);
-process.exit(result.status ?? 1);
+
+const isHeavy = (f) => heavyDirs.some((d) => f.startsWith(`${d}/`));
+const lanes = serial
+  ? [{ name: '', files }]
+  : [
+      { name: 'heavy', files: files.filter(isHeavy) },
+      { name: 'light', files: files.filter((f) => !isHeavy(f)) },
+    ].filter((l) => l.files.length > 0);
+
+/** Runs one lane's files one at a time; its output is prefixed with the lane's name when lanes run together. */
+function runLane(lane) {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...lane.files],
+      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env },
+    );
+    const prefix = lanes.length > 1 ? `[${lane.name}] ` : '';
+    for (const stream of [child.stdout, child.stderr]) {
+      let rest = '';
+      stream.on('data', (d) => {
+        const lines = (rest + d.toString()).split('\n');
+        rest = lines.pop() ?? '';
+        for (const line of lines) process.stdout.write(`${prefix}${line}\n`);
+      });
+      stream.on('end', () => rest && process.stdout.write(`${prefix}${rest}\n`));
+    }
+    child.on('close', (code) => {
+      const seconds = Math.round((Date.now() - started) / 1000);
+      process.stdout.write(`${prefix}lane finished in ${seconds} s with exit code ${code}\n`);
+      resolve(code ?? 1);
+    });
+  });
+}
+
+const codes = await Promise.all(lanes.map(runLane));
+process.exit(codes.every((c) => c === 0) ? 0 : 1);
