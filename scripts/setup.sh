@@ -2,8 +2,8 @@
 # One-step set-up used by `npm start`, `npm test` and `npm run bench`: installs only what is missing.
 #   runtime: pnpm (from the npm registry), workspace dependencies, the generated Prisma client, the web apps,
 #            the mediasoup worker, ffmpeg (recording).
-#   test:    runtime + Debian packages the tests drive for real (coturn, docker-compose for the compose check,
-#            chromium for the browser tests).
+#   test:    runtime + Debian packages the tests drive for real (coturn, docker.io, docker-compose and mmdebstrap
+#            for the compose stack test, chromium for the browser tests).
 set -euo pipefail
 mode="${1:-runtime}"
 cd "$(dirname "$0")/.."
@@ -44,7 +44,11 @@ need=()
 command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
 if [ "$mode" = test ]; then
   command -v turnserver >/dev/null 2>&1 || need+=(coturn)
+  # The compose test (tests/ops) builds and runs the stack on a real Docker engine (scripts/docker-engine.sh
+  # starts it) from base images made locally with mmdebstrap (scripts/docker-base-images.sh).
   command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
+  [ -x /usr/sbin/dockerd ] || need+=(docker.io)
+  command -v mmdebstrap >/dev/null 2>&1 || need+=(mmdebstrap)
   # Browser tests: Debian's Chromium driven by playwright-core (no browser download), in a loopback-only netns.
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
   command -v unshare >/dev/null 2>&1 || need+=(util-linux)
