@@ -1,0 +1,355 @@
+// The production stack for real: a Docker engine started here, base images built locally (no registry is
+// reachable), `docker-compose up -d --build`, then everything through Caddy over HTTPS with its internal CA as a
+// browser would see it: sign in, a consultation, an invite by email (an SMTP sink container), opening it, signaling
+// over wss://, TURN credentials allocating on the coturn container; restarts and down/up keep the data, down -v
+// removes it. Prints the figures (build, up-to-healthy, image sizes) it measures on the way.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import { after, before, describe, test } from 'node:test';
+import type { Consultation, Invite, OpenInviteReply, TurnCredentials } from '@consulta/protocol';
+import { SignalingClient } from '../support/signaling-client.ts';
+import {
+  ComposeProject,
+  docker,
+  freePortBlock,
+  HttpsClient,
+  repoRoot,
+  runScript,
+  waitFor,
+} from './compose-stack.ts';
+
+const figures: Record<string, string> = {};
+function figure(name: string, value: string): void {
+  figures[name] = value;
+  console.log(`[compose figure] ${name}: ${value}`);
+}
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+let project: ComposeProject;
+let ports: { http: number; https: number; media: number; turn: number; relay: number };
+let ca: string;
+let baseUrl: string;
+const staff: Record<'CLINICIAN' | 'ADMIN', { email: string; password: string }> = {} as never;
+const state: { consultationId?: string; clinician?: HttpsClient } = {};
+
+async function upAndHealthy(extra: string[] = []): Promise<number> {
+  const started = Date.now();
+  project.compose(['up', '-d', ...extra]);
+  await project.waitHealthy('server');
+  // Caddy has its certificate once it answers over HTTPS with the internal CA.
+  await waitFor('caddy over HTTPS', async () => {
+    const client = new HttpsClient(baseUrl, ca);
+    return (await client.get('/healthz')).status === 200 ? true : undefined;
+  });
+  return Date.now() - started;
+}
+
+function caddyRootCa(): string {
+  return project.exec('caddy', ['cat', '/data/caddy/pki/authorities/local/root.crt']);
+}
+
+before(async () => {
+  let t = Date.now();
+  runScript('scripts/docker-engine.sh');
+  figure('docker engine ready', seconds(Date.now() - t));
+  t = Date.now();
+  runScript('scripts/docker-base-images.sh');
+  figure('base images (cached unless their recipe changed)', seconds(Date.now() - t));
+  // Offline: the worker scripts/mediasoup-worker built, and this machine's extra CA (NODE_EXTRA_CA_CERTS).
+  runScript('scripts/compose-build-inputs.sh', '--worker');
+
+  const taken = new Set<number>();
+  ports = {
+    http: await freePortBlock(1, taken),
+    https: await freePortBlock(1, taken),
+    media: await freePortBlock(2, taken),
+    turn: await freePortBlock(1, taken),
+    relay: await freePortBlock(10, taken),
+  };
+  baseUrl = `https://localhost:${ports.https}`;
+  const secret = () => randomBytes(32).toString('hex');
+  const env: Record<string, string> = {
+    POSTGRES_PASSWORD: secret(),
+    COOKIE_SECRET: secret(),
+    TURN_SECRET: secret(),
+    SITE_ADDRESS: 'localhost',
+    PUBLIC_URL: baseUrl,
+    PROXY_BIND: '127.0.0.1',
+    HTTP_PORT: String(ports.http),
+    HTTPS_PORT: String(ports.https),
+    MEDIA_BIND: '127.0.0.1',
+    MEDIA_ANNOUNCED_ADDRESS: '127.0.0.1',
+    MEDIA_NUM_WORKERS: '2',
+    MEDIA_PORT_FIRST: String(ports.media),
+    MEDIA_PORT_LAST: String(ports.media + 1),
+    TURN_LISTENING_IP: '127.0.0.1',
+    TURN_PORT: String(ports.turn),
+    TURN_MIN_PORT: String(ports.relay),
+    TURN_MAX_PORT: String(ports.relay + 9),
+    TURN_URLS: JSON.stringify([`stun:127.0.0.1:${ports.turn}`, `turn:127.0.0.1:${ports.turn}?transport=udp`]),
+    SMTP_URL: 'smtp://smtp-sink:2525',
+    EMAIL_FROM: 'Consulta <no-reply@consulta.test>',
+  };
+  // The SMTP sink runs on the compose network from the repository's own node_modules (smtp-server, mailparser).
+  const override = `services:
+  smtp-sink:
+    image: node:20-bookworm-slim
+    working_dir: ${repoRoot}
+    command: ["node", "tests/ops/smtp-sink.mjs"]
+    volumes:
+      - ${repoRoot}:${repoRoot}:ro
+  server:
+    depends_on:
+      - smtp-sink
+`;
+  project = new ComposeProject(`consulta-test-${process.pid}`, env, override);
+
+  t = Date.now();
+  project.compose(['build']);
+  figure('docker-compose build (server image; cached layers reused)', seconds(Date.now() - t));
+  // Caddy's root CA exists once caddy has started; fetch it before waiting on HTTPS.
+  const startedUp = Date.now();
+  project.compose(['up', '-d', '--build']);
+  ca = await waitFor('caddy internal CA', () => {
+    const pem = project.compose(
+      ['exec', '-T', 'caddy', 'cat', '/data/caddy/pki/authorities/local/root.crt'],
+      {
+        allowFailure: true,
+      },
+    );
+    return pem.status === 0 && pem.stdout.includes('BEGIN CERTIFICATE') ? pem.stdout : undefined;
+  });
+  await project.waitHealthy('server');
+  await waitFor('caddy over HTTPS', async () =>
+    (await new HttpsClient(baseUrl, ca).get('/healthz')).status === 200 ? true : undefined,
+  );
+  figure(
+    'docker-compose up -d --build to healthy over HTTPS (images built)',
+    seconds(Date.now() - startedUp),
+  );
+  for (const image of ['consulta-server:latest', 'caddy:2', 'postgres:15-bookworm', 'coturn/coturn:4.6']) {
+    const bytes = Number(docker(['image', 'inspect', '-f', '{{.Size}}', image]).stdout.trim());
+    figure(`image size ${image}`, `${(bytes / 1e6).toFixed(0)} MB`);
+  }
+
+  const logs = project.logs('server');
+  for (const role of ['CLINICIAN', 'ADMIN'] as const) {
+    const m = new RegExp(`${role}\\s+(\\S+)\\s+password: (\\S+)`).exec(logs);
+    assert.ok(m, `the first start prints the ${role} account:\n${logs.slice(-2000)}`);
+    staff[role] = { email: m[1]!, password: m[2]! };
+  }
+});
+
+after(() => {
+  project?.cleanup();
+  console.log(`[compose figures] ${JSON.stringify(figures)}`);
+});
+
+describe('the compose stack', () => {
+  test('serves HTTPS with its internal CA, redirects HTTP and sends the security headers', async () => {
+    const client = new HttpsClient(baseUrl, ca);
+    const page = await client.get('/join');
+    assert.equal(page.status, 200);
+    assert.match(page.text, /<div id="root">/);
+    assert.match(String(page.headers['strict-transport-security']), /max-age=\d+/);
+    const csp = String(page.headers['content-security-policy']);
+    assert.match(csp, /default-src 'self'/);
+    assert.match(csp, /frame-ancestors 'none'/);
+    assert.equal(page.headers['x-content-type-options'], 'nosniff');
+    assert.equal(page.headers.server, undefined);
+
+    // Not trusted without the stack's CA: this is a real certificate chain, not plain HTTP.
+    await assert.rejects(
+      new HttpsClient(baseUrl, '').get('/healthz'),
+      /self[- ]signed|unable to verify|certificate/i,
+    );
+
+    const plain = await new Promise<{ status: number; location: string }>((resolve, reject) => {
+      http
+        .get(`http://localhost:${ports.http}/join`, (res) => {
+          res.resume();
+          resolve({ status: res.statusCode ?? 0, location: String(res.headers.location) });
+        })
+        .on('error', reject);
+    });
+    assert.equal(plain.status, 308);
+    assert.equal(plain.location, 'https://localhost/join');
+
+    assert.equal((await client.get('/metrics')).status, 404, 'metrics are never served through the proxy');
+  });
+
+  test('a consultation through the proxy: sign in, create, invite by email, open, signal over wss://', async () => {
+    const clinician = new HttpsClient(baseUrl, ca);
+    const signIn = await clinician.post('/api/auth/sign-in', staff.CLINICIAN);
+    assert.equal(signIn.status, 200, signIn.text);
+    assert.match(String(signIn.headers['set-cookie']), /Secure/i, 'cookies are Secure behind HTTPS');
+
+    const created = await clinician.post<Consultation>('/api/consultations', { title: 'Compose check' });
+    assert.equal(created.status, 201, created.text);
+    state.consultationId = created.body.id;
+    state.clinician = clinician;
+
+    const invited = await clinician.post<Invite>(`/api/consultations/${created.body.id}/invites`, {
+      email: 'patient@example.test',
+      displayName: 'Pat Compose',
+    });
+    assert.equal(invited.status, 201, invited.text);
+
+    const mail = await waitFor('the invite email in the SMTP sink', () => {
+      const line = project
+        .logs('smtp-sink')
+        .split('\n')
+        .find((l) => l.includes('MAIL {'));
+      return line
+        ? (JSON.parse(line.slice(line.indexOf('MAIL ') + 5)) as { to: string; text: string })
+        : undefined;
+    });
+    assert.match(mail.to, /patient@example\.test/);
+    const link = new RegExp(`${baseUrl.replace(/[.:/]/g, '\\$&')}/join#([A-Za-z0-9_-]+)`).exec(mail.text);
+    assert.ok(link, `the link points at the public HTTPS URL: ${mail.text}`);
+
+    const patient = new HttpsClient(baseUrl, ca);
+    const opened = await patient.post<OpenInviteReply>('/api/invites/open', { token: link[1] });
+    assert.equal(opened.status, 200, opened.text);
+    assert.equal(opened.body.guest.admission, 'WAITING');
+
+    const turn = await patient.get<TurnCredentials>('/api/turn/credentials');
+    assert.equal(turn.status, 200);
+    assert.ok(turn.body.iceServers.some((s) => s.urls.some((u) => u.includes(`:${ports.turn}`))));
+
+    const doc = await SignalingClient.connect(baseUrl, clinician.cookieHeader, baseUrl, ca);
+    doc.send({ type: 'join', consultationId: created.body.id });
+    const docJoined = await doc.next('joined', undefined, 15_000);
+    const pat = await SignalingClient.connect(baseUrl, patient.cookieHeader, baseUrl, ca);
+    pat.send({ type: 'join', consultationId: created.body.id });
+    await pat.next('waiting', undefined, 15_000);
+    const lobby = await doc.next('lobby', (m) => m.waiting.length === 1, 15_000);
+    doc.send({ type: 'admit', participantId: lobby.waiting[0]!.id });
+    const patJoined = await pat.next('joined', undefined, 15_000);
+    const offer = { type: 'offer' as const, sdp: 'v=0\r\n' };
+    doc.send({
+      type: 'signal',
+      to: patJoined.self.id,
+      streamId: docJoined.self.id,
+      data: { kind: 'description', description: offer },
+    });
+    const got = await pat.next('signal', undefined, 15_000);
+    assert.equal(got.from, docJoined.self.id);
+    assert.deepEqual(got.data, { kind: 'description', description: offer });
+    await doc.close();
+    await pat.close();
+
+    // trustProxy: the server records the client's address as Caddy saw it (the compose network's gateway, where
+    // published ports enter), not Caddy's own container address.
+    const network = `${project.name}_default`;
+    const gateway = docker([
+      'network',
+      'inspect',
+      '-f',
+      '{{(index .IPAM.Config 0).Gateway}}',
+      network,
+    ]).stdout.trim();
+    const caddyIp = docker([
+      'inspect',
+      '-f',
+      `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`,
+      project.containerId('caddy'),
+    ]).stdout.trim();
+    const ip = project
+      .exec('postgres', [
+        'psql',
+        '-U',
+        'consulta',
+        '-d',
+        'consulta',
+        '-Atc',
+        `SELECT ip FROM "AuditEvent" WHERE ip IS NOT NULL ORDER BY at DESC LIMIT 1`,
+      ])
+      .trim();
+    assert.notEqual(ip, caddyIp, 'not the proxy address');
+    assert.equal(ip, gateway);
+  });
+
+  test('the server’s TURN credentials allocate a relay on the coturn container over UDP', async () => {
+    const patientless = new HttpsClient(baseUrl, ca);
+    assert.equal((await patientless.post('/api/auth/sign-in', staff.CLINICIAN)).status, 200);
+    const turn = await patientless.get<TurnCredentials>('/api/turn/credentials');
+    const relay = turn.body.iceServers.find((s) => s.username);
+    assert.ok(relay?.username && relay.credential);
+    // The production config refuses relaying to loopback peers (SSRF guard), so the credential is accepted and a
+    // relay allocated, and the loopback peer is then refused with 403.
+    const run = spawnSync(
+      'turnutils_uclient',
+      ['-v', '-p', String(ports.turn), '-u', relay.username, '-w', relay.credential].concat([
+        '-e',
+        '127.0.0.1',
+        '-r',
+        '9',
+        '-n',
+        '1',
+        '-c',
+        '-X',
+        '127.0.0.1',
+      ]),
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    const output = `${run.stdout}${run.stderr}`;
+    assert.match(output, /Received relay addr: 127\.0\.0\.1:(\d+)/, output);
+    const relayPort = Number(/Received relay addr: 127\.0\.0\.1:(\d+)/.exec(output)?.[1]);
+    assert.ok(
+      relayPort >= ports.relay && relayPort <= ports.relay + 9,
+      `relay port ${relayPort} in the range`,
+    );
+    assert.match(output, /403/);
+
+    const wrong = spawnSync(
+      'turnutils_uclient',
+      ['-v', '-p', String(ports.turn), '-u', relay.username, '-w', 'not-the-credential'].concat([
+        '-e',
+        '127.0.0.1',
+        '-r',
+        '9',
+        '-n',
+        '1',
+        '-c',
+        '-X',
+        '127.0.0.1',
+      ]),
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    assert.match(`${wrong.stdout}${wrong.stderr}`, /Cannot complete Allocation/);
+  });
+
+  test('docker-compose restart server keeps the data and the sessions', async () => {
+    const t = Date.now();
+    project.compose(['restart', 'server']);
+    await project.waitHealthy('server');
+    figure('docker-compose restart server to healthy', seconds(Date.now() - t));
+    const detail = await waitFor('the API after the restart', async () => {
+      const res = await state.clinician!.get<{ id: string }>(`/api/consultations/${state.consultationId}`);
+      return res.status === 200 ? res.body : undefined;
+    });
+    assert.equal(detail.id, state.consultationId);
+  });
+
+  test('docker-compose down && up keeps the data, the recordings and the certificates', async () => {
+    project.exec('server', ['sh', '-c', 'echo kept > /app/recordings/compose-check.txt']);
+    project.compose(['down']);
+    assert.ok(project.volumes().length >= 4, 'down keeps the volumes');
+    figure('docker-compose up -d to healthy (built images, existing volumes)', seconds(await upAndHealthy()));
+    assert.equal(caddyRootCa(), ca, 'the same internal CA: clients keep trusting it');
+    const detail = await state.clinician!.get<{ id: string }>(`/api/consultations/${state.consultationId}`);
+    assert.equal(detail.status, 200, 'the session survives in PostgreSQL');
+    assert.equal(project.exec('server', ['cat', '/app/recordings/compose-check.txt']).trim(), 'kept');
+    const signIn = await new HttpsClient(baseUrl, ca).post('/api/auth/sign-in', staff.ADMIN);
+    assert.equal(signIn.status, 200, 'the seeded accounts were not seeded again');
+  });
+
+  test('docker-compose down -v removes the containers and the volumes', () => {
+    project.compose(['down', '-v']);
+    assert.deepEqual(project.volumes(), []);
+    assert.equal(project.compose(['ps', '-q']).stdout.trim(), '');
+  });
+});
