@@ -58,6 +58,8 @@ export const ConfigSchema = Type.Object({
     secret: Nullable(Type.String({ minLength: 16 })),
     realm: Type.String({ minLength: 1 }),
     credentialTtlSeconds: Type.Integer({ minimum: 60 }),
+    /** coturn started by the server itself from the rendered config (npm start); production runs its own. */
+    embedded: Type.Object({ enabled: Type.Boolean(), binary: Type.String({ minLength: 1 }) }),
     urls: Type.Array(Type.String({ pattern: '^(stun|stuns|turn|turns):' }), { minItems: 1 }),
     coturn: Type.Object({
       listeningIp: Type.String(),
