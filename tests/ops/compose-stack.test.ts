@@ -6,7 +6,9 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { statSync } from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Consultation, Invite, OpenInviteReply, TurnCredentials } from '@consulta/protocol';
 import { SignalingClient } from '../support/signaling-client.ts';
@@ -34,20 +36,32 @@ let baseUrl: string;
 const staff: Record<'CLINICIAN' | 'ADMIN', { email: string; password: string }> = {} as never;
 const state: { consultationId?: string; clinician?: HttpsClient } = {};
 
-async function upAndHealthy(extra: string[] = []): Promise<number> {
-  const started = Date.now();
-  project.compose(['up', '-d', ...extra]);
-  await project.waitHealthy('server');
-  // Caddy has its certificate once it answers over HTTPS with the internal CA.
-  await waitFor('caddy over HTTPS', async () => {
-    const client = new HttpsClient(baseUrl, ca);
-    return (await client.get('/healthz')).status === 200 ? true : undefined;
+/** Caddy's internal root CA, once caddy has created (or loaded) it. */
+function caddyRootCa(): Promise<string> {
+  return waitFor('caddy internal CA', () => {
+    const pem = project.compose(
+      ['exec', '-T', 'caddy', 'cat', '/data/caddy/pki/authorities/local/root.crt'],
+      { allowFailure: true },
+    );
+    return pem.status === 0 && pem.stdout.includes('BEGIN CERTIFICATE') ? pem.stdout : undefined;
   });
-  return Date.now() - started;
 }
 
-function caddyRootCa(): string {
-  return project.exec('caddy', ['cat', '/data/caddy/pki/authorities/local/root.crt']);
+/** Waits for the server's healthcheck and for Caddy to answer over HTTPS with a certificate from `trusted`. */
+async function healthyOverHttps(trusted: string): Promise<void> {
+  await project.waitHealthy('server');
+  await waitFor('caddy over HTTPS', async () =>
+    (await new HttpsClient(baseUrl, trusted).get('/healthz')).status === 200 ? true : undefined,
+  );
+}
+
+/** `docker-compose up -d` (plus `extra`) to healthy over HTTPS; returns the time taken and Caddy's root CA. */
+async function upAndHealthy(extra: string[] = []): Promise<{ ms: number; rootCa: string }> {
+  const started = Date.now();
+  project.compose(['up', '-d', ...extra]);
+  const rootCa = await caddyRootCa();
+  await healthyOverHttps(rootCa);
+  return { ms: Date.now() - started, rootCa };
 }
 
 before(async () => {
@@ -58,7 +72,7 @@ before(async () => {
   runScript('scripts/docker-base-images.sh');
   figure('base images (cached unless their recipe changed)', seconds(Date.now() - t));
   // Offline: the worker scripts/mediasoup-worker built, and this machine's extra CA (NODE_EXTRA_CA_CERTS).
-  runScript('scripts/compose-build-inputs.sh', '--worker');
+  runScript('scripts/compose-build-inputs.sh', ['--worker']);
 
   const taken = new Set<number>();
   ports = {
@@ -109,26 +123,9 @@ before(async () => {
   t = Date.now();
   project.compose(['build']);
   figure('docker-compose build (server image; cached layers reused)', seconds(Date.now() - t));
-  // Caddy's root CA exists once caddy has started; fetch it before waiting on HTTPS.
-  const startedUp = Date.now();
-  project.compose(['up', '-d', '--build']);
-  ca = await waitFor('caddy internal CA', () => {
-    const pem = project.compose(
-      ['exec', '-T', 'caddy', 'cat', '/data/caddy/pki/authorities/local/root.crt'],
-      {
-        allowFailure: true,
-      },
-    );
-    return pem.status === 0 && pem.stdout.includes('BEGIN CERTIFICATE') ? pem.stdout : undefined;
-  });
-  await project.waitHealthy('server');
-  await waitFor('caddy over HTTPS', async () =>
-    (await new HttpsClient(baseUrl, ca).get('/healthz')).status === 200 ? true : undefined,
-  );
-  figure(
-    'docker-compose up -d --build to healthy over HTTPS (images built)',
-    seconds(Date.now() - startedUp),
-  );
+  const up = await upAndHealthy(['--build']);
+  ca = up.rootCa;
+  figure('docker-compose up -d --build to healthy over HTTPS (images built)', seconds(up.ms));
   for (const image of ['consulta-server:latest', 'caddy:2', 'postgres:15-bookworm', 'coturn/coturn:4.6']) {
     const bytes = Number(docker(['image', 'inspect', '-f', '{{.Size}}', image]).stdout.trim());
     figure(`image size ${image}`, `${(bytes / 1e6).toFixed(0)} MB`);
@@ -338,13 +335,38 @@ describe('the compose stack', () => {
     project.exec('server', ['sh', '-c', 'echo kept > /app/recordings/compose-check.txt']);
     project.compose(['down']);
     assert.ok(project.volumes().length >= 4, 'down keeps the volumes');
-    figure('docker-compose up -d to healthy (built images, existing volumes)', seconds(await upAndHealthy()));
-    assert.equal(caddyRootCa(), ca, 'the same internal CA: clients keep trusting it');
+    const up = await upAndHealthy();
+    figure('docker-compose up -d to healthy (built images, existing volumes)', seconds(up.ms));
+    assert.equal(up.rootCa, ca, 'the same internal CA: clients keep trusting it');
     const detail = await state.clinician!.get<{ id: string }>(`/api/consultations/${state.consultationId}`);
     assert.equal(detail.status, 200, 'the session survives in PostgreSQL');
     assert.equal(project.exec('server', ['cat', '/app/recordings/compose-check.txt']).trim(), 'kept');
     const signIn = await new HttpsClient(baseUrl, ca).post('/api/auth/sign-in', staff.ADMIN);
     assert.equal(signIn.status, 200, 'the seeded accounts were not seeded again');
+  });
+
+  test('a backup restores the database, the recordings and the certificates after down -v', async () => {
+    const backupDir = path.join(project.dir, 'backup');
+    runScript('scripts/compose-backup.sh', ['backup', backupDir, ...project.options], project.cleanEnv);
+    for (const f of ['postgres.dump', 'recordings.tar', 'caddy-data.tar']) {
+      assert.ok(statSync(path.join(backupDir, f)).size > 0, `${f} written`);
+    }
+
+    // Everything lost: a fresh stack seeds new accounts and makes a new CA.
+    project.compose(['down', '-v']);
+    const fresh = await upAndHealthy();
+    assert.notEqual(fresh.rootCa, ca);
+    const before = await new HttpsClient(baseUrl, fresh.rootCa).post('/api/auth/sign-in', staff.ADMIN);
+    assert.equal(before.status, 401, 'the old accounts are gone before the restore');
+
+    runScript('scripts/compose-backup.sh', ['restore', backupDir, ...project.options], project.cleanEnv);
+    assert.equal(await caddyRootCa(), ca, 'the old CA is back');
+    await healthyOverHttps(ca);
+    const detail = await state.clinician!.get<{ id: string }>(`/api/consultations/${state.consultationId}`);
+    assert.equal(detail.status, 200, 'the consultation and the session are back');
+    assert.equal(project.exec('server', ['cat', '/app/recordings/compose-check.txt']).trim(), 'kept');
+    const signIn = await new HttpsClient(baseUrl, ca).post('/api/auth/sign-in', staff.ADMIN);
+    assert.equal(signIn.status, 200, 'the original accounts are back');
   });
 
   test('docker-compose down -v removes the containers and the volumes', () => {

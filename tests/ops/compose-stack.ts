@@ -14,10 +14,11 @@ import { repoRoot } from '../../apps/server/src/config/index.ts';
 export { repoRoot };
 
 /** Runs a repository script, streaming its stderr into the test's output; throws on failure. */
-export function runScript(script: string, ...args: string[]): void {
+export function runScript(script: string, args: string[] = [], env?: NodeJS.ProcessEnv): void {
   const result = spawnSync('bash', [path.join(repoRoot, script), ...args], {
     cwd: repoRoot,
     stdio: ['ignore', 'inherit', 'inherit'],
+    ...(env ? { env } : {}),
   });
   if (result.status !== 0) throw new Error(`${script} ${args.join(' ')} failed (${result.status})`);
 }
@@ -41,30 +42,26 @@ export class ComposeProject {
     writeFileSync(this.overrideFile, override);
   }
 
-  /** docker-compose with this project's files; a clean environment so only the .env file sets variables. */
+  /** The docker-compose options that select this project (for scripts that take them). */
+  get options(): string[] {
+    const files = ['-f', path.join(repoRoot, 'docker-compose.yml'), '-f', this.overrideFile];
+    return ['-p', this.name, ...files, '--env-file', this.envFile];
+  }
+
+  /** A clean environment, so that only the project's .env file sets the compose file's variables. */
+  readonly cleanEnv = { PATH: process.env.PATH, HOME: process.env.HOME, COMPOSE_HTTP_TIMEOUT: '600' };
+
+  /** docker-compose with this project's files. */
   compose(
     args: string[],
     options: { allowFailure?: boolean; timeoutMs?: number } = {},
   ): SpawnSyncReturns<string> {
-    const argv = [
-      '--ansi',
-      'never',
-      '-p',
-      this.name,
-      '-f',
-      path.join(repoRoot, 'docker-compose.yml'),
-      '-f',
-      this.overrideFile,
-      '--env-file',
-      this.envFile,
-      ...args,
-    ];
-    const result = spawnSync('docker-compose', argv, {
+    const result = spawnSync('docker-compose', ['--ansi', 'never', ...this.options, ...args], {
       cwd: repoRoot,
       encoding: 'utf8',
       maxBuffer: 64 * 1024 * 1024,
       timeout: options.timeoutMs ?? 20 * 60_000,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, COMPOSE_HTTP_TIMEOUT: '600' },
+      env: this.cleanEnv,
     });
     if (!options.allowFailure && result.status !== 0) {
       throw new Error(
