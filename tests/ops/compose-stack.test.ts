@@ -33,6 +33,7 @@ let project: ComposeProject;
 let ports: { http: number; https: number; media: number; turn: number; relay: number };
 let ca: string;
 let baseUrl: string;
+const metricsToken = randomBytes(24).toString('hex');
 const staff: Record<'CLINICIAN' | 'ADMIN', { email: string; password: string }> = {} as never;
 const state: { consultationId?: string; clinician?: HttpsClient } = {};
 
@@ -104,6 +105,7 @@ before(async () => {
     TURN_MAX_PORT: String(ports.relay + 9),
     TURN_URLS: JSON.stringify([`stun:127.0.0.1:${ports.turn}`, `turn:127.0.0.1:${ports.turn}?transport=udp`]),
     SMTP_URL: 'smtp://smtp-sink:2525',
+    METRICS_TOKEN: metricsToken,
     EMAIL_FROM: 'Consulta <no-reply@consulta.test>',
   };
   // The SMTP sink runs on the compose network from the repository's own node_modules (smtp-server, mailparser).
@@ -317,6 +319,25 @@ describe('the compose stack', () => {
       { encoding: 'utf8', timeout: 60_000 },
     );
     assert.match(`${wrong.stdout}${wrong.stderr}`, /Cannot complete Allocation/);
+  });
+
+  test('/metrics answers a scraper on the compose network with the token, and nobody without it', () => {
+    // A scraper's view: another container on the compose network (the SMTP sink's node).
+    const scrape = (authorization: string) =>
+      project.exec('smtp-sink', [
+        'node',
+        '-e',
+        `fetch('http://server:8080/metrics', { headers: { authorization: ${JSON.stringify(authorization)} } })` +
+          '.then(async (r) => console.log(r.status, await r.text()))',
+      ]);
+    const ok = scrape(`Bearer ${metricsToken}`);
+    assert.match(ok, /^200 /);
+    // The consultation of the test above is live in no room any more, but its plan and messages were counted.
+    assert.match(ok, /^consulta_plans_sent_total\{topology="p2p"\} [1-9]/m);
+    assert.match(ok, /^consulta_turn_credentials_issued_total [1-9]/m);
+    assert.match(ok, /^consulta_websocket_messages_total\{direction="in",type="join"\} 2$/m);
+    assert.match(ok, /^consulta_sfu_workers 2$/m);
+    assert.match(scrape('Bearer wrong'), /^401 /);
   });
 
   test('docker-compose restart server keeps the data and the sessions', async () => {

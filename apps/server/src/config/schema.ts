@@ -72,6 +72,12 @@ export const ConfigSchema = Type.Object({
       deniedPeerRanges: Type.Array(Type.String()),
     }),
   }),
+  metrics: Type.Object({
+    /** GET /metrics in Prometheus format (apps/server/src/metrics). */
+    enabled: Type.Boolean(),
+    /** Bearer token scrapers send; null: loopback clients only. */
+    token: Nullable(Type.String({ minLength: 16 })),
+  }),
   routing: Type.Object({
     treeMaxParticipants: Type.Integer({ minimum: 2 }),
     rebalanceIntervalSeconds: Type.Number({ exclusiveMinimum: 0 }),
