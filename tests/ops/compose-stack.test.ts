@@ -6,11 +6,12 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Consultation, Invite, OpenInviteReply, TurnCredentials } from '@consulta/protocol';
+import { launchChromium } from '../support/chromium.ts';
 import { SignalingClient } from '../support/signaling-client.ts';
 import {
   ComposeProject,
@@ -124,6 +125,8 @@ before(async () => {
 
   t = Date.now();
   project.compose(['build']);
+  // The previous build's image loses its tag to this one: drop such leftovers so runs do not fill the disk.
+  docker(['image', 'prune', '-f']);
   figure('docker-compose build (server image; cached layers reused)', seconds(Date.now() - t));
   const up = await upAndHealthy(['--build']);
   ca = up.rootCa;
@@ -269,6 +272,88 @@ describe('the compose stack', () => {
       .trim();
     assert.notEqual(ip, caddyIp, 'not the proxy address');
     assert.equal(ip, gateway);
+  });
+
+  test('in Chromium the apps run under the Content-Security-Policy: sign-in, admin, and a patient’s pre-call check reaching coturn', async () => {
+    const invited = await state.clinician!.post<Invite>(
+      `/api/consultations/${state.consultationId}/invites`,
+      {
+        email: 'browser-patient@example.test',
+        displayName: 'Pat Browser',
+      },
+    );
+    assert.equal(invited.status, 201, invited.text);
+    const mail = await waitFor('the second invite email', () => {
+      const line = project
+        .logs('smtp-sink')
+        .split('\n')
+        .find((l) => l.includes('MAIL {') && l.includes('browser-patient@example.test'));
+      return line ? (JSON.parse(line.slice(line.indexOf('MAIL ') + 5)) as { text: string }) : undefined;
+    });
+    const joinLink = /https:\/\/\S+\/join#[A-Za-z0-9_-]+/.exec(mail.text)![0];
+
+    const shots = path.join(repoRoot, 'test-results');
+    mkdirSync(shots, { recursive: true });
+    const violations: string[] = [];
+    const browser = await launchChromium();
+    try {
+      for (const viewport of [
+        { name: 'phone', width: 390, height: 844 },
+        { name: 'laptop', width: 1280, height: 800 },
+      ]) {
+        // The TLS chain itself is checked above with the exact CA; the browser only needs to get past it.
+        const context = await browser.newContext({
+          ignoreHTTPSErrors: true,
+          viewport: { width: viewport.width, height: viewport.height },
+        });
+        await context.addInitScript(() => {
+          document.addEventListener('securitypolicyviolation', (e) => {
+            console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`);
+          });
+        });
+        const page = await context.newPage();
+        page.on('console', (m) => {
+          if (/CSP violation|Content Security Policy/i.test(m.text()))
+            violations.push(`${page.url()}: ${m.text()}`);
+        });
+
+        await page.goto(`${baseUrl}/clinician/`);
+        await page.fill('input[type=email]', staff.CLINICIAN.email);
+        await page.fill('input[type=password]', staff.CLINICIAN.password);
+        await page.click('button[type=submit]');
+        await page.waitForSelector('#list-heading', { timeout: 60_000 });
+        await page.screenshot({ path: path.join(shots, `compose-clinician-${viewport.name}.png`) });
+
+        // The admin app in its own browser profile, signed in as the admin.
+        const admin = await context.browser()!.newContext({
+          ignoreHTTPSErrors: true,
+          viewport: { width: viewport.width, height: viewport.height },
+        });
+        const adminPage = await admin.newPage();
+        adminPage.on('console', (m) => {
+          if (/Content Security Policy/i.test(m.text())) violations.push(`${adminPage.url()}: ${m.text()}`);
+        });
+        await adminPage.goto(`${baseUrl}/admin/`);
+        await adminPage.fill('input[type=email]', staff.ADMIN.email);
+        await adminPage.fill('input[type=password]', staff.ADMIN.password);
+        await adminPage.click('button[type=submit]');
+        await adminPage.waitForSelector('[data-testid=admin-consultations]', { timeout: 60_000 });
+        await adminPage.screenshot({ path: path.join(shots, `compose-admin-${viewport.name}.png`) });
+        await admin.close();
+
+        if (viewport.name === 'laptop') {
+          // The invite opens once: the patient's run is on the laptop only.
+          await page.goto(joinLink);
+          const relay = page.getByText('Relay server (TURN): reached');
+          await relay.waitFor({ timeout: 90_000 });
+          await page.screenshot({ path: path.join(shots, `compose-patient-precheck-${viewport.name}.png`) });
+        }
+        await context.close();
+      }
+    } finally {
+      await browser.close();
+    }
+    assert.deepEqual(violations, []);
   });
 
   test('the server’s TURN credentials allocate a relay on the coturn container over UDP', async () => {
