@@ -353,7 +353,13 @@ describe('the compose stack', () => {
     } finally {
       await browser.close();
     }
-    assert.deepEqual(violations, []);
+    // TypeBox (the protocol's validators) probes once per page whether it may compile with `new Function`; the
+    // CSP refuses, which is its job, and TypeBox validates without compiling. Every other violation fails here.
+    const typeboxProbe = /CSP violation: script-src eval$/;
+    assert.deepEqual(
+      violations.filter((v) => !typeboxProbe.test(v)),
+      [],
+    );
   });
 
   test('the server’s TURN credentials allocate a relay on the coturn container over UDP', async () => {
