@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # One-step set-up used by `npm start`, `npm test` and `npm run bench`: installs only what is missing.
 #   runtime: pnpm (from the npm registry), workspace dependencies, the generated Prisma client, the web apps,
-#            the mediasoup worker, ffmpeg (recording).
-#   test:    runtime + Debian packages the tests drive for real (coturn, docker-compose for the compose check,
-#            chromium for the browser tests).
+#            the mediasoup worker, ffmpeg (recording), coturn (the TURN server npm start runs).
+#   test:    runtime + Debian packages the tests drive for real (coturn, docker.io, docker-compose and mmdebstrap
+#            for the compose stack test, chromium for the browser tests).
 set -euo pipefail
 mode="${1:-runtime}"
 cd "$(dirname "$0")/.."
@@ -42,9 +42,14 @@ fi
 need=()
 # Recording writes files with ffmpeg (and the tests read them back with its ffprobe).
 command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
+# The TURN server: npm start runs it from the rendered config (turn.embedded); the tests start their own.
+command -v turnserver >/dev/null 2>&1 || need+=(coturn)
 if [ "$mode" = test ]; then
-  command -v turnserver >/dev/null 2>&1 || need+=(coturn)
+  # The compose test (tests/ops) builds and runs the stack on a real Docker engine (scripts/docker-engine.sh
+  # starts it) from base images made locally with mmdebstrap (scripts/docker-base-images.sh).
   command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
+  [ -x /usr/sbin/dockerd ] || need+=(docker.io)
+  command -v mmdebstrap >/dev/null 2>&1 || need+=(mmdebstrap)
   # Browser tests: Debian's Chromium driven by playwright-core (no browser download), in a loopback-only netns.
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
   command -v unshare >/dev/null 2>&1 || need+=(util-linux)
@@ -62,7 +67,6 @@ fi
 # after. Its build script installs its own apt packages.
 bash scripts/mediasoup-worker/build.sh >/dev/null
 
-if [ "$mode" = test ]; then
-  # coturn's Debian package starts a system service; the tests start their own from the rendered config.
-  if command -v systemctl >/dev/null 2>&1; then systemctl stop coturn >/dev/null 2>&1 || true; fi
-fi
+# coturn's Debian package starts a system service on 3478; npm start and the tests run their own from the
+# rendered config instead.
+if command -v systemctl >/dev/null 2>&1; then systemctl stop coturn >/dev/null 2>&1 || true; fi

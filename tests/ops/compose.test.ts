@@ -41,7 +41,7 @@ describe('docker-compose.yml', () => {
     const result = compose(dir, 'config', '-q');
     assert.equal(result.status, 0, result.stderr);
     const services = compose(dir, 'config', '--services').stdout.trim().split('\n').sort();
-    assert.deepEqual(services, ['coturn', 'coturn-config', 'postgres', 'server']);
+    assert.deepEqual(services, ['caddy', 'coturn', 'coturn-config', 'postgres', 'server']);
     const resolved = compose(dir, 'config').stdout;
     assert.match(
       resolved,

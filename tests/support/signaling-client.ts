@@ -22,9 +22,10 @@ export class SignalingClient {
     );
   }
 
-  static connect(baseUrl: string, cookie: string, origin?: string): Promise<SignalingClient> {
+  /** `ca`: the CA to trust for wss:// (the compose test's Caddy internal CA). */
+  static connect(baseUrl: string, cookie: string, origin?: string, ca?: string): Promise<SignalingClient> {
     const headers: Record<string, string> = { ...(cookie ? { cookie } : {}), ...(origin ? { origin } : {}) };
-    const socket = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/ws`, { headers });
+    const socket = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/ws`, { headers, ...(ca ? { ca } : {}) });
     const client = new SignalingClient(socket);
     return new Promise((resolve, reject) => {
       socket.once('open', () => resolve(client));

@@ -26,6 +26,7 @@ import { inviteRoutes } from './invites/routes.ts';
 import { KeyedQueue } from './keyed-queue.ts';
 import { SlidingLimit } from './limits/index.ts';
 import { MediaService } from './media/index.ts';
+import { installMetrics, ServerMetrics } from './metrics/index.ts';
 import { recordingRoutes } from './recording/routes.ts';
 import { RecordingService } from './recording/service.ts';
 import { SfuRecorder } from './recording/sfu-recorder.ts';
@@ -105,6 +106,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Recording first: it closes a newcomer's media gate before the SFU offers them a session.
   rooms.observe(recordings);
   rooms.observe(media);
+  const metrics = new ServerMetrics({ rooms, media, recordings });
+  rooms.observe(metrics.roomObserver);
   const ctx: AppContext = {
     config,
     prisma,
@@ -114,6 +117,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     recordings,
     media,
     signInGuard: new SignInGuard(config.auth.signInLimits, redis),
+    metrics,
     limits: {
       inviteOpenByAddress: new SlidingLimit(
         'invite-open',
@@ -156,6 +160,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       },
     },
   });
+
+  if (config.metrics.enabled) installMetrics(app, metrics, { token: config.metrics.token });
 
   // Application.
   app.decorateRequest('principal', null);

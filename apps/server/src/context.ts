@@ -5,6 +5,7 @@ import type { PrismaClient } from './db/index.ts';
 import type { Mailer } from './email/mailer.ts';
 import type { SlidingLimit } from './limits/index.ts';
 import type { MediaService } from './media/index.ts';
+import type { ServerMetrics } from './metrics/index.ts';
 import type { RecordingService } from './recording/service.ts';
 import type { Rooms } from './signaling/rooms.ts';
 
@@ -20,6 +21,8 @@ export interface AppContext {
   media: MediaService;
   recordings: RecordingService;
   signInGuard: SignInGuard;
+  /** Prometheus metrics; code with events to count calls its record* methods. */
+  metrics: ServerMetrics;
   limits: {
     inviteOpenByAddress: SlidingLimit;
   };

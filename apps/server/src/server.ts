@@ -4,6 +4,7 @@ import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './config/index.ts';
 import { DatabaseLockedError, openDatabase } from './db/index.ts';
 import { seedStaffIfEmpty } from './seed.ts';
+import { type EmbeddedCoturn, startEmbeddedCoturn } from './turn/index.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -14,6 +15,9 @@ async function main(): Promise<void> {
   });
   const created = await seedStaffIfEmpty(db.prisma, config.auth.seed);
   const app = await buildApp({ config, prisma: db.prisma });
+  // npm start's TURN server (turn.embedded); off in production, where coturn is its own service.
+  let coturn: EmbeddedCoturn | null = null;
+  if (config.turn.embedded.enabled) coturn = await startEmbeddedCoturn(config, app.log);
 
   let closing = false;
   const shutdown = async (signal: string) => {
@@ -23,6 +27,7 @@ async function main(): Promise<void> {
     const force = setTimeout(() => process.exit(1), 10_000).unref();
     try {
       await app.close();
+      await coturn?.stop();
       await db.close();
       clearTimeout(force);
       process.exit(0);

@@ -266,3 +266,6 @@ export type RouteName = keyof Routes;
 
 /** The signaling WebSocket's path (same origin, upgraded). */
 export const SIGNALING_PATH = '/ws';
+
+/** Prometheus metrics (text format, not JSON: outside the route table). Ops only: token or loopback. */
+export const METRICS_PATH = '/metrics';

@@ -58,6 +58,8 @@ export const ConfigSchema = Type.Object({
     secret: Nullable(Type.String({ minLength: 16 })),
     realm: Type.String({ minLength: 1 }),
     credentialTtlSeconds: Type.Integer({ minimum: 60 }),
+    /** coturn started by the server itself from the rendered config (npm start); production runs its own. */
+    embedded: Type.Object({ enabled: Type.Boolean(), binary: Type.String({ minLength: 1 }) }),
     urls: Type.Array(Type.String({ pattern: '^(stun|stuns|turn|turns):' }), { minItems: 1 }),
     coturn: Type.Object({
       listeningIp: Type.String(),
@@ -69,6 +71,12 @@ export const ConfigSchema = Type.Object({
       allowLoopbackPeers: Type.Boolean(),
       deniedPeerRanges: Type.Array(Type.String()),
     }),
+  }),
+  metrics: Type.Object({
+    /** GET /metrics in Prometheus format (apps/server/src/metrics). */
+    enabled: Type.Boolean(),
+    /** Bearer token scrapers send; null: loopback clients only. */
+    token: Nullable(Type.String({ minLength: 16 })),
   }),
   routing: Type.Object({
     treeMaxParticipants: Type.Integer({ minimum: 2 }),

@@ -55,6 +55,13 @@ export class RecordingService implements RoomObserver {
 
   constructor(private readonly o: RecordingServiceOptions) {}
 
+  /** Recordings being written now (metrics). */
+  get runningCount(): number {
+    let n = 0;
+    for (const a of this.active.values()) if (a.status === 'RECORDING') n++;
+    return n;
+  }
+
   get available(): boolean {
     return this.o.recorder !== null;
   }

@@ -83,6 +83,11 @@ export class Rooms {
     this.rooms.get(consultationId)?.broadcast(message);
   }
 
+  /** Every room in this process, lobby-only ones included (metrics read them when scraped). */
+  live(): IterableIterator<Room> {
+    return this.rooms.values();
+  }
+
   /** Handles a `join`: admits staff and admitted guests, parks other guests in the lobby, or resumes a place. */
   join(link: Link, consultationId: string, resumeToken?: string): Promise<void> {
     return this.inRoom(consultationId, async () => {

@@ -4,6 +4,7 @@ export {
   type IceServers,
   type TurnCredentialSettings,
 } from './credentials.ts';
+export { type EmbeddedCoturn, type EmbeddedCoturnLog, startEmbeddedCoturn } from './embedded-coturn.ts';
 export {
   type CoturnRenderOverrides,
   coturnConfigPath,
@@ -11,3 +12,4 @@ export {
   renderCoturnConfig,
   writeCoturnConfig,
 } from './render-coturn.ts';
+export { stunBindingAnswered } from './stun-probe.ts';

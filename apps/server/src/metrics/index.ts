@@ -1,0 +1,2 @@
+export { installMetrics, type MetricsAccess } from './install.ts';
+export { ServerMetrics } from './server-metrics.ts';
