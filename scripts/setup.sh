@@ -54,6 +54,11 @@ if [ "$mode" = test ]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
   command -v unshare >/dev/null 2>&1 || need+=(util-linux)
   command -v ip >/dev/null 2>&1 || need+=(iproute2)
+  # The network lab (tests/netlab, docs/network-lab.md): NAT, firewalls and loss with nftables, a self-signed CA
+  # for coturn's TLS listener made with openssl and trusted by the lab's browsers through NSS's certutil.
+  command -v nft >/dev/null 2>&1 || need+=(nftables)
+  command -v certutil >/dev/null 2>&1 || need+=(libnss3-tools)
+  command -v openssl >/dev/null 2>&1 || need+=(openssl)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -22,10 +22,18 @@ export interface StartCoturnOptions {
   /** coturn -v: logs each request's outcome (e.g. "error 401"), which the tests assert on. Default true. */
   verbose?: boolean;
   readyTimeoutMs?: number;
+  /**
+   * A network-lab address (198.18.0.0/15) to run on instead of loopback; the lab's namespace is ours, so coturn
+   * gets its standard ports there (listening 3478, relays 49160-49200) unless `ports` says otherwise.
+   */
+  labHost?: string;
+  ports?: { port: number; minPort: number; maxPort: number };
+  /** A TLS listener (turns:, and plain TCP on the same port) with this PEM certificate chain and key. */
+  tls?: { port: number; certFile: string; keyFile: string };
 }
 
 export interface RunningCoturn {
-  host: '127.0.0.1';
+  host: string;
   port: number;
   secret: string;
   realm: string;
@@ -59,6 +67,10 @@ class PortRaceError extends Error {}
 
 async function startOnce(options: StartCoturnOptions): Promise<RunningCoturn> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'consulta-coturn-'));
+  const host = options.labHost ?? LOOPBACK;
+  if (options.labHost !== undefined && !isLabAddress(options.labHost)) {
+    throw new Error(`startCoturn: ${options.labHost} is not a network-lab address (198.18.0.0/15)`);
+  }
   let configFile: string;
   let port: number;
   let minPort: number;
@@ -70,7 +82,7 @@ async function startOnce(options: StartCoturnOptions): Promise<RunningCoturn> {
       configFile = options.configFile;
       const text = readFileSync(configFile, 'utf8');
       const option = (name: string) => new RegExp(`^${name}=(.*)$`, 'm').exec(text)?.[1];
-      assertLoopback(option('listening-ip'), configFile);
+      assertAddress(option('listening-ip'), host, configFile);
       port = Number(option('listening-port') ?? 3478);
       minPort = Number(option('min-port'));
       maxPort = Number(option('max-port'));
@@ -78,12 +90,27 @@ async function startOnce(options: StartCoturnOptions): Promise<RunningCoturn> {
       realm = option('realm') ?? '';
     } else {
       const config = options.config ?? loadConfig();
-      assertLoopback(config.turn.coturn.listeningIp, 'turn.coturn.listeningIp');
+      if (options.labHost === undefined)
+        assertAddress(config.turn.coturn.listeningIp, host, 'turn.coturn.listeningIp');
       secret = options.secret ?? (options.config ? config.turn.secret : randomBytes(24).toString('base64'));
       realm = config.turn.realm;
-      ({ port, minPort, maxPort } = await freeCoturnPorts(options.relayPorts));
+      ({ port, minPort, maxPort } =
+        options.ports ??
+        (options.labHost
+          ? { port: 3478, minPort: 49160, maxPort: 49200 }
+          : await freeCoturnPorts(options.relayPorts)));
       configFile = path.join(dir, 'turnserver.conf');
       const text = renderCoturnConfig(config, {
+        ...(options.labHost
+          ? { listeningIp: host, relayIp: host, externalIp: null, allowLoopbackPeers: false }
+          : {}),
+        ...(options.tls
+          ? {
+              tlsListeningPort: options.tls.port,
+              tlsCertFile: options.tls.certFile,
+              tlsKeyFile: options.tls.keyFile,
+            }
+          : {}),
         secret,
         listeningPort: port,
         minPort,
@@ -138,7 +165,7 @@ async function startOnce(options: StartCoturnOptions): Promise<RunningCoturn> {
 
   try {
     await Promise.race([
-      waitUntilServing(port, options.readyTimeoutMs ?? 10_000),
+      waitUntilServing(host, port, options.readyTimeoutMs ?? 10_000),
       spawnFailed,
       exited.then((code) => {
         const message = `turnserver exited with ${code} before serving:\n${output.slice(-4000)}`;
@@ -153,7 +180,7 @@ async function startOnce(options: StartCoturnOptions): Promise<RunningCoturn> {
   }
 
   return {
-    host: LOOPBACK,
+    host,
     port,
     secret,
     realm,
@@ -161,31 +188,36 @@ async function startOnce(options: StartCoturnOptions): Promise<RunningCoturn> {
     maxPort,
     configFile,
     urls: [
-      `stun:${LOOPBACK}:${port}`,
-      `turn:${LOOPBACK}:${port}?transport=udp`,
-      `turn:${LOOPBACK}:${port}?transport=tcp`,
+      `stun:${host}:${port}`,
+      `turn:${host}:${port}?transport=udp`,
+      `turn:${host}:${port}?transport=tcp`,
     ],
     logs: () => output,
     stop,
   };
 }
 
-function assertLoopback(ip: string | undefined, where: string): void {
-  if (ip !== LOOPBACK) {
-    throw new Error(`startCoturn only runs coturn on ${LOOPBACK}; ${where} says ${ip} (is NODE_ENV=test?)`);
+function assertAddress(ip: string | undefined, expected: string, where: string): void {
+  if (ip !== expected) {
+    throw new Error(`startCoturn only runs coturn on ${expected}; ${where} says ${ip} (is NODE_ENV=test?)`);
   }
+}
+
+/** 198.18.0.0/15, the benchmarking range the network lab uses inside its namespaces. */
+function isLabAddress(ip: string): boolean {
+  return /^198\.(18|19)\.\d{1,3}\.\d{1,3}$/.test(ip);
 }
 
 /** Polls until coturn answers a STUN Binding request over UDP and accepts TCP connections. */
-async function waitUntilServing(port: number, timeoutMs: number): Promise<void> {
+async function waitUntilServing(host: string, port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if ((await stunBindingAnswered(port, 200)) && (await tcpAccepts(port))) return;
+    if ((await stunBindingAnswered(host, port, 200)) && (await tcpAccepts(host, port))) return;
   }
-  throw new Error(`coturn did not answer on ${LOOPBACK}:${port} within ${timeoutMs} ms`);
+  throw new Error(`coturn did not answer on ${host}:${port} within ${timeoutMs} ms`);
 }
 
-function stunBindingAnswered(port: number, waitMs: number): Promise<boolean> {
+function stunBindingAnswered(host: string, port: number, waitMs: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = dgram.createSocket('udp4');
     const transactionId = randomBytes(12);
@@ -205,13 +237,13 @@ function stunBindingAnswered(port: number, waitMs: number): Promise<boolean> {
         done(true);
     });
     socket.on('error', () => done(false));
-    socket.send(request, port, LOOPBACK);
+    socket.send(request, port, host);
   });
 }
 
-function tcpAccepts(port: number): Promise<boolean> {
+function tcpAccepts(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = net.connect({ host: LOOPBACK, port });
+    const socket = net.connect({ host, port });
     socket.once('connect', () => {
       socket.destroy();
       resolve(true);

@@ -24,11 +24,11 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
+export async function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
+    s.listen(0, host, () => {
       const { port } = s.address() as { port: number };
       s.close(() => resolve(port));
     });
@@ -42,18 +42,23 @@ export async function startTestServer(
   options: {
     databaseUrl?: string;
     overrides?: DeepPartialConfig;
+    /** Where to listen (default 127.0.0.1 on a free port); the network lab listens on its public address. */
+    host?: string;
+    port?: number;
     /** Extra routes (test fixtures) to register before the server listens. */
     beforeListen?: (app: Awaited<ReturnType<typeof buildApp>>, config: AppConfig) => Promise<void> | void;
   } = {},
 ): Promise<TestServer> {
   const varDir = await mkdtemp(path.join(os.tmpdir(), 'consulta-test-'));
-  const port = await freePort();
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? (await freePort(host));
+  const url = port === 80 ? `http://${host}` : `http://${host}:${port}`;
   const config = loadConfig({
     ...options.overrides,
     server: {
-      host: '127.0.0.1',
+      host,
       port,
-      publicUrl: `http://127.0.0.1:${port}`,
+      publicUrl: url,
       varDir,
       logLevel: 'warn',
       ...options.overrides?.server,
@@ -63,8 +68,7 @@ export async function startTestServer(
   const db = await openDatabase({ url: config.database.url, dataDir: path.join(varDir, 'pglite') });
   const app = await buildApp({ config, prisma: db.prisma });
   await options.beforeListen?.(app, config);
-  await app.listen({ host: '127.0.0.1', port });
-  const url = `http://127.0.0.1:${port}`;
+  await app.listen({ host, port });
   const createStaff: TestServer['createStaff'] = async (role, name) => {
     const n = ++accounts;
     const email = `${role.toLowerCase()}${n}-${port}@example.test`;

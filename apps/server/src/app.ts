@@ -31,6 +31,7 @@ import { recordingRoutes } from './recording/routes.ts';
 import { RecordingService } from './recording/service.ts';
 import { SfuRecorder } from './recording/sfu-recorder.ts';
 import { connectRedis } from './redis.ts';
+import { linkProbeRoutes } from './routing/link-probe-routes.ts';
 import { PolicyRoutePlanner } from './routing/policy-route-planner.ts';
 import { hardFrameLimit, Rooms, signalingRoutes } from './signaling/index.ts';
 
@@ -125,6 +126,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         config.invites.openRateLimit.windowSeconds,
         redis,
       ),
+      // One probe is a few parallel requests per direction; a client probes at join and when its link degrades.
+      linkProbe: new SlidingLimit('link-probe', 40, 60, redis),
     },
   };
 
@@ -176,6 +179,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     inviteRoutes,
     auditRoutes,
     turnRoutes,
+    linkProbeRoutes,
     recordingRoutes,
     signalingRoutes,
   ]) {
@@ -192,6 +196,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     mailer.close();
     ctx.signInGuard.close();
     ctx.limits.inviteOpenByAddress.close();
+    ctx.limits.linkProbe.close();
     await redis?.quit().catch(() => undefined);
   });
   return app;

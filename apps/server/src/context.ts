@@ -25,5 +25,7 @@ export interface AppContext {
   metrics: ServerMetrics;
   limits: {
     inviteOpenByAddress: SlidingLimit;
+    /** Link probes per person (routing/link-probe-routes.ts). */
+    linkProbe: SlidingLimit;
   };
 }

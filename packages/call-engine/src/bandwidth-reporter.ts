@@ -1,14 +1,23 @@
-// Bandwidth reports to the server: fixed figures on every join, or figures measured from the selected candidate
-// pairs of every live connection (peer connections and SFU transports), throttled so only real changes are sent.
+// Bandwidth reports to the server: fixed figures on every join, or the access link's capacity as a short HTTP
+// probe measured it (link-probe.ts), lowered while the live connections show the link carries less (outgoing
+// video held back, incoming media lost), and probed again then. Until a probe has succeeded nothing is reported,
+// so the server plans with "unknown" (safe: such a peer never relays) instead of a congestion controller's
+// estimate of what a small camera happens to send. Reports are throttled so only real changes are sent.
 import type { ClientMessage, DeviceClass } from '@consulta/protocol';
+import type { LinkCapacity } from './link-probe.ts';
 import {
   type BandwidthSample,
   combineSamples,
+  congestionEvidence,
   defaultThrottle,
+  linkSample,
+  type Observation,
   type PairSummary,
   type ReportThrottle,
+  relayOnlyOf,
   shouldReport,
   statsValues,
+  summarizeMedia,
   summarizeSelectedPair,
 } from './stats.ts';
 
@@ -23,14 +32,27 @@ export interface BandwidthReporterOptions {
   reported(sample: BandwidthSample): void;
   device?: DeviceClass;
   forcedRelay: boolean;
-  polling?: false | ({ pollIntervalMs?: number } & Partial<ReportThrottle>);
+  polling?:
+    | false
+    | ({
+        pollIntervalMs?: number;
+        reprobeIntervalMs?: number;
+        lowEvidencePolls?: number;
+      } & Partial<ReportThrottle>);
   fixed?: { uplinkKbps: number; downlinkKbps: number; relayOnly?: boolean };
+  /** Measures the link's capacity; without it (or when it fails) reports fall back to the connections' estimates. */
+  probe?: () => Promise<LinkCapacity>;
 }
 
 export class BandwidthReporter {
   private timer: ReturnType<typeof setInterval> | null = null;
-  private lastPairs = new Map<string, PairSummary>();
+  private last = new Map<string, Observation>();
   private lastReport: { sample: BandwidthSample; at: number } | null = null;
+  private capacity: { value: LinkCapacity; at: number } | null = null;
+  private probing = false;
+  private probeFailed = false;
+  /** Consecutive polls whose evidence was below the probed capacity. */
+  private lowPolls = 0;
 
   constructor(private readonly o: BandwidthReporterOptions) {}
 
@@ -69,24 +91,70 @@ export class BandwidthReporter {
   }
 
   private async measure(throttle: ReportThrottle): Promise<void> {
-    const current = new Map<string, PairSummary>();
+    const opts = this.o.polling || {};
+    const current = new Map<string, Observation>();
     await Promise.all(
       this.o.connections().map(async (c) => {
         try {
-          const pair = summarizeSelectedPair(statsValues(await c.getStats()));
-          if (pair) current.set(c.key, pair);
+          const stats = statsValues(await c.getStats());
+          const pair = summarizeSelectedPair(stats);
+          if (pair) current.set(c.key, { pair, media: summarizeMedia(stats) });
         } catch {
           // closed meanwhile
         }
       }),
     );
-    const sample = combineSamples(current, this.lastPairs, this.o.forcedRelay);
-    this.lastPairs = current;
+    const previous = this.last;
+    this.last = current;
+    const pairs = new Map<string, PairSummary>([...current].map(([k, o]) => [k, o.pair]));
+
+    const reprobeMs = opts.reprobeIntervalMs ?? 300_000;
+    if (this.o.probe && !this.probeFailed && (!this.capacity || Date.now() - this.capacity.at > reprobeMs)) {
+      this.startProbe();
+    }
+    let sample: BandwidthSample | null;
+    if (this.capacity) {
+      const evidence = congestionEvidence(current, previous);
+      const found = linkSample(this.capacity.value, evidence, relayOnlyOf(pairs, this.o.forcedRelay));
+      // One poll's evidence can be a congestion controller still ramping up: act on it when it persists. Our own
+      // probe fills the link while it runs, so what the connections show then says nothing.
+      this.lowPolls = found.reprobe && !this.probing ? this.lowPolls + 1 : 0;
+      const persisted = this.lowPolls >= (opts.lowEvidencePolls ?? 2);
+      sample =
+        persisted && found.lowered
+          ? found.sample
+          : { ...this.capacity.value, relayOnly: found.sample.relayOnly };
+      // The link carries less than it did: measure it again (with the call's media on it, as it is now), but not
+      // more often than every 15 s, since a probe fills the link and media stalls meanwhile.
+      if (persisted && Date.now() - this.capacity.at > 15_000) this.startProbe();
+    } else if (this.o.probe && !this.probeFailed) {
+      return; // not measured yet: the server plans with "unknown"
+    } else {
+      sample = combineSamples(pairs, new Map([...previous].map(([k, o]) => [k, o.pair])), this.o.forcedRelay);
+    }
     if (!sample) return;
-    sample.uplinkKbps = Math.min(KBPS_MAX, sample.uplinkKbps);
-    sample.downlinkKbps = Math.min(KBPS_MAX, sample.downlinkKbps);
+    sample.uplinkKbps = clampKbps(sample.uplinkKbps);
+    sample.downlinkKbps = clampKbps(sample.downlinkKbps);
     if (!shouldReport(this.lastReport, sample, Date.now(), throttle)) return;
     this.report(sample);
+  }
+
+  private startProbe(): void {
+    if (this.probing || !this.o.probe) return;
+    this.probing = true;
+    this.o
+      .probe()
+      .then((value) => {
+        this.capacity = { value, at: Date.now() };
+        this.lowPolls = 0;
+      })
+      .catch(() => {
+        // An old server or a refused probe: fall back to the connections' estimates rather than never reporting.
+        if (!this.capacity) this.probeFailed = true;
+      })
+      .finally(() => {
+        this.probing = false;
+      });
   }
 
   private report(sample: BandwidthSample): void {

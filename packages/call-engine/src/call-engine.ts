@@ -12,6 +12,7 @@ import { BandwidthReporter } from './bandwidth-reporter.ts';
 import { Emitter } from './emitter.ts';
 import type { CallEngineEvents, CallEngineOptions, EngineState } from './engine-types.ts';
 import { IceServerSource } from './ice-servers.ts';
+import { probeLink } from './link-probe.ts';
 import {
   desiredLinks,
   diffLinks,
@@ -24,6 +25,7 @@ import {
 import { streamsFedBy, whenConnected, whenTrue } from './make-before-break.ts';
 import { type MediaKind, PeerLink } from './peer-link.ts';
 import { RemoteStreams } from './remote-streams.ts';
+import { applyVideoLimit, videoLimitOf } from './send-quality.ts';
 import { SfuPath } from './sfu-path.ts';
 import type { SfuReceiver, TilePreference } from './sfu-session.ts';
 import { SignalingSocket, type SignalingState } from './signaling.ts';
@@ -100,6 +102,15 @@ export class CallEngine extends Emitter<CallEngineEvents> {
       ...(options.device ? { device: options.device } : {}),
       ...(options.bandwidth !== undefined ? { polling: options.bandwidth } : {}),
       ...(options.fixedBandwidth ? { fixed: options.fixedBandwidth } : {}),
+      ...(options.linkProbe === false
+        ? {}
+        : {
+            probe: () =>
+              probeLink({
+                serverUrl: this.serverUrl,
+                fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
+              }),
+          }),
     });
     this.sfu = new SfuPath({
       send: (m) => this.signaling.send(m),
@@ -354,6 +365,13 @@ export class CallEngine extends Emitter<CallEngineEvents> {
     this.plan = plan;
     this.emit('plan', plan);
     this.reconcile();
+    for (const link of this.links.values()) this.limitVideo(link);
+  }
+
+  /** What this client sends on a peer connection follows the plan's quality (send-quality.ts). */
+  private limitVideo(link: PeerLink): void {
+    if (link.spec.role === 'recv' || !this.plan) return;
+    void applyVideoLimit(link.pc, videoLimitOf(this.plan.quality));
   }
 
   /** Input: a `signal` from a peer. Creates the connection if this is its first message. */
@@ -497,6 +515,7 @@ export class CallEngine extends Emitter<CallEngineEvents> {
     } else if (role === 'send') {
       link.setSendTracks(this.tracksFor(streamId));
     }
+    this.limitVideo(link);
   }
 
   /** Outgoing tracks for stream S: ours if S is us, else what we currently receive for S. */

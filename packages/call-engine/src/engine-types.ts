@@ -91,7 +91,15 @@ export interface CallEngineOptions {
   localStream?: MediaStream | null;
   device?: DeviceClass;
   /** Stats polling for bandwidth reports; false disables reporting. */
-  bandwidth?: false | ({ pollIntervalMs?: number } & Partial<ReportThrottle>);
+  bandwidth?:
+    | false
+    | ({
+        pollIntervalMs?: number;
+        reprobeIntervalMs?: number;
+        lowEvidencePolls?: number;
+      } & Partial<ReportThrottle>);
+  /** false: never probe the link against the server (reports then come from the connections' estimates). */
+  linkProbe?: false;
   /**
    * Report these figures (on every join) instead of measuring: for tests and for clients that know their link
    * (e.g. from a speed test). Stats polling for reports is off while set.

@@ -12,6 +12,7 @@ export {
 } from './call-engine.ts';
 export { Emitter } from './emitter.ts';
 export { IceServerSource } from './ice-servers.ts';
+export { type LinkCapacity, type LinkProbeOptions, probeLink } from './link-probe.ts';
 export {
   desiredLinks,
   diffLinks,
@@ -38,11 +39,18 @@ export {
 export { SIMULCAST_LAYERS, simulcastEncodings } from './simulcast.ts';
 export {
   type BandwidthSample,
+  type CongestionEvidence,
   combineSamples,
+  congestionEvidence,
   defaultThrottle,
+  linkSample,
+  type MediaSummary,
+  type Observation,
   type PairSummary,
   type ReportThrottle,
+  relayOnlyOf,
   shouldReport,
   statsValues,
+  summarizeMedia,
   summarizeSelectedPair,
 } from './stats.ts';

@@ -42,9 +42,16 @@ type Call<R extends RouteSpec> =
     ? (input?: RouteInput<R>) => Promise<RouteReply<R>>
     : (input: RouteInput<R>) => Promise<RouteReply<R>>;
 
-/** One method per route (file downloads excluded: link to `apiUrl(Routes.recordingFile, ...)` instead). */
+/** Routes that carry raw bytes (downloads, the link probe) are called with `apiUrl` and fetch, not as JSON. */
+type RawRoute<R extends RouteSpec> = R['reply'] extends 'file'
+  ? true
+  : R extends { body: 'bytes' }
+    ? true
+    : false;
+
+/** One method per JSON route (for a download, link to `apiUrl(Routes.recordingFile, ...)` instead). */
 export type ApiClient = {
-  [K in RouteName as Routes[K]['reply'] extends 'file' ? never : K]: Call<Routes[K]>;
+  [K in RouteName as RawRoute<Routes[K]> extends true ? never : K]: Call<Routes[K]>;
 };
 
 /** The full URL of a route (for links such as downloads). */
@@ -82,7 +89,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   };
   const client: Record<string, unknown> = {};
   for (const [name, route] of Object.entries(Routes) as [RouteName, RouteSpec][]) {
-    if (route.reply === 'file') continue;
+    if (route.reply === 'file' || route.body === 'bytes') continue;
     client[name] = (input?: RouteInput<RouteSpec>) => call(route, input);
   }
   return client as ApiClient;

@@ -5,6 +5,7 @@ export { describeProtocol, describeSignaling } from './describe.ts';
 export * from './domain.ts';
 export * from './errors.ts';
 export * from './formats.ts';
+export * from './link-probe.ts';
 export * from './plan.ts';
 export * from './recording.ts';
 export * from './rest.ts';

@@ -22,6 +22,8 @@ export const PlanReasonCodes = [
   'turn-relayed',
   'kept-previous',
   'sfu-unavailable',
+  /** Diagnostics and the network-lab bench: the topology is set by configuration (`routing.forceTopology`). */
+  'forced-by-config',
 ] as const;
 export const PlanReasonCode = Type.Enum(PlanReasonCodes);
 export type PlanReasonCode = Static<typeof PlanReasonCode>;

@@ -19,7 +19,8 @@ export interface RouteSpec {
   access: RouteAccess;
   params?: TSchema;
   query?: TSchema;
-  body?: TSchema;
+  /** The body's schema (JSON), or 'bytes' for raw application/octet-stream (the link probe's upload). */
+  body?: TSchema | 'bytes';
   /** The success reply's schema, or 'file' for a download streamed as bytes. */
   reply: TSchema | 'file';
   status: 200 | 201;
@@ -30,29 +31,28 @@ export interface RouteSpec {
 /** Keeps the literal types of a route definition (its schemas, path and method) for inference. */
 export const defineRoute = <const R extends RouteSpec>(route: R): R => route;
 
-export type RouteParams<R extends RouteSpec> = R extends { params: infer P extends TSchema }
-  ? Static<P>
-  : never;
-export type RouteQuery<R extends RouteSpec> = R extends { query: infer Q extends TSchema }
-  ? Static<Q>
-  : never;
-export type RouteBody<R extends RouteSpec> = R extends { body: infer B extends TSchema } ? Static<B> : never;
-export type RouteReply<R extends RouteSpec> = R extends { reply: infer S extends TSchema }
-  ? Static<S>
-  : never;
+/**
+ * The static type of a route's schema field. The string markers ('bytes', 'file') are tested first: a string
+ * literal would otherwise pass for a TSchema, whose properties are all optional.
+ */
+type SchemaOf<S> = S extends string ? never : S extends TSchema ? Static<S> : never;
 
-type Field<R extends RouteSpec, K extends 'params' | 'query' | 'body', V> = R extends {
-  [P in K]: TSchema;
-}
-  ? K extends 'query'
+export type RouteParams<R extends RouteSpec> = R extends { params: infer P } ? SchemaOf<P> : never;
+export type RouteQuery<R extends RouteSpec> = R extends { query: infer Q } ? SchemaOf<Q> : never;
+export type RouteBody<R extends RouteSpec> = R extends { body: infer B } ? SchemaOf<B> : never;
+export type RouteReply<R extends RouteSpec> = R extends { reply: infer S } ? SchemaOf<S> : never;
+
+/** A JSON field the route declares (required, or optional for the query), else one the caller may not pass. */
+type Field<K extends 'params' | 'query' | 'body', V> = [V] extends [never]
+  ? { [P in K]?: never }
+  : K extends 'query'
     ? { [P in K]?: V }
-    : { [P in K]: V }
-  : { [P in K]?: never };
+    : { [P in K]: V };
 
 /** What a caller passes: `params` when the path has them, `body` when the route takes one, `query` optionally. */
-export type RouteInput<R extends RouteSpec> = Field<R, 'params', RouteParams<R>> &
-  Field<R, 'query', RouteQuery<R>> &
-  Field<R, 'body', RouteBody<R>>;
+export type RouteInput<R extends RouteSpec> = Field<'params', RouteParams<R>> &
+  Field<'query', RouteQuery<R>> &
+  Field<'body', RouteBody<R>>;
 
 /** The route's path with its `:name` segments filled in and the query string appended. */
 export function routeUrl(

@@ -1,4 +1,5 @@
 import { ErrorCode as E } from './errors.ts';
+import { LinkProbeQuery, LinkProbeUploadReply } from './link-probe.ts';
 import { RecordingList, RecordingParams, RecordingQuery, Recording as RecordingSchema } from './recording.ts';
 import {
   AuditList,
@@ -176,6 +177,29 @@ export const Routes = {
     reply: TurnCredentials,
     status: 200,
     errors: signedIn,
+  }),
+
+  linkProbeDownload: defineRoute({
+    method: 'GET',
+    path: '/api/link-probe',
+    summary: 'The link probe: `bytes` random bytes to time the caller’s downlink (rate-limited per person)',
+    tag: 'routing',
+    access: 'signed-in',
+    query: LinkProbeQuery,
+    reply: 'file',
+    status: 200,
+    errors: [E.Unauthenticated, E.RateLimited],
+  }),
+  linkProbeUpload: defineRoute({
+    method: 'POST',
+    path: '/api/link-probe',
+    summary: 'The link probe: bytes sent as application/octet-stream, counted and timed, never kept',
+    tag: 'routing',
+    access: 'signed-in',
+    body: 'bytes',
+    reply: LinkProbeUploadReply,
+    status: 200,
+    errors: [E.Unauthenticated, E.RateLimited, E.MessageTooLarge],
   }),
 
   // ---- audit -------------------------------------------------------------------------------------------------

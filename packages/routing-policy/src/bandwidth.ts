@@ -29,20 +29,48 @@ export function budgets(participants: readonly Participant[], config: PolicyConf
 }
 
 /**
- * Peers that cannot send one stream and receive everyone else's at `kbps` (what any topology needs), with
- * their bandwidth shrunk by `scale` (< 1 when a change must clear the hysteresis margin).
+ * Peers that cannot receive everyone else's stream at `kbps` (what any topology needs), with their downlink
+ * shrunk by `scale` (< 1 when a change must clear the hysteresis margin). These block the quality level.
  */
-export function endpointShortfalls(all: readonly Budget[], kbps: number, scale: number): Reason[] {
+export function receiveShortfalls(all: readonly Budget[], kbps: number, scale: number): Reason[] {
   const receive = kbps * (all.length - 1);
-  const out: Reason[] = [];
-  for (const b of all) {
-    if (b.upKbps * scale < kbps)
-      out.push({ code: 'quality-limited', peerId: b.id, value: b.upKbps, limit: kbps });
-    else if (b.downKbps * scale < receive) {
-      out.push({ code: 'quality-limited', peerId: b.id, value: b.downKbps, limit: receive });
-    }
-  }
-  return out;
+  return all
+    .filter((b) => b.downKbps * scale < receive)
+    .map((b): Reason => ({ code: 'quality-limited', peerId: b.id, value: b.downKbps, limit: receive }));
+}
+
+/**
+ * Senders whose uplink cannot carry one stream at `kbps`. They do not hold the call's quality down (that would
+ * put everyone on audio for one weak phone): each sends a single copy of its own stream, which its browser's
+ * congestion control keeps within its uplink, so receivers get that sender at less than the call's quality.
+ */
+export function sendLimits(all: readonly Budget[], kbps: number): Reason[] {
+  return all
+    .filter((b) => b.upKbps < kbps)
+    .map((b): Reason => ({ code: 'quality-limited', peerId: b.id, value: b.upKbps, limit: kbps }));
+}
+
+/**
+ * What the tree planner is told of one participant at `kbps` per stream: its usable uplink (shrunk by `scale`
+ * for hysteresis) and whether it relays. A TURN-only peer gets exactly one stream's worth, so it sends a single
+ * copy of its own stream: every further copy would cross our relay (more egress than the policy estimated). So
+ * does a sender whose uplink is below one stream: it is a leaf in every other tree.
+ * The policy's feasibility check and the server's live planner both use this, so they cannot disagree.
+ */
+export function treePeerOf(b: Budget, kbps: number, scale = 1): TreePeer {
+  const up = b.upKbps * scale;
+  // A sender too weak for one stream at `kbps` still sends one copy (below the quality, see sendLimits).
+  if (up < kbps) return { id: b.id, uplinkKbps: kbps, relay: false };
+  return { id: b.id, uplinkKbps: b.relayOnly ? Math.min(up, kbps) : up, relay: b.canRelay };
+}
+
+/** The tree planner's peers for `participants` at `kbps` per stream (see treePeerOf), sorted by id. */
+export function treePeers(
+  participants: readonly Participant[],
+  kbps: number,
+  config: PolicyConfig,
+): TreePeer[] {
+  return budgets(participants, config).map((b) => treePeerOf(b, kbps));
 }
 
 /** Why trees cannot carry `kbps` for these peers; empty when the planner finds a placement. */
@@ -52,12 +80,7 @@ export function treeShortfalls(
   scale: number,
   config: PolicyConfig,
 ): Reason[] {
-  const peers: TreePeer[] = all.map((b) => ({
-    id: b.id,
-    // A TURN-only peer sends a single copy: every further copy would be more relay egress for us.
-    uplinkKbps: b.relayOnly ? Math.min(b.upKbps * scale, kbps) : b.upKbps * scale,
-    relay: b.canRelay,
-  }));
+  const peers: TreePeer[] = all.map((b) => treePeerOf(b, kbps, scale));
   if (isTreeFeasible(peers, kbps, { maxDepth: config.maxRelayHops })) return [];
   const weak = peers.filter((p) => p.uplinkKbps < kbps);
   if (weak.length > 0) {

@@ -1,4 +1,4 @@
-import { type Budget, budgets, endpointShortfalls, treeShortfalls } from './bandwidth.ts';
+import { type Budget, budgets, receiveShortfalls, sendLimits, treeShortfalls } from './bandwidth.ts';
 import { defaultPolicyConfig, QUALITIES } from './config.ts';
 import { platformEgressKbps } from './egress.ts';
 import type { PolicyConfig, PolicyDecision, PolicyInput, Quality, Reason, Topology } from './types.ts';
@@ -45,7 +45,7 @@ export function decideTopology(input: PolicyInput, previous?: PolicyDecision): P
   const noSfu: Reason[] = input.sfuAvailable === false ? [{ code: 'sfu-unavailable' }] : [];
 
   // Groups that may use trees: trees when they fit the chosen quality and cost the platform less.
-  const upgrade = 1 / (1 + config.hysteresis.upgradeMargin);
+  const upgrade = upgradeScale(config);
   const stayingInTree = previous?.topology === 'tree' && rank(quality) >= rank(previous.quality);
   const blockers = treeShortfalls(all, bitrateKbps, stayingInTree ? 1 : upgrade, config);
   if (blockers.length > 0) {
@@ -105,23 +105,43 @@ function hardRule(
 }
 
 /**
- * Best quality every participant can send and receive (any topology needs that much). Levels above the
- * previous decision's must fit with the upgrade margin to spare; the current level and below need only fit.
+ * Best quality every participant can receive from all the others (any topology needs that much downlink).
+ * Levels above the previous decision's must fit with the upgrade margin to spare; the current level and below
+ * need only fit. Senders whose uplink is below the chosen level are named (`quality-limited`, value = their
+ * usable uplink) but do not lower it: they send what their link carries; one below even audio is
+ * `below-minimum-quality`.
  */
 function pickQuality(
   all: Budget[],
   config: PolicyConfig,
   previous?: PolicyDecision,
 ): { quality: Quality; reasons: Reason[] } {
-  const upgrade = 1 / (1 + config.hysteresis.upgradeMargin);
+  const upgrade = upgradeScale(config);
   let limits: Reason[] = [];
+  let quality: Quality = 'audio';
   for (const q of QUALITIES) {
     const scale = previous && rank(q) < rank(previous.quality) ? upgrade : 1;
-    const shortfalls = endpointShortfalls(all, config.qualityKbps[q], scale);
-    if (shortfalls.length === 0) return { quality: q, reasons: limits };
+    const shortfalls = receiveShortfalls(all, config.qualityKbps[q], scale);
+    if (shortfalls.length === 0) {
+      quality = q;
+      break;
+    }
     limits = shortfalls;
+    if (q === 'audio') limits = limits.map((r) => ({ ...r, code: 'below-minimum-quality' }));
   }
-  return { quality: 'audio', reasons: limits.map((r) => ({ ...r, code: 'below-minimum-quality' })) };
+  const senders = sendLimits(all, config.qualityKbps[quality]).map(
+    (r): Reason => ((r.value ?? 0) < config.qualityKbps.audio ? { ...r, code: 'below-minimum-quality' } : r),
+  );
+  const named = new Set(limits.map((r) => r.peerId));
+  return { quality, reasons: [...limits, ...senders.filter((r) => !named.has(r.peerId))] };
+}
+
+/**
+ * "Fits with `upgradeMargin` to spare": what is needed may use at most (1 - margin) of the usable bandwidth, so
+ * 15 % leaves 15 % of it unused (need <= 0.85 x usable). Budgets are scaled by this before comparing.
+ */
+function upgradeScale(config: PolicyConfig): number {
+  return 1 - config.hysteresis.upgradeMargin;
 }
 
 function rank(q: Quality): number {

@@ -1,3 +1,4 @@
+export { treePeerOf, treePeers } from './bandwidth.ts';
 export { defaultPolicyConfig } from './config.ts';
 export { decideTopology } from './decide.ts';
 export { type EgressInput, platformEgressKbps } from './egress.ts';

@@ -42,7 +42,10 @@ export interface PolicyInput {
 
 /** Thresholds that keep bandwidth noise from flapping the decision. */
 export interface HysteresisConfig {
-  /** A better quality (or a switch into tree) must fit with this share of bandwidth to spare, e.g. 0.15. */
+  /**
+   * A better quality (or a switch into tree) must fit with this share of the usable bandwidth to spare, e.g.
+   * 0.15: the need may use at most 85 % of it.
+   */
   upgradeMargin: number;
   /** A switch between tree and sfu for cost alone needs the new one cheaper by this share, e.g. 0.25. */
   costMargin: number;

@@ -31,14 +31,21 @@ describe('decideTopology rules', () => {
     assert.deepEqual(codes(d), ['alone']);
   });
 
-  test('two people without recording: p2p at the best quality both links carry', () => {
-    const d = decideTopology(session([desktop('a'), desktop('b', 1500)]));
+  test('two people without recording: p2p at the best quality both can receive', () => {
+    const d = decideTopology(session([desktop('a'), desktop('b', 20000, 1500)]));
     assert.equal(d.topology, 'p2p');
-    assert.equal(d.quality, 'sd', '1500 kbit/s uplink x 0.85 headroom fits sd (1000), not hd (2500)');
+    assert.equal(d.quality, 'sd', '1500 kbit/s downlink x 0.85 headroom fits sd (1000), not hd (2500)');
     assert.equal(d.bitrateKbps, 1000);
     assert.deepEqual(codes(d), ['two-party', 'quality-limited']);
     assert.deepEqual(d.reasons[1], { code: 'quality-limited', peerId: 'b', value: 1275, limit: 2500 });
     assert.equal(d.egressKbps.p2p, 0);
+  });
+
+  test('a weak uplink limits only its own stream, not the call', () => {
+    // b can send 1275 kbit/s: it sends that; a still sends hd, which b can receive.
+    const d = decideTopology(session([desktop('a'), desktop('b', 1500)]));
+    assert.equal(d.quality, 'hd');
+    assert.deepEqual(d.reasons[1], { code: 'quality-limited', peerId: 'b', value: 1275, limit: 2500 });
   });
 
   test('recording forces the sfu, whatever was decided before', () => {
@@ -74,32 +81,36 @@ describe('decideTopology rules', () => {
     const phones = group(5).map((p) => ({ ...p, device: 'mobile' as const, uplinkKbps: 2 * 1000 }));
     const d = decideTopology(session(phones));
     assert.equal(d.topology, 'sfu');
-    assert.equal(d.quality, 'sd');
-    // Each phone uploads at most 1 copy at sd (2000 x 0.85 = 1700 kbit/s): 5 slots for 20 edges.
+    assert.equal(d.quality, 'hd', 'their downlinks carry hd; each sends its own stream as its uplink allows');
+    // Each phone uploads 1 copy (2000 x 0.85 = 1700 kbit/s, below one hd stream): 5 slots for 20 edges.
     assert.deepEqual(d.reasons[0], { code: 'relay-capacity-too-low', value: 5, limit: 20 });
   });
 
-  test('the peer whose uplink blocks the tree is named', () => {
+  test('a peer whose uplink cannot carry one stream is a leaf of the tree, named quality-limited', () => {
     const peers = [...group(3), { ...desktop('slow', 1200), downlinkKbps: 50000 }];
     const d = decideTopology(session(peers));
-    assert.equal(d.quality, 'sd');
-    assert.equal(d.topology, 'sfu');
-    assert.equal(d.reasons[0]!.code, 'uplink-too-low-for-tree');
-    assert.equal(d.reasons[0]!.peerId, 'slow');
+    assert.equal(d.quality, 'hd');
+    assert.equal(d.topology, 'tree');
+    assert.ok(d.reasons.some((r) => r.code === 'quality-limited' && r.peerId === 'slow' && r.value === 1020));
   });
 
   test('unknown bandwidth is assumed conservatively and reported; such peers never relay', () => {
     const unknown: Participant = { id: 'u', role: 'CLINICIAN', device: 'laptop' };
     const d = decideTopology(session([desktop('a'), unknown]));
-    assert.equal(d.quality, 'low', '800 kbit/s assumed uplink x 0.85 fits low only');
+    assert.equal(d.quality, 'sd', '2000 kbit/s assumed downlink x 0.85 fits sd, not hd');
     assert.ok(d.reasons.some((r) => r.code === 'bandwidth-unknown' && r.peerId === 'u'));
   });
 
   test('a failed tree plan and too little bandwidth for audio are reported', () => {
     assert.equal(decideTopology(session(group(4), { treePlanningFailed: true })).topology, 'sfu');
-    const d = decideTopology(session([desktop('a'), desktop('b', 30)]));
+    const d = decideTopology(session([desktop('a'), desktop('b', 20000, 30)]));
     assert.equal(d.quality, 'audio');
     assert.ok(d.reasons.some((r) => r.code === 'below-minimum-quality' && r.peerId === 'b'));
+    const mute = decideTopology(session([desktop('a'), desktop('b', 30)]));
+    assert.ok(
+      mute.reasons.some((r) => r.code === 'below-minimum-quality' && r.peerId === 'b'),
+      'cannot send audio',
+    );
   });
 
   test('TURN-only peers make their streams platform cost', () => {
@@ -137,7 +148,7 @@ describe('decideTopology hysteresis', () => {
     let flapsWithout = 0;
     let last: string | undefined;
     for (const up of noisy) {
-      const input = session([desktop('a'), desktop('b', up)]);
+      const input = session([desktop('a'), desktop('b', 20000, up)]);
       const d = decideTopology(input, previous);
       if (previous && d.quality !== previous.quality) changes++;
       const fresh = decideTopology(input).quality;
@@ -147,8 +158,19 @@ describe('decideTopology hysteresis', () => {
     }
     assert.ok(flapsWithout >= 4, 'the sequence does cross the threshold');
     assert.equal(changes, 1, 'one downgrade, no upgrade back without the margin');
-    const clear = decideTopology(session([desktop('a'), desktop('b', 3400)]), previous);
-    assert.equal(clear.quality, 'hd', '3400 clears 2941 x 1.15');
+    const clear = decideTopology(session([desktop('a'), desktop('b', 20000, 3500)]), previous);
+    assert.equal(clear.quality, 'hd', '3500 clears 2941 with 15 % to spare (2941 / 0.85 = 3460)');
+  });
+
+  test('"15 % to spare" means the need uses at most 85 % of the usable bandwidth', () => {
+    // Usable = measured x 0.85 headroom. hd needs 2500 usable; with 15 % of it to spare, usable >= 2941.2,
+    // i.e. measured >= 3460.2. 1.15 x need (2875 usable, measured 3382.4) would leave only 13 % spare.
+    const sd = decideTopology(session([desktop('a'), desktop('b', 20000, 2000)]));
+    assert.equal(sd.quality, 'sd');
+    const thirteen = decideTopology(session([desktop('a'), desktop('b', 20000, 3390)]), sd);
+    assert.equal(thirteen.quality, 'sd', '13 % spare is not 15 %');
+    const fifteen = decideTopology(session([desktop('a'), desktop('b', 20000, 3461)]), sd);
+    assert.equal(fifteen.quality, 'hd', '15 % spare upgrades');
   });
 
   test('tree and sfu swap for cost only when the difference exceeds the margin', () => {
@@ -166,9 +188,13 @@ describe('decideTopology hysteresis', () => {
   });
 
   test('staying in a tree needs no margin, entering one does', () => {
-    const peers = [...group(3), { ...desktop('edge', 1250), downlinkKbps: 50000 }];
+    // Three phones send one hd copy each; the hub relays the other 6 and sends its own 3: 9 slots of 2500.
+    // 28000 x 0.85 = 23800 usable gives 9 slots, but only 8 with the 15 % margin (20230).
+    const phones = group(3).map((p) => ({ ...p, device: 'mobile' as const, uplinkKbps: 3500 }));
+    const peers = [...phones, desktop('hub', 28000)];
     const fresh = decideTopology(session(peers));
-    assert.equal(fresh.topology, 'sfu', 'edge (1062 kbit/s usable) lacks the 15% margin for sd');
+    assert.equal(fresh.quality, 'hd');
+    assert.equal(fresh.topology, 'sfu', 'the hub lacks the 15 % margin to enter a tree');
     const inTree: PolicyDecision = { ...fresh, topology: 'tree' };
     assert.equal(decideTopology(session(peers), inTree).topology, 'tree');
   });

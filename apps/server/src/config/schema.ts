@@ -70,6 +70,11 @@ export const ConfigSchema = Type.Object({
       maxPort: Type.Integer({ minimum: 1, maximum: 65535 }),
       allowLoopbackPeers: Type.Boolean(),
       deniedPeerRanges: Type.Array(Type.String()),
+      /** TLS listener (turns:, and plain TURN over TCP on the same port), e.g. 443; null: no TLS. */
+      tlsListeningPort: Nullable(Type.Integer({ minimum: 1, maximum: 65535 })),
+      /** PEM certificate chain and private key coturn reads for TLS (paths as coturn sees them). */
+      tlsCertFile: Nullable(Type.String({ minLength: 1 })),
+      tlsKeyFile: Nullable(Type.String({ minLength: 1 })),
     }),
   }),
   metrics: Type.Object({
@@ -82,6 +87,13 @@ export const ConfigSchema = Type.Object({
     treeMaxParticipants: Type.Integer({ minimum: 2 }),
     rebalanceIntervalSeconds: Type.Number({ exclusiveMinimum: 0 }),
     rebalanceMaxEdgeChanges: Type.Integer({ minimum: 1 }),
+    /** Bandwidth changes one member's reports may feed the planner: `burst` at once, then `perMinute`. */
+    bandwidthChanges: Type.Object({
+      perMinute: Type.Number({ exclusiveMinimum: 0 }),
+      burst: Type.Integer({ minimum: 1 }),
+    }),
+    /** Diagnostics and benchmarks only: every call uses this topology (the policy still picks the quality). */
+    forceTopology: Nullable(Type.Enum(['p2p', 'tree', 'sfu'])),
   }),
   media: Type.Object({
     /** false runs without an SFU: no recording, large groups stay on trees. */

@@ -46,7 +46,7 @@ export function serveRoute<R extends RouteSpec>(
       description: `Who: ${route.access}. Errors: ${route.errors.join(', ') || 'none'} (and VALIDATION_FAILED, RATE_LIMITED, INTERNAL).`,
       ...(route.params ? { params: route.params } : {}),
       ...(route.query ? { querystring: route.query } : {}),
-      ...(route.body ? { body: route.body } : {}),
+      ...(route.body && route.body !== 'bytes' ? { body: route.body } : {}),
       response,
     },
     handler: async (request, reply) => {

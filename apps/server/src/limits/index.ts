@@ -1,2 +1,3 @@
 export { type LimitVerdict, SlidingLimit } from './sliding-limit.ts';
+export { TokenBucket } from './token-bucket.ts';
 export { waitWords } from './wait-words.ts';

@@ -6,11 +6,17 @@ import {
   type PolicyConfig,
   type PolicyDecision,
   type Reason,
+  type Topology,
+  treePeers,
 } from '@consulta/routing-policy';
 import { createTreePlanner, type TreePeer, type TreePlanner } from '@consulta/streaming-tree';
 import type { Member } from '../signaling/member.ts';
 import type { Room } from '../signaling/room.ts';
 import type { RoutePlanner } from '../signaling/route-planner.ts';
+import { ReplanBudget } from './replan-budget.ts';
+
+/** A member as the planner last accepted it (see ReplanBudget): what the policy and trees are computed from. */
+type Accepted = Participant;
 
 interface RoomRouting {
   decision?: PolicyDecision;
@@ -20,42 +26,70 @@ interface RoomRouting {
     /** What the planner was last told of each peer. */
     uplinks: Map<string, { uplinkKbps: number; relay: boolean }>;
   };
+  accepted: Map<string, Accepted>;
+  /** A member's newer report waits for its budget: replan again later even off tree mode. */
+  pending: boolean;
+  /** routing.forceTopology when this room was last planned. */
+  forced?: Topology | null;
+}
+
+export interface RoutingSettings {
+  treeMaxParticipants: number;
+  rebalanceMaxEdgeChanges: number;
+  /** Bandwidth changes one member may feed the planner: `burst` at once, then `perMinute`. */
+  bandwidthChanges?: { perMinute: number; burst: number };
+  /** Diagnostics and the network-lab bench: always this topology (the policy still picks the quality). */
+  forceTopology?: Topology | null;
 }
 
 /**
  * Adapts @consulta/routing-policy and @consulta/streaming-tree to live rooms. One tree planner is kept per room
  * while it is in tree mode, so a leave moves only the orphaned subtrees and a bandwidth change only the children
- * the peer can no longer carry; each call also runs one bounded rebalance step.
+ * the peer can no longer carry; each call also runs one bounded rebalance step. Bandwidth reports reach the
+ * planner through a per-member budget, so flapping or lying reports cannot make it replan without bound.
  */
 export class PolicyRoutePlanner implements RoutePlanner {
   private readonly rooms = new Map<string, RoomRouting>();
   private readonly config: PolicyConfig;
-
   private readonly maxEdgeChanges: number;
+  private readonly budget: ReplanBudget;
 
   /** `sfuAvailable` says whether the server's SFU runs; without it the policy keeps large groups on trees. */
   constructor(
-    routing: { treeMaxParticipants: number; rebalanceMaxEdgeChanges: number },
+    private readonly routing: RoutingSettings,
     private readonly sfuAvailable: () => boolean = () => true,
+    now: () => number = Date.now,
   ) {
     this.config = { ...defaultPolicyConfig, treeMaxParticipants: routing.treeMaxParticipants };
     this.maxEdgeChanges = routing.rebalanceMaxEdgeChanges;
+    this.budget = new ReplanBudget(routing.bandwidthChanges ?? { perMinute: 6, burst: 3 }, now);
   }
 
   plan(room: Room): Omit<Plan, 'version'> {
-    const state = this.rooms.get(room.consultationId) ?? {};
-    this.rooms.set(room.consultationId, state);
+    const id = room.consultationId;
+    const state: RoomRouting = this.rooms.get(id) ?? { accepted: new Map(), pending: false };
+    this.rooms.set(id, state);
     const members = [...room.members.values()];
+    const participants = this.accept(id, state, members);
     const input = {
-      participants: members.map(participantOf),
+      participants,
       recording: room.recording,
       config: this.config,
       sfuAvailable: this.sfuAvailable(),
     };
     let decision = decideTopology(input, state.decision);
+    // Read on every plan, so a benchmark can switch it between runs of one call (the next round replans).
+    const setting = this.routing.forceTopology ?? null;
+    state.forced = setting;
+    const forced = setting && (setting !== 'sfu' || input.sfuAvailable) ? setting : null;
+    if (forced && participants.length > 1 && decision.topology !== forced)
+      decision = { ...decision, topology: forced };
     let edges: TreeEdge[] = [];
     if (decision.topology === 'tree') {
-      const placed = this.syncTree(state, members, decision.bitrateKbps);
+      const placed =
+        this.syncTree(state, participants, decision.bitrateKbps) ??
+        // Forced into a tree that does not fit: build it anyway (ignoring capacity) to measure how it fares.
+        (forced === 'tree' ? this.unboundedTree(state, participants, decision.bitrateKbps) : null);
       if (placed) edges = placed;
       else {
         state.tree = undefined;
@@ -64,21 +98,54 @@ export class PolicyRoutePlanner implements RoutePlanner {
     }
     if (decision.topology !== 'tree') state.tree = undefined;
     state.decision = decision;
+    const reasons = decision.reasons.map(reasonOf);
     return {
       topology: decision.topology,
       quality: decision.quality,
-      reasons: decision.reasons.map(reasonOf),
+      reasons: forced ? [{ code: 'forced-by-config', topology: forced }, ...reasons] : reasons,
       edges,
     };
   }
 
   forget(consultationId: string): void {
     this.rooms.delete(consultationId);
+    this.budget.forgetRoom(consultationId);
+  }
+
+  /** Whether a member's report is waiting for its budget (the room should be replanned again soon). */
+  wantsReplan(consultationId: string): boolean {
+    const state = this.rooms.get(consultationId);
+    if (!state) return false;
+    return state.pending || (state.forced ?? null) !== (this.routing.forceTopology ?? null);
+  }
+
+  /**
+   * The participants as the planner may use them now: newcomers as they are, and a member's changed report only
+   * when its budget allows (otherwise the figures accepted before stay in force and `pending` is set).
+   */
+  private accept(roomId: string, state: RoomRouting, members: Member[]): Participant[] {
+    state.pending = false;
+    const live = new Set(members.map((m) => m.participantId));
+    for (const id of [...state.accepted.keys()]) {
+      if (live.has(id)) continue;
+      state.accepted.delete(id);
+      this.budget.forgetMember(roomId, id);
+    }
+    return members.map((m) => {
+      const now = participantOf(m);
+      const before = state.accepted.get(m.participantId);
+      if (before && !sameReport(before, now) && !this.budget.take(roomId, m.participantId)) {
+        state.pending = true;
+        return before;
+      }
+      state.accepted.set(m.participantId, now);
+      return now;
+    });
   }
 
   /** Brings the room's tree planner in line with its members; the edges of every tree, or null if some cannot be served. */
-  private syncTree(state: RoomRouting, members: Member[], bitrateKbps: number): TreeEdge[] | null {
-    const peers = new Map(members.map((m) => [m.participantId, this.treePeerOf(m)]));
+  private syncTree(state: RoomRouting, participants: Participant[], bitrateKbps: number): TreeEdge[] | null {
+    const peers = new Map(this.treePeersOf(participants, bitrateKbps).map((p) => [p.id, p]));
     if (!state.tree || state.tree.bitrateKbps !== bitrateKbps) {
       // Entering tree mode or changing quality: build afresh, strongest first, which places best.
       const planner = createTreePlanner({ bitrateKbps, maxDepth: this.config.maxRelayHops });
@@ -117,15 +184,24 @@ export class PolicyRoutePlanner implements RoutePlanner {
     return trees.flatMap((t) => t.edges).sort(compareEdges);
   }
 
-  private treePeerOf(m: Member): TreePeer {
-    const known = m.peer.uplinkKbps !== null;
-    const uplink = m.peer.uplinkKbps ?? this.config.unknownUplinkKbps;
-    return {
-      id: m.participantId,
-      uplinkKbps: Math.floor(uplink * this.config.bandwidthHeadroom),
-      // Peers we know little about, that only reach us through TURN, or on phones, do not carry others' streams.
-      relay: known && !m.relayOnly && this.config.relayDevices.includes(m.device),
-    };
+  /** A forced tree for peers that do not fit: every peer may relay as if its uplink were plenty. */
+  private unboundedTree(
+    state: RoomRouting,
+    participants: Participant[],
+    bitrateKbps: number,
+  ): TreeEdge[] | null {
+    const plenty = participants.map((p): Participant => ({ ...p, uplinkKbps: 1_000_000, device: 'desktop' }));
+    state.tree = undefined;
+    return this.syncTree(state, plenty, bitrateKbps);
+  }
+
+  private treePeersOf(participants: Participant[], bitrateKbps: number): TreePeer[] {
+    // The policy's own mapping (a TURN-only peer gets one stream's worth: it sends a single copy), with whole
+    // kbit/s so a re-measured figure that rounds the same does not count as a change.
+    return treePeers(participants, bitrateKbps, this.config).map((p) => ({
+      ...p,
+      uplinkKbps: Math.floor(p.uplinkKbps),
+    }));
   }
 }
 
@@ -140,14 +216,24 @@ function participantOf(m: Member): Participant {
   };
 }
 
-/** The policy's reason as the wire carries it (the same fields; only those set are sent). */
+function sameReport(a: Participant, b: Participant): boolean {
+  return (
+    a.uplinkKbps === b.uplinkKbps &&
+    a.downlinkKbps === b.downlinkKbps &&
+    a.relayOnly === b.relayOnly &&
+    a.device === b.device &&
+    a.role === b.role
+  );
+}
+
+/** The policy's reason as the wire carries it (the same fields; figures rounded; only those set are sent). */
 function reasonOf(r: Reason): PlanReason {
   return {
     code: r.code,
     ...(r.peerId ? { peerId: r.peerId } : {}),
     ...(r.topology ? { topology: r.topology } : {}),
-    ...(r.value !== undefined ? { value: r.value } : {}),
-    ...(r.limit !== undefined ? { limit: r.limit } : {}),
+    ...(r.value !== undefined ? { value: Math.round(r.value) } : {}),
+    ...(r.limit !== undefined ? { limit: Math.round(r.limit) } : {}),
   };
 }
 

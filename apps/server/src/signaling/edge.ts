@@ -9,9 +9,9 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { AppConfig } from '../config/index.ts';
 import type { AppContext } from '../context.ts';
 import { AppError } from '../errors.ts';
+import { TokenBucket } from '../limits/index.ts';
 import { handleMessage } from './handlers.ts';
 import type { Link } from './link.ts';
-import { TokenBucket } from './token-bucket.ts';
 
 /**
  * The edge of one signaling socket: rate and size limits, validation, the session check, and strictly ordered

@@ -61,7 +61,8 @@ export class Rooms {
   constructor(private readonly o: RoomsOptions) {
     this.rebalancer = setInterval(() => {
       for (const room of this.rooms.values()) {
-        if (room.plan.topology !== 'tree') continue;
+        // Trees get a bounded rebalance step; any room gets a replan when a held-back bandwidth report waits.
+        if (room.plan.topology !== 'tree' && !o.planner.wantsReplan?.(room.consultationId)) continue;
         this.inRoom(room.consultationId, () => this.replan(room)).catch((err) =>
           this.o.log.error({ err }, 'background rebalance failed'),
         );

@@ -5,6 +5,8 @@ import type { Room } from './room.ts';
 export interface RoutePlanner {
   /** The plan for the room as it is now (its version is assigned by Rooms). */
   plan(room: Room): Omit<Plan, 'version'>;
+  /** Whether the room should be replanned on the next background round though it is not in tree mode. */
+  wantsReplan?(consultationId: string): boolean;
   /** The room closed: drop any state kept for it. */
   forget(consultationId: string): void;
 }

@@ -29,6 +29,20 @@ export function renderCoturnConfig(config: AppConfig, overrides: CoturnRenderOve
   if (c.listeningPort >= c.minPort && c.listeningPort <= c.maxPort) {
     throw new Error(`turn.coturn.listeningPort (${c.listeningPort}) lies inside the relay port range`);
   }
+  const tls = c.tlsListeningPort;
+  if (tls !== null) {
+    if (!c.tlsCertFile || !c.tlsKeyFile) {
+      throw new Error(
+        'turn.coturn.tlsListeningPort needs turn.coturn.tlsCertFile and turn.coturn.tlsKeyFile',
+      );
+    }
+    if (tls === c.listeningPort) {
+      throw new Error(`turn.coturn.tlsListeningPort (${tls}) must differ from turn.coturn.listeningPort`);
+    }
+    if (tls >= c.minPort && tls <= c.maxPort) {
+      throw new Error(`turn.coturn.tlsListeningPort (${tls}) lies inside the relay port range`);
+    }
+  }
   const values: Record<string, TemplateValue> = {
     listeningIp: c.listeningIp,
     listeningPort: c.listeningPort,
@@ -40,6 +54,10 @@ export function renderCoturnConfig(config: AppConfig, overrides: CoturnRenderOve
     secret: secret ?? config.turn.secret,
     deniedPeerIp: c.deniedPeerRanges,
     allowLoopbackPeers: c.allowLoopbackPeers,
+    tlsListeningPort: tls,
+    tlsCertFile: tls === null ? null : c.tlsCertFile,
+    tlsKeyFile: tls === null ? null : c.tlsKeyFile,
+    noTls: tls === null,
     pidFile: pidFile ?? '/var/tmp/turnserver.pid',
     userDb: userDb ?? null,
   };

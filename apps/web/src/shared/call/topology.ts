@@ -26,6 +26,7 @@ const REASON_WORDS: ReasonLabels<string> = {
   'sfu-cheaper': 'Going through the server uses less of everyone’s connection.',
   'turn-relayed': 'Someone connects through the relay server.',
   'kept-previous': 'The current route is kept: the alternative is not clearly better.',
+  'forced-by-config': 'The route is fixed by the server’s configuration (diagnostics).',
   'sfu-unavailable':
     'The server that could carry the video is not running, so video goes between participants.',
 };

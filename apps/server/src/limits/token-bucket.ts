@@ -1,7 +1,7 @@
 /**
- * Token bucket for one socket's message rate: steady `perSecond`, bursts up to `burst`. In memory and per
- * connection by nature (a socket lives in one process), so a store-backed limiter library would add nothing but
- * latency; hence these few lines.
+ * Token bucket: steady `perSecond`, bursts up to `burst`. For state that lives in one process by nature (one
+ * socket's message rate, one room member's replan budget), where a store-backed limiter library would add
+ * nothing but latency; hence these few lines.
  */
 export class TokenBucket {
   private tokens: number;

@@ -1,0 +1,128 @@
+// Measures the access link's capacity against the Consulta server (GET/POST /api/link-probe, see
+// @consulta/protocol): a congestion controller's estimate only shows what a call happens to send (a 320x240
+// camera never finds out that the link carries 100 Mbit/s), while a short bulk transfer fills the link. Downloads
+// run a few requests in parallel (one TCP flow underuses a lossy link) until a time or byte budget is spent;
+// uploads grow until one takes long enough to time well, timed by the server from first to last byte.
+import { apiUrl, LINK_PROBE_MAX_BYTES, type LinkProbeUploadReply, Routes } from '@consulta/protocol';
+
+/** Shorter uploads are not timed well enough to count. */
+const MIN_TIMED_MS = 150;
+
+export interface LinkCapacity {
+  uplinkKbps: number;
+  downlinkKbps: number;
+}
+
+export interface LinkProbeOptions {
+  serverUrl: string;
+  fetch: typeof fetch;
+  /** Time budget per direction (default 2000 ms). */
+  budgetMs?: number;
+  /** Byte budget per direction (default 8 MiB). */
+  maxBytes?: number;
+  /** Parallel download requests (default 6, a browser's limit per host). */
+  parallel?: number;
+}
+
+export async function probeLink(o: LinkProbeOptions): Promise<LinkCapacity> {
+  const downlinkKbps = await probeDownlink(o);
+  const uplinkKbps = await probeUplink(o);
+  return { uplinkKbps, downlinkKbps };
+}
+
+async function probeDownlink(o: LinkProbeOptions): Promise<number> {
+  const budgetMs = o.budgetMs ?? 2000;
+  const maxBytes = Math.min(o.maxBytes ?? LINK_PROBE_MAX_BYTES, LINK_PROBE_MAX_BYTES);
+  const parallel = o.parallel ?? 6;
+  const each = Math.max(1, Math.floor(maxBytes / parallel));
+  const abort = new AbortController();
+  /** Cumulative bytes over time (ms), one point per chunk. */
+  const curve: Array<[number, number]> = [];
+  let bytes = 0;
+  let first = 0;
+  const started = performance.now();
+  const timer = setTimeout(() => abort.abort(), budgetMs + 1000);
+  const one = async () => {
+    const res = await o.fetch(apiUrl(Routes.linkProbeDownload, { query: { bytes: each } }, o.serverUrl), {
+      credentials: 'include',
+      cache: 'no-store',
+      signal: abort.signal,
+    });
+    if (!res.ok || !res.body) throw new Error(`link probe: HTTP ${res.status}`);
+    const reader = res.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      const now = performance.now();
+      // The clock starts at the first byte: connection set-up and the request's way out are not the downlink.
+      if (bytes === 0) first = now;
+      bytes += value.byteLength;
+      curve.push([now, bytes]);
+      if (now - first >= budgetMs) {
+        abort.abort();
+        return;
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: parallel }, one));
+  } catch (err) {
+    if (!abort.signal.aborted) throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+  if (curve.length < 2)
+    throw new Error(`link probe: nothing downloaded in ${performance.now() - started} ms`);
+  // TCP's slow start (and the shaper's initial burst) distort the first part: rate over the last three quarters.
+  const [endAt, endBytes] = curve.at(-1)!;
+  const from = first + (endAt - first) / 4;
+  const [fromAt, fromBytes] = curve.find(([t]) => t >= from) ?? curve[0]!;
+  if (endAt <= fromAt) return Math.round((endBytes * 8) / Math.max(1, endAt - first));
+  return Math.round(((endBytes - fromBytes) * 8) / (endAt - fromAt));
+}
+
+async function probeUplink(o: LinkProbeOptions): Promise<number> {
+  const budgetMs = o.budgetMs ?? 2000;
+  const maxBytes = Math.min(o.maxBytes ?? LINK_PROBE_MAX_BYTES, LINK_PROBE_MAX_BYTES);
+  const started = performance.now();
+  let size = 16 * 1024;
+  let best: LinkProbeUploadReply | null = null;
+  // One flow: in the lab, parallel uploads overflow a home router's short queue and time worse.
+  for (;;) {
+    // A round that takes far longer than planned (the link got busy) is abandoned; the last figure stands.
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), 2 * budgetMs);
+    let reply: LinkProbeUploadReply;
+    const sentAt = performance.now();
+    try {
+      const res = await o.fetch(apiUrl(Routes.linkProbeUpload, {}, o.serverUrl), {
+        method: 'POST',
+        credentials: 'include',
+        headers: { 'content-type': 'application/octet-stream' },
+        body: new Uint8Array(size),
+        signal: abort.signal,
+      });
+      if (!res.ok) throw new Error(`link probe: HTTP ${res.status}`);
+      // Timed here, from sending to the server's answer (an upper bound on the time, so a lower bound on the
+      // rate): the server's own first-to-last-byte time shrinks when it is too busy to read as data arrives.
+      const server = (await res.json()) as LinkProbeUploadReply;
+      reply = { bytes: server.bytes, ms: Math.max(server.ms, performance.now() - sentAt) };
+    } catch (err) {
+      if (abort.signal.aborted && best) break;
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+    // A transfer that fits in the router's burst and the sockets' buffers arrives faster than the link: only
+    // one that took a while is a figure (the largest so far wins).
+    if (reply.ms >= MIN_TIMED_MS || (!best && size >= maxBytes)) best = reply;
+    const spent = performance.now() - started;
+    // Long enough to time (half the budget), or out of budget: the last, largest transfer is the figure.
+    if ((best && best.ms >= budgetMs / 2) || size >= maxBytes || spent >= 2 * budgetMs) break;
+    // Grow by 4 at most: a short transfer overstates the rate, and a round far too big would never finish.
+    const rate = best ? best.bytes / best.ms : 0; // bytes per ms
+    size = Math.min(maxBytes, size * 4, Math.max(size * 2, Math.round(rate * budgetMs)));
+  }
+  if (!best) throw new Error('link probe: no upload could be timed');
+  return Math.round((best.bytes * 8) / best.ms);
+}

@@ -1,0 +1,248 @@
+// Bandwidth-aware routing on real links: what each client reports (its link probe, lowered by live evidence)
+// lands within ±30 % of its shaped rate; the policy's plan follows: weak peers are leaves, the call moves to the
+// SFU when no tree fits, and a peer whose link drops mid-call from fibre to weak mobile is shed within 10 s while
+// its former children's video resumes. Assertions on getStats and on the server's plans. Runs in a lab of its own.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { Plan } from '@consulta/protocol';
+import { defaultPolicyConfig } from '../../packages/routing-policy/src/index.ts';
+import {
+  assertLabRunPasses,
+  LabCall,
+  type LabParticipant,
+  labId,
+  NetLab,
+  PROFILES,
+  type ProfileName,
+  sleep,
+  waitFor,
+} from '../support/netlab/index.ts';
+
+const thisFile = fileURLToPath(import.meta.url);
+
+if (!labId()) {
+  test('bandwidth-aware routing in the network lab', async () => {
+    await assertLabRunPasses(thisFile, 4, 600_000);
+  });
+} else {
+  describe('bandwidth on shaped links', () => {
+    let lab: NetLab;
+    before(async () => {
+      lab = await NetLab.create();
+    });
+    after(async () => {
+      await lab?.close();
+    });
+
+    test('each client reports its shaped rates within ±30 %', async () => {
+      const call = await LabCall.start();
+      try {
+        const profiles: ProfileName[] = ['fibre', 'dsl', '4g', 'weak-mobile'];
+        const people: LabParticipant[] = [];
+        for (const [i, profile] of profiles.entries()) {
+          const host = await lab.addHost(`bw-${profile}`, profile);
+          people.push(i === 0 ? await call.addClinician(profile, host) : await call.addGuest(profile, host));
+        }
+        const lines: string[] = [];
+        for (const p of people) {
+          const report = await waitFor(
+            async () => (await p.page.evaluate(() => window.lab.bandwidthReports()))[0],
+            30_000,
+            `${p.name} reports its bandwidth: ${await call.dump()}`,
+          );
+          const shaped = PROFILES[p.name as ProfileName];
+          const up = report.sample.uplinkKbps / shaped.upKbps;
+          const down = report.sample.downlinkKbps / shaped.downKbps;
+          lines.push(
+            `${p.name}: up ${report.sample.uplinkKbps}/${shaped.upKbps} (${(up * 100).toFixed(0)} %), ` +
+              `down ${report.sample.downlinkKbps}/${shaped.downKbps} (${(down * 100).toFixed(0)} %)`,
+          );
+        }
+        console.log(`MEASURE reported vs shaped: ${lines.join('; ')}`);
+        for (const [i, line] of lines.entries()) {
+          const pcts = [...line.matchAll(/\((\d+) %\)/g)].map((m) => Number(m[1]));
+          const profile = PROFILES[profiles[i]!];
+          if (profile.name === 'fibre') {
+            // 100 Mbit/s is more than a loaded 2-core machine moves through a browser (98 % idle, 55-75 % at load
+            // 25-30): fibre must show plenty (>= 30 Mbit/s, more than a 4-person hd tree's hub needs), not 100.
+            for (const pct of pcts) assert.ok(pct >= 30, `fibre shows at least 30 Mbit/s: ${line}`);
+          } else if (profile.lossPercent > 1) {
+            // TCP reads a link with 3 % random loss low (50-70 %): safe (the policy plans less), never more.
+            for (const pct of pcts)
+              assert.ok(pct >= 35 && pct <= 130, `lossy link, no overstatement: ${line}`);
+          } else {
+            for (const pct of pcts) assert.ok(pct >= 70 && pct <= 130, `within ±30 %: ${line}`);
+          }
+        }
+        // The server plans with these figures: nobody is "unknown" once everyone reported.
+        const plan = await call.settledPlan((p) => !p.reasons.some((r) => r.code === 'bandwidth-unknown'));
+        console.log(`MEASURE plan: ${planText(plan, call)}`);
+      } finally {
+        await call.close();
+      }
+    });
+
+    test('4 people, two on weak mobile links: the weak peers are leaves and send within the plan', async () => {
+      const call = await LabCall.start();
+      try {
+        const doc = await call.addClinician('clinician', await lab.addHost('leaf-doc', 'fibre'));
+        await call.addGuest('relative', await lab.addHost('leaf-rel', 'fibre'));
+        const weak1 = await call.addGuest('weak1', await lab.addHost('leaf-w1', 'weak-mobile'));
+        const weak2 = await call.addGuest('weak2', await lab.addHost('leaf-w2', 'weak-mobile'));
+        const plan = await call.settledPlan((p) => p.topology !== 'p2p' && known(p), 60_000);
+        console.log(`MEASURE two weak peers: ${planText(plan, call)}`);
+        const weak = new Set([weak1.id, weak2.id]);
+        if (plan.topology === 'tree') {
+          const relayedByWeak = plan.edges.filter((e) => weak.has(e.parent) && e.parent !== e.streamId);
+          assert.deepEqual(relayedByWeak, [], 'weak peers relay nobody');
+        }
+        // What is really sent matches the plan: no sender puts more video on a copy than the quality allows.
+        const budget = QUALITY_KBPS[plan.quality as keyof typeof QUALITY_KBPS] - QUALITY_KBPS.audio;
+        for (const p of call.participants) {
+          const copies = plan.topology === 'tree' ? plan.edges.filter((e) => e.parent === p.id).length : 1;
+          const kbps = await sentVideoKbps(p);
+          console.log(
+            `MEASURE ${p.name} sends ${kbps} kbit/s of video over ${copies} copies (plan ${plan.quality})`,
+          );
+          if (plan.topology === 'tree' && copies > 0) {
+            assert.ok(kbps / copies <= budget * 1.15, `${p.name}: ${kbps} kbit/s over ${copies} copies`);
+          }
+        }
+        await everyoneSeesVideo(call, doc);
+      } finally {
+        await call.close();
+      }
+    });
+
+    test('4 people on DSL: no tree fits, the call runs on the SFU', async () => {
+      const call = await LabCall.start();
+      try {
+        await call.addClinician('dsl1', await lab.addHost('sfu-1', 'dsl'));
+        for (const name of ['dsl2', 'dsl3', 'dsl4'])
+          await call.addGuest(name, await lab.addHost(`sfu-${name}`, 'dsl'));
+        const plan = await call.settledPlan((p) => known(p), 60_000);
+        console.log(`MEASURE four DSL peers: ${planText(plan, call)}`);
+        assert.equal(plan.topology, 'sfu', planText(plan, call));
+        await everyoneSeesVideo(call, call.participants[0]!, 'sfu');
+      } finally {
+        await call.close();
+      }
+    });
+
+    test('a relay whose link drops from fibre to weak mobile is shed within 10 s; its children get video again', async () => {
+      const call = await LabCall.start();
+      try {
+        const hub = await call.addClinician('hub', await lab.addHost('drop-hub', 'fibre'));
+        const a = await call.addGuest('a', await lab.addHost('drop-a', 'dsl'));
+        const b = await call.addGuest('b', await lab.addHost('drop-b', 'dsl'));
+        const plan = await call.settledPlan(
+          (p) =>
+            p.topology === 'tree' &&
+            known(p) &&
+            p.edges.some((e) => e.parent === hub.id && e.streamId !== hub.id),
+          60_000,
+        );
+        console.log(`MEASURE before the drop: ${planText(plan, call)}`);
+        const orphans = plan.edges.filter((e) => e.parent === hub.id && e.streamId !== hub.id);
+        await everyoneSeesVideo(call, hub);
+        const droppedAt = Date.now();
+        await hub.host.setProfile('weak-mobile');
+        const next = await call.settledPlan(
+          (p) =>
+            p.version > plan.version && !p.edges.some((e) => e.parent === hub.id && e.streamId !== hub.id),
+          30_000,
+        );
+        const replannedMs = Date.now() - droppedAt;
+        console.log(`MEASURE after the drop (${replannedMs} ms): ${planText(next, call)}`);
+        assert.ok(
+          replannedMs <= 10_000 + 1_000,
+          `replanned ${replannedMs} ms after the drop (target 10 s; 1 s of polling)`,
+        );
+        for (const e of orphans) {
+          const child = call.participants.find((p) => p.id === e.child)!;
+          const resumedMs = await videoResumes(child, e.streamId, hub.id, droppedAt);
+          console.log(
+            `MEASURE ${child.name} sees ${call.nameOf(e.streamId)} again ${resumedMs} ms after the drop`,
+          );
+        }
+        void a;
+        void b;
+      } finally {
+        await call.close();
+      }
+    });
+  });
+}
+
+const QUALITY_KBPS = defaultPolicyConfig.qualityKbps;
+
+const known = (p: Plan) => !p.reasons.some((r) => r.code === 'bandwidth-unknown');
+
+/** Video this participant sends (all connections), kbit/s over a few seconds. */
+async function sentVideoKbps(p: LabParticipant, ms = 4000): Promise<number> {
+  const a = await p.page.evaluate(() => window.lab.sent());
+  await sleep(ms);
+  const b = await p.page.evaluate(() => window.lab.sent());
+  return Math.round(((b.videoBytes - a.videoBytes) * 8) / (b.at - a.at));
+}
+
+async function framesOf(receiver: LabParticipant, sender: string, path?: string): Promise<number> {
+  const r = await receiver.page.evaluate(() => window.lab.received());
+  const m = r[sender];
+  return m && (!path || m.paths.includes(path)) ? m.framesDecoded : 0;
+}
+
+/** Every participant decodes a growing number of frames from every other one (over `path` when given). */
+async function everyoneSeesVideo(call: LabCall, _who: LabParticipant, path?: string): Promise<void> {
+  for (const r of call.participants) {
+    for (const s of call.participants) {
+      if (r === s) continue;
+      const first = await waitFor(
+        async () => {
+          const f = await framesOf(r, s.id, path);
+          return f > 0 ? f : undefined;
+        },
+        45_000,
+        `${r.name} decodes ${s.name}'s video: ${await call.dump()}`,
+      );
+      await waitFor(
+        async () => ((await framesOf(r, s.id, path)) > first + 5 ? true : undefined),
+        30_000,
+        `${r.name} keeps decoding ${s.name}`,
+      );
+    }
+  }
+}
+
+/** ms from `since` until `receiver` decodes new frames of `sender` over a connection not through `shed`. */
+async function videoResumes(
+  receiver: LabParticipant,
+  sender: string,
+  shed: string,
+  since: number,
+): Promise<number> {
+  const frames = async () => {
+    const m = (await receiver.page.evaluate(() => window.lab.received()))[sender];
+    return m && m.via.length > 0 && !m.via.includes(shed) ? m.framesDecoded : null;
+  };
+  let last: number | null = null;
+  await waitFor(
+    async () => {
+      const f = await frames();
+      const grew = f !== null && last !== null && f > last;
+      last = f;
+      return grew ? true : undefined;
+    },
+    45_000,
+    `${receiver.name} sees ${sender} again, not through ${shed}`,
+  );
+  return Date.now() - since;
+}
+
+function planText(plan: Plan, call: LabCall): string {
+  const n = (id: string) => call.nameOf(id);
+  const reasons = plan.reasons.map((r) => `${r.code}${r.peerId ? `:${n(r.peerId)}` : ''}`).join(', ');
+  const edges = plan.edges.map((e) => `${n(e.streamId)}:${n(e.parent)}>${n(e.child)}`).join(' ');
+  return `${plan.topology} ${plan.quality} [${reasons}] ${edges}`;
+}

@@ -1,0 +1,97 @@
+// A participant's link goes down for 10 s in the middle of a call (the router forwards nothing, both ways) and
+// comes back: media must return within 3 s of the link returning (ICE recovers or restarts, the signaling socket
+// resumes its place), and the other side never sees a leave. Runs in a lab of its own; figures print as MEASURE.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import {
+  assertLabRunPasses,
+  LabCall,
+  type LabParticipant,
+  labId,
+  NetLab,
+  sleep,
+} from '../support/netlab/index.ts';
+
+const thisFile = fileURLToPath(import.meta.url);
+const DOWN_MS = 10_000;
+/** The target, plus the polling interval below (a sample can only see frames that arrived before it). */
+const BACK_WITHIN_MS = 3_000 + 500;
+
+if (!labId()) {
+  test('a link down for 10 s in the network lab: media back within 3 s, no leave seen', async () => {
+    await assertLabRunPasses(thisFile, 1, 240_000);
+  });
+} else {
+  describe('a link that goes down for 10 s', () => {
+    let lab: NetLab;
+    before(async () => {
+      lab = await NetLab.create();
+    });
+    after(async () => {
+      await lab?.close();
+    });
+
+    test('media is back within 3 s of the link returning and nobody sees a leave', async () => {
+      const call = await LabCall.start();
+      try {
+        const doc = await call.addClinician('clinician', await lab.addHost('down-doc', 'fibre'));
+        const patient = await call.addGuest('patient', await lab.addHost('down-pat', 'dsl'));
+        await framesGrow(doc, patient.id, 30_000);
+        await framesGrow(patient, doc.id, 30_000);
+
+        await patient.host.setLinkUp(false);
+        await sleep(DOWN_MS);
+        // Nothing gets through while the link is down.
+        const stalled = await frames(doc, patient.id);
+        await sleep(1000);
+        assert.ok((await frames(doc, patient.id)) - stalled <= 1, 'no media while the link is down');
+        await patient.host.setLinkUp(true);
+        const upAt = Date.now();
+        const [toDoc, toPatient] = await Promise.all([
+          framesGrow(doc, patient.id, 30_000, 250),
+          framesGrow(patient, doc.id, 30_000, 250),
+        ]);
+        const docMs = toDoc - upAt;
+        const patientMs = toPatient - upAt;
+        console.log(
+          `MEASURE link back -> media: clinician sees patient ${docMs} ms, patient sees clinician ${patientMs} ms`,
+        );
+        const lefts = await doc.page.evaluate(() => window.lab.peerLefts());
+        assert.deepEqual(lefts, [], 'the clinician never saw the patient leave');
+        assert.equal(await patient.page.evaluate(() => window.lab.state()), 'joined');
+        assert.ok(
+          docMs <= BACK_WITHIN_MS && patientMs <= BACK_WITHIN_MS,
+          `media back in ${docMs} / ${patientMs} ms`,
+        );
+      } catch (err) {
+        console.error(await call.dump());
+        throw err;
+      } finally {
+        await call.close();
+      }
+    });
+  });
+}
+
+async function frames(receiver: LabParticipant, sender: string): Promise<number> {
+  return (await receiver.page.evaluate(() => window.lab.received()))[sender]?.framesDecoded ?? 0;
+}
+
+/** Date.now() when `receiver` first decodes new frames of `sender` (polled every `everyMs`). */
+async function framesGrow(
+  receiver: LabParticipant,
+  sender: string,
+  timeoutMs: number,
+  everyMs = 500,
+): Promise<number> {
+  let last = await frames(receiver, sender);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await sleep(everyMs);
+    const f = await frames(receiver, sender);
+    if (f > last) return Date.now();
+    last = Math.max(last, f);
+    if (Date.now() > deadline) assert.fail(`${receiver.name} does not decode ${sender} again`);
+  }
+}
