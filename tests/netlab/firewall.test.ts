@@ -23,7 +23,7 @@ const thisFile = fileURLToPath(import.meta.url);
 
 if (!labId()) {
   test('hospital firewall in the network lab: TURN over TLS and TCP on 443, and the SFU', async () => {
-    await assertLabRunPasses(thisFile, 3, 300_000);
+    await assertLabRunPasses(thisFile, 3, 900_000);
   });
 } else {
   describe('a clinician whose outbound UDP is blocked', () => {

@@ -22,6 +22,9 @@ export const PlanReasonCodes = [
   'turn-relayed',
   'kept-previous',
   'sfu-unavailable',
+  /** The SFU gives each receiver the simulcast layer its downlink carries: most get `value` kbit/s per stream
+   * instead of the `limit` a tree (one encoding per stream for everyone) would hold them all to. */
+  'per-receiver-quality',
   /** Diagnostics and the network-lab bench: the topology is set by configuration (`routing.forceTopology`). */
   'forced-by-config',
 ] as const;

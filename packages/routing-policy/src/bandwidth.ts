@@ -33,10 +33,15 @@ export function budgets(participants: readonly Participant[], config: PolicyConf
  * shrunk by `scale` (< 1 when a change must clear the hysteresis margin). These block the quality level.
  */
 export function receiveShortfalls(all: readonly Budget[], kbps: number, scale: number): Reason[] {
-  const receive = kbps * (all.length - 1);
+  const receive = receiveKbps(all, kbps);
   return all
     .filter((b) => b.downKbps * scale < receive)
     .map((b): Reason => ({ code: 'quality-limited', peerId: b.id, value: b.downKbps, limit: receive }));
+}
+
+/** What one participant needs to receive every other participant's stream at `kbps`. */
+export function receiveKbps(all: readonly Budget[], kbps: number): number {
+  return kbps * (all.length - 1);
 }
 
 /**

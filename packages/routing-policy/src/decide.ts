@@ -1,4 +1,11 @@
-import { type Budget, budgets, receiveShortfalls, sendLimits, treeShortfalls } from './bandwidth.ts';
+import {
+  type Budget,
+  budgets,
+  receiveKbps,
+  receiveShortfalls,
+  sendLimits,
+  treeShortfalls,
+} from './bandwidth.ts';
 import { defaultPolicyConfig, QUALITIES } from './config.ts';
 import { platformEgressKbps } from './egress.ts';
 import type { PolicyConfig, PolicyDecision, PolicyInput, Quality, Reason, Topology } from './types.ts';
@@ -14,29 +21,42 @@ const TOPOLOGIES: readonly Topology[] = ['p2p', 'tree', 'sfu'];
 export function decideTopology(input: PolicyInput, previous?: PolicyDecision): PolicyDecision {
   const config = input.config ?? defaultPolicyConfig;
   const all = budgets(input.participants, config);
-  const { quality, reasons: qualityReasons } = pickQuality(all, config, previous);
-  const bitrateKbps = config.qualityKbps[quality];
+  // Leaving an SFU chosen for per-receiver quality needs the margin at every level, so a weak receiver's
+  // downlink hovering at a threshold does not swing the call between tree and SFU.
+  const sticky = previous?.reasons.some((r) => r.code === 'per-receiver-quality') === true;
+  const { quality, reasons: qualityReasons } = pickQuality(all, config, previous, sticky);
   const relayOnly = all.filter((b) => b.relayOnly);
-  const egressKbps: Partial<Record<Topology, number>> = {};
-  for (const t of TOPOLOGIES) {
-    egressKbps[t] = platformEgressKbps(t, {
-      participants: all.length,
-      relayOnly: relayOnly.length,
-      bitrateKbps,
-    });
-  }
+  const egressAt = (q: Quality): Partial<Record<Topology, number>> => {
+    const egress: Partial<Record<Topology, number>> = {};
+    for (const t of TOPOLOGIES) {
+      egress[t] = platformEgressKbps(t, {
+        participants: all.length,
+        relayOnly: relayOnly.length,
+        bitrateKbps: config.qualityKbps[q],
+      });
+    }
+    return egress;
+  };
+  const egressKbps = egressAt(quality);
   const notes: Reason[] = [
     ...qualityReasons,
     ...all.filter((b) => !b.known).map((b): Reason => ({ code: 'bandwidth-unknown', peerId: b.id })),
   ];
-  const decision = (topology: Topology, why: Reason[]): PolicyDecision => {
+  const decision = (topology: Topology, why: Reason[], q: Quality = quality): PolicyDecision => {
+    const egress = q === quality ? egressKbps : egressAt(q);
     const turn =
       topology === 'sfu'
         ? []
         : relayOnly.map(
-            (b): Reason => ({ code: 'turn-relayed', peerId: b.id, topology, value: egressKbps[topology] }),
+            (b): Reason => ({ code: 'turn-relayed', peerId: b.id, topology, value: egress[topology] }),
           );
-    return { topology, quality, bitrateKbps, reasons: [...why, ...turn, ...notes], egressKbps };
+    return {
+      topology,
+      quality: q,
+      bitrateKbps: config.qualityKbps[q],
+      reasons: [...why, ...turn, ...notes],
+      egressKbps: egress,
+    };
   };
 
   const forced = hardRule(input, all.length, config);
@@ -44,8 +64,25 @@ export function decideTopology(input: PolicyInput, previous?: PolicyDecision): P
   // Without an SFU a group trees cannot carry falls back to a mesh, and any other group stays on trees.
   const noSfu: Reason[] = input.sfuAvailable === false ? [{ code: 'sfu-unavailable' }] : [];
 
+  // Every copy of a stream in a tree (or mesh) is one encoding, so the weakest receiver's downlink sets the
+  // quality for all; the SFU forwards each receiver the simulcast layer its own link carries. When that lets
+  // at least half of the group see better than the weakest allows, the SFU wins whatever the cost comparison says.
+  if (noSfu.length === 0) {
+    const best = majorityQuality(all, config, previous);
+    if (rank(best) < rank(quality)) {
+      const why: Reason = {
+        code: 'per-receiver-quality',
+        topology: 'sfu',
+        value: config.qualityKbps[best],
+        limit: config.qualityKbps[quality],
+      };
+      return decision('sfu', [why], best);
+    }
+  }
+
   // Groups that may use trees: trees when they fit the chosen quality and cost the platform less.
   const upgrade = upgradeScale(config);
+  const bitrateKbps = config.qualityKbps[quality];
   const stayingInTree = previous?.topology === 'tree' && rank(quality) >= rank(previous.quality);
   const blockers = treeShortfalls(all, bitrateKbps, stayingInTree ? 1 : upgrade, config);
   if (blockers.length > 0) {
@@ -114,13 +151,14 @@ function hardRule(
 function pickQuality(
   all: Budget[],
   config: PolicyConfig,
-  previous?: PolicyDecision,
+  previous: PolicyDecision | undefined,
+  marginEverywhere: boolean,
 ): { quality: Quality; reasons: Reason[] } {
   const upgrade = upgradeScale(config);
   let limits: Reason[] = [];
   let quality: Quality = 'audio';
   for (const q of QUALITIES) {
-    const scale = previous && rank(q) < rank(previous.quality) ? upgrade : 1;
+    const scale = marginEverywhere || (previous && rank(q) < rank(previous.quality)) ? upgrade : 1;
     const shortfalls = receiveShortfalls(all, config.qualityKbps[q], scale);
     if (shortfalls.length === 0) {
       quality = q;
@@ -134,6 +172,24 @@ function pickQuality(
   );
   const named = new Set(limits.map((r) => r.peerId));
   return { quality, reasons: [...limits, ...senders.filter((r) => !named.has(r.peerId))] };
+}
+
+/**
+ * Best quality at least half of the participants can receive from all the others and at least one of them can
+ * send, with pickQuality's upgrade margin above the previous decision's level: what the SFU's per-receiver
+ * layers give much of the group (the rest get the layer their own downlink carries).
+ */
+function majorityQuality(all: Budget[], config: PolicyConfig, previous?: PolicyDecision): Quality {
+  const upgrade = upgradeScale(config);
+  for (const q of QUALITIES) {
+    const scale = previous && rank(q) < rank(previous.quality) ? upgrade : 1;
+    const kbps = config.qualityKbps[q];
+    const need = receiveKbps(all, kbps);
+    const receivers = all.filter((b) => b.downKbps * scale >= need).length;
+    const sender = all.some((b) => b.upKbps * scale >= kbps);
+    if (sender && receivers * 2 >= all.length) return q;
+  }
+  return 'audio';
 }
 
 /**

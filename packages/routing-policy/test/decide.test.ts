@@ -199,3 +199,62 @@ describe('decideTopology hysteresis', () => {
     assert.equal(decideTopology(session(peers), inTree).topology, 'tree');
   });
 });
+
+describe('per-receiver quality through the SFU', () => {
+  // Four people, two on weak mobile downlinks (1500 kbit/s: three streams at low need 1200 usable, 1275 there
+  // is; the two on fibre could receive hd). In a tree every copy of a stream is one encoding.
+  const weak = (id: string) => ({ ...desktop(id, 400, 1500), device: 'mobile' as const });
+  const call = [desktop('doc'), desktop('rel'), weak('w1'), weak('w2')];
+
+  test('half the group weak: the SFU gives the strong half hd, the weak half the layer they can hold', () => {
+    const d = decideTopology(session(call));
+    assert.equal(d.topology, 'sfu');
+    assert.equal(d.quality, 'hd');
+    assert.equal(d.reasons[0]?.code, 'per-receiver-quality');
+  });
+
+  test('nobody can send better than the weakest receiver takes: the tree stays', () => {
+    // Two DSL uplinks (1000 kbit/s: one stream at low, not sd) and a weak receiver held to low.
+    const dsl = (id: string) => desktop(id, 1000, 16_000);
+    const d = decideTopology(session([dsl('a'), dsl('b'), weak('w1')]));
+    assert.equal(d.quality, 'low');
+    assert.notEqual(d.reasons[0]?.code, 'per-receiver-quality');
+  });
+
+  test('one weak receiver among four: the SFU gives the other three hd instead of low for all', () => {
+    const one = [desktop('doc'), desktop('rel'), desktop('ip'), weak('w1')];
+    const d = decideTopology(session(one));
+    assert.equal(d.topology, 'sfu');
+    assert.equal(d.quality, 'hd');
+    assert.deepEqual(d.reasons[0], {
+      code: 'per-receiver-quality',
+      topology: 'sfu',
+      value: 2500,
+      limit: 400,
+    });
+    assert.ok(d.reasons.some((r) => r.code === 'quality-limited' && r.peerId === 'w1'));
+    // Without an SFU the mesh/tree holds everyone to what w1 receives.
+    const noSfu = decideTopology(session(one, { sfuAvailable: false }));
+    assert.equal(noSfu.topology, 'tree');
+    assert.equal(noSfu.quality, 'low');
+  });
+
+  test('the weak receiver recovering just past the threshold does not swing the call back to a tree', () => {
+    const one = (down: number) => [
+      desktop('doc'),
+      desktop('rel'),
+      desktop('ip'),
+      { ...weak('w1'), downlinkKbps: down },
+    ];
+    let previous = decideTopology(session(one(1500)));
+    assert.equal(previous.topology, 'sfu');
+    // hd for all needs 3 x 2500 = 7500 usable, 8824 measured; with the 15 % margin 10381 measured.
+    for (const down of [8900, 9500, 8830, 10000]) {
+      previous = decideTopology(session(one(down)), previous);
+      assert.equal(previous.topology, 'sfu', `${down} kbit/s is within the margin`);
+    }
+    const clear = decideTopology(session(one(10_500)), previous);
+    assert.equal(clear.topology, 'tree');
+    assert.equal(clear.quality, 'hd');
+  });
+});

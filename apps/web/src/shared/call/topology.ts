@@ -25,6 +25,8 @@ const REASON_WORDS: ReasonLabels<string> = {
   'tree-cheaper': 'Participants pass video on to each other, which saves server capacity.',
   'sfu-cheaper': 'Going through the server uses less of everyone’s connection.',
   'turn-relayed': 'Someone connects through the relay server.',
+  'per-receiver-quality':
+    'Video goes through the server so that each person gets the best quality their own connection allows.',
   'kept-previous': 'The current route is kept: the alternative is not clearly better.',
   'forced-by-config': 'The route is fixed by the server’s configuration (diagnostics).',
   'sfu-unavailable':
