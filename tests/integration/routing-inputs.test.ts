@@ -3,10 +3,10 @@
 // make the server replan without bound nor pick a topology that breaks the call.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { Consultation, Plan } from '@consulta/protocol';
-import { HttpClient } from '../support/http.ts';
+import type { Plan } from '@consulta/protocol';
+import { joinedCall } from '../support/consultation.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
-import { SignalingClient } from '../support/signaling-client.ts';
+import type { SignalingClient } from '../support/signaling-client.ts';
 import { startSmtpCapture } from '../support/smtp.ts';
 
 let server: TestServer;
@@ -26,28 +26,7 @@ after(async () => {
 
 /** A consult with the clinician and `guests` admitted guests, all joined. */
 async function call(guests: number) {
-  const clinician = await server.signedIn('CLINICIAN');
-  const consult = (await clinician.post<Consultation>('/api/consultations', { title: 'Inputs' })).body;
-  const doc = await SignalingClient.connect(server.url, clinician.cookieHeader);
-  doc.send({ type: 'join', consultationId: consult.id });
-  const people = [{ id: (await doc.next('joined')).self.id, ws: doc }];
-  for (let i = 0; i < guests; i++) {
-    await clinician.post(`/api/consultations/${consult.id}/invites`, {
-      email: `g${i}@example.test`,
-      displayName: `Guest ${i}`,
-      role: 'FAMILY',
-    });
-    const token = /\/join#([A-Za-z0-9_-]+)/.exec((await smtp.nextMessage()).text ?? '')![1]!;
-    const browser = new HttpClient(server.url);
-    await browser.post('/api/invites/open', { token });
-    const ws = await SignalingClient.connect(server.url, browser.cookieHeader);
-    ws.send({ type: 'join', consultationId: consult.id });
-    await ws.next('waiting');
-    const waiting = await doc.next('lobby', (m) => m.waiting.length === 1);
-    doc.send({ type: 'admit', participantId: waiting.waiting[0]!.id });
-    people.push({ id: (await ws.next('joined')).self.id, ws });
-  }
-  return people;
+  return (await joinedCall(server, smtp, guests, { title: 'Inputs' })).people;
 }
 
 const lastPlan = async (client: SignalingClient, check: (p: Plan) => boolean) =>

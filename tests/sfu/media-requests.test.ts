@@ -3,12 +3,10 @@
 // their request, leaving the SFU closes the transports, and a server without an SFU keeps large groups on trees.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Consultation } from '@consulta/protocol';
 import type { types } from 'mediasoup';
 import * as mediasoup from 'mediasoup';
-import { HttpClient } from '../support/http.ts';
+import { joinedCall } from '../support/consultation.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
-import { SignalingClient } from '../support/signaling-client.ts';
 import { startSmtpCapture } from '../support/smtp.ts';
 
 let smtp: Awaited<ReturnType<typeof startSmtpCapture>>;
@@ -33,30 +31,8 @@ after(async () => {
 });
 
 /** A consult with the clinician and `guests` admitted guests, all joined over the signaling socket. */
-async function call(server: TestServer, guests: number) {
-  const clinician = await server.signedIn('CLINICIAN');
-  const consult = (await clinician.post<Consultation>('/api/consultations', { title: 'SFU requests' })).body;
-  const doc = await SignalingClient.connect(server.url, clinician.cookieHeader);
-  doc.send({ type: 'join', consultationId: consult.id });
-  const people = [{ id: (await doc.next('joined')).self.id, ws: doc }];
-  for (let i = 0; i < guests; i++) {
-    await clinician.post(`/api/consultations/${consult.id}/invites`, {
-      email: `g${i}@example.test`,
-      displayName: `Guest ${i}`,
-      role: 'FAMILY',
-    });
-    const token = /\/join#([A-Za-z0-9_-]+)/.exec((await smtp.nextMessage()).text ?? '')![1]!;
-    const browser = new HttpClient(server.url);
-    await browser.post('/api/invites/open', { token });
-    const ws = await SignalingClient.connect(server.url, browser.cookieHeader);
-    ws.send({ type: 'join', consultationId: consult.id });
-    await ws.next('waiting');
-    const waiting = await doc.next('lobby', (m) => m.waiting.length === 1);
-    doc.send({ type: 'admit', participantId: waiting.waiting[0]!.id });
-    people.push({ id: (await ws.next('joined')).self.id, ws });
-  }
-  return { consult, people };
-}
+const call = (server: TestServer, guests: number) =>
+  joinedCall(server, smtp, guests, { title: 'SFU requests' });
 
 describe('SFU requests on a server with the SFU', () => {
   let server: TestServer;
