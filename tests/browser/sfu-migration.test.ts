@@ -81,7 +81,7 @@ if (!inLoopbackNamespace()) {
             );
             return peers.every((v) => Object.keys(v).length === 0);
           },
-          20_000,
+          60_000,
           'peer connections closed after the move to the SFU',
         );
         await call.allShowFrames();
@@ -100,12 +100,12 @@ if (!inLoopbackNamespace()) {
             const sfu = await Promise.all(pair.map((p) => p.page.evaluate(() => window.sfuTest.viaSfu())));
             return sfu.every((v) => Object.keys(v).length === 0);
           },
-          20_000,
+          60_000,
           'the SFU sessions closed after the move to p2p',
         );
         await until(
           () => watch.liveTransports('webrtc').length === 0,
-          10_000,
+          30_000,
           'the server closed every SFU transport',
         );
         await call.allShowFrames();

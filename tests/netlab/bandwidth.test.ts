@@ -3,7 +3,7 @@
 // SFU when no tree fits, and a peer whose link drops mid-call from fibre to weak mobile is shed within 10 s while
 // its former children's video resumes. Assertions on getStats and on the server's plans. Runs in a lab of its own.
 import assert from 'node:assert/strict';
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Plan } from '@consulta/protocol';
@@ -61,9 +61,19 @@ if (!labId()) {
           );
         }
         console.log(`MEASURE reported vs shaped: ${lines.join('; ')}`);
+        // The probe times transfers: on a CPU-starved machine (5 engineers' tests at once gave load 30 on 2
+        // cores: 4G's uplink read 17 %, weak mobile's 11 %) the browser and server stall mid-transfer and every
+        // figure reads low. Understatement is safe (the policy plans less, never more), so overstatement is
+        // checked always and the accuracy floor only while the machine has CPU to time with.
+        const perCore = loadavg()[0]! / Math.max(1, availableParallelism());
+        const floors = perCore <= 4;
+        if (!floors)
+          console.log(`MEASURE accuracy floors not checked at load ${perCore.toFixed(1)} per core`);
         for (const [i, line] of lines.entries()) {
           const pcts = [...line.matchAll(/\((\d+) %\)/g)].map((m) => Number(m[1]));
           const profile = PROFILES[profiles[i]!];
+          for (const pct of pcts) assert.ok(pct <= 130, `no overstatement: ${line}`);
+          if (!floors) continue;
           if (profile.name === 'fibre') {
             // 100 Mbit/s is more than a loaded 2-core machine moves through a browser (the upload, timed by one
             // TCP flow into a busy server, read 16 % at load 13; downloads 95 %). What matters is that fibre never
@@ -73,11 +83,10 @@ if (!labId()) {
               assert.ok((pct / 100) * profile.upKbps >= enough, `fibre shows >= ${enough} kbit/s: ${line}`);
             }
           } else if (profile.lossPercent > 1) {
-            // TCP reads a link with 3 % random loss low (50-70 %): safe (the policy plans less), never more.
-            for (const pct of pcts)
-              assert.ok(pct >= 35 && pct <= 130, `lossy link, no overstatement: ${line}`);
+            // TCP reads a link with 3 % random loss low (50-70 %).
+            for (const pct of pcts) assert.ok(pct >= 35, `lossy link: ${line}`);
           } else {
-            for (const pct of pcts) assert.ok(pct >= 70 && pct <= 130, `within ±30 %: ${line}`);
+            for (const pct of pcts) assert.ok(pct >= 70, `within ±30 %: ${line}`);
           }
         }
         // The server plans with these figures: nobody is "unknown" once everyone reported.
