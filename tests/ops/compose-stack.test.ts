@@ -89,6 +89,7 @@ before(async () => {
   const env: Record<string, string> = {
     POSTGRES_PASSWORD: secret(),
     COOKIE_SECRET: secret(),
+    TOTP_KEY: secret(),
     TURN_SECRET: secret(),
     SITE_ADDRESS: 'localhost',
     PUBLIC_URL: baseUrl,

@@ -12,10 +12,13 @@ export class HttpClient {
     method: string,
     path: string,
     body?: unknown,
+    /** Extra request headers (an Origin, say). */
+    extraHeaders: Record<string, string> = {},
   ): Promise<{ status: number; body: T; headers: Headers }> {
     const res = await fetch(`${this.baseUrl}${path}`, {
       method,
       headers: {
+        ...extraHeaders,
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         ...(this.jar.size ? { cookie: this.cookieHeader } : {}),
       },

@@ -136,6 +136,7 @@ describe('real coturn with the production-profile config', () => {
           NODE_ENV: 'production',
           TURN_SECRET: secret,
           COOKIE_SECRET: 'c'.repeat(40),
+          TOTP_KEY: 't'.repeat(40),
           TURN_LISTENING_IP: '127.0.0.1',
           TURN_RELAY_IP: '127.0.0.1',
           TURN_PORT: String(port),

@@ -135,6 +135,7 @@ describe('embedded coturn', () => {
           TURN_MIN_PORT: String(minPort),
           TURN_MAX_PORT: String(maxPort),
           COOKIE_SECRET: randomBytes(32).toString('hex'),
+          TOTP_KEY: randomBytes(32).toString('hex'),
           TURN_SECRET: randomBytes(32).toString('hex'),
           NODE_CONFIG: JSON.stringify({ server: { varDir } }),
         },

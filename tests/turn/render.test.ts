@@ -36,7 +36,11 @@ function renderWithCli(nodeEnv: string, env: Record<string, string>): string {
   return readFileSync(out, 'utf8');
 }
 
-const secrets = { TURN_SECRET: 'prod-turn-secret-0123456789', COOKIE_SECRET: 'c'.repeat(40) };
+const secrets = {
+  TURN_SECRET: 'prod-turn-secret-0123456789',
+  COOKIE_SECRET: 'c'.repeat(40),
+  TOTP_KEY: 't'.repeat(40),
+};
 
 describe('coturn config rendering', () => {
   test('production profile: denied private/loopback ranges, no loopback peers, secret and ports from config', () => {

@@ -5,12 +5,15 @@ import fastifySwagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { accountRoutes } from './account/routes.ts';
 import { auditRoutes } from './audit/routes.ts';
 import { type Principal, resolvePrincipal } from './auth/principal.ts';
 import { authRoutes } from './auth/routes.ts';
 import { SessionRegistry } from './auth/session-registry.ts';
 import { Sessions } from './auth/sessions.ts';
 import { SignInGuard } from './auth/sign-in-guard.ts';
+import { TotpSecrets } from './auth/totp.ts';
+import { BackgroundTasks } from './background.ts';
 import type { AppConfig } from './config/index.ts';
 import { PresenceRecord } from './consultations/presence.ts';
 import { consultationRoutes } from './consultations/routes.ts';
@@ -20,6 +23,7 @@ import { createMailer, type Mailer } from './email/mailer.ts';
 import { errorHandler, notFoundHandler } from './http/error-handler.ts';
 import { healthRoutes } from './http/health.ts';
 import { landingRoutes } from './http/landing.ts';
+import { sameOriginGuard } from './http/same-origin-guard.ts';
 import { turnRoutes } from './http/turn-routes.ts';
 import { webApps } from './http/web-apps.ts';
 import { inviteRoutes } from './invites/routes.ts';
@@ -34,6 +38,7 @@ import { connectRedis } from './redis.ts';
 import { linkProbeRoutes } from './routing/link-probe-routes.ts';
 import { PolicyRoutePlanner } from './routing/policy-route-planner.ts';
 import { hardFrameLimit, Rooms, signalingRoutes } from './signaling/index.ts';
+import { staffRoutes } from './staff/routes.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -118,6 +123,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     recordings,
     media,
     signInGuard: new SignInGuard(config.auth.signInLimits, redis),
+    secondFactorGuard: new SignInGuard(config.auth.signInLimits, redis, 'second-factor'),
+    totpSecrets: new TotpSecrets(config.auth.totpKey),
+    background: new BackgroundTasks(),
     metrics,
     limits: {
       inviteOpenByAddress: new SlidingLimit(
@@ -128,6 +136,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       ),
       // One probe is a few parallel requests per direction; a client probes at join and when its link degrades.
       linkProbe: new SlidingLimit('link-probe', 40, 60, redis),
+      accountLinks: new SlidingLimit(
+        'account-links',
+        config.auth.accountLinkLimit.max,
+        config.auth.accountLinkLimit.windowSeconds,
+        redis,
+      ),
     },
   };
 
@@ -168,6 +182,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // Application.
   app.decorateRequest('principal', null);
+  // Cross-site request forgery: state-changing API calls from another site's page are refused (SameSite=Lax
+  // cookies already stay home on cross-site POSTs; this also covers same-site subdomains and old browsers).
+  app.addHook('onRequest', sameOriginGuard(config.server.publicUrl));
   app.addHook('onRequest', async (request) => {
     request.principal = await resolvePrincipal(prisma, request);
   });
@@ -175,6 +192,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     healthRoutes,
     landingRoutes,
     authRoutes,
+    accountRoutes,
+    staffRoutes,
     consultationRoutes,
     inviteRoutes,
     auditRoutes,
@@ -194,7 +213,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ctx.rooms.shutdown();
     media.close();
     mailer.close();
+    await ctx.background.drain();
     ctx.signInGuard.close();
+    ctx.secondFactorGuard.close();
+    ctx.limits.accountLinks.close();
     ctx.limits.inviteOpenByAddress.close();
     ctx.limits.linkProbe.close();
     await redis?.quit().catch(() => undefined);

@@ -1,5 +1,7 @@
 import type { Sessions } from './auth/sessions.ts';
 import type { SignInGuard } from './auth/sign-in-guard.ts';
+import type { TotpSecrets } from './auth/totp.ts';
+import type { BackgroundTasks } from './background.ts';
 import type { AppConfig } from './config/index.ts';
 import type { PrismaClient } from './db/index.ts';
 import type { Mailer } from './email/mailer.ts';
@@ -21,11 +23,19 @@ export interface AppContext {
   media: MediaService;
   recordings: RecordingService;
   signInGuard: SignInGuard;
+  /** The same guessing limits for second-factor codes, counted apart from passwords (key: the account's id). */
+  secondFactorGuard: SignInGuard;
+  /** Seals and opens TOTP secrets with auth.totpKey. */
+  totpSecrets: TotpSecrets;
+  /** Work started by a request and not awaited by it (auth/forgot-password's email). */
+  background: BackgroundTasks;
   /** Prometheus metrics; code with events to count calls its record* methods. */
   metrics: ServerMetrics;
   limits: {
     inviteOpenByAddress: SlidingLimit;
     /** Link probes per person (routing/link-probe-routes.ts). */
     linkProbe: SlidingLimit;
+    /** Forgot-password requests and set-password attempts per client address. */
+    accountLinks: SlidingLimit;
   };
 }

@@ -59,6 +59,19 @@ export const AuditActions = [
   'recording.failed',
   'recording.list',
   'recording.download',
+  'staff.create',
+  'staff.invite',
+  'staff.deactivate',
+  'staff.reactivate',
+  'staff.role',
+  'staff.sessions_revoke',
+  'auth.password_change',
+  'auth.password_set',
+  'auth.password_reset_request',
+  'auth.second_factor',
+  'auth.sso',
+  'two_factor.enable',
+  'two_factor.disable',
 ] as const;
 export const AuditAction = Type.Enum(AuditActions);
 export type AuditAction = Static<typeof AuditAction>;

@@ -28,6 +28,16 @@ export const ErrorCode = {
   SfuUnavailable: 'SFU_UNAVAILABLE',
   /** A recording runs and this participant has not consented, so their media may not flow. */
   ConsentRequired: 'CONSENT_REQUIRED',
+  /** A new password the strength rule refuses; the message says why and how to do better. */
+  WeakPassword: 'WEAK_PASSWORD',
+  /** An emailed account link (set password, reset) that is unknown, used or expired: one answer for all three. */
+  LinkInvalid: 'LINK_INVALID',
+  /** The password was right and the account has two-factor sign-in: send a code to the second-factor route. */
+  SecondFactorRequired: 'SECOND_FACTOR_REQUIRED',
+  /** A wrong, reused or expired authenticator or recovery code. */
+  InvalidCode: 'INVALID_CODE',
+  /** Single sign-on is not configured, or the identity provider's answer was refused (state, nonce, token). */
+  SsoFailed: 'SSO_FAILED',
   Internal: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -67,5 +77,10 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   NOT_ON_SFU: 409,
   SFU_UNAVAILABLE: 503,
   CONSENT_REQUIRED: 403,
+  WEAK_PASSWORD: 400,
+  LINK_INVALID: 410,
+  SECOND_FACTOR_REQUIRED: 401,
+  INVALID_CODE: 401,
+  SSO_FAILED: 401,
   INTERNAL: 500,
 };

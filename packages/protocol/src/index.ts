@@ -13,3 +13,4 @@ export * from './route.ts';
 export * from './routes.ts';
 export * from './sfu.ts';
 export * from './signaling.ts';
+export * from './staff.ts';

@@ -74,6 +74,8 @@ export async function principalForSession(
 function principalOf(r: SessionRow): Principal | null {
   if (r.endedAt || r.expiresAt <= new Date()) return null;
   if (r.user) {
+    // A deactivated account's sessions are ended when it is deactivated; this also covers one started in a race.
+    if (r.user.deactivatedAt) return null;
     return {
       kind: 'staff',
       userId: r.user.id,

@@ -1,16 +1,30 @@
 import { Routes } from '@consulta/protocol';
 import type { FastifyPluginAsync } from 'fastify';
+import { forgotPassword } from '../account/forgot-password.ts';
+import { setPasswordFromLink } from '../account/set-password.ts';
 import { recordAudit } from '../audit/record.ts';
 import type { AppContext } from '../context.ts';
 import { serveRoute } from '../http/serve-route.ts';
 import { clearSessionCookies } from './cookies.ts';
 import { requirePrincipal } from './guards.ts';
+import { signInSecondFactor } from './second-factor.ts';
 import { signIn } from './sign-in.ts';
 
 export const authRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
   const { prisma } = ctx;
 
   serveRoute(app, Routes.signIn, (request, reply) => signIn(ctx, request, reply));
+  serveRoute(app, Routes.signInSecondFactor, (request, reply) => signInSecondFactor(ctx, request, reply));
+
+  serveRoute(app, Routes.forgotPassword, async (request, reply) => {
+    await forgotPassword(ctx, request.body, request.ip, reply, request.log);
+    return { ok: true as const };
+  });
+
+  serveRoute(app, Routes.setPassword, async (request, reply) => {
+    await setPasswordFromLink(ctx, request.body, request.ip, reply);
+    return { ok: true as const };
+  });
 
   serveRoute(app, Routes.signOut, async (request, reply) => {
     const p = requirePrincipal(request);

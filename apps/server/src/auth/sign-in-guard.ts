@@ -26,9 +26,11 @@ export class SignInGuard {
   constructor(
     private readonly limits: Limits,
     redis: Redis | null,
+    /** Keeps the counters of several guards (passwords, second-factor codes) apart. */
+    name = 'sign-in',
   ) {
     this.perAddress = new SlidingLimit(
-      'sign-in-address',
+      `${name}-address`,
       limits.perAddress.max,
       limits.perAddress.windowSeconds,
       redis,
@@ -38,11 +40,11 @@ export class SignInGuard {
         ? new RateLimiterRedis({ storeClient: redis, keyPrefix, points, duration })
         : new RateLimiterMemory({ keyPrefix, points, duration });
     // Consecutive failures per account+address, forgotten a day after the last one.
-    this.failures = store('sign-in-fail', Number.MAX_SAFE_INTEGER, DAY_SECONDS);
+    this.failures = store(`${name}-fail`, Number.MAX_SAFE_INTEGER, DAY_SECONDS);
     // An imposed delay is a block of one key for the delay's length.
-    this.delays = store('sign-in-delay', 1, 1);
+    this.delays = store(`${name}-delay`, 1, 1);
     this.accountFailures = store(
-      'sign-in-account',
+      `${name}-account`,
       limits.perAccountFailures.max,
       limits.perAccountFailures.windowSeconds,
     );

@@ -4,16 +4,20 @@ import { recordAudit } from '../audit/record.ts';
 import type { AppContext } from '../context.ts';
 import { AppError } from '../errors.ts';
 import { waitWords } from '../limits/index.ts';
-import { setSessionCookie } from './cookies.ts';
 import { dummyPasswordHash, verifyPassword } from './password.ts';
+import { startSecondFactor } from './second-factor-challenge.ts';
+import { startStaffSession } from './start-staff-session.ts';
 
-/** Staff sign-in with email and password, within the guessing limits (SignInGuard); starts a session. */
+/**
+ * Staff sign-in with email and password, within the guessing limits (SignInGuard). Starts a session, or, for an
+ * account with two-factor sign-in, a short-lived challenge that the second-factor route completes.
+ */
 export async function signIn(
   ctx: AppContext,
   request: { body: SignInBody; ip: string; headers: Record<string, string | string[] | undefined> },
   reply: FastifyReply,
 ): Promise<StaffUser> {
-  const { prisma, config, signInGuard } = ctx;
+  const { prisma, signInGuard } = ctx;
   const email = request.body.email.toLowerCase();
   const verdict = await signInGuard.admit(email, request.ip);
   if (!verdict.ok) {
@@ -32,8 +36,10 @@ export async function signIn(
     );
   }
   const user = await prisma.user.findUnique({ where: { email } });
+  // The same scrypt work whether or not the account exists, has a password (an invited person, an SSO-only
+  // account) or is deactivated: the answer and its timing say nothing about which.
   const ok = await verifyPassword(request.body.password, user?.passwordHash ?? (await dummyPasswordHash));
-  if (!user || !ok) {
+  if (!user || !ok || !user.passwordHash || user.deactivatedAt) {
     await signInGuard.failed(email, request.ip);
     await recordAudit(prisma, {
       action: 'auth.sign_in',
@@ -42,25 +48,22 @@ export async function signIn(
       ...(user ? { targetId: user.id } : {}),
       ip: request.ip,
       outcome: 'failed',
-      details: { email },
+      details: { email, ...(user?.deactivatedAt && ok ? { reason: 'deactivated' } : {}) },
     });
     throw new AppError(ErrorCode.InvalidCredentials, 'Email or password is wrong');
   }
   await signInGuard.succeeded(email, request.ip);
-  const expiresAt = new Date(Date.now() + config.auth.sessionTtlMinutes * 60_000);
-  const userAgent = request.headers['user-agent'];
-  const { token, sessionId } = await ctx.sessions.start({ userId: user.id }, expiresAt, {
-    ip: request.ip,
-    ...(typeof userAgent === 'string' ? { userAgent } : {}),
-  });
-  await recordAudit(prisma, {
-    action: 'auth.sign_in',
-    actor: { kind: 'staff', userId: user.id },
-    targetType: 'session',
-    targetId: sessionId,
-    ip: request.ip,
-    details: { email },
-  });
-  setSessionCookie(reply, config, 'staff', token, expiresAt);
-  return { id: user.id, email: user.email, displayName: user.displayName, role: user.role };
+  if (user.totpEnabledAt) {
+    await startSecondFactor(ctx, user.id, reply);
+    await recordAudit(prisma, {
+      action: 'auth.sign_in',
+      actor: { kind: 'staff', userId: user.id },
+      targetType: 'user',
+      targetId: user.id,
+      ip: request.ip,
+      details: { email, step: 'password', next: 'second-factor' },
+    });
+    throw new AppError(ErrorCode.SecondFactorRequired, 'Enter the code from your authenticator app');
+  }
+  return startStaffSession(ctx, user, request, reply, 'password');
 }

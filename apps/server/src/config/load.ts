@@ -48,7 +48,8 @@ export function resolveConfig(raw: RawConfig): AppConfig {
     throw new ConfigError(`Invalid configuration (infra/config, environment):\n${problems}`);
   }
   const varDir = path.resolve(repoRoot, raw.server.varDir);
-  const secrets = raw.auth.cookieSecret && raw.turn.secret ? null : generatedSecrets(varDir);
+  const secrets =
+    raw.auth.cookieSecret && raw.turn.secret && raw.auth.totpKey ? null : generatedSecrets(varDir);
   return {
     ...raw,
     server: {
@@ -56,7 +57,11 @@ export function resolveConfig(raw: RawConfig): AppConfig {
       varDir,
       publicUrl: (raw.server.publicUrl ?? `http://localhost:${raw.server.port || 8080}`).replace(/\/$/, ''),
     },
-    auth: { ...raw.auth, cookieSecret: raw.auth.cookieSecret ?? secrets!.cookieSecret },
+    auth: {
+      ...raw.auth,
+      cookieSecret: raw.auth.cookieSecret ?? secrets!.cookieSecret,
+      totpKey: raw.auth.totpKey ?? secrets!.totpKey,
+    },
     turn: { ...raw.turn, secret: raw.turn.secret ?? secrets!.turnSecret },
   };
 }
@@ -64,16 +69,23 @@ export function resolveConfig(raw: RawConfig): AppConfig {
 interface GeneratedSecrets {
   cookieSecret: string;
   turnSecret: string;
+  totpKey: string;
 }
 
 function generatedSecrets(varDir: string): GeneratedSecrets {
   const file = path.join(varDir, 'secrets.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as GeneratedSecrets;
-  mkdirSync(varDir, { recursive: true });
+  const kept = existsSync(file)
+    ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<GeneratedSecrets>)
+    : null;
+  const fresh = () => randomBytes(32).toString('base64url');
   const secrets = {
-    cookieSecret: randomBytes(32).toString('base64url'),
-    turnSecret: randomBytes(32).toString('base64url'),
+    cookieSecret: kept?.cookieSecret ?? fresh(),
+    turnSecret: kept?.turnSecret ?? fresh(),
+    // Added with staff accounts: an install whose secrets.json predates it gets the key added, the others kept.
+    totpKey: kept?.totpKey ?? fresh(),
   };
+  if (kept?.cookieSecret && kept.turnSecret && kept.totpKey) return secrets;
+  mkdirSync(varDir, { recursive: true });
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
 }

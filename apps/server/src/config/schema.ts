@@ -36,6 +36,30 @@ export const ConfigSchema = Type.Object({
       maxDelaySeconds: Type.Integer({ minimum: 1 }),
       perAccountFailures: RateLimit,
     }),
+    /** Encrypts TOTP secrets at rest (AES-256-GCM, key derived from this); null: generated into var/secrets.json. */
+    totpKey: Nullable(Type.String({ minLength: 32 })),
+    /** Issuer name authenticator apps show next to the account. */
+    totpIssuer: Type.String({ minLength: 1 }),
+    /** How long the second step of a sign-in may follow the password. */
+    secondFactorTtlSeconds: Type.Integer({ minimum: 30 }),
+    staffInviteTtlHours: Type.Number({ exclusiveMinimum: 0 }),
+    passwordResetTtlMinutes: Type.Number({ exclusiveMinimum: 0 }),
+    /** Forgot-password requests and emailed-link uses per client address (sliding window). */
+    accountLinkLimit: RateLimit,
+    /** OpenID Connect single sign-on (auth/sso); issuer null: off. See docs/staff-accounts.md. */
+    oidc: Type.Object({
+      issuer: Nullable(Type.String({ pattern: '^https?://' })),
+      clientId: Nullable(Type.String({ minLength: 1 })),
+      clientSecret: Nullable(Type.String({ minLength: 1 })),
+      label: Type.String({ minLength: 1 }),
+      scopes: Type.String({ minLength: 1 }),
+      /** The ID token / userinfo claim holding roles or groups (a string or an array); null: roles are not mapped. */
+      roleClaim: Nullable(Type.String({ minLength: 1 })),
+      /** Claim values that make someone an ADMIN; any other mapped user is a CLINICIAN. */
+      adminValues: Type.Array(Type.String()),
+      /** Creates an account on first sign-in for a verified email nobody has yet (role from the claim). */
+      createAccounts: Type.Boolean(),
+    }),
   }),
   invites: Type.Object({
     ttlHours: Type.Number({ exclusiveMinimum: 0 }),
@@ -135,6 +159,6 @@ export type RawConfig = Static<typeof ConfigSchema>;
 /** Configuration the app runs with: secrets resolved, public URL known. */
 export type AppConfig = RawConfig & {
   server: RawConfig['server'] & { publicUrl: string };
-  auth: RawConfig['auth'] & { cookieSecret: string };
+  auth: RawConfig['auth'] & { cookieSecret: string; totpKey: string };
   turn: RawConfig['turn'] & { secret: string };
 };

@@ -1,0 +1,41 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../context.ts';
+import type { PrismaClient } from '../db/index.ts';
+import { issueAccountToken } from './account-tokens.ts';
+import { hashToken } from './tokens.ts';
+
+/**
+ * Between a right password and the code: a single-use SIGN_IN_CHALLENGE token (hashed at rest, a few minutes long)
+ * in a signed httpOnly cookie scoped to /api/auth. The password is not asked again with the code, and the code
+ * alone, without the password step just before, opens nothing.
+ */
+export const challengeCookie = 'consulta_2fa';
+const cookiePath = '/api/auth';
+
+export async function startSecondFactor(ctx: AppContext, userId: string, reply: FastifyReply): Promise<void> {
+  const ttlMs = ctx.config.auth.secondFactorTtlSeconds * 1000;
+  const { token, expiresAt } = await issueAccountToken(ctx.prisma, userId, 'SIGN_IN_CHALLENGE', ttlMs);
+  void reply.setCookie(challengeCookie, token, {
+    path: cookiePath,
+    httpOnly: true,
+    sameSite: 'strict',
+    secure: ctx.config.server.publicUrl.startsWith('https:'),
+    signed: true,
+    expires: expiresAt,
+  });
+}
+
+/** The pending challenge of this browser: its token row, or null when there is none, or it is used or expired. */
+export async function pendingChallenge(prisma: PrismaClient, request: FastifyRequest) {
+  const raw = request.cookies[challengeCookie];
+  if (!raw) return null;
+  const unsigned = request.unsignCookie(raw);
+  if (!unsigned.valid || !unsigned.value) return null;
+  const row = await prisma.accountToken.findUnique({ where: { tokenHash: hashToken(unsigned.value) } });
+  if (!row || row.kind !== 'SIGN_IN_CHALLENGE' || row.usedAt || row.expiresAt <= new Date()) return null;
+  return row;
+}
+
+export function clearChallengeCookie(reply: FastifyReply): void {
+  void reply.clearCookie(challengeCookie, { path: cookiePath });
+}
