@@ -19,7 +19,8 @@ let admin: ReturnType<typeof apiOf>;
 
 before(async () => {
   smtp = await startSmtpCapture();
-  server = await startTestServer({ overrides: { email: { smtpUrl: smtp.url } } });
+  // No SFU: these tests are about accounts, and a mediasoup worker is the slowest part of a server's start.
+  server = await startTestServer({ overrides: { email: { smtpUrl: smtp.url }, media: { enabled: false } } });
   admin = apiOf(await server.signedIn('ADMIN', 'Ada Admin'));
 });
 after(async () => {
@@ -96,7 +97,10 @@ describe('roles are enforced on the server', () => {
       api.inviteStaff({ body: { email: 'x@clinic.test', displayName: 'X', role: 'ADMIN' } }),
       'FORBIDDEN',
     );
-    await rejectsWith(api.changeStaffRole({ params: { userId: member.id }, body: { role: 'ADMIN' } }), 'FORBIDDEN');
+    await rejectsWith(
+      api.changeStaffRole({ params: { userId: member.id }, body: { role: 'ADMIN' } }),
+      'FORBIDDEN',
+    );
     await rejectsWith(api.deactivateStaff({ params: { userId: member.id } }), 'FORBIDDEN');
     const anonymous = apiOf(new HttpClient(server.url));
     await rejectsWith(anonymous.listStaff(), 'UNAUTHENTICATED');
@@ -110,7 +114,10 @@ describe('roles are enforced on the server', () => {
     const me = await admin.me();
     assert.equal(me.kind, 'staff');
     if (me.kind !== 'staff') return;
-    await rejectsWith(admin.changeStaffRole({ params: { userId: me.user.id }, body: { role: 'CLINICIAN' } }), 'CONFLICT');
+    await rejectsWith(
+      admin.changeStaffRole({ params: { userId: me.user.id }, body: { role: 'CLINICIAN' } }),
+      'CONFLICT',
+    );
   });
 });
 
@@ -173,7 +180,9 @@ describe('own password', () => {
       api.changePassword({ body: { currentPassword: strongPassword(1), newPassword: 'qwertyuiop' } }),
       'WEAK_PASSWORD',
     );
-    await api.changePassword({ body: { currentPassword: strongPassword(1), newPassword: strongPassword(5) } });
+    await api.changePassword({
+      body: { currentPassword: strongPassword(1), newPassword: strongPassword(5) },
+    });
     assert.equal((await api.me()).kind, 'staff', 'this session goes on');
     await rejectsWith(other.me(), 'UNAUTHENTICATED');
     await rejectsWith(other.signIn({ body: { email, password: strongPassword(1) } }), 'INVALID_CREDENTIALS');
@@ -194,7 +203,9 @@ describe('cross-site requests', () => {
     // Reads are not state changes; the browser's same-origin policy keeps their answers from the other site.
     assert.ok((await evil.listStaff()).staff.length > 0);
     const own = apiOf(http, { origin: server.url });
-    await own.inviteStaff({ body: { email: 'same-origin@clinic.test', displayName: 'Same', role: 'CLINICIAN' } });
+    await own.inviteStaff({
+      body: { email: 'same-origin@clinic.test', displayName: 'Same', role: 'CLINICIAN' },
+    });
     await accountLinkFromEmail(smtp);
   });
 });

@@ -7,8 +7,10 @@ import type { FastifyBaseLogger } from 'fastify';
 export class BackgroundTasks {
   private readonly running = new Set<Promise<void>>();
 
-  run(task: () => Promise<void>, log: FastifyBaseLogger, what: string): void {
-    const p = task()
+  /** Runs `task` after `delayMs`; counted as running from now, so shutdown waits for it too. */
+  run(task: () => Promise<void>, log: FastifyBaseLogger, what: string, delayMs = 0): void {
+    const p = new Promise<void>((resolve) => setTimeout(resolve, delayMs))
+      .then(task)
       .catch((err: unknown) => log.error({ err }, `${what} failed`))
       .finally(() => this.running.delete(p));
     this.running.add(p);

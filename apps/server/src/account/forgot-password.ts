@@ -31,8 +31,12 @@ export async function forgotPassword(
     ip,
     details: { email, sent: eligible },
   });
+  // Started a moment after the reply left: the token, the email and the embedded database share this process's
+  // CPU, and work begun at once would still slow the reply's delivery to a client measuring it (see the timing test).
   if (eligible) {
-    ctx.background.run(() => sendResetLink(ctx, user), log, 'password reset email');
+    reply.raw.once('finish', () =>
+      ctx.background.run(() => sendResetLink(ctx, user), log, 'password reset email', 200),
+    );
   }
 }
 
