@@ -69,7 +69,6 @@ export const AuditActions = [
   'auth.password_set',
   'auth.password_reset_request',
   'auth.second_factor',
-  'auth.sso',
   'two_factor.enable',
   'two_factor.disable',
 ] as const;

@@ -36,8 +36,6 @@ export const ErrorCode = {
   SecondFactorRequired: 'SECOND_FACTOR_REQUIRED',
   /** A wrong, reused or expired authenticator or recovery code. */
   InvalidCode: 'INVALID_CODE',
-  /** Single sign-on is not configured, or the identity provider's answer was refused (state, nonce, token). */
-  SsoFailed: 'SSO_FAILED',
   Internal: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -81,6 +79,5 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   LINK_INVALID: 410,
   SECOND_FACTOR_REQUIRED: 401,
   INVALID_CODE: 401,
-  SSO_FAILED: 401,
   INTERNAL: 500,
 };

@@ -21,11 +21,8 @@ export interface RouteSpec {
   query?: TSchema;
   /** The body's schema (JSON), or 'bytes' for raw application/octet-stream (the link probe's upload). */
   body?: TSchema | 'bytes';
-  /**
-   * The success reply's schema, 'file' for a download streamed as bytes, or 'redirect' for a browser navigation
-   * answered with a 302 (single sign-on's start and callback).
-   */
-  reply: TSchema | 'file' | 'redirect';
+  /** The success reply's schema, or 'file' for a download streamed as bytes. */
+  reply: TSchema | 'file';
   status: 200 | 201;
   /** Every error code the route answers with (besides VALIDATION_FAILED, RATE_LIMITED and INTERNAL). */
   errors: readonly ErrorCode[];

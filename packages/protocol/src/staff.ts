@@ -2,7 +2,7 @@ import { type Static, Type } from 'typebox';
 import { DisplayName, Email, Id, StaffRole, Timestamp } from './domain.ts';
 import { StaffUser } from './rest.ts';
 
-// Staff accounts (issue 17): admin-managed users, passwords, two-factor sign-in, single sign-on. Bodies and
+// Staff accounts (issue 17): admin-managed users, passwords, two-factor sign-in. Bodies and
 // replies of the routes under /api/staff, /api/account and the extra /api/auth steps.
 
 /** A staff account as administrators see it. */
@@ -110,22 +110,3 @@ export const SecondFactorBody = Type.Union([
   ),
 ]);
 export type SecondFactorBody = Static<typeof SecondFactorBody>;
-
-/** Whether single sign-on is offered on the sign-in pages, and how to label its button. */
-export const SsoInfo = Type.Object({ enabled: Type.Boolean(), label: Type.String() });
-export type SsoInfo = Static<typeof SsoInfo>;
-
-export const SsoStartQuery = Type.Object(
-  { app: Type.Optional(Type.Enum(['clinician', 'admin'] as const)) },
-  { additionalProperties: false },
-);
-export const SsoCallbackQuery = Type.Object(
-  {
-    code: Type.Optional(Type.String({ maxLength: 2048 })),
-    state: Type.Optional(Type.String({ maxLength: 512 })),
-    iss: Type.Optional(Type.String({ maxLength: 2048 })),
-    error: Type.Optional(Type.String({ maxLength: 256 })),
-    error_description: Type.Optional(Type.String({ maxLength: 2048 })),
-  },
-  { additionalProperties: true },
-);

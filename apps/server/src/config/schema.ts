@@ -46,20 +46,6 @@ export const ConfigSchema = Type.Object({
     passwordResetTtlMinutes: Type.Number({ exclusiveMinimum: 0 }),
     /** Forgot-password requests and emailed-link uses per client address (sliding window). */
     accountLinkLimit: RateLimit,
-    /** OpenID Connect single sign-on (auth/sso); issuer null: off. See docs/staff-accounts.md. */
-    oidc: Type.Object({
-      issuer: Nullable(Type.String({ pattern: '^https?://' })),
-      clientId: Nullable(Type.String({ minLength: 1 })),
-      clientSecret: Nullable(Type.String({ minLength: 1 })),
-      label: Type.String({ minLength: 1 }),
-      scopes: Type.String({ minLength: 1 }),
-      /** The ID token / userinfo claim holding roles or groups (a string or an array); null: roles are not mapped. */
-      roleClaim: Nullable(Type.String({ minLength: 1 })),
-      /** Claim values that make someone an ADMIN; any other mapped user is a CLINICIAN. */
-      adminValues: Type.Array(Type.String()),
-      /** Creates an account on first sign-in for a verified email nobody has yet (role from the claim). */
-      createAccounts: Type.Boolean(),
-    }),
   }),
   invites: Type.Object({
     ttlHours: Type.Number({ exclusiveMinimum: 0 }),

@@ -1,22 +1,37 @@
-// The admin app at /admin/: live consultations with recording controls, all consultations, recordings, audit log.
+// The admin app at /admin/: live consultations with recording controls, all consultations, recordings, audit log,
+// staff management and the admin's own account (password, two-factor sign-in).
 import type { StaffUser } from '@consulta/protocol';
 import { useCallback, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
+import { AccountPage } from '../shared/account/AccountPage.tsx';
+import { SetPasswordPage, setPasswordToken } from '../shared/account/SetPasswordPage.tsx';
 import { api, currentStaff } from '../shared/api.ts';
 import { ErrorText, MessagePage, Shell, SignInForm } from '../shared/ui.tsx';
 import { AuditLog } from './AuditLog.tsx';
 import { ConsultationsTable } from './ConsultationsTable.tsx';
 import { RecordingControls } from './RecordingControls.tsx';
 import { RecordingsList } from './RecordingsList.tsx';
+import { StaffManagement } from './StaffManagement.tsx';
 import { useAdminStore } from './store.ts';
 
 function App() {
   const user = useAdminStore((s) => s.user);
   const sessionChecked = useAdminStore((s) => s.sessionChecked);
   const setUser = useAdminStore((s) => s.setUser);
+  const [linkToken, setLinkToken] = useState(setPasswordToken);
   useEffect(() => {
     void currentStaff().then(setUser);
   }, [setUser]);
+  if (linkToken)
+    return (
+      <SetPasswordPage
+        token={linkToken}
+        onDone={() => {
+          setLinkToken(null);
+          setUser(null);
+        }}
+      />
+    );
   if (!sessionChecked) return <MessagePage testId="page-loading" title="Loading…" />;
   if (!user) return <SignInForm heading="Administrator sign-in" onSignedIn={setUser} />;
   if (user.role !== 'ADMIN')
@@ -35,6 +50,7 @@ function Dashboard({ user }: { user: StaffUser }) {
   const loadRecordings = useAdminStore((s) => s.loadRecordings);
   const setUser = useAdminStore((s) => s.setUser);
   const [live, setLive] = useState(true);
+  const [view, setView] = useState<'overview' | 'staff' | 'account'>('overview');
   const load = useCallback(() => void refresh(), [refresh]);
   useEffect(() => {
     load();
@@ -50,36 +66,51 @@ function Dashboard({ user }: { user: StaffUser }) {
     <Shell
       title={`Administration · ${user.displayName}`}
       actions={
-        <button type="button" onClick={() => void api.signOut().finally(() => setUser(null))}>
-          Sign out
-        </button>
+        <>
+          <nav className="tabs" aria-label="Sections">
+            {(['overview', 'staff', 'account'] as const).map((v) => (
+              <button key={v} type="button" aria-pressed={view === v} onClick={() => setView(v)}>
+                {v === 'overview' ? 'Overview' : v === 'staff' ? 'Staff' : 'My account'}
+              </button>
+            ))}
+          </nav>
+          <button type="button" onClick={() => void api.signOut().finally(() => setUser(null))}>
+            Sign out
+          </button>
+        </>
       }
     >
-      <div className="controls toolbar-start">
-        <button type="button" onClick={load}>
-          Refresh
-        </button>
-        <label className="inline-check">
-          <input type="checkbox" checked={live} onChange={(e) => setLive(e.target.checked)} />
-          Refresh every 5 s
-        </label>
-      </div>
-      <ErrorText error={error} />
-      <section aria-labelledby="in-call-heading" className="stack" data-testid="admin-live">
-        <h2 id="in-call-heading">In a call now ({inCall.length})</h2>
-        {inCall.length === 0 ? (
-          <p className="muted">No consultation is in a call.</p>
-        ) : (
-          <div className="recording-cards">
-            {inCall.map((c) => (
-              <RecordingControls key={c.id} consultation={c} />
-            ))}
+      {view === 'staff' ? <StaffManagement selfId={user.id} /> : null}
+      {view === 'account' ? <AccountPage /> : null}
+      {view === 'overview' ? (
+        <>
+          <div className="controls toolbar-start">
+            <button type="button" onClick={load}>
+              Refresh
+            </button>
+            <label className="inline-check">
+              <input type="checkbox" checked={live} onChange={(e) => setLive(e.target.checked)} />
+              Refresh every 5 s
+            </label>
           </div>
-        )}
-      </section>
-      <ConsultationsTable />
-      <RecordingsList />
-      <AuditLog />
+          <ErrorText error={error} />
+          <section aria-labelledby="in-call-heading" className="stack" data-testid="admin-live">
+            <h2 id="in-call-heading">In a call now ({inCall.length})</h2>
+            {inCall.length === 0 ? (
+              <p className="muted">No consultation is in a call.</p>
+            ) : (
+              <div className="recording-cards">
+                {inCall.map((c) => (
+                  <RecordingControls key={c.id} consultation={c} />
+                ))}
+              </div>
+            )}
+          </section>
+          <ConsultationsTable />
+          <RecordingsList />
+          <AuditLog />
+        </>
+      ) : null}
     </Shell>
   );
 }

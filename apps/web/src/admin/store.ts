@@ -3,6 +3,7 @@ import type { AuditEvent, Consultation, Recording } from '@consulta/protocol';
 import { create, type StateCreator } from 'zustand';
 import { api } from '../shared/api.ts';
 import { createSessionSlice, type SessionSlice } from '../shared/store.ts';
+import { createStaffSlice, type StaffSlice } from './staff-slice.ts';
 
 interface ConsultSlice {
   consultations: Consultation[];
@@ -53,10 +54,11 @@ const createRecordingsSlice: StateCreator<RecordingsSlice, [], [], RecordingsSli
     })),
 });
 
-export const useAdminStore = create<SessionSlice & ConsultSlice & RecordingsSlice>()((...a) => ({
+export const useAdminStore = create<SessionSlice & ConsultSlice & RecordingsSlice & StaffSlice>()((...a) => ({
   ...createSessionSlice(...a),
   ...createConsultSlice(...a),
   ...createRecordingsSlice(...a),
+  ...createStaffSlice(...a),
 }));
 
 /** Still moving: a poll will change it. */

@@ -1,7 +1,5 @@
 // Small UI pieces shared by the apps.
-import type { StaffUser } from '@consulta/protocol';
-import { type FormEvent, type ReactNode, useState } from 'react';
-import { ApiError, api } from './api.ts';
+import type { ReactNode } from 'react';
 import './styles.css';
 
 export function Shell({
@@ -61,61 +59,8 @@ export function ErrorText({ error }: { error: string | null }) {
   ) : null;
 }
 
-export function SignInForm({ onSignedIn, heading }: { onSignedIn(user: StaffUser): void; heading: string }) {
-  const [email, setEmail] = useState('');
-  const [password, setPassword] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      onSignedIn(await api.signIn({ body: { email, password } }));
-    } catch (err) {
-      setError(
-        err instanceof ApiError && err.code === 'INVALID_CREDENTIALS'
-          ? 'Wrong email or password.'
-          : err instanceof ApiError && err.code === 'RATE_LIMITED'
-            ? 'Too many attempts; wait a minute and try again.'
-            : (err as Error).message,
-      );
-    } finally {
-      setBusy(false);
-    }
-  };
-  return (
-    <div className="message-page">
-      <form className="card form" onSubmit={submit} aria-labelledby="signin-heading">
-        <h1 id="signin-heading">{heading}</h1>
-        <label>
-          Email
-          <input
-            type="email"
-            autoComplete="username"
-            required
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-          />
-        </label>
-        <label>
-          Password
-          <input
-            type="password"
-            autoComplete="current-password"
-            required
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-        </label>
-        <ErrorText error={error} />
-        <button type="submit" className="primary" disabled={busy}>
-          {busy ? 'Signing in…' : 'Sign in'}
-        </button>
-      </form>
-    </div>
-  );
-}
+// The staff sign-in (password, then a code when two-factor sign-in is on; forgot password) lives in account/.
+export { SignInForm } from './account/SignInForm.tsx';
 
 export function LevelMeter({ level }: { level: number }) {
   const pct = Math.round(level * 100);
