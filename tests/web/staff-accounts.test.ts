@@ -64,7 +64,7 @@ test('admin invites a clinician, who sets a password, enrols TOTP and signs in w
   await doc.getByRole('button', { name: 'My account' }).click();
   await doc.getByRole('button', { name: 'Set up two-factor sign-in' }).click();
   const secret = (await doc.getByTestId('totp-secret').textContent()) ?? '';
-  await doc.locator('.qr svg').waitFor();
+  await doc.getByAltText('QR code for your authenticator app').waitFor();
   await env.shot(doc, 'staff-totp-enrol-390', true);
   await doc.getByLabel('Code from the app').fill(await generate({ secret }));
   await doc.getByRole('button', { name: 'Turn on' }).click();

@@ -32,7 +32,7 @@ export async function pendingChallenge(prisma: PrismaClient, request: FastifyReq
   const unsigned = request.unsignCookie(raw);
   if (!unsigned.valid || !unsigned.value) return null;
   const row = await prisma.accountToken.findUnique({ where: { tokenHash: hashToken(unsigned.value) } });
-  if (!row || row.kind !== 'SIGN_IN_CHALLENGE' || row.usedAt || row.expiresAt <= new Date()) return null;
+  if (row?.kind !== 'SIGN_IN_CHALLENGE' || row.usedAt || row.expiresAt <= new Date()) return null;
   return row;
 }
 
