@@ -203,16 +203,14 @@ describe('signaling fuzz', () => {
     return { status: r.status, targets: r.status < 300 ? targets.filter((t) => t.ended === null) : [] };
   }
 
+  /** For each actor whose session ended: where each other socket open then stood when it had ended. */
+  type Cutoffs = Map<Actor, Map<RecordingSocket, number>>;
+
   /**
    * After a session ended: the sockets it had open (`open`) close with a session-ending code (or were replaced by
    * its own join on the other socket a moment before), and REST says 401.
    */
-  async function assertShutOut(
-    who: Actor,
-    open: RecordingSocket[],
-    cutoffs: Map<RecordingSocket, number>,
-    cast: Cast,
-  ) {
+  async function assertShutOut(who: Actor, open: RecordingSocket[], cutoffs: Cutoffs, cast: Cast) {
     const codes = await Promise.all(open.map((s) => within(s.closed, `${who.name}'s socket to close`)));
     for (const code of codes)
       assert.ok(
@@ -221,12 +219,14 @@ describe('signaling fuzz', () => {
       );
     who.ended = CloseCode.SessionEnded;
     assert.equal((await who.http.get(Routes.me.path)).status, 401, `${who.name} still signed in`);
+    const mine = new Map<RecordingSocket, number>();
+    cutoffs.set(who, mine);
     // A barrier on everyone else's open sockets: whatever the server sent them before the end has arrived.
     for (const other of cast.actors)
       for (const s of other.sockets)
         if (other !== who && s.isOpen) {
           await exchange(s, { binary: false, text: '{"type":"ping","t":0}' });
-          cutoffs.set(s, s.received.length);
+          mine.set(s, s.received.length);
         }
   }
 
@@ -236,7 +236,7 @@ describe('signaling fuzz', () => {
    * them (so chats raced against the end arrive before it, or not at all). A `peer-left` followed by a
    * `peer-joined` is fine before the end: a guest who joins on a second socket replaces the first.
    */
-  function assertSilenceAfterEnd(cast: Cast, ended: Actor, cutoffs: Map<RecordingSocket, number>) {
+  function assertSilenceAfterEnd(cast: Cast, ended: Actor, cutoffs: Cutoffs) {
     const p = ended.participantId;
     const from = (m: unknown) => {
       const x = m as { type?: string; from?: string; peer?: { id?: string } };
@@ -248,7 +248,7 @@ describe('signaling fuzz', () => {
     for (const other of cast.actors) {
       if (other === ended) continue;
       for (const s of allSocketsOf(other)) {
-        const cutoff = cutoffs.get(s);
+        const cutoff = cutoffs.get(ended)?.get(s);
         if (cutoff === undefined) continue;
         const left = s.received.findLastIndex((r) => {
           const m = r.json as { type?: string; peerId?: string };
@@ -277,7 +277,7 @@ describe('signaling fuzz', () => {
           assert.equal((await clinician.post(Routes.signIn.path, account)).status, 200);
         }
         const cast = await setUpCast(server, smtp, clinician);
-        const cutoffs = new Map<RecordingSocket, number>();
+        const cutoffs: Cutoffs = new Map();
         track(cast);
         try {
           for (const st of steps) {

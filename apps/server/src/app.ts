@@ -68,6 +68,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     // The reply serialiser validates unions with an ajv of its own: it needs the same formats.
     serializerOpts: { ajv: { formats: storableFormats } },
+    // Errors the router raises before any route runs (a path that is not valid percent-encoded UTF-8, such as a
+    // lone surrogate's %ED%A0%80) get the protocol's error body too, not fastify's own.
+    frameworkErrors: (error, request, reply) => errorHandler(error, request, reply),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const mailer =

@@ -19,7 +19,8 @@ export async function changePassword(
   ip: string,
   reply: FastifyReply,
 ): Promise<void> {
-  refuseIfLimited(await ctx.signInGuard.admit(staff.email, ip), reply, 'password attempts');
+  const verdict = await ctx.signInGuard.admit(staff.email, ip);
+  refuseIfLimited(verdict, reply, 'password attempts');
   const user = await ctx.prisma.user.findUniqueOrThrow({ where: { id: staff.userId } });
   if (!user.passwordHash || !(await verifyPassword(body.currentPassword, user.passwordHash))) {
     await ctx.signInGuard.failed(staff.email, ip);
@@ -33,7 +34,7 @@ export async function changePassword(
     });
     throw new AppError(ErrorCode.InvalidCredentials, 'Your current password is wrong');
   }
-  await ctx.signInGuard.succeeded(staff.email, ip);
+  await ctx.signInGuard.succeeded(staff.email, ip, verdict.token);
   assertStrongPassword(body.newPassword, [user.email, user.displayName]);
   await ctx.prisma.user.update({
     where: { id: user.id },

@@ -20,7 +20,8 @@ export async function confirmTwoFactor(
   reply: FastifyReply,
 ): Promise<string[]> {
   const account = `user:${staff.userId}`;
-  refuseIfLimited(await ctx.secondFactorGuard.admit(account, ip), reply, 'codes');
+  const verdict = await ctx.secondFactorGuard.admit(account, ip);
+  refuseIfLimited(verdict, reply, 'codes');
   const user = await ctx.prisma.user.findUniqueOrThrow({ where: { id: staff.userId } });
   if (user.totpEnabledAt) throw new AppError(ErrorCode.Conflict, 'Two-factor sign-in is already on');
   if (!user.totpSecret) throw new AppError(ErrorCode.Conflict, 'Start the set-up first');
@@ -32,7 +33,7 @@ export async function confirmTwoFactor(
       'That code is wrong; check the time on your phone and try again',
     );
   }
-  await ctx.secondFactorGuard.succeeded(account, ip);
+  await ctx.secondFactorGuard.succeeded(account, ip, verdict.token);
   await ctx.prisma.user.update({
     where: { id: user.id },
     data: { totpEnabledAt: new Date(), totpLastStep: step },

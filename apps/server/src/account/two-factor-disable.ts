@@ -15,13 +15,14 @@ export async function disableTwoFactor(
   ip: string,
   reply: FastifyReply,
 ): Promise<void> {
-  refuseIfLimited(await ctx.signInGuard.admit(staff.email, ip), reply, 'password attempts');
+  const verdict = await ctx.signInGuard.admit(staff.email, ip);
+  refuseIfLimited(verdict, reply, 'password attempts');
   const user = await ctx.prisma.user.findUniqueOrThrow({ where: { id: staff.userId } });
   if (!user.passwordHash || !(await verifyPassword(password, user.passwordHash))) {
     await ctx.signInGuard.failed(staff.email, ip);
     throw new AppError(ErrorCode.InvalidCredentials, 'Your password is wrong');
   }
-  await ctx.signInGuard.succeeded(staff.email, ip);
+  await ctx.signInGuard.succeeded(staff.email, ip, verdict.token);
   await ctx.prisma.$transaction([
     ctx.prisma.user.update({
       where: { id: user.id },

@@ -22,7 +22,8 @@ export async function signInSecondFactor(
   const challenge = await pendingChallenge(ctx.prisma, request);
   if (!challenge) throw new AppError(ErrorCode.Unauthenticated, 'Sign in with your password first');
   const account = `user:${challenge.userId}`;
-  refuseIfLimited(await ctx.secondFactorGuard.admit(account, request.ip), reply, 'codes');
+  const verdict = await ctx.secondFactorGuard.admit(account, request.ip);
+  refuseIfLimited(verdict, reply, 'codes');
   const user = await ctx.prisma.user.findUniqueOrThrow({ where: { id: challenge.userId } });
   const body = request.body;
   let ok = false;
@@ -63,7 +64,7 @@ export async function signInSecondFactor(
     data: { usedAt: new Date() },
   });
   if (used.count !== 1) throw new AppError(ErrorCode.Unauthenticated, 'Sign in with your password first');
-  await ctx.secondFactorGuard.succeeded(account, request.ip);
+  await ctx.secondFactorGuard.succeeded(account, request.ip, verdict.token);
   clearChallengeCookie(reply);
   if (method === 'recovery-code') {
     const left = await ctx.prisma.recoveryCode.count({ where: { userId: user.id, usedAt: null } });

@@ -15,6 +15,8 @@ const DAY_SECONDS = 24 * 3600;
  *   success clears their counter);
  * - per account, a ceiling on failures from all addresses together, far above a person's mistakes (a botnet).
  * Unknown emails are counted exactly like known ones, so the limits say nothing about which accounts exist.
+ * Only failures count anywhere: a success gives its address's attempt back (a clinic behind one NAT address
+ * where everyone signs in at 8 o'clock is not an attack) and clears its pair's failures.
  * Counters live in Redis when the server runs as a cluster (rate-limiter-flexible), else in memory.
  */
 export class SignInGuard {
@@ -77,10 +79,17 @@ export class SignInGuard {
     }
   }
 
-  /** Signed in: this address's failures on this account are forgotten. */
-  async succeeded(account: string, address: string): Promise<void> {
+  /**
+   * Signed in: this address's failures on this account are forgotten, and the attempt `admit` counted for the
+   * address (its verdict's token) is given back.
+   */
+  async succeeded(account: string, address: string, token: number): Promise<void> {
     const pair = pairKey(account, address);
-    await Promise.all([this.failures.delete(pair), this.delays.delete(pair)]);
+    await Promise.all([
+      this.failures.delete(pair),
+      this.delays.delete(pair),
+      this.perAddress.cancel(address, token),
+    ]);
   }
 
   close(): void {

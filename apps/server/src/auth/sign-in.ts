@@ -52,7 +52,7 @@ export async function signIn(
     });
     throw new AppError(ErrorCode.InvalidCredentials, 'Email or password is wrong');
   }
-  await signInGuard.succeeded(email, request.ip);
+  await signInGuard.succeeded(email, request.ip, verdict.token);
   if (user.totpEnabledAt) {
     await startSecondFactor(ctx, user.id, reply);
     await recordAudit(prisma, {

@@ -1,4 +1,4 @@
-import { type ErrorBody, ErrorCode } from '@consulta/protocol';
+import { type ErrorBody, ErrorCode, httpStatusOf } from '@consulta/protocol';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.ts';
 
@@ -20,14 +20,15 @@ export function errorHandler(
     status = 400;
     body = { error: { code: ErrorCode.ValidationFailed, message: error.message } };
   } else if ('statusCode' in error && typeof error.statusCode === 'number' && error.statusCode < 500) {
-    // fastify's own client errors (bad JSON, body too large, wrong content type): safe, fixed texts.
-    status = error.statusCode;
+    // fastify's own client errors (bad JSON, body too large, wrong content type, bad URL): safe, fixed texts.
+    // The status is the one the code maps to, as everywhere (a wrong content type is a 400, not a 415).
     const code =
-      status === 413
+      error.statusCode === 413
         ? ErrorCode.MessageTooLarge
-        : status === 429
+        : error.statusCode === 429
           ? ErrorCode.RateLimited
           : ErrorCode.ValidationFailed;
+    status = httpStatusOf[code];
     body = { error: { code, message: error.message } };
   } else {
     request.log.error({ err: error }, 'unhandled error');

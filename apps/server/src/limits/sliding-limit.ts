@@ -5,7 +5,8 @@ import {
   type SlidingWindowRateLimiterBackend,
 } from 'sliding-window-rate-limiter';
 
-export type LimitVerdict = { ok: true } | { ok: false; retryAfterSeconds: number };
+/** `token` names the counted attempt, so that `cancel` can give it back (a sign-in that succeeded). */
+export type LimitVerdict = { ok: true; token: number } | { ok: false; retryAfterSeconds: number };
 
 /**
  * "At most `max` in any `windowSeconds`" per key (a client address), as a true sliding window: a burst across a
@@ -31,8 +32,13 @@ export class SlidingLimit {
   /** Counts one attempt for `key`, unless the key is over its limit: then says how long until it may try again. */
   async hit(key: string): Promise<LimitVerdict> {
     const result = await this.backend.reserve(`${this.name}:${key}`, this.max);
-    if (result.token !== undefined) return { ok: true };
+    if (result.token !== undefined) return { ok: true, token: result.token };
     return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((result.reset ?? 1000) / 1000)) };
+  }
+
+  /** Un-counts one attempt that `hit` counted. */
+  async cancel(key: string, token: number): Promise<void> {
+    await this.backend.cancel(`${this.name}:${key}`, token);
   }
 
   close(): void {
