@@ -178,7 +178,7 @@ test('REST fuzz: no 500, every error typed and declared', async () => {
         `${c.name} answered ${err.code}, which it does not declare: ${what}`,
       );
     }),
-    { seed: SEED, numRuns: 400, endOnFailure: true },
+    { seed: SEED, numRuns: 250, endOnFailure: true },
   );
   await closeCast(cast);
 });
