@@ -230,27 +230,38 @@ export class TrackRecorder {
       return 'retry';
     }
 
-    this.readyAtMs = monotonicMs();
-    this.markReady();
-    // Armed: nothing reaches FFmpeg before the recording begins (everyone consented).
-    await Promise.race([this.ctx.began, this.finishingSignal]);
-    if (this.finishing) return 'ok';
     consumer.on('trace', (trace) => {
       if (trace.type !== 'rtp' || this.firstPacketAtMs !== null) return;
       this.firstPacketAtMs = trace.timestamp;
       consumer.enableTraceEvent([]).catch(() => {});
     });
     try {
+      // Before waiting: a paused consumer sends nothing to trace, and at begin() only the resume is left to do.
       await consumer.enableTraceEvent(['rtp']);
-      await consumer.resume();
+    } catch (err) {
+      if (consumer.closed) return 'ok';
+      this.release();
+      return this.failed('TRANSPORT_FAILED', errorText(err));
+    }
+    this.readyAtMs = monotonicMs();
+    this.markReady();
+    // Armed: nothing reaches FFmpeg before the recording begins (everyone consented).
+    await Promise.race([this.ctx.began, this.finishingSignal]);
+    if (this.finishing) return 'ok';
+    try {
+      // The worker handles requests in order: the keyframe request sent right behind the resume reaches an
+      // active consumer, without waiting a round trip for the resume's answer first.
+      const resumed = consumer.resume();
+      if (this.kind === 'video') this.requestKeyFrames(consumer);
+      await resumed;
     } catch (err) {
       // The producer or router closed in between: finish() (already triggered) cleans up.
+      this.stopKeyFrameRequests();
       if (consumer.closed) return 'ok';
       this.release();
       return this.failed('TRANSPORT_FAILED', errorText(err));
     }
     this.resumedAtMs = monotonicMs();
-    if (this.kind === 'video') this.requestKeyFrames(consumer);
     this.ctx.log.info(
       { trackId: this.trackId, producerId: this.producerId, kind: this.kind, rtpPort: ports.rtpPort },
       'recorder: track started',
