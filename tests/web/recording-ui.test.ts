@@ -1,7 +1,8 @@
 // Recording through the UI in real Chromium against the real server (SFU, recorder, FFmpeg): an administrator
 // starts a recording on a live consultation; clinician and patient get the consent dialog; one decline blocks it
-// and the admin sees who declined; asked again, both agree, everyone sees "Recording", the admin stops it and the
-// recordings list shows the file with its size and SHA-256, which match the download. Loopback-only namespace.
+// and the admin sees who declined; asked again, both agree, everyone sees "Recording", the admin stops it (the
+// indicator goes off in both pages at once) and the recordings list shows the file with its size and SHA-256,
+// which match the download. Loopback-only namespace.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
@@ -91,9 +92,19 @@ if (!inLoopbackNamespace()) {
       await shot(pat, 'patient-recording', true);
       await shot(admin, 'admin-recording');
 
+      // Stop reaches everyone at once: the "Recording" indicator goes off in both pages well within the 4-6 s it
+      // used to linger (the state says FINALISING until the file is ready).
+      const stopClickedAt = Date.now();
       await controls.getByRole('button', { name: `Stop recording ${TITLE}` }).click();
+      await Promise.all(
+        [pat, doc].map((p) =>
+          p.getByTestId('recording-indicator').waitFor({ state: 'detached', timeout: 10_000 }),
+        ),
+      );
+      const indicatorOffMs = Date.now() - stopClickedAt;
+      t.diagnostic(`Stop -> "Recording" off in both pages: ${indicatorOffMs} ms`);
+      assert.ok(indicatorOffMs < 2000, `the indicator lingered ${indicatorOffMs} ms after Stop`);
       await controls.getByText('complete', { exact: true }).waitFor({ timeout: 30_000 });
-      await pat.getByTestId('recording-indicator').waitFor({ state: 'detached' });
       const row = admin.getByTestId('recording-row').filter({ hasText: 'complete' });
       const sha256 = (await row.locator('code').textContent()) ?? '';
       assert.match(sha256, /^[0-9a-f]{64}$/);
