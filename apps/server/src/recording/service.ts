@@ -114,7 +114,8 @@ export class RecordingService implements RoomObserver {
     // state (COMPLETE, PARTIAL or FAILED) reaches everyone in the call and the admin's poll when it is written.
     return this.run(active, async () => {
       if (active.status === 'AWAITING_CONSENT') await this.block(active, { cancelledBy: staff.userId });
-      else if (active.status === 'RECORDING') await this.finalise(active, staff, ip);
+      // The state just broadcast, not read again: the database is busy with the finalisation by then.
+      else if (active.status === 'RECORDING') return this.finalise(active, staff, ip);
       return this.view(recordingId);
     });
   }
@@ -291,9 +292,9 @@ export class RecordingService implements RoomObserver {
     const recorder = active.recorder;
     recorder.begin();
     recorder.onLost((reason) => {
-      this.run(active, () =>
-        active.status === 'RECORDING' ? this.finalise(active, system, undefined, reason) : Promise.resolve(),
-      );
+      this.run(active, async () => {
+        if (active.status === 'RECORDING') await this.finalise(active, system, undefined, reason);
+      });
     });
     void recorder.firstFrame('video').then((ms) => {
       if (ms !== null)
@@ -318,13 +319,13 @@ export class RecordingService implements RoomObserver {
     actor: Principal | typeof system,
     ip?: string,
     lost?: string,
-  ): Promise<void> {
+  ): Promise<Recording> {
     active.status = 'FINALISING';
     await this.o.prisma.recording.update({
       where: { id: active.id },
       data: { status: 'FINALISING', stoppedAt: new Date() },
     });
-    await this.publish(active);
+    const finalising = await this.publish(active);
     const stopped = active.recorder!.stop();
     const done = stopped.then(
       (result) =>
@@ -359,6 +360,7 @@ export class RecordingService implements RoomObserver {
     );
     this.finishing.add(done);
     void done.finally(() => this.finishing.delete(done));
+    return finalising;
   }
 
   private async fail(active: Active, reason: string): Promise<void> {
