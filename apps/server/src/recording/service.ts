@@ -39,6 +39,8 @@ interface Active {
   decisions: Map<string, Decision>;
   timer: NodeJS.Timeout | null;
   recorder: ActiveRecorder | null;
+  /** The state last sent to the room, so a stop can be told from memory before the database is written. */
+  lastView: Recording | null;
 }
 
 const system = { kind: 'system' } as const;
@@ -90,6 +92,7 @@ export class RecordingService implements RoomObserver {
       decisions: new Map(),
       timer: null,
       recorder: null,
+      lastView: null,
     };
     this.active.set(c.id, active);
     active.timer = setTimeout(() => this.run(active, () => this.timedOut(active)), this.o.consentTimeoutMs);
@@ -321,9 +324,20 @@ export class RecordingService implements RoomObserver {
     lost?: string,
   ): Promise<Recording> {
     active.status = 'FINALISING';
+    const stoppedAt = new Date();
+    // Everyone hears of the stop first, from memory (the "Recording" indicator goes off now, not after two
+    // database round trips on a busy server); the stored state follows and is sent again, identical.
+    if (active.lastView) {
+      const recording = {
+        ...active.lastView,
+        status: 'FINALISING' as const,
+        stoppedAt: stoppedAt.toISOString(),
+      };
+      this.o.rooms.broadcast(active.consultationId, { type: 'recording', recording });
+    }
     await this.o.prisma.recording.update({
       where: { id: active.id },
-      data: { status: 'FINALISING', stoppedAt: new Date() },
+      data: { status: 'FINALISING', stoppedAt },
     });
     const finalising = await this.publish(active);
     const stopped = active.recorder!.stop();
@@ -401,6 +415,7 @@ export class RecordingService implements RoomObserver {
   /** Sends the recording's state to everyone in the room and returns it. */
   private async publish(active: Active): Promise<Recording> {
     const recording = await this.view(active.id, active);
+    active.lastView = recording;
     this.o.rooms.broadcast(active.consultationId, { type: 'recording', recording });
     return recording;
   }
