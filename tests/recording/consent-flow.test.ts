@@ -75,7 +75,7 @@ describe('recording consent', () => {
     assert.equal(res.status, 409);
   });
 
-  test('one decline blocks the recording, everyone sees who declined, the call stays p2p', async () => {
+  test('one decline blocks the recording, everyone sees who declined, the call returns to p2p', async () => {
     const live = await liveConsult();
     const started = await admin.post<Recording>(`/api/consultations/${live.consult.id}/recordings`, {});
     assert.equal(started.status, 201, JSON.stringify(started.body));
@@ -105,8 +105,10 @@ describe('recording consent', () => {
     const seen = await admin.get<Recording>(`/api/recordings/${started.body.id}`);
     assert.equal(seen.body.status, 'BLOCKED');
     assert.equal(seen.body.consents.find((c) => c.participantId === live.patId)?.decision, 'DECLINED');
-    // The call never left p2p, and nothing was written.
-    assert.equal(live.doc.pending().filter((m) => m.type === 'plan' && m.plan.topology === 'sfu').length, 0);
+    // Asking put the call on the SFU (so recording could start the moment everyone agreed); the decline puts it
+    // back on p2p, and nothing was written.
+    const onSfu = await live.doc.next('plan', (m) => m.plan.topology === 'sfu');
+    await live.doc.next('plan', (m) => m.plan.topology === 'p2p' && m.plan.version > onSfu.plan.version);
     assert.equal(seen.body.sha256, null);
     assert.equal((await admin.get(`/api/recordings/${started.body.id}/file`)).status, 409);
 

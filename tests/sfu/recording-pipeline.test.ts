@@ -227,6 +227,55 @@ describe('recording pipeline (mediasoup PlainTransport -> FFmpeg -> WebM)', () =
     assert.deepEqual(readdirSync(path.dirname(result.filePath)), ['two.webm'], 'working files are removed');
   });
 
+  test('armed: nothing reaches FFmpeg before begin(); the file starts at begin() and covers it to stop', {
+    timeout: TEST_TIMEOUT,
+  }, async () => {
+    const patient = await participant();
+    const session = await record('armed.webm', { armed: true });
+    addAll(session, patient, 'patient');
+    await session.ready();
+    // Ready (FFmpeg listening, consumers paused) yet nothing recorded: consent is still pending.
+    let early = 0;
+    session.on('first-frame', () => early++);
+    const idle = await Promise.race([session.firstFrame().then(() => 'media'), sleep(1500, 'idle')]);
+    assert.equal(idle, 'idle', `media before begin(): ${problems()}`);
+    assert.equal(early, 0);
+
+    const begunAt = Date.now();
+    session.begin();
+    const [audio, video] = await Promise.all([session.firstFrame('audio'), session.firstFrame('video')]);
+    assert.ok(audio && video, problems());
+    // Audio flows at once; video waits for a keyframe (this clip has one every 0.5 s and cannot answer requests).
+    assert.ok(audio.elapsedMs < 500, `audio ${audio.elapsedMs} ms after begin`);
+    assert.ok(video.elapsedMs < 500 + 500, `video ${video.elapsedMs} ms after begin`);
+    await sleep(3000);
+    const wallMs = Date.now() - begunAt;
+    const result = ok(await session.stop());
+    const facts = await probe(result.filePath);
+    // Time 0 of the file is begin(): the tracks sit where their first media arrived after it.
+    const videoTrack = result.tracks.find((t) => t.kind === 'video')!;
+    const span = await packetSpan(result.filePath, videoTrack.streamIndex!);
+    assert.ok(span.firstMs > 0 && span.firstMs <= video.elapsedMs + 100, JSON.stringify({ span, video }));
+    assert.ok(facts.durationMs >= wallMs - 500, `file ${facts.durationMs} ms for ${wallMs} ms recorded`);
+    assert.ok(facts.durationMs <= wallMs + 500, `file ${facts.durationMs} ms for ${wallMs} ms recorded`);
+    await assertDecodes(result.filePath);
+    assertNoRecorderProcesses(session);
+  });
+
+  test('armed but never begun: stop() writes nothing and leaves nothing running', {
+    timeout: TEST_TIMEOUT,
+  }, async () => {
+    const patient = await participant();
+    const session = await record('declined.webm', { armed: true });
+    addAll(session, patient, 'patient');
+    await session.ready();
+    const result = await session.stop();
+    assert.equal(result.ok, false);
+    assert.ok(!result.ok && result.failure.code === 'NO_MEDIA', JSON.stringify(result));
+    assert.ok(!existsSync(path.join(dir, 'out', 'declined.webm')));
+    assertNoRecorderProcesses(session);
+  });
+
   test('a participant who joins mid-recording and one who leaves before stop are both in the file', {
     timeout: TEST_TIMEOUT,
   }, async () => {

@@ -1,7 +1,8 @@
 // Recording through the UI in real Chromium against the real server (SFU, recorder, FFmpeg): an administrator
 // starts a recording on a live consultation; clinician and patient get the consent dialog; one decline blocks it
-// and the admin sees who declined; asked again, both agree, everyone sees "Recording", the admin stops it and the
-// recordings list shows the file with its size and SHA-256, which match the download. Loopback-only namespace.
+// and the admin sees who declined; asked again, both agree, everyone sees "Recording", the admin stops it (the
+// indicator goes off in both pages at once) and the recordings list shows the file with its size and SHA-256,
+// which match the download. Loopback-only namespace.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
@@ -91,9 +92,51 @@ if (!inLoopbackNamespace()) {
       await shot(pat, 'patient-recording', true);
       await shot(admin, 'admin-recording');
 
-      await controls.getByRole('button', { name: `Stop recording ${TITLE}` }).click();
+      // Stop reaches everyone at once: the "Recording" indicator goes off in both pages well within the 4-6 s it
+      // used to linger (the state says FINALISING until the file is ready). Timed in the pages themselves (the
+      // click in the admin's, the indicator leaving the DOM in the others'), so Playwright's own latency on a
+      // loaded machine does not count.
+      const stopButton = controls.getByRole('button', { name: `Stop recording ${TITLE}` });
+      await stopButton.evaluate((b) => {
+        b.addEventListener('click', () => {
+          (window as unknown as { stopClickedAt: number }).stopClickedAt = Date.now();
+        });
+      });
+      const watchIndicator = (p: Page) =>
+        p.evaluate(() => {
+          const w = window as unknown as { indicatorGoneAt: number | null };
+          w.indicatorGoneAt = null;
+          const observer = new MutationObserver(() => {
+            if (document.querySelector('[data-testid="recording-indicator"]')) return;
+            w.indicatorGoneAt = Date.now();
+            observer.disconnect();
+          });
+          observer.observe(document.body, { childList: true, subtree: true });
+        });
+      await Promise.all([watchIndicator(pat), watchIndicator(doc)]);
+      await stopButton.click();
+      await Promise.all(
+        [pat, doc].map((p) =>
+          p.getByTestId('recording-indicator').waitFor({ state: 'detached', timeout: 10_000 }),
+        ),
+      );
+      const clickedAt = await admin.evaluate(
+        () => (window as unknown as { stopClickedAt: number }).stopClickedAt,
+      );
+      for (const [name, p] of [
+        ['patient', pat],
+        ['clinician', doc],
+      ] as const) {
+        const goneAt = await p.evaluate(
+          () => (window as unknown as { indicatorGoneAt: number }).indicatorGoneAt,
+        );
+        t.diagnostic(`Stop clicked -> "Recording" off for the ${name}: ${goneAt - clickedAt} ms`);
+        assert.ok(
+          goneAt - clickedAt < 2000,
+          `the ${name}'s indicator lingered ${goneAt - clickedAt} ms after Stop`,
+        );
+      }
       await controls.getByText('complete', { exact: true }).waitFor({ timeout: 30_000 });
-      await pat.getByTestId('recording-indicator').waitFor({ state: 'detached' });
       const row = admin.getByTestId('recording-row').filter({ hasText: 'complete' });
       const sha256 = (await row.locator('code').textContent()) ?? '';
       assert.match(sha256, /^[0-9a-f]{64}$/);

@@ -108,6 +108,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           ffmpegPath: config.recording.ffmpegPath,
           portRange: { min: config.media.rtcMinPort, max: config.media.rtcMaxPort },
           log: app.log,
+          videoLayer: config.recording.videoLayer,
         })
       : null,
     refreshMedia: (consultationId, participantId) => media.refreshMember(consultationId, participantId),

@@ -3,15 +3,27 @@ import { DisplayName, Id, Timestamp } from './domain.ts';
 
 // Recording as clients see it, over REST (admin controls, downloads) and the signaling socket (consent).
 
+/**
+ * AWAITING_CONSENT: asked, not everyone agreed yet (the call is already on the SFU so recording can start the
+ * moment they do). RECORDING: since `startedAt`, the moment the last consent arrived. FINALISING: stopped at
+ * `stoppedAt`, the file is being written (sent to everyone at once on stop). COMPLETE: the file covers
+ * `startedAt`..`stoppedAt`. PARTIAL: cut short by a failure (the media worker died, a track's FFmpeg exited); the
+ * file keeps what was recorded, `durationMs` long, and downloads like a complete one. FAILED: no file. BLOCKED:
+ * someone declined, nobody answered in time, or the request was withdrawn.
+ */
 export const RecordingStatus = Type.Enum([
   'AWAITING_CONSENT',
   'RECORDING',
   'FINALISING',
   'COMPLETE',
+  'PARTIAL',
   'FAILED',
   'BLOCKED',
 ] as const);
 export type RecordingStatus = Static<typeof RecordingStatus>;
+
+/** Statuses that have a file to download (PARTIAL's is incomplete, and says so). */
+export const RECORDING_FILE_STATUSES: readonly RecordingStatus[] = ['COMPLETE', 'PARTIAL'];
 
 export const ConsentDecision = Type.Enum(['GRANTED', 'DECLINED'] as const);
 export type ConsentDecision = Static<typeof ConsentDecision>;

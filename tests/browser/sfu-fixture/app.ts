@@ -50,6 +50,10 @@ export interface SfuHarness {
   peerBytesSent(): Promise<number>;
   /** Every `recording` state received (recording tests). */
   recordings(): Recording[];
+  /** When (epoch ms) each recording state arrived, in order. */
+  recordingArrivals(): Array<{ id: string; status: Recording['status']; at: number }>;
+  /** The video layers this page sends to the SFU now (outbound-rtp of its send transport). */
+  sentVideoLayers(): Promise<Array<{ rid: string; width: number; height: number; framesEncoded: number }>>;
   /** Answers a recording's consent request as this participant. */
   consent(recordingId: string, granted: boolean): void;
   errors(): EngineError[];
@@ -71,6 +75,7 @@ const speakers: Array<string | null> = [];
 const pausedEvents: Array<{ peerId: string; kind: string; paused: boolean }> = [];
 const sfuStates: string[] = [];
 const recordingLog: Recording[] = [];
+const recordingArrivals: Array<{ id: string; status: Recording['status']; at: number }> = [];
 const tiles = new Map<
   string,
   { video: HTMLVideoElement; stream: MediaStream | null; streams: number; frameTimes: number[] }
@@ -183,7 +188,10 @@ window.sfuTest = {
     });
     engine.on('stream-removed', ({ streamId }) => log(`stream removed ${streamId.slice(0, 6)}`));
     engine.on('active-speaker', (id) => speakers.push(id));
-    engine.on('recording', (r) => recordingLog.push(r));
+    engine.on('recording', (r) => {
+      recordingLog.push(r);
+      recordingArrivals.push({ id: r.id, status: r.status, at: Date.now() });
+    });
     engine.on('media-paused', (e) => {
       pausedEvents.push(e);
       log(`${e.peerId.slice(0, 6)} ${e.kind} ${e.paused ? 'paused' : 'resumed'}`);
@@ -255,6 +263,19 @@ window.sfuTest = {
     return total;
   },
   recordings: () => recordingLog,
+  recordingArrivals: () => recordingArrivals,
+  async sentVideoLayers() {
+    const stats = await (engine?.sfuTransportStats() ?? Promise.resolve({ send: null, recv: null }));
+    if (!stats.send) return [];
+    return statsValues(stats.send)
+      .filter((s) => s.type === 'outbound-rtp' && s.kind === 'video')
+      .map((s) => ({
+        rid: typeof s.rid === 'string' ? s.rid : '',
+        width: num(s.frameWidth),
+        height: num(s.frameHeight),
+        framesEncoded: num(s.framesEncoded),
+      }));
+  },
   consent: (recordingId, granted) => engine?.answerRecordingConsent(recordingId, granted),
   errors: () => errors,
   log: () => lines,

@@ -136,6 +136,11 @@ export const ConfigSchema = Type.Object({
     clinicianAccess: Type.Boolean(),
     /** A consent request unanswered this long blocks the recording. */
     consentTimeoutSeconds: Type.Number({ exclusiveMinimum: 0 }),
+    /**
+     * Which simulcast layer of each camera is recorded: 'highest' (what the sender's best layer carries), or a
+     * spatial layer index (0 = the lowest) to save disk, capped at the layers the camera sends.
+     */
+    videoLayer: Type.Union([Type.Literal('highest'), Type.Integer({ minimum: 0, maximum: 2 })]),
   }),
 });
 

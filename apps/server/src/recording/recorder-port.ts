@@ -1,7 +1,13 @@
-/** What the recording service needs from the media side: start writing a consult's SFU media to a file. */
+/**
+ * What the recording service needs from the media side: prepare to write a consult's SFU media to a file while
+ * consent is pending (armed), start at the moment everyone agreed, finish on stop.
+ */
 export interface RecorderPort {
-  /** Starts recording the room's current and future producers into `outputPath`. */
-  start(consultationId: string, outputPath: string): Promise<ActiveRecorder>;
+  /**
+   * Gets ready to record the room's current and future producers into `outputPath` (transports, paused
+   * consumers, FFmpeg listening), writing nothing until `begin()`.
+   */
+  arm(consultationId: string, outputPath: string): Promise<ActiveRecorder>;
 }
 
 export interface RecorderResult {
@@ -9,13 +15,20 @@ export interface RecorderResult {
   durationMs: number;
   sizeBytes: number;
   sha256: string;
+  /** false when a track stopped early (its FFmpeg died): the file holds what was written. */
+  complete: boolean;
 }
 
 export interface ActiveRecorder {
-  /** Resolves when the first media reached the file. */
-  readonly firstFrame: Promise<void>;
-  /** Finalises the file. Safe to call more than once. */
+  /** Everyone consented: media flows into the file from now on, and this moment is the file's time 0. */
+  begin(): void;
+  /** Milliseconds from `begin()` to the first media of `kind` in the file; null if stopped first. */
+  firstFrame(kind: 'audio' | 'video'): Promise<number | null>;
+  /** Finalises the file (an armed recorder that never began writes nothing and rejects). Safe to call twice. */
   stop(): Promise<RecorderResult>;
-  /** Called at most once if the recorder fails on its own (FFmpeg died, the worker was lost). */
-  onFailure(listener: (reason: string) => void): void;
+  /**
+   * Called at most once if the media under a running recording is lost (the worker died, the room left the SFU):
+   * nothing more can be recorded, and `stop()` yields the file as far as it got.
+   */
+  onLost(listener: (reason: string) => void): void;
 }

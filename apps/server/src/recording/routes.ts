@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { ErrorCode, Routes } from '@consulta/protocol';
+import { ErrorCode, RECORDING_FILE_STATUSES, Routes } from '@consulta/protocol';
 import type { FastifyPluginAsync } from 'fastify';
 import { recordAudit } from '../audit/record.ts';
 import { requireStaff } from '../auth/guards.ts';
@@ -57,7 +57,7 @@ export const recordingRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (a
   serveRoute(app, Routes.recordingFile, async (request, reply) => {
     const staff = requireStaff(request);
     const row = await accessibleRecording(prisma, staff, request.params.recordingId, clinicianAccess);
-    if (row.status !== 'COMPLETE' || !row.filePath)
+    if (!RECORDING_FILE_STATUSES.includes(row.status) || !row.filePath)
       throw new AppError(ErrorCode.Conflict, 'This recording has no finished file');
     const size = await stat(row.filePath).then(
       (s) => s.size,

@@ -39,6 +39,8 @@ interface Active {
   decisions: Map<string, Decision>;
   timer: NodeJS.Timeout | null;
   recorder: ActiveRecorder | null;
+  /** The state last sent to the room, so a stop can be told from memory before the database is written. */
+  lastView: Recording | null;
 }
 
 const system = { kind: 'system' } as const;
@@ -90,12 +92,17 @@ export class RecordingService implements RoomObserver {
       decisions: new Map(),
       timer: null,
       recorder: null,
+      lastView: null,
     };
     this.active.set(c.id, active);
     active.timer = setTimeout(() => this.run(active, () => this.timedOut(active)), this.o.consentTimeoutMs);
     active.timer.unref();
     await this.audit('recording.request', staff, active, { ip });
-    return this.publish(active);
+    return this.run(active, async () => {
+      const asked = await this.publish(active);
+      await this.prepare(active);
+      return asked;
+    });
   }
 
   async stop(staff: StaffPrincipal, recordingId: string, ip: string): Promise<Recording> {
@@ -106,13 +113,14 @@ export class RecordingService implements RoomObserver {
       throw new AppError(ErrorCode.Forbidden, 'Only an administrator controls recording');
     const active = this.active.get(row.consultationId);
     if (!active || active.id !== recordingId) return this.view(recordingId);
-    const finishing = await this.run(active, async () => {
+    // The reply (like the broadcast) says FINALISING as soon as recording stopped; the file follows, and its
+    // state (COMPLETE, PARTIAL or FAILED) reaches everyone in the call and the admin's poll when it is written.
+    return this.run(active, async () => {
       if (active.status === 'AWAITING_CONSENT') await this.block(active, { cancelledBy: staff.userId });
+      // The state just broadcast, not read again: the database is busy with the finalisation by then.
       else if (active.status === 'RECORDING') return this.finalise(active, staff, ip);
-      return undefined;
+      return this.view(recordingId);
     });
-    await finishing?.done;
-    return this.view(recordingId);
   }
 
   // ---- participants --------------------------------------------------------------------------------------
@@ -178,15 +186,13 @@ export class RecordingService implements RoomObserver {
   roomEnded(consultationId: string): Promise<void> {
     const active = this.active.get(consultationId);
     if (!active) return Promise.resolve();
-    // Rooms calls this from the consultation's turn: the file is finished after it, not inside it.
-    const finishing = this.run(active, async () => {
-      if (active.status === 'RECORDING') return this.finalise(active, system);
+    // Rooms calls this from the consultation's turn (queued behind it); shutdown waits for the file.
+    const step = this.run(active, async () => {
+      if (active.status === 'RECORDING') await this.finalise(active, system);
       if (active.status === 'AWAITING_CONSENT') await this.block(active, { reason: 'consultation-ended' });
-      return undefined;
     });
-    const done = finishing.then((f) => f?.done);
-    this.finishing.add(done);
-    void done.finally(() => this.finishing.delete(done));
+    this.finishing.add(step);
+    void step.finally(() => this.finishing.delete(step));
     return Promise.resolve();
   }
 
@@ -227,89 +233,148 @@ export class RecordingService implements RoomObserver {
 
   private async block(active: Active, details: Record<string, unknown>): Promise<void> {
     this.forget(active);
+    // The armed recorder never began: it wrote nothing, and stopping it only cleans up.
+    void active.recorder?.stop().catch(() => undefined);
+    active.recorder = null;
     await this.o.prisma.recording.update({
       where: { id: active.id },
       data: { status: 'BLOCKED', stoppedAt: new Date() },
     });
     await this.audit('recording.blocked', system, active, { details: details as never });
     await this.publish(active);
+    await this.leaveSfu(active);
   }
 
-  /** Everyone agreed: move the room onto the SFU and start the recorder there. */
+  /**
+   * Asked, not yet agreed: the room goes onto the SFU now (media routed through the server, nothing written) and
+   * the recorder is armed there (transports, paused consumers, FFmpeg listening), so that when the last person
+   * agrees only the consumers resume and the file starts within a keyframe's round trip. Waiting for consent to
+   * move the call would leave the first seconds (the migration, the senders' bandwidth ramp-up to their top
+   * simulcast layer) out of the file. Arming failures are logged; begin() tries again.
+   */
+  private async prepare(active: Active): Promise<void> {
+    if (active.status !== 'AWAITING_CONSENT' || !this.o.recorder) return;
+    const gate = (participantId: string) => this.mediaAllowed(active.consultationId, participantId);
+    await this.o.rooms.setRecording(active.consultationId, 'requested', gate);
+    if (this.active.get(active.consultationId) !== active || active.status !== 'AWAITING_CONSENT') return;
+    try {
+      active.recorder = await this.arm(active);
+    } catch (err) {
+      this.o.log.warn({ err, recordingId: active.id }, 'the recorder could not be armed yet');
+    }
+  }
+
+  private async arm(active: Active): Promise<ActiveRecorder> {
+    const dir = path.join(this.o.dir, active.consultationId);
+    await mkdir(dir, { recursive: true });
+    return this.o.recorder!.arm(active.consultationId, path.join(dir, `${active.id}.webm`));
+  }
+
+  /**
+   * Everyone agreed: this moment is the recording's start (`startedAt`, the file's time 0). The armed recorder's
+   * consumers resume first, before anything else is written or sent.
+   */
   private async begin(active: Active): Promise<void> {
+    const startedAt = new Date();
     if (active.timer) clearTimeout(active.timer);
     active.timer = null;
     active.status = 'RECORDING';
     const room = this.o.rooms.get(active.consultationId);
     if (!room || !this.o.recorder) return this.fail(active, 'the room or the SFU went away');
     const gate = (participantId: string) => this.mediaAllowed(active.consultationId, participantId);
-    await this.o.rooms.setRecording(active.consultationId, 'requested', gate);
-    try {
-      const dir = path.join(this.o.dir, active.consultationId);
-      await mkdir(dir, { recursive: true });
-      active.recorder = await this.o.recorder.start(
-        active.consultationId,
-        path.join(dir, `${active.id}.webm`),
-      );
-    } catch (err) {
-      this.o.log.error({ err, recordingId: active.id }, 'the recorder did not start');
-      return this.fail(active, 'the recorder did not start');
+    if (!active.recorder) {
+      // Not armed (it failed, or the consent came before the room reached the SFU): arm now, later than ideal.
+      await this.o.rooms.setRecording(active.consultationId, 'requested', gate);
+      try {
+        active.recorder = await this.arm(active);
+      } catch (err) {
+        this.o.log.error({ err, recordingId: active.id }, 'the recorder did not start');
+        return this.fail(active, 'the recorder did not start');
+      }
     }
-    active.recorder.onFailure((reason) => {
-      this.run(active, () => (active.status === 'RECORDING' ? this.fail(active, reason) : Promise.resolve()));
+    const recorder = active.recorder;
+    recorder.begin();
+    recorder.onLost((reason) => {
+      this.run(active, async () => {
+        if (active.status === 'RECORDING') await this.finalise(active, system, undefined, reason);
+      });
+    });
+    void recorder.firstFrame('video').then((ms) => {
+      if (ms !== null)
+        this.o.log.info({ recordingId: active.id, ms }, 'recording: consent complete -> first video frame');
     });
     await this.o.rooms.setRecording(active.consultationId, 'running', gate);
     await this.o.prisma.recording.update({
       where: { id: active.id },
-      data: { status: 'RECORDING', startedAt: new Date() },
+      data: { status: 'RECORDING', startedAt },
     });
     await this.audit('recording.start', system, active, {});
     await this.publish(active);
   }
 
   /**
-   * Stops recording (inside the consultation's turn: everyone sees FINALISING at once) and hands back `done`, the
-   * finished file, which is written outside the turn so the room is not held while FFmpeg finishes. (Wrapped in an
-   * object: an async function would otherwise wait for the promise it returns.)
+   * Stops recording (inside the consultation's turn): the state goes to everyone at once as FINALISING, then the
+   * file is written outside the turn so the room is not held while FFmpeg finishes; its outcome is published when
+   * ready. `lost` says why the recording was cut short (the file is then PARTIAL).
    */
   private async finalise(
     active: Active,
     actor: Principal | typeof system,
     ip?: string,
-  ): Promise<{ done: Promise<void> }> {
+    lost?: string,
+  ): Promise<Recording> {
     active.status = 'FINALISING';
+    const stoppedAt = new Date();
+    // Everyone hears of the stop first, from memory (the "Recording" indicator goes off now, not after two
+    // database round trips on a busy server); the stored state follows and is sent again, identical.
+    if (active.lastView) {
+      const recording = {
+        ...active.lastView,
+        status: 'FINALISING' as const,
+        stoppedAt: stoppedAt.toISOString(),
+      };
+      this.o.rooms.broadcast(active.consultationId, { type: 'recording', recording });
+    }
     await this.o.prisma.recording.update({
       where: { id: active.id },
-      data: { status: 'FINALISING', stoppedAt: new Date() },
+      data: { status: 'FINALISING', stoppedAt },
     });
-    await this.publish(active);
+    const finalising = await this.publish(active);
     const stopped = active.recorder!.stop();
     const done = stopped.then(
       (result) =>
         this.run(active, async () => {
+          const partial = lost !== undefined || !result.complete;
           await this.o.prisma.recording.update({
             where: { id: active.id },
             data: {
-              status: 'COMPLETE',
+              status: partial ? 'PARTIAL' : 'COMPLETE',
               filePath: result.filePath,
               durationMs: Math.round(result.durationMs),
               sizeBytes: BigInt(result.sizeBytes),
               sha256: result.sha256,
             },
           });
-          await this.audit('recording.stop', actor, active, { ip, details: { sha256: result.sha256 } });
+          await this.audit('recording.stop', actor, active, {
+            ip,
+            ...(partial ? { outcome: 'failed' as const } : {}),
+            details: {
+              sha256: result.sha256,
+              ...(partial ? { partial: lost ?? 'a track stopped early' } : {}),
+            },
+          });
           await this.leaveSfu(active);
           await this.publish(active);
         }),
       (err) =>
         this.run(active, async () => {
           this.o.log.error({ err, recordingId: active.id }, 'the recording could not be finalised');
-          await this.fail(active, 'the recording could not be finalised');
+          await this.fail(active, lost ?? 'the recording could not be finalised');
         }),
     );
     this.finishing.add(done);
     void done.finally(() => this.finishing.delete(done));
-    return { done };
+    return finalising;
   }
 
   private async fail(active: Active, reason: string): Promise<void> {
@@ -350,6 +415,7 @@ export class RecordingService implements RoomObserver {
   /** Sends the recording's state to everyone in the room and returns it. */
   private async publish(active: Active): Promise<Recording> {
     const recording = await this.view(active.id, active);
+    active.lastView = recording;
     this.o.rooms.broadcast(active.consultationId, { type: 'recording', recording });
     return recording;
   }

@@ -1,19 +1,29 @@
 import type { MediaService } from '../media/index.ts';
 import type { RoomProducer } from '../media/room-handle.ts';
 import type { Rooms } from '../signaling/rooms.ts';
-import { type PortRange, type RecorderLog, startRecorder } from './pipeline/index.ts';
+import {
+  type PortRange,
+  type RecorderLog,
+  type RecordingSession,
+  startRecorder,
+  type VideoLayer,
+} from './pipeline/index.ts';
 import type { ActiveRecorder, RecorderPort, RecorderResult } from './recorder-port.ts';
 
 export interface SfuRecorderOptions {
   ffmpegPath: string;
   portRange: PortRange;
   log: RecorderLog;
+  /** Simulcast layer recorded (config recording.videoLayer). */
+  videoLayer: VideoLayer;
 }
 
 /**
  * The RecorderPort on the SFU: records every producer of the consultation's SFU room, as they come and go, with
- * the FFmpeg pipeline. Losing the room's router (its worker died, or the room left the SFU) fails the recording:
- * the media it was consuming is gone, and a file with a silent hole would pass for a complete record.
+ * the FFmpeg pipeline. It is armed while consent is pending (the room is already on the SFU), so at consent only
+ * the paused consumers resume. Losing the room's router (its worker died, or the room left the SFU) ends a running
+ * recording where it is: the file up to that moment is kept and reported as partial by the service. Before it
+ * began, a replaced router just means arming again on the new one.
  */
 export class SfuRecorder implements RecorderPort {
   constructor(
@@ -22,24 +32,28 @@ export class SfuRecorder implements RecorderPort {
     private readonly o: SfuRecorderOptions,
   ) {}
 
-  async start(consultationId: string, outputPath: string): Promise<ActiveRecorder> {
+  async arm(consultationId: string, outputPath: string): Promise<ActiveRecorder> {
     const handle = this.media.roomHandle(consultationId);
     if (!handle) throw new Error(`consultation ${consultationId} has no SFU room to record`);
-    const session = await startRecorder({
-      router: handle.router,
-      outputPath,
-      ffmpegPath: this.o.ffmpegPath,
-      portRange: this.o.portRange,
-      log: this.o.log,
-    });
+    const open = () =>
+      startRecorder({
+        router: handle.router,
+        outputPath,
+        ffmpegPath: this.o.ffmpegPath,
+        portRange: this.o.portRange,
+        log: this.o.log,
+        armed: true,
+        videoLayer: this.o.videoLayer,
+      });
+    let session: RecordingSession = await open();
     const displayName = (participantId: string) =>
       this.rooms.get(consultationId)?.members.get(participantId)?.peer.displayName ?? 'Participant';
-    let failed: ((reason: string) => void) | null = null;
-    let failure: string | null = null;
-    const fail = (reason: string) => {
-      if (failure !== null) return;
-      failure = reason;
-      failed?.(reason);
+    let lostListener: ((reason: string) => void) | null = null;
+    let lost: string | null = null;
+    const lose = (reason: string) => {
+      if (lost !== null) return;
+      lost = reason;
+      lostListener?.(reason);
     };
     const onAdded = (p: RoomProducer) => {
       session.addProducer({
@@ -49,8 +63,22 @@ export class SfuRecorder implements RecorderPort {
       });
     };
     const onRemoved = (p: RoomProducer) => session.removeProducer(p.producer.id);
-    const onReplaced = () => fail('the media worker under the recording was lost');
-    const onClosed = () => fail('the consultation left the SFU');
+    let rearming: Promise<void> = Promise.resolve();
+    let begun = false;
+    const onReplaced = () => {
+      if (begun) return lose('the media worker under the recording was lost');
+      // Not recording yet: nothing is lost; get ready again on the new router (producers arrive as clients re-send).
+      const old = session;
+      rearming = (async () => {
+        void old.stop();
+        session = await open();
+        if (begun) session.begin();
+        for (const p of handle.producers()) onAdded(p);
+      })();
+    };
+    const onClosed = () => {
+      if (begun) lose('the consultation left the SFU');
+    };
     // Subscribe before listing, so no producer slips in between.
     handle.on('producer-added', onAdded);
     handle.on('producer-removed', onRemoved);
@@ -64,6 +92,7 @@ export class SfuRecorder implements RecorderPort {
       handle.off('producer-removed', onRemoved);
       handle.off('router-replaced', onReplaced);
       handle.off('closed', onClosed);
+      await rearming;
       const result = await session.stop();
       if (!result.ok) throw new Error(`recording failed: ${result.failure.code}: ${result.failure.message}`);
       return {
@@ -71,17 +100,22 @@ export class SfuRecorder implements RecorderPort {
         durationMs: result.durationMs,
         sizeBytes: result.sizeBytes,
         sha256: result.sha256,
+        complete: result.complete,
       };
     };
     return {
-      firstFrame: session.firstFrame().then(() => undefined),
+      begin: () => {
+        begun = true;
+        session.begin();
+      },
+      firstFrame: async (kind) => (await session.firstFrame(kind))?.elapsedMs ?? null,
       stop: () => {
         stopping ??= stop();
         return stopping;
       },
-      onFailure(listener) {
-        failed = listener;
-        if (failure !== null) listener(failure);
+      onLost(listener) {
+        lostListener = listener;
+        if (lost !== null) listener(lost);
       },
     };
   }

@@ -1,4 +1,5 @@
 // Every recording with what an administrator needs to check and fetch it: status, duration, size, SHA-256, file.
+import { RECORDING_FILE_STATUSES } from '@consulta/protocol';
 import { recordingFileUrl } from '../shared/api.ts';
 import { ErrorText } from '../shared/ui.tsx';
 import { formatDuration, formatSize, STATUS_WORDS } from './format.ts';
@@ -47,13 +48,13 @@ export function RecordingsList() {
                   <td>{formatSize(r.sizeBytes)}</td>
                   <td className="hash-cell">{r.sha256 ? <code className="hash">{r.sha256}</code> : '–'}</td>
                   <td>
-                    {r.status === 'COMPLETE' ? (
+                    {RECORDING_FILE_STATUSES.includes(r.status) ? (
                       <a
                         href={recordingFileUrl(r.id)}
                         download
-                        aria-label={`Download recording of ${titles.get(r.consultationId) ?? 'consultation'} from ${new Date(r.createdAt).toLocaleString()}`}
+                        aria-label={`Download ${r.status === 'PARTIAL' ? 'partial ' : ''}recording of ${titles.get(r.consultationId) ?? 'consultation'} from ${new Date(r.createdAt).toLocaleString()}`}
                       >
-                        Download
+                        {r.status === 'PARTIAL' ? 'Download (partial)' : 'Download'}
                       </a>
                     ) : (
                       '–'

@@ -29,6 +29,7 @@ export const STATUS_WORDS = {
   RECORDING: 'recording',
   FINALISING: 'saving',
   COMPLETE: 'complete',
+  PARTIAL: 'partial (cut short)',
   FAILED: 'failed',
   BLOCKED: 'not recorded',
 } as const;

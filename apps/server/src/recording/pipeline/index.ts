@@ -26,6 +26,8 @@ export async function startRecorder(options: RecorderOptions): Promise<Recording
     stopTimeoutMs: 10_000,
     finaliseTimeoutMs: 600_000,
     keyFrameRequestIntervalMs: 1000,
+    armed: false,
+    videoLayer: 'highest',
     ...options,
   };
   const outputDir = path.dirname(o.outputPath);

@@ -40,7 +40,10 @@ export interface RecorderProcess {
  */
 export class RecordingSession extends EventEmitter<RecordingSessionEvents> {
   private readonly tracks: TrackRecorder[] = [];
-  private readonly startedAtMs = monotonicMs();
+  /** When the recording began (its time 0): `begin()` when armed, else when it was started. */
+  private beganAtMs: number | null = null;
+  private readonly began: Promise<void>;
+  private markBegan: () => void = () => {};
   private readonly ctx: TrackContext;
   private readonly firstFrames: FirstFrame[] = [];
   private readonly waiters: Array<{ kind: TrackKind | null; resolve: (f: FirstFrame | null) => void }> = [];
@@ -53,6 +56,9 @@ export class RecordingSession extends EventEmitter<RecordingSessionEvents> {
     private readonly setupFailure: RecordingFailure | null,
   ) {
     super();
+    this.began = new Promise((resolve) => {
+      this.markBegan = resolve;
+    });
     this.ctx = {
       router: o.router,
       ffmpegPath: o.ffmpegPath,
@@ -62,6 +68,8 @@ export class RecordingSession extends EventEmitter<RecordingSessionEvents> {
       listenTimeoutMs: o.listenTimeoutMs,
       stopTimeoutMs: o.stopTimeoutMs,
       keyFrameRequestIntervalMs: o.keyFrameRequestIntervalMs,
+      videoLayer: o.videoLayer,
+      began: this.began,
       onFirstMedia: (track) => this.onFirstMedia(track),
       onFailed: (track, failure) =>
         this.emitSafely('track-failed', {
@@ -71,6 +79,29 @@ export class RecordingSession extends EventEmitter<RecordingSessionEvents> {
           failure,
         }),
     };
+    if (!o.armed) this.begin();
+  }
+
+  /**
+   * The recording's start (everyone consented): armed tracks resume their consumers now, tracks added later start
+   * as soon as they are ready, and this moment is time 0 of the file. Returns that moment (monotonic ms).
+   * Idempotent; a recording that was not armed began when it was started.
+   */
+  begin(): number {
+    if (this.beganAtMs === null) {
+      this.beganAtMs = monotonicMs();
+      this.markBegan();
+    }
+    return this.beganAtMs;
+  }
+
+  get hasBegun(): boolean {
+    return this.beganAtMs !== null;
+  }
+
+  /** Resolves once every track added so far is ready to record (FFmpeg listening) or has given up. */
+  async ready(): Promise<void> {
+    await Promise.all(this.tracks.map((t) => t.ready));
   }
 
   /**
@@ -144,14 +175,16 @@ export class RecordingSession extends EventEmitter<RecordingSessionEvents> {
     );
     const usable = probed.filter((p) => p.facts && p.facts.streams.length > 0);
     const startOf = (t: TrackRecorder) => t.firstPacketAtMs ?? t.firstMediaAtMs ?? 0;
-    const origin = Math.min(...usable.map((p) => startOf(p.track)));
+    // Armed recordings are timed from the moment they began (consent), so the file says when media arrived after
+    // it; otherwise from the earliest first packet (nothing to measure against).
+    const origin = this.o.armed ? (this.beganAtMs ?? 0) : Math.min(...usable.map((p) => startOf(p.track)));
     const inputs: RemuxInput[] = usable.map(({ track }) => ({
       trackId: track.trackId,
       participantId: track.participantId,
       displayName: track.displayName,
       kind: track.kind,
       path: track.filePath,
-      offsetMs: startOf(track) - origin,
+      offsetMs: Math.max(0, startOf(track) - origin),
     }));
     const describe = (streamIndex: Map<string, number> | null) =>
       probed.map(({ track, facts }) => {
@@ -206,13 +239,14 @@ export class RecordingSession extends EventEmitter<RecordingSessionEvents> {
   }
 
   private onFirstMedia(track: TrackRecorder): void {
-    const since = (atMs: number | null) => (atMs === null ? null : atMs - this.startedAtMs);
+    const origin = this.beganAtMs ?? monotonicMs();
+    const since = (atMs: number | null) => (atMs === null ? null : atMs - origin);
     const frame: FirstFrame = {
       trackId: track.trackId,
       producerId: track.producerId,
       participantId: track.participantId,
       kind: track.kind,
-      elapsedMs: (track.firstMediaAtMs ?? monotonicMs()) - this.startedAtMs,
+      elapsedMs: (track.firstMediaAtMs ?? monotonicMs()) - origin,
       resumedElapsedMs: since(track.resumedAtMs),
       firstPacketElapsedMs: since(track.firstPacketAtMs),
     };

@@ -13,6 +13,7 @@ import type {
   RecordingFailure,
   RecordingFailureCode,
   TrackKind,
+  VideoLayer,
 } from './types.ts';
 import { waitUntilBound } from './udp-listening.ts';
 
@@ -26,6 +27,9 @@ export interface TrackContext {
   listenTimeoutMs: number;
   stopTimeoutMs: number;
   keyFrameRequestIntervalMs: number;
+  videoLayer: VideoLayer;
+  /** Resolves when the recording begins (at once unless armed); tracks hold their consumers paused until then. */
+  began: Promise<void>;
   onFirstMedia(track: TrackRecorder): void;
   onFailed(track: TrackRecorder, failure: RecordingFailure): void;
 }
@@ -54,7 +58,9 @@ export class TrackRecorder {
   readonly filePath: string;
   /** Worker clock: when the consumer sent its first packet to FFmpeg. Places the track on the file's timeline. */
   firstPacketAtMs: number | null = null;
-  /** When FFmpeg listened and the consumer was resumed. */
+  /** When FFmpeg listened (the track is ready; armed tracks wait for the recording to begin from here). */
+  readyAtMs: number | null = null;
+  /** When the consumer was resumed (the recording had begun and FFmpeg listened). */
   resumedAtMs: number | null = null;
   /** When FFmpeg reported the first media in its output. */
   firstMediaAtMs: number | null = null;
@@ -73,13 +79,23 @@ export class TrackRecorder {
   private listening = false;
   private finishing = false;
   private readonly started: Promise<void>;
+  /** Settles when the track is ready to record or will never be (failed, finishing). */
+  readonly ready: Promise<void>;
+  private markReady: () => void = () => {};
   private finished: Promise<void> | null = null;
+
+  /** Resolves when finish() starts, so a track waiting for the recording to begin stops waiting. */
+  private readonly finishingSignal: Promise<void>;
+  private signalFinishing: () => void = () => {};
 
   constructor(
     private readonly ctx: TrackContext,
-    source: RecordedSource,
+    private readonly source: RecordedSource,
     trackId: string,
   ) {
+    this.finishingSignal = new Promise((resolve) => {
+      this.signalFinishing = resolve;
+    });
     this.trackId = trackId;
     this.producerId = source.producer.id;
     this.participantId = source.participantId;
@@ -88,13 +104,19 @@ export class TrackRecorder {
     this.mimeType = source.producer.rtpParameters.codecs[0]?.mimeType ?? 'unknown';
     this.filePath = path.join(ctx.workDir, `${trackId}.mkv`);
     this.sdpPath = path.join(ctx.workDir, `${trackId}.sdp`);
-    this.started = this.start().catch((err: unknown) => this.fail('TRANSPORT_FAILED', errorText(err)));
+    this.ready = new Promise((resolve) => {
+      this.markReady = resolve;
+    });
+    this.started = this.start()
+      .catch((err: unknown) => this.fail('TRANSPORT_FAILED', errorText(err)))
+      .finally(() => this.markReady());
   }
 
   /** Ends the track (participant left, producer closed, recording stopped): FFmpeg finishes its file. Idempotent. */
   finish(): Promise<void> {
     this.finished ??= (async () => {
       this.finishing = true;
+      this.signalFinishing();
       await this.started;
       this.stopKeyFrameRequests();
       const ffmpeg = this.ffmpeg;
@@ -115,7 +137,7 @@ export class TrackRecorder {
       }
       this.release();
       this.stoppedAtMs ??= monotonicMs();
-      if (this.firstMediaAtMs === null && !this.failure) {
+      if (this.firstMediaAtMs === null && !this.failure && this.resumedAtMs !== null) {
         this.ctx.log.warn(
           {
             trackId: this.trackId,
@@ -164,6 +186,7 @@ export class TrackRecorder {
         producerId: this.producerId,
         rtpCapabilities: capabilities,
         paused: true,
+        ...this.preferredLayers(),
       });
     } catch (err) {
       this.release();
@@ -213,21 +236,50 @@ export class TrackRecorder {
       consumer.enableTraceEvent([]).catch(() => {});
     });
     try {
+      // Before waiting: a paused consumer sends nothing to trace, and at begin() only the resume is left to do.
       await consumer.enableTraceEvent(['rtp']);
-      await consumer.resume();
+    } catch (err) {
+      if (consumer.closed) return 'ok';
+      this.release();
+      return this.failed('TRANSPORT_FAILED', errorText(err));
+    }
+    this.readyAtMs = monotonicMs();
+    this.markReady();
+    // Armed: nothing reaches FFmpeg before the recording begins (everyone consented).
+    await Promise.race([this.ctx.began, this.finishingSignal]);
+    if (this.finishing) return 'ok';
+    try {
+      // The worker handles requests in order: the keyframe request sent right behind the resume reaches an
+      // active consumer, without waiting a round trip for the resume's answer first.
+      const resumed = consumer.resume();
+      if (this.kind === 'video') this.requestKeyFrames(consumer);
+      await resumed;
     } catch (err) {
       // The producer or router closed in between: finish() (already triggered) cleans up.
+      this.stopKeyFrameRequests();
       if (consumer.closed) return 'ok';
       this.release();
       return this.failed('TRANSPORT_FAILED', errorText(err));
     }
     this.resumedAtMs = monotonicMs();
-    if (this.kind === 'video') this.requestKeyFrames(consumer);
     this.ctx.log.info(
       { trackId: this.trackId, producerId: this.producerId, kind: this.kind, rtpPort: ports.rtpPort },
       'recorder: track started',
     );
     return 'ok';
+  }
+
+  /**
+   * Which simulcast layer to record. mediasoup's default is already the highest, but a consumer follows the
+   * layers the producer sends at the moment, so the choice is stated here (and configurable, `videoLayer`).
+   * Non-simulcast producers have a single layer and get no preference.
+   */
+  private preferredLayers(): { preferredLayers?: { spatialLayer: number } } {
+    if (this.kind !== 'video') return {};
+    const layers = this.source.producer.rtpParameters.encodings?.length ?? 1;
+    if (layers <= 1) return {};
+    const wanted = this.ctx.videoLayer === 'highest' ? layers - 1 : this.ctx.videoLayer;
+    return { preferredLayers: { spatialLayer: Math.max(0, Math.min(layers - 1, wanted)) } };
   }
 
   private ffmpegArgs(): string[] {

@@ -33,7 +33,20 @@ export interface RecorderOptions {
   finaliseTimeoutMs?: number;
   /** Interval of keyframe requests to a video producer until its first frame is in the file (default 1 s). */
   keyFrameRequestIntervalMs?: number;
+  /**
+   * Armed: every track gets ready (PlainTransport, paused consumer, FFmpeg listening) but no media flows until
+   * `begin()`, which is the recording's time 0. Lets the caller prepare while consent is pending, so the file
+   * starts within a keyframe's round trip of the moment everyone agreed (default false: begins at once).
+   */
+  armed?: boolean;
+  /**
+   * Simulcast layer a video track records: 'highest' (default) or a spatial layer index (0 = lowest), capped at
+   * what the producer sends. Config `recording.videoLayer`.
+   */
+  videoLayer?: VideoLayer;
 }
+
+export type VideoLayer = 'highest' | number;
 
 /** A producer to record, and whose it is (names the track in the file). */
 export interface RecordedSource {
@@ -116,11 +129,11 @@ export interface FirstFrame {
   producerId: string;
   participantId: string;
   kind: TrackKind;
-  /** Since startRecorder() was called. */
+  /** Since the recording began: `begin()` when armed, else startRecorder(). */
   elapsedMs: number;
-  /** When FFmpeg was listening and the consumer resumed, since startRecorder(). */
+  /** When FFmpeg was listening and the consumer resumed, since the recording began. */
   resumedElapsedMs: number | null;
-  /** When the consumer sent FFmpeg its first packet (for video, the keyframe it waited for), since startRecorder(). */
+  /** When the consumer sent FFmpeg its first packet (for video, the keyframe it waited for), since it began. */
   firstPacketElapsedMs: number | null;
 }
 

@@ -6,10 +6,12 @@ const WORDS: Partial<Record<Recording['status'], string>> = {
   AWAITING_CONSENT: 'Recording requested: waiting for everyone to answer.',
   FINALISING: 'Recording stopped; the file is being saved.',
   BLOCKED: 'Not recorded: someone declined, or the request was withdrawn or not answered in time.',
+  PARTIAL: 'The recording was cut short by a technical fault; what was recorded until then is kept.',
   FAILED: 'The recording failed and was stopped.',
 };
 
 export function RecordingBadge({ recording }: { recording: Recording | null }) {
+  // FINALISING (stopped, file being saved) is never shown as "Recording": the stop reaches everyone at once.
   if (!recording || recording.status === 'COMPLETE') return null;
   if (recording.status === 'RECORDING')
     return (
