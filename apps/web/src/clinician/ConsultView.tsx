@@ -81,7 +81,7 @@ export function ConsultView({ id }: { id: string }) {
           </Status>
           <ErrorText error={callError ?? media.error} />
         </div>
-        <CallStage store={useClinicianStore} call={call} media={media}>
+        <CallStage store={useClinicianStore} call={call} media={media} staff>
           <button
             type="button"
             onClick={() => {
@@ -98,8 +98,9 @@ export function ConsultView({ id }: { id: string }) {
       </div>
       <div className="side">
         <WaitingRoom lobby={lobby} onAdmit={call.admit} onDeny={call.deny} />
-        <CallChat store={useClinicianStore} call={call} />
+        {/* Above the chat, so inviting and its confirmation fit a laptop's first screen. */}
         <InviteForm id={id} onInvited={reload} />
+        <CallChat store={useClinicianStore} call={call} />
         <Invitations consultationId={id} invites={detail.invites} onChanged={reload} />
       </div>
     </div>
