@@ -82,6 +82,33 @@ if (!inLoopbackNamespace()) {
       await admit('Ines Interpreter', 'ines@example.test', 'INTERPRETER', 'laptop');
       await checkCall(4);
       await muteIsShownAndStopsSending(guests[0]?.page ?? doc, doc, 'sfu');
+
+      // The admin console shows the call live without any recording request: people by name and role, the route
+      // and why, the running duration, the recording state.
+      const account = await env.server.createStaff('ADMIN', 'Avery Admin');
+      const admin = await env.newPage(LAPTOP);
+      await admin.goto(`${env.url}/admin/`);
+      await admin.getByLabel('Email').fill(account.email);
+      await admin.getByLabel('Password').fill(account.password);
+      await admin.getByRole('button', { name: 'Sign in' }).click();
+      const card = admin.getByTestId('live-card').filter({ hasText: 'Knee follow-up' });
+      await card.waitFor({ timeout: 15_000 });
+      const people = (await card.getByRole('list').textContent()) ?? '';
+      for (const who of [
+        'Dr. Ana Ruiz (clinician)',
+        'Sam Patient (patient)',
+        'Robin Family (family)',
+        'Ines Interpreter (interpreter)',
+      ]) {
+        assert.ok(people.includes(who), `${who} in: ${people}`);
+      }
+      assert.equal(await card.getByTestId('live-recording').textContent(), 'not recording');
+      assert.match((await card.getByTestId('live-duration').textContent()) ?? '', /^\d+:\d\d$/);
+      assert.match((await card.textContent()) ?? '', /sfu/);
+      t.diagnostic(`admin live card: ${await card.textContent()}`);
+      await shot(admin, 'admin-live-laptop');
+      await admin.setViewportSize(PHONE);
+      await shot(admin, 'admin-live-phone');
     });
 
     const shot = (page: Page, name: string) => env.shot(page, `layout-${name}`);

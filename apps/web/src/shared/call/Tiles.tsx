@@ -1,7 +1,8 @@
 // Video tiles: one per remote participant in a grid sized to the screen, and your own picture floating small in a
 // corner (or large while you are alone).
-import { useRef } from 'react';
+
 import type { MediaState } from '@consulta/protocol';
+import { useRef } from 'react';
 import type { RemoteTile } from '../store.ts';
 import { SelfView } from './SelfView.tsx';
 import { bestGrid } from './tile-grid.ts';
