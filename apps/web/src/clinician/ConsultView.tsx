@@ -46,6 +46,16 @@ export function ConsultView({ id }: { id: string }) {
   const call = useCall(useClinicianStore, detail ? id : null, media.stream, !ended);
   useMute(media.stream, call.engine(), audioMuted, videoOff);
 
+  // The tab names the consultation (a clinician often has several tabs open); back to the app's name after.
+  const title = detail?.title;
+  useEffect(() => {
+    if (!title) return;
+    document.title = `${title} · Consulta clinician`;
+    return () => {
+      document.title = 'Consulta · Clinician';
+    };
+  }, [title]);
+
   if (error) return <ErrorText error={error} />;
   if (!detail) return <Status>Loading consultation…</Status>;
   if (ended)
