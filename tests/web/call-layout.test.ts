@@ -190,36 +190,53 @@ async function muteIsShownAndStopsSending(who: Page, other: Page, topology: stri
   const bar = who.getByRole('toolbar', { name: 'Call controls' });
   await bar.getByRole('button', { name: 'Mute', exact: true }).click();
   await bar.getByRole('button', { name: 'Camera off', exact: true }).click();
-  await who.waitForFunction(
-    () => {
-      const pcs = (window as unknown as { peerConnections: RTCPeerConnection[] }).peerConnections;
-      const sending = pcs
-        .filter((pc) => pc.connectionState !== 'closed')
-        .flatMap((pc) => pc.getTransceivers())
-        .filter((t) => t.currentDirection === 'sendrecv' || t.currentDirection === 'sendonly');
-      return sending.length > 0 && sending.every((t) => t.sender.track === null);
-    },
-    undefined,
-    { timeout: 10_000 },
+  await waitForSenders(
+    who,
+    `muted on ${topology}`,
+    (sent) => sent.length > 0 && sent.every((x) => x.track === null),
   );
   const tile = other.getByTestId('remote-tile').filter({ has: other.getByTestId('muted-indicator') });
   await tile.getByTestId('camera-off-indicator').waitFor({ timeout: 10_000 });
   await bar.getByRole('button', { name: 'Unmute', exact: true }).click();
   await bar.getByRole('button', { name: 'Camera on', exact: true }).click();
-  await who.waitForFunction(
-    () => {
-      const pcs = (window as unknown as { peerConnections: RTCPeerConnection[] }).peerConnections;
-      const kinds = pcs
-        .filter((pc) => pc.connectionState !== 'closed')
-        .flatMap((pc) => pc.getSenders())
-        .flatMap((s) => (s.track?.readyState === 'live' ? [s.track.kind] : []));
-      return kinds.includes('audio') && kinds.includes('video');
-    },
-    undefined,
-    { timeout: 10_000 },
+  await waitForSenders(who, `unmuted on ${topology}`, (sent) =>
+    ['audio', 'video'].every((kind) => sent.some((x) => x.kind === kind && x.track === 'live')),
   );
   await other.getByTestId('muted-indicator').waitFor({ state: 'detached', timeout: 10_000 });
   await other.getByTestId('camera-off-indicator').waitFor({ state: 'detached', timeout: 10_000 });
+}
+
+interface SentTrack {
+  kind: string;
+  direction: string | null;
+  track: string | null;
+}
+
+/** What every live connection's sending transceivers carry: the track's state, or null for no track. */
+function sentTracks(page: Page): Promise<SentTrack[]> {
+  return page.evaluate(() => {
+    const pcs = (window as unknown as { peerConnections: RTCPeerConnection[] }).peerConnections;
+    return pcs
+      .filter((pc) => pc.connectionState !== 'closed')
+      .flatMap((pc) => pc.getTransceivers())
+      .filter((t) => t.currentDirection === 'sendrecv' || t.currentDirection === 'sendonly')
+      .map((t) => ({
+        kind: t.receiver.track.kind,
+        direction: t.currentDirection,
+        track: t.sender.track ? t.sender.track.readyState : null,
+      }));
+  });
+}
+
+/** Polls what is sent until `done`; a failure shows what was sent last. */
+async function waitForSenders(page: Page, what: string, done: (sent: SentTrack[]) => boolean): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  let sent = await sentTracks(page);
+  while (!done(sent)) {
+    assert.ok(Date.now() < deadline, `senders ${what}: ${JSON.stringify(sent)}`);
+    await page.waitForTimeout(200);
+    sent = await sentTracks(page);
+  }
 }
 
 /** `count` remote tiles, each decoding video. */
