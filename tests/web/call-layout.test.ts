@@ -230,7 +230,8 @@ function sentTracks(page: Page): Promise<SentTrack[]> {
 
 /** Polls what is sent until `done`; a failure shows what was sent last. */
 async function waitForSenders(page: Page, what: string, done: (sent: SentTrack[]) => boolean): Promise<void> {
-  const deadline = Date.now() + 15_000;
+  // Generous: a machine shared by several browser runs can stall a page for seconds.
+  const deadline = Date.now() + 30_000;
   let sent = await sentTracks(page);
   while (!done(sent)) {
     assert.ok(Date.now() < deadline, `senders ${what}: ${JSON.stringify(sent)}`);
