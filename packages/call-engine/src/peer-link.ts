@@ -118,14 +118,14 @@ export class PeerLink {
   setMeshTracks(
     tracks: readonly MediaStreamTrack[],
     stream: MediaStream,
-    muted: ReadonlySet<MediaKind> = new Set(),
+    muted: ReadonlySet<MediaKind>,
   ): void {
     if (this.deferring && this.pc.remoteDescription === null) {
       this.pendingMesh = { tracks, stream, muted: new Set(muted) };
       this.deferTimer ??= setTimeout(() => this.stopDeferring(), this.options.deferInitialOfferMs ?? 1500);
       return;
     }
-    this.addMeshTracks(tracks, stream);
+    this.addMeshTracks(tracks, stream, muted);
   }
 
   /** Adds the held-back mesh tracks (from now on tracks go straight onto the connection). */
@@ -142,7 +142,7 @@ export class PeerLink {
   private addMeshTracks(
     tracks: readonly MediaStreamTrack[],
     stream: MediaStream,
-    muted: ReadonlySet<MediaKind> = new Set(),
+    muted: ReadonlySet<MediaKind>,
   ): void {
     for (const track of tracks) {
       const kind = track.kind as MediaKind;
