@@ -155,7 +155,7 @@ function Person(props: { person: AuditPerson | null; type: string | null; onPick
   return (
     <button
       type="button"
-      className="link-button"
+      className="person-button"
       title={`Only events of ${person.displayName}`}
       onClick={() => props.onPick(person)}
     >
