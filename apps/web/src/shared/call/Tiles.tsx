@@ -28,7 +28,9 @@ export function Tiles(props: {
   const { onTileLayout } = props;
   const area = useRef<HTMLElement>(null);
   const size = useFitHeight(area);
-  const alone = props.remote.length === 0;
+  // Alone means nobody else in the room: while others are in it but their video is (re)connecting, your picture
+  // stays small instead of filling the screen for a moment.
+  const alone = props.remote.length === 0 && props.names.size === 0;
   // Alone (waiting for others), your own picture is the one to look at; with others it floats small in a corner.
   const grid = bestGrid(Math.max(1, props.remote.length), size.width, size.height);
   const selfSpeaking = props.selfId !== null && props.activeSpeakerId === props.selfId;
