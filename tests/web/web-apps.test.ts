@@ -99,7 +99,8 @@ if (!inLoopbackNamespace()) {
         undefined,
         { timeout: 10_000 },
       );
-      // The network check reaches STUN and gets a TURN relay from the real coturn.
+      // The network check reaches STUN and gets a TURN relay from the real coturn (technical lines behind Details).
+      await pat.getByTestId('network-check').getByText('Details').click({ timeout: 10_000 });
       await pat.getByText('Relay server (TURN): reached').waitFor({ timeout: 10_000 });
       await pat.getByText('Your connection is ready for the video call.').waitFor();
       await shot(pat, 'patient-precheck');

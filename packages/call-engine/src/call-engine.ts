@@ -2,6 +2,7 @@
 // path, and turns the server's plans into connections. UI code listens to typed events and calls the public
 // methods. Types live in engine-types.ts; bandwidth reports in bandwidth-reporter.ts; the SFU in sfu-path.ts.
 import {
+  type MediaState,
   type Peer,
   type Plan,
   type ServerMessage,
@@ -170,10 +171,28 @@ export class CallEngine extends Emitter<CallEngineEvents> {
    * or black), and on the SFU the producer is paused so receivers learn it (`media-paused`) and nothing is sent.
    */
   setMuted(kind: MediaKind, muted: boolean): void {
+    const changed = muted !== this.mutedKinds.has(kind);
     if (muted) this.mutedKinds.add(kind);
     else this.mutedKinds.delete(kind);
     for (const t of this.ownTracks(kind)) t.enabled = !muted;
+    // Nothing is sent for a muted kind: every sender of ours gets a null track (no silence, no black frames,
+    // no bandwidth), and gets the track back on unmute, without renegotiating.
+    for (const link of this.links.values()) this.feedLink(link);
     this.sfu.session?.setPaused(kind, muted);
+    if (changed) this.sendMediaState();
+  }
+
+  /** What we declare to others; sent on every change and after each (re)join. */
+  get mediaState(): MediaState {
+    return {
+      audioMuted: this.mutedKinds.has('audio'),
+      videoMuted: this.mutedKinds.has('video'),
+      screenSharing: false,
+    };
+  }
+
+  private sendMediaState(): void {
+    if (this._state === 'joined') this.signaling.send({ type: 'media-state', media: this.mediaState });
   }
 
   /**
@@ -343,6 +362,7 @@ export class CallEngine extends Emitter<CallEngineEvents> {
       if (!this.peers.has(link.spec.remote)) this.closeLink(key);
     }
     this.setState('joined');
+    this.sendMediaState();
     this.emit('joined', { self: m.self, peers: m.peers, resumed: m.resumed });
     if (m.lobby.length > 0) this.emit('lobby', m.lobby);
     if (isNewerPlan(this.plan, m.plan) || fresh) {
@@ -511,7 +531,8 @@ export class CallEngine extends Emitter<CallEngineEvents> {
   private feedLink(link: PeerLink): void {
     const { role, streamId } = link.spec;
     if (role === 'mesh') {
-      if (this.localStream) link.setMeshTracks(this.localStream.getTracks(), this.localStream);
+      if (this.localStream)
+        link.setMeshTracks(this.localStream.getTracks(), this.localStream, this.mutedKinds);
     } else if (role === 'send') {
       link.setSendTracks(this.tracksFor(streamId));
     }
@@ -521,9 +542,10 @@ export class CallEngine extends Emitter<CallEngineEvents> {
   /** Outgoing tracks for stream S: ours if S is us, else what we currently receive for S. */
   private tracksFor(streamId: string): Partial<Record<MediaKind, MediaStreamTrack | null>> {
     if (streamId === this.selfPeer?.id) {
+      const own = this.localTracks();
       return {
-        audio: this.localStream?.getAudioTracks()[0] ?? null,
-        video: this.localStream?.getVideoTracks()[0] ?? null,
+        audio: this.mutedKinds.has('audio') ? null : (own.audio ?? null),
+        video: this.mutedKinds.has('video') ? null : (own.video ?? null),
       };
     }
     const stream = this.remoteStreams.get(streamId);

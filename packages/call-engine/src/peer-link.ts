@@ -44,7 +44,11 @@ export class PeerLink {
   private readonly senders = new Map<MediaKind, RTCRtpSender>();
   private disconnectTimer: ReturnType<typeof setTimeout> | null = null;
   /** Mesh tracks held back until the remote offer arrives (see {@link PeerLinkOptions.deferInitialOffer}). */
-  private pendingMesh: { tracks: readonly MediaStreamTrack[]; stream: MediaStream } | null = null;
+  private pendingMesh: {
+    tracks: readonly MediaStreamTrack[];
+    stream: MediaStream;
+    muted: ReadonlySet<MediaKind>;
+  } | null = null;
   private deferTimer: ReturnType<typeof setTimeout> | null = null;
   private deferring: boolean;
   private closed = false;
@@ -111,13 +115,17 @@ export class PeerLink {
    * Mesh links: send these tracks (one per kind) two-way. The first call adds them with addTrack, so that with
    * offer glare the polite side's transceivers pair up with the other side's m-lines; later calls replace them.
    */
-  setMeshTracks(tracks: readonly MediaStreamTrack[], stream: MediaStream): void {
+  setMeshTracks(
+    tracks: readonly MediaStreamTrack[],
+    stream: MediaStream,
+    muted: ReadonlySet<MediaKind>,
+  ): void {
     if (this.deferring && this.pc.remoteDescription === null) {
-      this.pendingMesh = { tracks, stream };
+      this.pendingMesh = { tracks, stream, muted: new Set(muted) };
       this.deferTimer ??= setTimeout(() => this.stopDeferring(), this.options.deferInitialOfferMs ?? 1500);
       return;
     }
-    this.addMeshTracks(tracks, stream);
+    this.addMeshTracks(tracks, stream, muted);
   }
 
   /** Adds the held-back mesh tracks (from now on tracks go straight onto the connection). */
@@ -127,17 +135,26 @@ export class PeerLink {
     this.deferTimer = null;
     const pending = this.pendingMesh;
     this.pendingMesh = null;
-    if (pending && !this.closed) this.addMeshTracks(pending.tracks, pending.stream);
+    if (pending && !this.closed) this.addMeshTracks(pending.tracks, pending.stream, pending.muted);
   }
 
-  private addMeshTracks(tracks: readonly MediaStreamTrack[], stream: MediaStream): void {
+  /** A muted kind keeps its sender (and m-line) with a null track: nothing is sent until it is unmuted. */
+  private addMeshTracks(
+    tracks: readonly MediaStreamTrack[],
+    stream: MediaStream,
+    muted: ReadonlySet<MediaKind>,
+  ): void {
     for (const track of tracks) {
       const kind = track.kind as MediaKind;
+      const wanted = muted.has(kind) ? null : track;
       const sender = this.senders.get(kind);
       if (sender) {
-        if (sender.track !== track) void sender.replaceTrack(track).catch(() => {});
+        if (sender.track !== wanted) void sender.replaceTrack(wanted).catch(() => {});
       } else {
-        this.senders.set(kind, this.pc.addTrack(track, stream));
+        // addTrack needs the track (the transceiver pairing on glare depends on it); muting follows at once.
+        const added = this.pc.addTrack(track, stream);
+        this.senders.set(kind, added);
+        if (wanted === null) void added.replaceTrack(null).catch(() => {});
       }
     }
   }

@@ -178,18 +178,24 @@ export class SfuSession {
   setLocalTracks(): void {
     const tracks = this.o.localTracks();
     for (const [kind, producer] of this.producers) {
-      const track = tracks[kind] ?? null;
+      // A paused (muted) producer keeps sending nothing: its sender's track stays null.
+      const track = producer.paused ? null : (tracks[kind] ?? null);
       if (producer.track !== track) void producer.replaceTrack({ track }).catch(() => {});
     }
     void this.ensureProducing();
   }
 
-  /** Mute / camera off: the server pauses the producer and tells receivers. */
+  /**
+   * Mute / camera off: the sender's track is replaced with null (nothing leaves the browser), and the server
+   * pauses the producer and tells receivers.
+   */
   setPaused(kind: MediaKind, paused: boolean): void {
     const producer = this.producers.get(kind);
     if (!producer || producer.paused === paused) return;
     if (paused) producer.pause();
     else producer.resume();
+    const track = paused ? null : (this.o.localTracks()[kind] ?? null);
+    if (producer.track !== track) void producer.replaceTrack({ track }).catch(() => {});
     this.o.send({ type: 'sfu-producer-pause', producerId: producer.id, paused });
   }
 

@@ -138,12 +138,28 @@ export const AuditQuery = Type.Object(
   {
     consultationId: Type.Optional(Id),
     action: Type.Optional(AuditAction),
+    /** Events this person did or that were done to them (a staff user id or a participant id). */
+    personId: Type.Optional(Id),
+    /** From this moment (inclusive) to `to` (exclusive). */
+    from: Type.Optional(Timestamp),
+    to: Type.Optional(Timestamp),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
     before: Type.Optional(Timestamp),
+    /** The previous page's `nextCursor`: the page after it (keyset, stable while events are added). */
+    cursor: Type.Optional(Type.String({ maxLength: 128, pattern: '^[0-9TZ:.+-]+_[0-9a-zA-Z-]+$' })),
   },
   { additionalProperties: false },
 );
 export type AuditQuery = Static<typeof AuditQuery>;
+
+/** Who an audit event's actor or target is, resolved by the server (staff user or participant). */
+export const AuditPerson = Type.Object({
+  id: Id,
+  displayName: DisplayName,
+  /** A staff role or a participant's role. */
+  role: Type.Union([StaffRole, ParticipantRole]),
+});
+export type AuditPerson = Static<typeof AuditPerson>;
 
 export const AuditEvent = Type.Object({
   id: Id,
@@ -157,10 +173,17 @@ export const AuditEvent = Type.Object({
   ip: Type.Union([Type.String(), Type.Null()]),
   outcome: Type.String(),
   details: Type.Unknown(),
+  /** The actor and target by name and role, when they are people this server knows. */
+  actor: Type.Union([AuditPerson, Type.Null()]),
+  target: Type.Union([AuditPerson, Type.Null()]),
 });
 export type AuditEvent = Static<typeof AuditEvent>;
 
-export const AuditList = Type.Object({ events: Type.Array(AuditEvent) });
+export const AuditList = Type.Object({
+  events: Type.Array(AuditEvent),
+  /** Pass as `cursor` for the next (older) page; null on the last page. */
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+});
 export type AuditList = Static<typeof AuditList>;
 
 export const Health = Type.Object({

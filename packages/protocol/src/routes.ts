@@ -1,5 +1,6 @@
 import { ErrorCode as E } from './errors.ts';
 import { LinkProbeQuery, LinkProbeUploadReply } from './link-probe.ts';
+import { LiveSnapshot } from './live.ts';
 import { RecordingList, RecordingParams, RecordingQuery, Recording as RecordingSchema } from './recording.ts';
 import {
   AuditList,
@@ -385,6 +386,18 @@ export const Routes = {
     reply: LinkProbeUploadReply,
     status: 200,
     errors: [E.Unauthenticated, E.RateLimited, E.MessageTooLarge],
+  }),
+
+  // ---- live --------------------------------------------------------------------------------------------------
+  liveConsultations: defineRoute({
+    method: 'GET',
+    path: '/api/live',
+    summary: 'Consultations with someone in the room now: participants, route and why, recording state',
+    tag: 'consultations',
+    access: 'admin',
+    reply: LiveSnapshot,
+    status: 200,
+    errors: staffOnly,
   }),
 
   // ---- audit -------------------------------------------------------------------------------------------------

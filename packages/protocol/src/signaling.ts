@@ -18,6 +18,20 @@ import {
 const message = <T extends string, P extends Record<string, TSchema>>(type: T, props: P) =>
   Type.Object({ type: Type.Literal(type), ...props }, { additionalProperties: false });
 
+/**
+ * What a member is sending, as they declare it: muted microphone, camera off, a shared screen. Others show it on
+ * the member's tile; a muted kind is not sent at all (no silence or black frames to rely on).
+ */
+export const MediaState = Type.Object(
+  {
+    audioMuted: Type.Boolean(),
+    videoMuted: Type.Boolean(),
+    screenSharing: Type.Boolean(),
+  },
+  { additionalProperties: false },
+);
+export type MediaState = Static<typeof MediaState>;
+
 /** A person in the room as others see them. `id` is their participant id. */
 export const Peer = Type.Object({
   id: Id,
@@ -27,6 +41,8 @@ export const Peer = Type.Object({
   downlinkKbps: Type.Union([Kbps, Type.Null()]),
   /** False while the peer is inside its reconnect grace period. */
   connected: Type.Boolean(),
+  /** Absent until the member first reports it (`media-state`). */
+  media: Type.Optional(MediaState),
 });
 export type Peer = Static<typeof Peer>;
 
@@ -80,6 +96,8 @@ export const ClientMessage = Type.Union([
     relayOnly: Type.Optional(Type.Boolean()),
     device: Type.Optional(DeviceClass),
   }),
+  /** The sender's own media state (mute, camera off, screen share); others get it as `peer-updated`. */
+  message('media-state', { media: MediaState }),
   message('ping', { t: Type.Number() }),
   message('chat', { text: Type.String({ minLength: 1, maxLength: 2000, format: StorableFormat.Text }) }),
   /** Staff only: let a waiting guest in, or turn them away. */

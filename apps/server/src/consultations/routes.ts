@@ -7,6 +7,7 @@ import { serveRoute } from '../http/serve-route.ts';
 import { consultationForStaff } from './access.ts';
 import { decideAdmission } from './admission.ts';
 import { endConsultation } from './end.ts';
+import { liveSnapshot } from './live.ts';
 import { consultationView, inviteView, participantView } from './views.ts';
 
 export const consultationRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
@@ -22,6 +23,11 @@ export const consultationRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
       take: 200,
     });
     return { consultations: rows.map(consultationView) };
+  });
+
+  serveRoute(app, Routes.liveConsultations, async (request) => {
+    requireStaff(request, 'ADMIN');
+    return liveSnapshot(ctx);
   });
 
   serveRoute(app, Routes.createConsultation, async (request) => {

@@ -33,6 +33,8 @@ const handlers: { [T in ClientMessage['type']]: Handler<T> } = {
     return ctx.rooms.reportBandwidth(link, report);
   },
 
+  'media-state': (ctx, link, m) => ctx.rooms.reportMedia(link, m.media),
+
   chat: (ctx, link, m) => {
     const { room, self } = joined(ctx, link);
     room.broadcast({ type: 'chat', from: self, text: m.text, at: new Date().toISOString() });

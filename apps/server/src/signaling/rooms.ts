@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { CloseCode, ErrorCode, type Peer, type ServerMessage } from '@consulta/protocol';
+import { CloseCode, ErrorCode, type MediaState, type Peer, type ServerMessage } from '@consulta/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import { principalForSession } from '../auth/principal.ts';
 import { hashToken, newToken } from '../auth/tokens.ts';
@@ -267,6 +267,19 @@ export class Rooms {
       room.broadcast({ type: 'peer-updated', peer: member.peer }, member.participantId);
       await this.replan(room);
       await this.notify((o) => o.memberUpdated?.(room, member.participantId));
+    });
+  }
+
+  /** A member's declared media state (mute, camera off, screen share): kept on their peer and told to others. */
+  reportMedia(link: Link, media: MediaState): Promise<void> {
+    const place = link.place;
+    if (place.state !== 'joined') return Promise.reject(notInRoom(place.state));
+    return this.inRoom(place.consultationId, async () => {
+      const room = this.rooms.get(place.consultationId);
+      const member = room?.members.get(place.participantId);
+      if (!room || !member || member.link !== link) throw notInRoom('idle');
+      member.peer = { ...member.peer, media };
+      room.broadcast({ type: 'peer-updated', peer: member.peer }, member.participantId);
     });
   }
 

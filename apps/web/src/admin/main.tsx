@@ -9,6 +9,7 @@ import { api, currentStaff } from '../shared/api.ts';
 import { ErrorText, MessagePage, Shell, SignInForm } from '../shared/ui.tsx';
 import { AuditLog } from './AuditLog.tsx';
 import { ConsultationsTable } from './ConsultationsTable.tsx';
+import { LiveCard } from './LiveCard.tsx';
 import { RecordingControls } from './RecordingControls.tsx';
 import { RecordingsList } from './RecordingsList.tsx';
 import { StaffManagement } from './StaffManagement.tsx';
@@ -47,11 +48,19 @@ function Dashboard({ user }: { user: StaffUser }) {
   const consultations = useAdminStore((s) => s.consultations);
   const error = useAdminStore((s) => s.error);
   const refresh = useAdminStore((s) => s.refresh);
+  const loadLive = useAdminStore((s) => s.loadLive);
+  const snapshot = useAdminStore((s) => s.live);
+  const liveError = useAdminStore((s) => s.liveError);
+  const skewMs = useAdminStore((s) => s.liveClockSkewMs);
   const loadRecordings = useAdminStore((s) => s.loadRecordings);
   const setUser = useAdminStore((s) => s.setUser);
   const [live, setLive] = useState(true);
   const [view, setView] = useState<'overview' | 'staff' | 'account'>('overview');
-  const load = useCallback(() => void refresh(), [refresh]);
+  // The audit log follows along only on its newest page (an older page stays put while it is read).
+  const load = useCallback(() => {
+    const { auditCursor, loadAudit } = useAdminStore.getState();
+    void Promise.all([refresh(), loadLive(), auditCursor === undefined ? loadAudit() : null]);
+  }, [refresh, loadLive]);
   useEffect(() => {
     load();
     if (!live) return;
@@ -61,7 +70,9 @@ function Dashboard({ user }: { user: StaffUser }) {
   useEffect(() => {
     void loadRecordings();
   }, [loadRecordings]);
-  const inCall = consultations.filter((c) => c.status === 'ACTIVE');
+  // Who is in a room now comes from the server's rooms, not the consultation's stored status (which stays ACTIVE
+  // when everyone just closed their tab).
+  const inCall = snapshot?.consultations ?? [];
   return (
     <Shell
       title={`Administration · ${user.displayName}`}
@@ -93,16 +104,22 @@ function Dashboard({ user }: { user: StaffUser }) {
               Refresh every 5 s
             </label>
           </div>
-          <ErrorText error={error} />
+          <ErrorText error={error ?? liveError} />
           <section aria-labelledby="in-call-heading" className="stack" data-testid="admin-live">
             <h2 id="in-call-heading">In a call now ({inCall.length})</h2>
             {inCall.length === 0 ? (
               <p className="muted">No consultation is in a call.</p>
             ) : (
               <div className="recording-cards">
-                {inCall.map((c) => (
-                  <RecordingControls key={c.id} consultation={c} />
-                ))}
+                {inCall.map((l) => {
+                  const consultation = consultations.find((c) => c.id === l.consultationId);
+                  return (
+                    <div key={l.consultationId} className="stack">
+                      <LiveCard live={l} skewMs={skewMs} />
+                      {consultation && <RecordingControls consultation={consultation} />}
+                    </div>
+                  );
+                })}
               </div>
             )}
           </section>

@@ -1,25 +1,24 @@
-// The admin app's store: session, the consultations and audit log (refreshed together), and recordings.
-import type { AuditEvent, Consultation, Recording } from '@consulta/protocol';
+// The admin app's store: session, consultations, live rooms, the audit log, and recordings.
+import type { Consultation, Recording } from '@consulta/protocol';
 import { create, type StateCreator } from 'zustand';
 import { api } from '../shared/api.ts';
 import { createSessionSlice, type SessionSlice } from '../shared/store.ts';
+import { type AuditSlice, createAuditSlice } from './audit-slice.ts';
+import { createLiveSlice, type LiveSlice } from './live-slice.ts';
 import { createStaffSlice, type StaffSlice } from './staff-slice.ts';
 
 interface ConsultSlice {
   consultations: Consultation[];
-  events: AuditEvent[];
   error: string | null;
   refresh(): Promise<void>;
 }
 
 const createConsultSlice: StateCreator<ConsultSlice, [], [], ConsultSlice> = (set) => ({
   consultations: [],
-  events: [],
   error: null,
   async refresh() {
     try {
-      const [c, e] = await Promise.all([api.listConsultations(), api.listAudit({ query: { limit: 100 } })]);
-      set({ consultations: c.consultations, events: e.events, error: null });
+      set({ consultations: (await api.listConsultations()).consultations, error: null });
     } catch (err) {
       set({ error: (err as Error).message });
     }
@@ -54,8 +53,12 @@ const createRecordingsSlice: StateCreator<RecordingsSlice, [], [], RecordingsSli
     })),
 });
 
-export const useAdminStore = create<SessionSlice & ConsultSlice & RecordingsSlice & StaffSlice>()((...a) => ({
+export const useAdminStore = create<
+  SessionSlice & ConsultSlice & RecordingsSlice & LiveSlice & AuditSlice & StaffSlice
+>()((...a) => ({
+  ...createAuditSlice(...a),
   ...createSessionSlice(...a),
+  ...createLiveSlice(...a),
   ...createConsultSlice(...a),
   ...createRecordingsSlice(...a),
   ...createStaffSlice(...a),

@@ -46,6 +46,16 @@ export function ConsultView({ id }: { id: string }) {
   const call = useCall(useClinicianStore, detail ? id : null, media.stream, !ended);
   useMute(media.stream, call.engine(), audioMuted, videoOff);
 
+  // The tab names the consultation (a clinician often has several tabs open); back to the app's name after.
+  const title = detail?.title;
+  useEffect(() => {
+    if (!title) return;
+    document.title = `${title} · Consulta clinician`;
+    return () => {
+      document.title = 'Consulta · Clinician';
+    };
+  }, [title]);
+
   if (error) return <ErrorText error={error} />;
   if (!detail) return <Status>Loading consultation…</Status>;
   if (ended)
@@ -81,7 +91,7 @@ export function ConsultView({ id }: { id: string }) {
           </Status>
           <ErrorText error={callError ?? media.error} />
         </div>
-        <CallStage store={useClinicianStore} call={call} media={media}>
+        <CallStage store={useClinicianStore} call={call} media={media} staff>
           <button
             type="button"
             onClick={() => {
@@ -98,8 +108,9 @@ export function ConsultView({ id }: { id: string }) {
       </div>
       <div className="side">
         <WaitingRoom lobby={lobby} onAdmit={call.admit} onDeny={call.deny} />
-        <CallChat store={useClinicianStore} call={call} />
+        {/* Above the chat, so inviting and its confirmation fit a laptop's first screen. */}
         <InviteForm id={id} onInvited={reload} />
+        <CallChat store={useClinicianStore} call={call} />
         <Invitations consultationId={id} invites={detail.invites} onChanged={reload} />
       </div>
     </div>

@@ -33,7 +33,7 @@ export function Dashboard() {
             <input
               value={title}
               onChange={(e) => setTitle(e.target.value)}
-              placeholder="Follow-up"
+              placeholder="e.g. Follow-up"
               maxLength={200}
             />
           </label>

@@ -1,6 +1,6 @@
 // Invite someone by email: the server sends the link; the token never passes through this page.
 import { type GuestRole, GuestRoles } from '@consulta/protocol';
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { api } from '../shared/api.ts';
 import { ErrorText, Status } from '../shared/ui.tsx';
 
@@ -10,6 +10,11 @@ export function InviteForm({ id, onInvited }: { id: string; onInvited(): void })
   const [role, setRole] = useState<GuestRole>('PATIENT');
   const [status, setStatus] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const sent = useRef<HTMLDivElement>(null);
+  // The confirmation is the answer to the click: bring it on screen (clear of the fixed call bar) if it is not.
+  useEffect(() => {
+    if (status) sent.current?.scrollIntoView({ block: 'nearest' });
+  }, [status]);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setError(null);
@@ -52,8 +57,10 @@ export function InviteForm({ id, onInvited }: { id: string; onInvited(): void })
       <button type="submit" className="primary">
         Send invitation
       </button>
-      {status && <Status>{status}</Status>}
-      <ErrorText error={error} />
+      <div ref={sent} className="form-outcome">
+        {status && <Status>{status}</Status>}
+        <ErrorText error={error} />
+      </div>
     </form>
   );
 }

@@ -32,7 +32,7 @@ export function InCall(props: { title: string; media: LocalMedia; call: CallCont
       )}
       <ErrorText error={callError ?? props.media.error} />
       <div className="call-layout" data-testid={waiting ? undefined : 'page-in-call'}>
-        <CallStage store={usePatientStore} call={props.call} media={props.media}>
+        <CallStage store={usePatientStore} call={props.call} media={props.media} staff={false}>
           <button type="button" className="danger" onClick={props.onLeave}>
             Leave
           </button>

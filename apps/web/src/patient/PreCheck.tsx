@@ -2,7 +2,7 @@
 
 import { api } from '../shared/api.ts';
 import { DeviceSwitcher } from '../shared/call/DeviceSwitcher.tsx';
-import { VideoTile } from '../shared/call/Tiles.tsx';
+import { VideoTile } from '../shared/call/VideoTile.tsx';
 import type { LocalMedia } from '../shared/media.ts';
 import { useMicLevel } from '../shared/media.ts';
 import { ErrorText, LevelMeter, Shell, Status } from '../shared/ui.tsx';
@@ -32,9 +32,12 @@ export function PreCheck(props: { title: string; media: LocalMedia; onJoin(): vo
             <LevelMeter level={level} />
             <DeviceSwitcher media={props.media} cameraId={cameraId} micId={micId} onChange={setDevices} />
             <NetworkCheck check={network} />
-            <button type="button" className="primary" disabled={!props.media.stream} onClick={props.onJoin}>
-              Join consultation
-            </button>
+            {/* Sticks to the bottom of a phone's screen until the page is scrolled to it. */}
+            <div className="join-bar">
+              <button type="button" className="primary" disabled={!props.media.stream} onClick={props.onJoin}>
+                Join consultation
+              </button>
+            </div>
           </div>
         </div>
       </section>
@@ -53,13 +56,17 @@ function NetworkCheck({ check }: { check: NetworkCheckState }) {
           <p className={`quality ${check.verdict.level}`} data-level={check.verdict.level}>
             {check.verdict.words}
           </p>
-          <ul className="muted">
-            <li>Relay server (TURN): {check.result.turn ? 'reached' : 'not reached'}</li>
-            <li>
-              Public address (STUN):{' '}
-              {check.result.stun ? 'found' : 'none found (fine when the relay server is reached)'}
-            </li>
-          </ul>
+          {/* For whoever helps the patient over the phone; the verdict above is the patient's answer. */}
+          <details className="muted">
+            <summary>Details</summary>
+            <ul>
+              <li>Relay server (TURN): {check.result.turn ? 'reached' : 'not reached'}</li>
+              <li>
+                Public address (STUN):{' '}
+                {check.result.stun ? 'found' : 'none found (fine when the relay server is reached)'}
+              </li>
+            </ul>
+          </details>
         </>
       )}
     </div>

@@ -58,6 +58,12 @@ function Consultation() {
       void explainDisconnect();
   }, [inCall, callState]);
 
+  // The tab says which consultation this is (a patient may have the clinic's site open beside it).
+  const consultation = invite?.consultation;
+  useEffect(() => {
+    if (consultation) document.title = `${consultation.title} with ${consultation.clinicianName} · Consulta`;
+  }, [consultation]);
+
   if (!invite) return null;
   const title = `${invite.consultation.title} with ${invite.consultation.clinicianName}`;
 

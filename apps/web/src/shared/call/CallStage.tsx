@@ -1,5 +1,6 @@
 // The in-call view every app shares: recording state and consent, the route, the video tiles with quality and
 // the active speaker, the call controls with device switching; and the chat panel the apps place themselves.
+import type { MediaState } from '@consulta/protocol';
 import { type ReactNode, useCallback, useMemo, useState } from 'react';
 import type { LocalMedia } from '../media.ts';
 import type { CallStore } from '../store.ts';
@@ -11,16 +12,24 @@ import { RecordingBadge } from './RecordingBadge.tsx';
 import { Tiles } from './Tiles.tsx';
 import { TopologyIndicator } from './TopologyIndicator.tsx';
 import { useConnectionQuality } from './useQuality.ts';
+import { useVideoShown } from './useVideoShown.ts';
 
 function useNames(store: CallStore): ReadonlyMap<string, string> {
   const peers = store((s) => s.peers);
   return useMemo(() => new Map(peers.map((p) => [p.id, p.displayName])), [peers]);
 }
 
+function useMediaStates(store: CallStore): ReadonlyMap<string, MediaState> {
+  const peers = store((s) => s.peers);
+  return useMemo(() => new Map(peers.flatMap((p) => (p.media ? [[p.id, p.media] as const] : []))), [peers]);
+}
+
 export function CallStage(props: {
   store: CallStore;
   call: CallControls;
   media: LocalMedia;
+  /** Staff see the route's technical detail and connection figures; patients get plain words. */
+  staff: boolean;
   /** Extra buttons for the controls bar (leave, end). */
   children?: ReactNode;
 }) {
@@ -37,7 +46,9 @@ export function CallStage(props: {
   const videoOff = store((s) => s.videoOff);
   const setDevices = store((s) => s.setDevices);
   const names = useNames(store);
+  const mediaStates = useMediaStates(store);
   const quality = useConnectionQuality(call, store);
+  const videoShown = useVideoShown(remote);
   // Hides the question at once after an answer, before the server's update arrives.
   const [answered, setAnswered] = useState<ReadonlySet<string>>(new Set());
   const inCall = callState === 'joined' || callState === 'reconnecting';
@@ -52,7 +63,7 @@ export function CallStage(props: {
   return (
     <div className="stage">
       <RecordingBadge recording={recording} />
-      {inCall && <TopologyIndicator plan={plan} />}
+      {inCall && <TopologyIndicator plan={plan} staff={props.staff} videoShown={videoShown} />}
       <Tiles
         local={media.stream}
         localLabel="You"
@@ -60,11 +71,13 @@ export function CallStage(props: {
         videoOff={videoOff}
         remote={remote}
         names={names}
+        media={mediaStates}
         activeSpeakerId={activeSpeakerId}
         quality={quality}
+        figures={props.staff}
         onTileLayout={onTileLayout}
       />
-      <div className="controls" role="toolbar" aria-label="Call controls">
+      <div className="controls call-bar" role="toolbar" aria-label="Call controls">
         <button
           type="button"
           aria-pressed={audioMuted}

@@ -1,35 +1,62 @@
-// Which route the call's media takes and why, in words (the policy's reasons), with every reason on request.
+// Which route the call's media takes, in words true to what is on screen. Patients get one plain sentence; staff
+// get the route and the policy's main reason, with the technical detail (topology code, planned quality, every
+// reason) behind "Details".
 import type { Plan } from '@consulta/protocol';
-import { mainReason, reasonWords, TOPOLOGY_WORDS } from './topology.ts';
+import { PATIENT_ROUTE_WORDS, reasonWords, TOPOLOGY_WORDS } from './topology.ts';
 
-export function TopologyIndicator({ plan }: { plan: Plan | null }) {
+const QUALITY_NAMES: Record<Plan['quality'], string> = {
+  hd: 'high definition',
+  sd: 'standard definition',
+  low: 'low definition',
+  audio: 'audio only',
+};
+
+export function TopologyIndicator(props: {
+  plan: Plan | null;
+  staff: boolean;
+  /** Someone's video is arriving right now: then nothing may say "audio only". */
+  videoShown: boolean;
+}) {
+  const { plan, staff, videoShown } = props;
   if (!plan) return null;
-  const reason = mainReason(plan);
+  // The plan's quality is what the policy asks senders for; while video still arrives, it is not what is shown.
+  const audioOnly = plan.quality === 'audio' && !videoShown;
+  if (!staff) {
+    return (
+      <div className="topology" data-testid="topology">
+        <p className="muted">
+          {PATIENT_ROUTE_WORDS[plan.topology]}
+          {audioOnly && ' Sound only for now: the connection is too slow for video.'}
+        </p>
+      </div>
+    );
+  }
   // Several peers can share a reason: say each thing once.
-  const more = [...new Set(plan.reasons.slice(1).map((r) => reasonWords(r.code)))];
+  const reasons = [...new Set(plan.reasons.map((r) => reasonWords(r.code)))];
   return (
     <div className="topology" data-testid="topology">
       <p>
-        Route: <span className={`badge ${plan.topology}`}>{TOPOLOGY_WORDS[plan.topology]}</span>{' '}
-        <span className="muted">({plan.topology})</span>
-        {plan.quality !== 'hd' && (
-          <span className="muted">
-            {' '}
-            · planned quality: {plan.quality === 'audio' ? 'audio only' : plan.quality}
-          </span>
-        )}
+        Route: <span className={`badge ${plan.topology}`}>{TOPOLOGY_WORDS[plan.topology]}</span>
+        {audioOnly && <span className="muted"> · audio only</span>}
+        {reasons[0] && <span className="muted topology-reason"> · {reasons[0]}</span>}
       </p>
-      {reason && <p className="muted topology-reason">{reason}</p>}
-      {more.length > 0 && (
-        <details>
-          <summary>Why this route</summary>
-          <ul>
-            {more.map((words) => (
-              <li key={words}>{words}</li>
-            ))}
-          </ul>
-        </details>
-      )}
+      <details>
+        <summary>Details</summary>
+        <ul>
+          <li>
+            Topology: <code>{plan.topology}</code> (plan {plan.version})
+          </li>
+          <li>
+            Planned quality: {QUALITY_NAMES[plan.quality]}
+            {plan.quality === 'audio' &&
+              videoShown &&
+              ' (video still arrives: senders have not lowered it yet)'}
+          </li>
+          {reasons.map((words) => (
+            <li key={words}>{words}</li>
+          ))}
+        </ul>
+      </details>
     </div>
   );
 }

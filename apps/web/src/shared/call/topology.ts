@@ -3,6 +3,13 @@
 // docs/routing.md explains them).
 import type { Plan, PlanReasonCode, ReasonLabels, Topology } from '@consulta/protocol';
 
+/** One plain sentence for patients: where the video goes, with no technical names. */
+export const PATIENT_ROUTE_WORDS: Record<Topology, string> = {
+  p2p: 'Your video goes directly to the other person.',
+  tree: 'Your video is passed on between the people in the call.',
+  sfu: 'Your video goes through our secure server.',
+};
+
 export const TOPOLOGY_WORDS: Record<Topology, string> = {
   p2p: 'Direct',
   tree: 'Shared between participants',
@@ -16,7 +23,7 @@ const REASON_WORDS: ReasonLabels<string> = {
   'group-too-large': 'A large group: video goes through the server.',
   'tree-planning-failed':
     'The connections could not share the video between them, so it goes through the server.',
-  'bandwidth-unknown': 'Still measuring someone’s connection speed.',
+  'bandwidth-unknown': 'Someone’s connection speed is not known yet, so a typical connection is assumed.',
   'quality-limited': 'Video quality is lowered to suit someone’s connection.',
   'below-minimum-quality': 'Connections are too slow for video: audio only.',
   'uplink-too-low-for-tree': 'Connections are too slow to pass video on, so it goes through the server.',
