@@ -13,6 +13,8 @@ export const defaultPolicyConfig: PolicyConfig = Object.freeze({
   treeMaxParticipants: 6,
   recordingRequiresSfu: true,
   maxRelayHops: 3,
+  // directMs and perRelayHopMs: medians measured by bench/latency.bench.ts (docs/latency.md).
+  latency: Object.freeze({ budgetMs: 150, directMs: 60, perRelayHopMs: 45 }),
   bandwidthHeadroom: 0.85,
   unknownUplinkKbps: 800,
   unknownDownlinkKbps: 2000,
