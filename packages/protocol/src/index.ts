@@ -7,6 +7,7 @@ export * from './errors.ts';
 export * from './formats.ts';
 export * from './link-probe.ts';
 export * from './plan.ts';
+export * from './receive-latency.ts';
 export * from './recording.ts';
 export * from './rest.ts';
 export * from './route.ts';

@@ -33,6 +33,13 @@ const handlers: { [T in ClientMessage['type']]: Handler<T> } = {
     return ctx.rooms.reportBandwidth(link, report);
   },
 
+  'receive-latency': (ctx, link, m) => {
+    // Kept in memory only, latest report per member: a live figure, not a record.
+    const { room, self } = joined(ctx, link);
+    const member = room.members.get(self);
+    if (member?.link === link) member.receiveLatency = { at: Date.now(), streams: m.streams };
+  },
+
   chat: (ctx, link, m) => {
     const { room, self } = joined(ctx, link);
     room.broadcast({ type: 'chat', from: self, text: m.text, at: new Date().toISOString() });
