@@ -57,14 +57,14 @@ async function call(server: TestServer, guests: number) {
  */
 async function groupNeedingARelay(server: TestServer): Promise<Plan> {
   const people = await call(server, 3);
-  people.forEach((p, i) =>
+  for (const [i, p] of people.entries()) {
     p.ws.send({
       type: 'bandwidth',
       uplinkKbps: i === 3 ? 3_000 : 20_000,
       downlinkKbps: 50_000,
       device: 'desktop',
-    }),
-  );
+    });
+  }
   const settled = (p: Plan) => p.topology !== 'p2p' && !p.reasons.some((r) => r.code === 'bandwidth-unknown');
   const plan = (await people[0]!.ws.next('plan', (m) => settled(m.plan), 10_000)).plan;
   for (const p of people) p.ws.socket.close();
