@@ -103,7 +103,7 @@ describe(`a budget with no room for a relay hop (${NO_HOP_BUDGET} ms)`, () => {
       streams: [{ streamId: doc!.id, kind: 'video', via: doc!.id, totalMs: -1 }],
     });
     assert.equal((await guest!.ws.next('error')).code, 'MALFORMED_MESSAGE');
-    guest!.ws.send({ type: 'receive-latency', streams: [], extra: 1 });
+    guest!.ws.send({ type: 'receive-latency', streams: [], extra: 1 } as Record<string, unknown>);
     assert.equal((await guest!.ws.next('error')).code, 'MALFORMED_MESSAGE');
     const stream = { streamId: doc!.id, kind: 'audio', via: doc!.id, totalMs: 20 } as const;
     guest!.ws.send({ type: 'receive-latency', streams: Array.from({ length: 33 }, () => stream) });

@@ -83,8 +83,8 @@ function probeCamera(): MediaStream {
   canvas.width = CODE_WIDTH;
   canvas.height = CODE_HEIGHT;
   const ctx = canvas.getContext('2d')!;
-  // Frames painted ahead of time wait here until their hold is over (a queue of small canvases, reused).
-  const held: Array<{ at: number; frame: OffscreenCanvas }> = [];
+  // A held frame waits on its own timer, so it reaches the canvas `holdMs` after it was painted to within the
+  // timer's lateness (a shared tick would add up to one tick interval). Small canvases, reused.
   const spare: OffscreenCanvas[] = [];
   const paint = () => {
     const at = nowEpoch();
@@ -95,16 +95,12 @@ function probeCamera(): MediaStream {
       f.fillStyle = bit ? '#fff' : '#000';
       f.fillRect(r.x, r.y, r.w, r.h);
     });
-    held.push({ at, frame });
-    let show: OffscreenCanvas | null = null;
-    while (held.length > 0 && held[0]!.at <= at - holdMs) {
-      if (show) spare.push(show);
-      show = held.shift()!.frame;
-    }
-    if (show) {
-      ctx.drawImage(show, 0, 0);
-      spare.push(show);
-    }
+    const show = () => {
+      ctx.drawImage(frame, 0, 0);
+      spare.push(frame);
+    };
+    if (holdMs > 0) setTimeout(show, holdMs - (nowEpoch() - at));
+    else show();
   };
   // 30 paints a second: the capture takes the latest at its own rate. A timer, not requestAnimationFrame, which
   // a page in a background context may not get.
