@@ -43,14 +43,16 @@ export default async function run(): Promise<BenchReport> {
       }
     } else groups.push({ label: route, lines: of, target: route === 'p2p' ? '≤ 100' : '' });
   }
+  // Only the clinician (sender 0) sends video: the other pairs have audio only.
+  const videoOf = (ls: PairLine[]) => ls.filter((l) => l.video.count > 0);
   const med = (xs: number[]) => (xs.length ? percentile(xs, 50) : Number.NaN);
   const rows = groups.map((g) => [
     g.label,
     new Set(g.lines.map((l) => l.run)).size,
     g.lines.length,
-    med(g.lines.map((l) => l.video.medianMs)),
-    med(g.lines.map((l) => l.video.p95Ms)),
-    Math.max(...g.lines.map((l) => l.video.maxMs)),
+    med(videoOf(g.lines).map((l) => l.video.medianMs)),
+    med(videoOf(g.lines).map((l) => l.video.p95Ms)),
+    Math.max(...videoOf(g.lines).map((l) => l.video.maxMs)),
     med(g.lines.map((l) => l.audio.medianMs)),
     med(g.lines.map((l) => l.audio.p95Ms)),
     Math.max(...g.lines.map((l) => l.audio.maxMs)),
@@ -62,7 +64,7 @@ export default async function run(): Promise<BenchReport> {
   const chain = pairs.filter((p) => p.route === 'tree-chain');
   const hopCosts: number[] = [];
   for (const l of chain) {
-    if (l.depth <= 1) continue;
+    if (l.depth <= 1 || l.video.count === 0) continue;
     const direct = chain.find(
       (d) => d.run === l.run && d.sender === l.sender && d.depth === 1 && d.route === l.route,
     );
@@ -168,5 +170,6 @@ const NOTES = [
   'p2p: two people. p2p-turn: both with iceTransportPolicy relay through coturn on loopback. tree: four people,',
   'routing.forceTopology tree + forceTreeChain, so each sender’s stream goes a → b → c → d (depths 1, 2, 3;',
   'every relay decodes and re-encodes). sfu: two people through mediasoup (forceTopology sfu).',
+  'Only the clinician sends video (everyone beeps): video pairs are the clinician’s receivers, audio pairs all.',
   'Per pair: ≥ 150 frames and ≥ 8 beeps after media flowed; each cell is the median over pairs and runs.',
 ];

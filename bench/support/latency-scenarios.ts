@@ -6,7 +6,8 @@
 //
 // Routes: p2p (two people, the policy's choice), p2p through TURN (iceTransportPolicy relay), a tree forced into
 // chains of four people (routing.forceTopology 'tree' + forceTreeChain: every sender has receivers at depths 1,
-// 2 and 3 in one call) and the SFU (forceTopology 'sfu'). Each route runs `runs` times, alternating.
+// 2 and 3 in one call) and the SFU (forceTopology 'sfu'). Each route runs `runs` times, alternating. Only the
+// clinician sends video (sender 0); everyone sends the beeps.
 import os from 'node:os';
 import type { Plan } from '@consulta/protocol';
 import { startFixtureServer } from '../../tests/browser/fixture-server.ts';
@@ -75,6 +76,9 @@ export async function runScenarios(options: ScenarioOptions): Promise<void> {
         server.config.routing.forceTreeChain = route === 'tree-chain';
         const call = new ProbeCall(browser, server, smtp, {
           iceTransportPolicy: route === 'p2p-turn' ? 'relay' : 'all',
+          // One camera (the clinician's), everyone's microphone: four pages encoding and relaying four videos
+          // starve two shared cores, and the figures then measure the starving rather than the hop.
+          videoFromClinicianOnly: true,
         });
         try {
           await measureRoute(call, route, run, options);
@@ -105,7 +109,8 @@ async function measureRoute(call: ProbeCall, route: Route, run: number, options:
   for (const receiver of call.people) {
     for (const sender of call.people) {
       if (sender === receiver) continue;
-      await waitForSamples(receiver.page, { sender: sender.sender, video: 30, audio: 2 }, 60_000);
+      const video = sender.sender === 0 ? 30 : 0;
+      await waitForSamples(receiver.page, { sender: sender.sender, video, audio: 2 }, 60_000);
     }
   }
   await Promise.all(call.people.map((p) => clearSamples(p.page)));
@@ -114,7 +119,7 @@ async function measureRoute(call: ProbeCall, route: Route, run: number, options:
       if (sender === receiver) continue;
       await waitForSamples(
         receiver.page,
-        { sender: sender.sender, video: options.frames, audio: options.beeps },
+        { sender: sender.sender, video: sender.sender === 0 ? options.frames : 0, audio: options.beeps },
         90_000,
       );
     }

@@ -18,6 +18,8 @@ export interface ProbePerson {
 
 export interface ProbeCallOptions {
   iceTransportPolicy?: RTCIceTransportPolicy;
+  /** Only the clinician (sender 0) sends video, the others audio only: less CPU on a small machine. */
+  videoFromClinicianOnly?: boolean;
   bandwidth?: { uplinkKbps: number; downlinkKbps: number };
 }
 
@@ -43,7 +45,7 @@ export class ProbeCall {
     const created = await api(doc, 'POST', '/api/consultations', { title: 'Latency' });
     expect(created, 201);
     this.consultationId = (created.body as Consultation).id;
-    await this.start(doc);
+    await this.start(doc, false);
     await doc.waitForFunction(() => window.consultaTest.state() === 'joined');
     this.people.push({ id: (await doc.evaluate(() => window.consultaTest.selfId()))!, sender: 0, page: doc });
     for (let g = 1; g <= guests; g++) await this.admitGuest(g);
@@ -63,7 +65,7 @@ export class ProbeCall {
     const opened = await api(page, 'POST', '/api/invites/open', { token });
     expect(opened, 200);
     const id = (opened.body as OpenInviteReply).guest.participantId;
-    await this.start(page);
+    await this.start(page, this.options.videoFromClinicianOnly === true);
     await page.waitForFunction(() => window.consultaTest.state() === 'waiting');
     await doc.waitForFunction((pid) => window.consultaTest.lobbyIds().includes(pid), id);
     await doc.evaluate((pid) => window.consultaTest.admit(pid), id);
@@ -114,18 +116,20 @@ export class ProbeCall {
     return page;
   }
 
-  private start(page: Page): Promise<void> {
+  private start(page: Page, audioOnly: boolean): Promise<void> {
     return page.evaluate(
-      ([id, policy, bw]) =>
+      ([id, policy, bw, audio]) =>
         window.consultaTest.start({
           consultationId: id as string,
           iceTransportPolicy: policy as RTCIceTransportPolicy,
           fixedBandwidth: bw as { uplinkKbps: number; downlinkKbps: number },
+          audioOnly: audio as boolean,
         }),
       [
         this.consultationId,
         this.options.iceTransportPolicy ?? 'all',
         this.options.bandwidth ?? AMPLE,
+        audioOnly,
       ] as const,
     );
   }

@@ -4,11 +4,10 @@
 // `receive-latency` report is validated at the edge and kept for the live view (seen here through /metrics).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Consultation, Plan } from '@consulta/protocol';
+import type { Plan } from '@consulta/protocol';
 import { defaultPolicyConfig } from '@consulta/routing-policy';
-import { HttpClient } from '../support/http.ts';
+import { joinedCall } from '../support/consultation.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
-import { SignalingClient } from '../support/signaling-client.ts';
 import { startSmtpCapture } from '../support/smtp.ts';
 
 // Budgets around the measured defaults: one just short of a relay hop, one that fits exactly one.
@@ -25,31 +24,8 @@ after(async () => {
   await smtp?.close();
 });
 
-/** A consult with the clinician and `guests` admitted guests, all joined. */
-async function call(server: TestServer, guests: number) {
-  const clinician = await server.signedIn('CLINICIAN');
-  const consult = (await clinician.post<Consultation>('/api/consultations', { title: 'Latency' })).body;
-  const doc = await SignalingClient.connect(server.url, clinician.cookieHeader);
-  doc.send({ type: 'join', consultationId: consult.id });
-  const people = [{ id: (await doc.next('joined')).self.id, ws: doc }];
-  for (let i = 0; i < guests; i++) {
-    await clinician.post(`/api/consultations/${consult.id}/invites`, {
-      email: `g${i}@example.test`,
-      displayName: `Guest ${i}`,
-      role: 'FAMILY',
-    });
-    const token = /\/join#([A-Za-z0-9_-]+)/.exec((await smtp.nextMessage()).text ?? '')![1]!;
-    const browser = new HttpClient(server.url);
-    await browser.post('/api/invites/open', { token });
-    const ws = await SignalingClient.connect(server.url, browser.cookieHeader);
-    ws.send({ type: 'join', consultationId: consult.id });
-    await ws.next('waiting');
-    const waiting = await doc.next('lobby', (m) => m.waiting.length === 1);
-    doc.send({ type: 'admit', participantId: waiting.waiting[0]!.id });
-    people.push({ id: (await ws.next('joined')).self.id, ws });
-  }
-  return people;
-}
+const call = async (server: TestServer, guests: number) =>
+  (await joinedCall(server, smtp, guests, { title: 'Latency' })).people;
 
 /**
  * Four desktops at hd; the last one's uplink carries a single copy (3000 x 0.85 headroom = 2550 >= 2500), so
