@@ -73,8 +73,10 @@ if (!inLoopbackNamespace()) {
         const held: ProbeSample[] = [];
         const rounds: string[] = [];
         for (let round = 0; round < ROUNDS; round++) {
-          await setHold(sender.page, 0);
-          await untilShifted(receiver.page, sender.sender, 'down', 30_000);
+          if (round > 0) {
+            await setHold(sender.page, 0);
+            await untilShifted(receiver.page, sender.sender, 'down', 30_000);
+          }
           const p = await measure();
           await setHold(sender.page, HOLD_MS);
           await untilShifted(receiver.page, sender.sender, 'up', 30_000);
