@@ -3,16 +3,17 @@
 // An onset is the first sample above QUIET after at least 200 ms below it, confirmed by a sample above LOUD
 // within 5 ms (a tone's first samples rise through the quiet level, so that one marks the start, the loud one
 // tells a beep from noise). The next 40 ms of zero crossings give the tone's frequency, which names the sender.
-// It posts the onset's context time and the context time at posting, so the page can place the onset on its
-// own clock.
+// After an onset, none for REFRACTORY_S (half the beep period): a beep broken by loss or a decoder glitch comes
+// back loud after a gap that looks like quiet, and must not count as a second, late beep. It posts the onset's
+// context time and the context time at posting, so the page can place the onset on its own clock.
 export const ONSET_WORKLET_NAME = 'consulta-onset';
 
 export const ONSET_WORKLET_SOURCE = `
-const QUIET = 0.02, LOUD = 0.08, QUIET_S = 0.2, CONFIRM_S = 0.005, MEASURE_S = 0.04;
+const QUIET = 0.02, LOUD = 0.08, QUIET_S = 0.2, CONFIRM_S = 0.005, MEASURE_S = 0.04, REFRACTORY_S = 0.5;
 class Onset extends AudioWorkletProcessor {
   constructor() {
     super();
-    this.lastAbove = -1; this.candidate = null; this.onset = null;
+    this.lastAbove = -1; this.candidate = null; this.onset = null; this.lastOnset = -1;
     this.crossings = 0; this.measured = 0; this.last = 0;
   }
   process(inputs) {
@@ -42,8 +43,9 @@ class Onset extends AudioWorkletProcessor {
         if (this.candidate === null && (this.lastAbove < 0 || t - this.lastAbove >= QUIET_S)) this.candidate = t;
         this.lastAbove = t;
         if (this.candidate !== null && a > LOUD) {
-          if (t - this.candidate <= CONFIRM_S) {
-            this.onset = this.candidate; this.crossings = 0; this.measured = 0; this.last = s;
+          const rested = this.lastOnset < 0 || this.candidate - this.lastOnset >= REFRACTORY_S;
+          if (t - this.candidate <= CONFIRM_S && rested) {
+            this.onset = this.candidate; this.lastOnset = this.candidate; this.crossings = 0; this.measured = 0; this.last = s;
           }
           this.candidate = null;
         }
