@@ -14,7 +14,7 @@ export const defaultPolicyConfig: PolicyConfig = Object.freeze({
   recordingRequiresSfu: true,
   maxRelayHops: 3,
   // directMs and perRelayHopMs: medians measured by bench/latency.bench.ts (docs/latency.md).
-  latency: Object.freeze({ budgetMs: 150, directMs: 60, perRelayHopMs: 45 }),
+  latency: Object.freeze({ budgetMs: 150, directMs: 22, perRelayHopMs: 112 }),
   bandwidthHeadroom: 0.85,
   unknownUplinkKbps: 800,
   unknownDownlinkKbps: 2000,
