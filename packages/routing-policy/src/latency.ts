@@ -2,8 +2,8 @@ import type { PolicyConfig } from './types.ts';
 
 // The latency budget. A conversation breaks down past ~150 ms one way (ITU-T G.114), and every relay in a
 // streaming tree is a browser that decodes, buffers and re-encodes the stream, so each hop below the first adds
-// delay. The figures come from bench/latency.bench.ts (docs/latency.md): glass-to-glass video over a direct link,
-// and what each relay hop adds.
+// delay. The figures come from bench/latency.bench.ts (docs/latency.md): the one-way latency of a direct link and
+// what each relay hop adds, of video or audio whichever is slower (audio, measured).
 
 /** Estimated one-way latency of a receiver `depth` hops below the sender (1 = direct from the sender). */
 export function pathLatencyMs(depth: number, config: PolicyConfig): number {

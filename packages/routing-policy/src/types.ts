@@ -51,11 +51,11 @@ export interface HysteresisConfig {
   costMargin: number;
 }
 
-/** Glass-to-glass figures in ms (bench/latency.bench.ts keeps the defaults current; docs/latency.md). */
+/** One-way figures in ms, the slower of video and audio (bench/latency.bench.ts keeps the defaults current). */
 export interface LatencyConfig {
   /** One-way budget for the deepest receiver of a tree (ITU-T G.114: 150 ms). */
   budgetMs: number;
-  /** A direct peer-to-peer link (sender to receiver, no relay). */
+  /** A direct peer-to-peer link (sender to receiver, no relay): glass-to-glass or mouth-to-ear, the slower. */
   directMs: number;
   /** What each relay hop adds (decode, jitter buffer, re-encode, pacing in the relaying browser). */
   perRelayHopMs: number;
