@@ -13,6 +13,7 @@ import { BandwidthReporter } from './bandwidth-reporter.ts';
 import { Emitter } from './emitter.ts';
 import type { CallEngineEvents, CallEngineOptions, EngineState } from './engine-types.ts';
 import { IceServerSource } from './ice-servers.ts';
+import { LatencyReporter } from './latency-reporter.ts';
 import { probeLink } from './link-probe.ts';
 import {
   desiredLinks,
@@ -25,11 +26,13 @@ import {
 } from './links.ts';
 import { streamsFedBy, whenConnected, whenTrue } from './make-before-break.ts';
 import { type MediaKind, PeerLink } from './peer-link.ts';
+import type { LatencySource } from './receive-latency.ts';
 import { RemoteStreams } from './remote-streams.ts';
 import { applyVideoLimit, videoLimitOf } from './send-quality.ts';
 import { SfuPath } from './sfu-path.ts';
 import type { SfuReceiver, TilePreference } from './sfu-session.ts';
 import { SignalingSocket, type SignalingState } from './signaling.ts';
+import { statsValues } from './stats.ts';
 
 export type {
   CallEngineEvents,
@@ -55,6 +58,7 @@ export class CallEngine extends Emitter<CallEngineEvents> {
   private localStream: MediaStream | null;
   private readonly ice: IceServerSource;
   private readonly bandwidth: BandwidthReporter;
+  private readonly latency: LatencyReporter;
   private readonly sfu: SfuPath;
   private readonly tilePreferences = new Map<string, TilePreference>();
   private readonly mutedKinds = new Set<MediaKind>();
@@ -93,6 +97,12 @@ export class CallEngine extends Emitter<CallEngineEvents> {
         for (const link of this.links.values()) link.updateConfiguration(this.rtcConfig());
       },
       failed: (message) => this.emit('error', { code: 'TURN_CREDENTIALS_FAILED', message }),
+    });
+    this.latency = new LatencyReporter({
+      send: (m) => this.signaling.send(m),
+      sources: () => this.latencySources(),
+      active: () => this._state === 'joined',
+      intervalMs: options.latencyReportIntervalMs || 5_000,
     });
     this.bandwidth = new BandwidthReporter({
       send: (m) => this.signaling.send(m),
@@ -156,6 +166,7 @@ export class CallEngine extends Emitter<CallEngineEvents> {
     if ((this._state as EngineState) !== 'connecting') return; // closed meanwhile
     this.signaling.open();
     this.bandwidth.start();
+    if (this.options.latencyReportIntervalMs !== false) this.latency.start();
   }
 
   /** Sets (or replaces) the local media sent to others. Tracks are swapped in place where possible. */
@@ -650,6 +661,30 @@ export class CallEngine extends Emitter<CallEngineEvents> {
   }
 
   /** What bandwidth is measured on: live peer connections and the SFU transports. */
+  /** Every receiver of remote media: tree and mesh links that receive, and the SFU's consumers. */
+  private async latencySources(): Promise<LatencySource[]> {
+    const links = [...this.links]
+      .filter(([, l]) => l.state === 'connected' && (l.spec.role === 'recv' || l.spec.role === 'mesh'))
+      .map(
+        async ([key, l]): Promise<LatencySource> => ({
+          key,
+          streamId: l.spec.role === 'mesh' ? l.spec.remote : l.spec.streamId,
+          via: l.spec.remote,
+          stats: statsValues(await l.pc.getStats()),
+        }),
+      );
+    const sfu = (this.sfu.session?.receivers() ?? []).map(
+      async (r, i): Promise<LatencySource> => ({
+        key: `sfu|${r.peerId}|${r.kind}|${i}`,
+        streamId: r.peerId,
+        via: 'sfu',
+        stats: statsValues(await r.getStats()),
+      }),
+    );
+    const settled = await Promise.allSettled([...links, ...sfu]);
+    return settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  }
+
   private measurableConnections(): Array<{ key: string; getStats(): Promise<RTCStatsReport> }> {
     const out = [...this.links]
       .filter(([, link]) => link.state === 'connected')
@@ -681,6 +716,7 @@ export class CallEngine extends Emitter<CallEngineEvents> {
   private shutdown(state: 'closed' | 'denied' | 'ended'): void {
     if (this.isShutDown) return;
     this.bandwidth.stop();
+    this.latency.stop();
     this.ice.stop();
     if (this.reconcileTimer) clearTimeout(this.reconcileTimer);
     this.reconcileTimer = null;

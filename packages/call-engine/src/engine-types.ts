@@ -98,6 +98,8 @@ export interface CallEngineOptions {
         reprobeIntervalMs?: number;
         lowEvidencePolls?: number;
       } & Partial<ReportThrottle>);
+  /** How often to send the measured receive latency (`receive-latency`), ms (default 5000); false: never. */
+  latencyReportIntervalMs?: number | false;
   /** false: never probe the link against the server (reports then come from the connections' estimates). */
   linkProbe?: false;
   /**

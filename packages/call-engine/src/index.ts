@@ -26,6 +26,7 @@ export {
   meshStreamId,
 } from './links.ts';
 export { type MediaKind, PeerLink, type PeerLinkCallbacks, type PeerLinkOptions } from './peer-link.ts';
+export { type LatencySource, ReceiveLatencyEstimator } from './receive-latency.ts';
 export { RemoteStreams } from './remote-streams.ts';
 export { SfuPath, type SfuPathHost } from './sfu-path.ts';
 export { SfuRequestError, SfuRequests } from './sfu-requests.ts';

@@ -12,6 +12,8 @@ export interface PairSummary {
   timestamp: number;
   localCandidateType?: string;
   remoteCandidateType?: string;
+  /** Seconds, the latest STUN round trip on the pair (absent before the first). */
+  currentRoundTripTime?: number;
 }
 
 type Stat = { type?: unknown; id?: unknown; [k: string]: unknown };
@@ -55,6 +57,8 @@ export function summarizeSelectedPair(stats: Iterable<Stat>): PairSummary | null
   const aib = num(pair.availableIncomingBitrate);
   if (aob !== undefined) out.availableOutgoingBitrate = aob;
   if (aib !== undefined) out.availableIncomingBitrate = aib;
+  const rtt = num(pair.currentRoundTripTime);
+  if (rtt !== undefined) out.currentRoundTripTime = rtt;
   if (typeof local?.candidateType === 'string') out.localCandidateType = local.candidateType;
   if (typeof remote?.candidateType === 'string') out.remoteCandidateType = remote.candidateType;
   return out;

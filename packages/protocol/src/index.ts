@@ -8,6 +8,7 @@ export * from './formats.ts';
 export * from './link-probe.ts';
 export * from './live.ts';
 export * from './plan.ts';
+export * from './receive-latency.ts';
 export * from './recording.ts';
 export * from './rest.ts';
 export * from './route.ts';

@@ -17,6 +17,8 @@ export const PlanReasonCodes = [
   'uplink-too-low-for-tree',
   'relay-capacity-too-low',
   'tree-too-deep',
+  /** No tree fits within the one-way latency budget (value = estimated ms of the shallowest that fits, limit = budget). */
+  'latency-budget',
   'tree-cheaper',
   'sfu-cheaper',
   'turn-relayed',

@@ -3,6 +3,7 @@ import { DeviceClass, DisplayName, Id, Kbps, ParticipantRole, Timestamp } from '
 import { ErrorCodeSchema } from './errors.ts';
 import { StorableFormat } from './formats.ts';
 import { Plan } from './plan.ts';
+import { ReceiveLatencyReport } from './receive-latency.ts';
 import { Recording } from './recording.ts';
 import {
   MediaKind,
@@ -98,6 +99,8 @@ export const ClientMessage = Type.Union([
   }),
   /** The sender's own media state (mute, camera off, screen share); others get it as `peer-updated`. */
   message('media-state', { media: MediaState }),
+  /** Every few seconds while media flows: the measured receive latency of each incoming stream. */
+  message('receive-latency', { streams: ReceiveLatencyReport }),
   message('ping', { t: Type.Number() }),
   message('chat', { text: Type.String({ minLength: 1, maxLength: 2000, format: StorableFormat.Text }) }),
   /** Staff only: let a waiting guest in, or turn them away. */

@@ -1,4 +1,5 @@
 import { isTreeFeasible, type TreePeer } from '@consulta/streaming-tree';
+import { pathLatencyMs, treeDepthLimit } from './latency.ts';
 import type { Participant, PolicyConfig, Reason } from './types.ts';
 
 /** What the policy plans with for one participant: usable kbit/s after headroom, unknowns filled in. */
@@ -86,7 +87,17 @@ export function treeShortfalls(
   config: PolicyConfig,
 ): Reason[] {
   const peers: TreePeer[] = all.map((b) => treePeerOf(b, kbps, scale));
-  if (isTreeFeasible(peers, kbps, { maxDepth: config.maxRelayHops })) return [];
+  const maxDepth = treeDepthLimit(config);
+  if (maxDepth >= 1 && isTreeFeasible(peers, kbps, { maxDepth })) return [];
+  // Trees would fit if they could go deeper than the budget allows: the budget is the reason.
+  // value = the estimated latency of the shallowest trees that would fit.
+  for (let depth = Math.max(1, maxDepth + 1); depth <= config.maxRelayHops; depth++) {
+    if (isTreeFeasible(peers, kbps, { maxDepth: depth })) {
+      return [
+        { code: 'latency-budget', value: pathLatencyMs(depth, config), limit: config.latency.budgetMs },
+      ];
+    }
+  }
   const weak = peers.filter((p) => p.uplinkKbps < kbps);
   if (weak.length > 0) {
     return weak.map((p) => ({

@@ -13,6 +13,9 @@ export const defaultPolicyConfig: PolicyConfig = Object.freeze({
   treeMaxParticipants: 6,
   recordingRequiresSfu: true,
   maxRelayHops: 3,
+  // directMs and perRelayHopMs: medians measured by bench/latency.bench.ts (docs/latency.md), of mouth-to-ear
+  // audio, the binding one (a relay's audio jitter buffer costs more than its video path: 58 vs 11-17 ms).
+  latency: Object.freeze({ budgetMs: 150, directMs: 73, perRelayHopMs: 58 }),
   bandwidthHeadroom: 0.85,
   unknownUplinkKbps: 800,
   unknownDownlinkKbps: 2000,

@@ -2,9 +2,11 @@ export { treePeerOf, treePeers } from './bandwidth.ts';
 export { defaultPolicyConfig } from './config.ts';
 export { decideTopology } from './decide.ts';
 export { type EgressInput, platformEgressKbps } from './egress.ts';
+export { pathLatencyMs, treeDepthLimit } from './latency.ts';
 export type {
   DeviceClass,
   HysteresisConfig,
+  LatencyConfig,
   Participant,
   ParticipantRole,
   PolicyConfig,

@@ -51,6 +51,16 @@ export interface HysteresisConfig {
   costMargin: number;
 }
 
+/** One-way figures in ms, the slower of video and audio (bench/latency.bench.ts keeps the defaults current). */
+export interface LatencyConfig {
+  /** One-way budget for the deepest receiver of a tree (ITU-T G.114: 150 ms). */
+  budgetMs: number;
+  /** A direct peer-to-peer link (sender to receiver, no relay): glass-to-glass or mouth-to-ear, the slower. */
+  directMs: number;
+  /** What each relay hop adds (decode, jitter buffer, re-encode, pacing in the relaying browser). */
+  perRelayHopMs: number;
+}
+
 /** Every rule's knobs. */
 export interface PolicyConfig {
   /** Bitrate of one stream at each quality level, kbit/s. */
@@ -61,8 +71,10 @@ export interface PolicyConfig {
   treeMaxParticipants: number;
   /** Recording (requested or running) forces the SFU, which records server-side. */
   recordingRequiresSfu: boolean;
-  /** Longest path sender → receiver in a tree, in hops; every relay adds latency. */
+  /** Longest path sender → receiver in a tree, in hops; every relay adds latency (see `latency`). */
   maxRelayHops: number;
+  /** The one-way latency budget and the measured costs that turn it into a depth limit (latency.ts). */
+  latency: LatencyConfig;
   /** Share of measured bandwidth the policy plans to use; the rest absorbs cross traffic. */
   bandwidthHeadroom: number;
   /** Assumed when a participant's uplink is unknown; such peers never relay. */

@@ -1,3 +1,4 @@
+export { chainEdges } from './chain.ts';
 export { isTreeFeasible } from './feasibility.ts';
 export { createTreePlanner, type TreePlanner } from './planner.ts';
 export type {

@@ -104,6 +104,10 @@ export const ConfigSchema = Type.Object({
     }),
     /** Diagnostics and benchmarks only: every call uses this topology (the policy still picks the quality). */
     forceTopology: Nullable(Type.Enum(['p2p', 'tree', 'sfu'])),
+    /** Benchmarks only, with forceTopology 'tree': every sender's tree is one chain through all peers. */
+    forceTreeChain: Type.Boolean(),
+    /** One-way latency budget (ms) the deepest receiver of a tree must stay within (docs/routing.md). */
+    latencyBudgetMs: Type.Number({ exclusiveMinimum: 0, maximum: 10_000 }),
   }),
   media: Type.Object({
     /** false runs without an SFU: no recording, large groups stay on trees. */

@@ -2,6 +2,7 @@ import { ClientMessage, ErrorCode, ServerMessage } from '@consulta/protocol';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { MediaService } from '../media/index.ts';
 import type { RecordingService } from '../recording/service.ts';
+import { worstReceiveLatencyMs } from '../signaling/receive-latency.ts';
 import type { RoomObserver, Rooms } from '../signaling/rooms.ts';
 import { SfuUsage } from './sfu-usage.ts';
 
@@ -95,6 +96,24 @@ export class ServerMetrics {
         }
         this.set({ state: 'in_call' }, inCall);
         this.set({ state: 'waiting' }, waiting);
+      },
+    });
+    new Gauge({
+      name: 'consulta_receive_latency_worst_ms',
+      help:
+        'The slowest incoming stream any participant reports (receive-latency: jitter buffer + RTT/2 + decode), ' +
+        'over live consultations, by topology',
+      labelNames: ['topology'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const worst = new Map<string, number>();
+        for (const room of rooms.live()) {
+          const ms = worstReceiveLatencyMs(room);
+          const topology = room.plan.topology;
+          if (ms !== null) worst.set(topology, Math.max(ms, worst.get(topology) ?? 0));
+        }
+        for (const [topology, ms] of worst) this.set({ topology }, ms);
       },
     });
     const { media, recordings } = sources;

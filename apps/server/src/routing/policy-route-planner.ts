@@ -7,9 +7,10 @@ import {
   type PolicyDecision,
   type Reason,
   type Topology,
+  treeDepthLimit,
   treePeers,
 } from '@consulta/routing-policy';
-import { createTreePlanner, type TreePeer, type TreePlanner } from '@consulta/streaming-tree';
+import { chainEdges, createTreePlanner, type TreePeer, type TreePlanner } from '@consulta/streaming-tree';
 import type { Member } from '../signaling/member.ts';
 import type { Room } from '../signaling/room.ts';
 import type { RoutePlanner } from '../signaling/route-planner.ts';
@@ -40,6 +41,10 @@ export interface RoutingSettings {
   bandwidthChanges?: { perMinute: number; burst: number };
   /** Diagnostics and the network-lab bench: always this topology (the policy still picks the quality). */
   forceTopology?: Topology | null;
+  /** Benchmarks only, with forceTopology 'tree': every sender's tree is one chain (see chainEdges). */
+  forceTreeChain?: boolean;
+  /** One-way latency budget, ms: trees may be only as deep as keeps their deepest receiver within it. */
+  latencyBudgetMs?: number;
 }
 
 /**
@@ -60,7 +65,14 @@ export class PolicyRoutePlanner implements RoutePlanner {
     private readonly sfuAvailable: () => boolean = () => true,
     now: () => number = Date.now,
   ) {
-    this.config = { ...defaultPolicyConfig, treeMaxParticipants: routing.treeMaxParticipants };
+    this.config = {
+      ...defaultPolicyConfig,
+      treeMaxParticipants: routing.treeMaxParticipants,
+      latency: {
+        ...defaultPolicyConfig.latency,
+        budgetMs: routing.latencyBudgetMs ?? defaultPolicyConfig.latency.budgetMs,
+      },
+    };
     this.maxEdgeChanges = routing.rebalanceMaxEdgeChanges;
     this.budget = new ReplanBudget(routing.bandwidthChanges ?? { perMinute: 6, burst: 3 }, now);
   }
@@ -85,7 +97,11 @@ export class PolicyRoutePlanner implements RoutePlanner {
     if (forced && participants.length > 1 && decision.topology !== forced)
       decision = { ...decision, topology: forced };
     let edges: TreeEdge[] = [];
-    if (decision.topology === 'tree') {
+    if (decision.topology === 'tree' && forced === 'tree' && this.routing.forceTreeChain) {
+      // Read on every plan too; the chain follows the members' ids, so replans keep it.
+      state.tree = undefined;
+      edges = chainEdges(participants.map((p) => p.id).sort());
+    } else if (decision.topology === 'tree') {
       const placed =
         this.syncTree(state, participants, decision.bitrateKbps) ??
         // Forced into a tree that does not fit: build it anyway (ignoring capacity) to measure how it fares.
@@ -148,7 +164,9 @@ export class PolicyRoutePlanner implements RoutePlanner {
     const peers = new Map(this.treePeersOf(participants, bitrateKbps).map((p) => [p.id, p]));
     if (!state.tree || state.tree.bitrateKbps !== bitrateKbps) {
       // Entering tree mode or changing quality: build afresh, strongest first, which places best.
-      const planner = createTreePlanner({ bitrateKbps, maxDepth: this.config.maxRelayHops });
+      // The latency budget's depth (the policy only picks trees when it is at least 1; a forced tree may not).
+      const maxDepth = Math.max(1, treeDepthLimit(this.config));
+      const planner = createTreePlanner({ bitrateKbps, maxDepth });
       state.tree = { planner, bitrateKbps, uplinks: new Map() };
       const ordered = [...peers.values()].sort(
         (a, b) => b.uplinkKbps - a.uplinkKbps || a.id.localeCompare(b.id),

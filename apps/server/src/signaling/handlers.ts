@@ -34,6 +34,12 @@ const handlers: { [T in ClientMessage['type']]: Handler<T> } = {
   },
 
   'media-state': (ctx, link, m) => ctx.rooms.reportMedia(link, m.media),
+  'receive-latency': (ctx, link, m) => {
+    // Kept in memory only, latest report per member: a live figure, not a record.
+    const { room, self } = joined(ctx, link);
+    const member = room.members.get(self);
+    if (member?.link === link) member.receiveLatency = { at: Date.now(), streams: m.streams };
+  },
 
   chat: (ctx, link, m) => {
     const { room, self } = joined(ctx, link);

@@ -1,4 +1,4 @@
-import type { DeviceClass, Peer } from '@consulta/protocol';
+import type { DeviceClass, Peer, StreamLatency } from '@consulta/protocol';
 import type { Link } from './link.ts';
 
 /** A participant admitted to a room. Outlives its connection for the reconnect grace period. */
@@ -13,6 +13,8 @@ export interface Member {
   resumeTokenHash: string;
   link: Link | null;
   graceTimer: NodeJS.Timeout | null;
+  /** The member's latest `receive-latency` report (Date.now() of arrival), for the admin's live view. */
+  receiveLatency?: { at: number; streams: StreamLatency[] };
 }
 
 /** A guest in the waiting room, connected. */

@@ -29,6 +29,8 @@ const REASON_WORDS: ReasonLabels<string> = {
   'uplink-too-low-for-tree': 'Connections are too slow to pass video on, so it goes through the server.',
   'relay-capacity-too-low': 'Connections are too slow to pass video on, so it goes through the server.',
   'tree-too-deep': 'Passing video on would add too much delay, so it goes through the server.',
+  'latency-budget':
+    'Passing video on between participants would delay it too much for conversation, so it takes a more direct route.',
   'tree-cheaper': 'Participants pass video on to each other, which saves server capacity.',
   'sfu-cheaper': 'Going through the server uses less of everyone’s connection.',
   'turn-relayed': 'Someone connects through the relay server.',

@@ -1,0 +1,146 @@
+// The latency probe checks itself: in a real 1:1 call (Chromium, the real server, a loopback-only network
+// namespace) the sender's probe camera and microphone hold everything for a known 200 ms, and the receiver must
+// see glass-to-glass video and mouth-to-ear audio grow by 200 ms ± 30 ms over unheld runs of the same call,
+// alternated three times (so whatever the loaded machine adds, and its drift, cancels out). Figures print as
+// `MEASURE`.
+import assert from 'node:assert/strict';
+import os from 'node:os';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import { assertNamespacedRunPasses, inLoopbackNamespace, launchChromium } from '../support/chromium.ts';
+import {
+  clearSamples,
+  type ProbeSample,
+  readSamples,
+  setHold,
+  waitForSamples,
+} from '../support/latency-probe/inject.ts';
+import { type LatencySummary, percentile, summarizeSamples } from '../support/latency-probe/stats.ts';
+import { startSmtpCapture } from '../support/smtp.ts';
+import { type FixtureServer, startFixtureServer } from './fixture-server.ts';
+import { ProbeCall } from './latency-call.ts';
+
+const thisFile = fileURLToPath(import.meta.url);
+const HOLD_MS = 200;
+const TOLERANCE_MS = 30;
+const FRAMES = 90;
+const BEEPS = 5;
+const ROUNDS = 3;
+
+if (!inLoopbackNamespace()) {
+  test('latency probe, inside a loopback-only network namespace', async () => {
+    await assertNamespacedRunPasses(thisFile, 1);
+  });
+} else {
+  describe('latency probe', () => {
+    let smtp: Awaited<ReturnType<typeof startSmtpCapture>>;
+    let server: FixtureServer;
+    let browser: Browser;
+
+    before(async () => {
+      smtp = await startSmtpCapture();
+      server = await startFixtureServer({ email: { smtpUrl: smtp.url } });
+      browser = await launchChromium();
+    });
+    after(async () => {
+      await browser?.close();
+      await server?.close();
+      await smtp?.close();
+    });
+
+    test(`a ${HOLD_MS} ms hold in the sender's canvas reads as +${HOLD_MS} ms ± ${TOLERANCE_MS} ms`, async (t) => {
+      const call = new ProbeCall(browser, server, smtp);
+      try {
+        await call.open(1);
+        await call.settledPlan((p) => p.topology === 'p2p');
+        const sender = call.people[0]!;
+        const receiver = call.people[1]!;
+        const measure = async () => {
+          await clearSamples(receiver.page);
+          return (
+            await waitForSamples(
+              receiver.page,
+              { sender: sender.sender, video: FRAMES, audio: BEEPS },
+              60_000,
+            )
+          ).filter((x) => x.sender === sender.sender);
+        };
+        // Media flowing: the first frames of a call carry its start-up (key frame, jitter buffer filling).
+        await waitForSamples(receiver.page, { sender: sender.sender, video: 30, audio: 2 }, 60_000);
+        // Plain and held measurements alternate, so a drift of the machine's load hits both alike.
+        const plain: ProbeSample[] = [];
+        const held: ProbeSample[] = [];
+        const rounds: string[] = [];
+        for (let round = 0; round < ROUNDS; round++) {
+          if (round > 0) {
+            await setHold(sender.page, 0);
+            await untilShifted(receiver.page, sender.sender, 'down', 30_000);
+          }
+          const p = await measure();
+          await setHold(sender.page, HOLD_MS);
+          await untilShifted(receiver.page, sender.sender, 'up', 30_000);
+          const h = await measure();
+          plain.push(...p);
+          held.push(...h);
+          const d = (kind: ProbeSample['kind']) => (median(h, kind) - median(p, kind)).toFixed(1);
+          rounds.push(`+${d('video')}/+${d('audio')}`);
+        }
+        const sum = (xs: ProbeSample[], kind: ProbeSample['kind']) =>
+          summarizeSamples(xs, sender.sender, kind);
+        const dv = median(held, 'video') - median(plain, 'video');
+        const da = median(held, 'audio') - median(plain, 'audio');
+        const line =
+          `video ${fmt(sum(plain, 'video'))} -> held ${fmt(sum(held, 'video'))}: +${dv.toFixed(1)} ms; ` +
+          `audio ${fmt(sum(plain, 'audio'))} -> held ${fmt(sum(held, 'audio'))}: +${da.toFixed(1)} ms; ` +
+          `per round (video/audio) ${rounds.join(' ')}; load ${os.loadavg()[0]!.toFixed(2)}`;
+        console.log(`MEASURE ${line}`);
+        t.diagnostic(line);
+        assert.ok(Math.abs(dv - HOLD_MS) <= TOLERANCE_MS, `video shift ${dv} ms`);
+        assert.ok(Math.abs(da - HOLD_MS) <= TOLERANCE_MS, `audio shift ${da} ms`);
+      } catch (err) {
+        console.error(await call.diagnostics());
+        throw err;
+      } finally {
+        await call.close();
+      }
+    });
+  });
+}
+
+const fmt = (s: LatencySummary) =>
+  `${s.medianMs.toFixed(1)} (p95 ${s.p95Ms.toFixed(1)}, max ${s.maxMs.toFixed(1)}, n ${s.count})`;
+
+const median = (xs: ProbeSample[], kind: ProbeSample['kind']) =>
+  percentile(
+    xs.filter((x) => x.kind === kind).map((x) => x.latencyMs),
+    50,
+  );
+
+/**
+ * Waits until the newest frames and beeps show the hold's change (`up`: more than half the hold above the
+ * plain latency; `down`: below it), the samples before that being of the other setting.
+ */
+async function untilShifted(page: Page, sender: number, direction: 'up' | 'down', timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  const before = (await readSamples(page)).filter((s) => s.sender === sender);
+  const reference = median(before, 'video');
+  const referenceAudio = median(before, 'audio');
+  await clearSamples(page);
+  const moved = (latency: number, ref: number) =>
+    Number.isNaN(ref) || (direction === 'up' ? latency > ref + HOLD_MS / 2 : latency < ref - HOLD_MS / 2);
+  for (;;) {
+    const got = (await readSamples(page)).filter((s) => s.sender === sender);
+    const lastVideo = got.filter((s) => s.kind === 'video').slice(-5);
+    const lastAudio = got.filter((s) => s.kind === 'audio').at(-1);
+    const shifted =
+      lastVideo.length === 5 &&
+      lastVideo.every((s) => moved(s.latencyMs, reference)) &&
+      lastAudio !== undefined &&
+      moved(lastAudio.latencyMs, referenceAudio);
+    if (shifted) return;
+    if (Date.now() > deadline)
+      throw new Error(`the hold's change (${direction}) never showed at the receiver`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
