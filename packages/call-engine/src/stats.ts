@@ -42,6 +42,8 @@ export function summarizeSelectedPair(stats: Iterable<Stat>): PairSummary | null
       if (pair) break;
     }
   }
+  // Firefox has no transport stats; it flags the pair in use with a non-standard `selected`.
+  pair ??= all.find((s) => s.type === 'candidate-pair' && s.selected === true);
   pair ??= all.find((s) => s.type === 'candidate-pair' && s.state === 'succeeded' && s.nominated === true);
   if (!pair) return null;
   const local = typeof pair.localCandidateId === 'string' ? byId.get(pair.localCandidateId) : undefined;
