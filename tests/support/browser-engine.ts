@@ -28,7 +28,11 @@ export interface ParticipantPage {
 
 export interface BrowserEngine {
   readonly name: EngineName;
-  newPage(options?: { viewport?: { width: number; height: number } }): Promise<ParticipantPage>;
+  /** A page in a fresh profile; `initScript` runs in every document it loads, before the page's own scripts. */
+  newPage(options?: {
+    viewport?: { width: number; height: number };
+    initScript?: () => void;
+  }): Promise<ParticipantPage>;
   close(): Promise<void>;
 }
 
@@ -64,6 +68,7 @@ export function chromiumEngine(browser: PlaywrightBrowser): BrowserEngine {
     name: 'chromium',
     async newPage(options = {}) {
       const context = await browser.newContext({ viewport: options.viewport ?? { width: 680, height: 360 } });
+      if (options.initScript) await context.addInitScript(options.initScript);
       const page = await context.newPage();
       page.setDefaultTimeout(DEFAULT_TIMEOUT_MS);
       page.on('pageerror', (err) => logPageErrors('chromium', err.message));
@@ -103,6 +108,7 @@ function firefoxEngine(browser: PuppeteerBrowser): BrowserEngine {
       const context = await browser.createBrowserContext();
       const page = await context.newPage();
       await page.setViewport(options.viewport ?? { width: 680, height: 360 });
+      if (options.initScript) await page.evaluateOnNewDocument(options.initScript);
       page.setDefaultTimeout(DEFAULT_TIMEOUT_MS);
       page.on('pageerror', (err) =>
         logPageErrors('firefox', err instanceof Error ? err.message : String(err)),
