@@ -3,7 +3,7 @@
 #   runtime: pnpm (from the npm registry), workspace dependencies, the generated Prisma client, the web apps,
 #            the mediasoup worker, ffmpeg (recording), coturn (the TURN server npm start runs).
 #   test:    runtime + Debian packages the tests drive for real (coturn, docker.io, docker-compose and mmdebstrap
-#            for the compose stack test, chromium for the browser tests).
+#            for the compose stack test, chromium and firefox-esr for the browser tests).
 set -euo pipefail
 mode="${1:-runtime}"
 cd "$(dirname "$0")/.."
@@ -52,6 +52,8 @@ if [ "$mode" = test ]; then
   command -v mmdebstrap >/dev/null 2>&1 || need+=(mmdebstrap)
   # Browser tests: Debian's Chromium driven by playwright-core (no browser download), in a loopback-only netns.
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
+  # The second engine (docs/browsers.md): Debian's Firefox ESR driven by puppeteer-core over WebDriver BiDi.
+  command -v firefox-esr >/dev/null 2>&1 || need+=(firefox-esr)
   command -v unshare >/dev/null 2>&1 || need+=(util-linux)
   command -v ip >/dev/null 2>&1 || need+=(iproute2)
   # The network lab (tests/netlab, docs/network-lab.md): NAT, firewalls and loss with nftables, a self-signed CA

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import type { Consultation, GuestRole, OpenInviteReply } from '@consulta/protocol';
 import type { types } from 'mediasoup';
 import * as mediasoup from 'mediasoup';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { type BrowserEngine, chromiumEngine, type ParticipantPage } from '../support/browser-engine.ts';
 import { startSmtpCapture } from '../support/smtp.ts';
 import { type FixtureServer, startFixtureServer } from './fixture-server.ts';
 import type { Received } from './sfu-fixture/app.ts';
@@ -15,7 +16,7 @@ const POLL_MS = 100;
 export interface Person {
   id: string;
   name: string;
-  page: Page;
+  page: ParticipantPage;
 }
 
 /** Every mediasoup worker, router and transport the server creates from now on. */
@@ -50,12 +51,13 @@ export class MediasoupWatch {
 
 export class SfuCall {
   readonly people: Person[] = [];
-  private readonly contexts: BrowserContext[] = [];
+  private readonly pages: ParticipantPage[] = [];
   private consultId = '';
   private guests = 0;
 
   private constructor(
-    readonly browser: Browser,
+    /** The engine pages open on unless a person is given another (mixed-engine calls). */
+    readonly browser: BrowserEngine,
     readonly server: FixtureServer,
     private readonly smtp: Awaited<ReturnType<typeof startSmtpCapture>>,
     private readonly bandwidth: { uplinkKbps: number; downlinkKbps: number } | undefined,
@@ -63,13 +65,14 @@ export class SfuCall {
 
   /** A server with `overrides`; every page reports `bandwidth` (default ample). */
   static async start(
-    browser: Browser,
+    browser: Browser | BrowserEngine,
     overrides: Parameters<typeof startFixtureServer>[0],
     bandwidth?: { uplinkKbps: number; downlinkKbps: number },
   ) {
     const smtp = await startSmtpCapture();
     const server = await startFixtureServer({ ...overrides, email: { smtpUrl: smtp.url } }, 'sfu-fixture');
-    return new SfuCall(browser, server, smtp, bandwidth);
+    const engine = 'browserType' in browser ? chromiumEngine(browser) : browser;
+    return new SfuCall(engine, server, smtp, bandwidth);
   }
 
   get consultationId(): string {
@@ -86,10 +89,13 @@ export class SfuCall {
     return p;
   }
 
-  /** The clinician signs in, creates the consultation and joins (with a `camera` of that size, default 320x240). */
-  async open(camera?: { width: number; height: number }): Promise<Person> {
+  /**
+   * The clinician signs in, creates the consultation and joins (with a `camera` of that size, default 320x240),
+   * on `engine` (default the call's).
+   */
+  async open(camera?: { width: number; height: number }, engine?: BrowserEngine): Promise<Person> {
     const account = await this.server.createClinician('Dr. Ada Osei');
-    const page = await this.newPage();
+    const page = await this.newPage(engine);
     assert.equal((await api(page, 'POST', '/api/auth/sign-in', account)).status, 200);
     const created = await api(page, 'POST', '/api/consultations', { title: 'SFU call' });
     assert.equal(created.status, 201);
@@ -105,8 +111,8 @@ export class SfuCall {
     return person;
   }
 
-  /** Invites a guest by email, opens the link in a new page, and the clinician admits them. */
-  async admitGuest(name: string, role: GuestRole = 'FAMILY'): Promise<Person> {
+  /** Invites a guest by email, opens the link in a new page (on `engine`), and the clinician admits them. */
+  async admitGuest(name: string, role: GuestRole = 'FAMILY', engine?: BrowserEngine): Promise<Person> {
     const doc = this.doctor.page;
     const invited = await api(doc, 'POST', `/api/consultations/${this.consultId}/invites`, {
       email: `${name}-${++this.guests}@example.test`,
@@ -116,7 +122,7 @@ export class SfuCall {
     assert.equal(invited.status, 201, JSON.stringify(invited.body));
     const token = /\/join#([A-Za-z0-9_-]+)/.exec((await this.smtp.nextMessage()).text ?? '')?.[1];
     assert.ok(token);
-    const page = await this.newPage();
+    const page = await this.newPage(engine);
     const opened = await api(page, 'POST', '/api/invites/open', { token });
     assert.equal(opened.status, 200);
     const id = (opened.body as OpenInviteReply).guest.participantId;
@@ -219,24 +225,21 @@ export class SfuCall {
 
   /** Prints every page's log (on failure). */
   async dump(): Promise<void> {
-    for (const c of this.contexts) {
-      const page = c.pages()[0];
-      const log = await page?.evaluate(() => window.sfuTest?.log() ?? []).catch(() => []);
-      console.error(`--- page log ---\n${(log ?? []).join('\n')}`);
+    for (const page of this.pages) {
+      const log = await page.evaluate(() => window.sfuTest?.log() ?? []).catch(() => []);
+      console.error(`--- ${page.engine} page log ---\n${log.join('\n')}`);
     }
   }
 
   async close(): Promise<void> {
-    for (const c of this.contexts) await c.close().catch(() => {});
+    for (const page of this.pages) await page.close().catch(() => {});
     await this.server.close();
     await this.smtp.close();
   }
 
-  private async newPage(): Promise<Page> {
-    const context = await this.browser.newContext({ viewport: { width: 700, height: 400 } });
-    this.contexts.push(context);
-    const page = await context.newPage();
-    page.on('pageerror', (err) => console.error(`[page error] ${err.message}`));
+  private async newPage(engine: BrowserEngine = this.browser): Promise<ParticipantPage> {
+    const page = await engine.newPage({ viewport: { width: 700, height: 400 } });
+    this.pages.push(page);
     await page.goto(this.server.pageUrl);
     await page.waitForFunction(() => window.sfuTest !== undefined);
     return page;
@@ -245,7 +248,7 @@ export class SfuCall {
 
 const NONE: Received = { frames: 0, frameWidth: 0, audioPackets: 0, audioEnergy: 0 };
 
-export function api(page: Page, method: string, path: string, body?: unknown) {
+export function api(page: ParticipantPage, method: string, path: string, body?: unknown) {
   return page.evaluate(([m, p, b]) => window.sfuTest.api(m as string, p as string, b), [method, path, body]);
 }
 

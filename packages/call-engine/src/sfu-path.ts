@@ -2,7 +2,7 @@
 // starts over on a new epoch, and closes the session when the engine has migrated off the SFU.
 import type { ClientMessage, ServerMessage } from '@consulta/protocol';
 import type { MediaKind } from './peer-link.ts';
-import { SfuRequests } from './sfu-requests.ts';
+import { SfuRequestError, SfuRequests } from './sfu-requests.ts';
 import { SfuSession, type TilePreference } from './sfu-session.ts';
 
 export interface SfuPathHost {
@@ -107,6 +107,9 @@ export class SfuPath {
       },
       (err: unknown) => {
         if (this.current !== session) return;
+        // The room left the SFU while this session was starting (a plan that passed through sfu during joins):
+        // the server's next plan moves us off it, so this is no failure of the call.
+        if (err instanceof SfuRequestError && err.code === 'NOT_ON_SFU') return;
         host.error('NEGOTIATION_FAILED', `the SFU session did not start: ${String(err)}`);
       },
     );

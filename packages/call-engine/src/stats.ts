@@ -44,6 +44,8 @@ export function summarizeSelectedPair(stats: Iterable<Stat>): PairSummary | null
       if (pair) break;
     }
   }
+  // Firefox has no transport stats; it flags the pair in use with a non-standard `selected`.
+  pair ??= all.find((s) => s.type === 'candidate-pair' && s.selected === true);
   pair ??= all.find((s) => s.type === 'candidate-pair' && s.state === 'succeeded' && s.nominated === true);
   if (!pair) return null;
   const local = typeof pair.localCandidateId === 'string' ? byId.get(pair.localCandidateId) : undefined;
@@ -72,7 +74,8 @@ export interface BandwidthSample {
 
 /**
  * Combines the connections' selected pairs into one measurement. Uplink: the best congestion-control estimate
- * of any connection (each estimates the same access link). Downlink: the sum of what arrives now (a lower
+ * of any connection (each estimates the same access link), or what they send now where the browser gives no
+ * estimate (Firefox). Downlink: the sum of what arrives now (a lower
  * bound) or the receivers' estimate when the browser gives one, whichever is larger. `previous` holds each
  * connection's last summary (by key) to turn byte counters into rates.
  */
@@ -82,6 +85,7 @@ export function combineSamples(
   forcedRelay: boolean,
 ): BandwidthSample | null {
   let up: number | undefined;
+  let upRate: number | undefined;
   let downRate = 0;
   let downEstimate = 0;
   let relayPairs = 0;
@@ -92,8 +96,14 @@ export function combineSamples(
     if (p && s.timestamp > p.timestamp && s.bytesReceived >= p.bytesReceived) {
       downRate += ((s.bytesReceived - p.bytesReceived) * 8 * 1000) / (s.timestamp - p.timestamp);
     }
+    if (p && s.timestamp > p.timestamp && s.bytesSent >= p.bytesSent) {
+      upRate = (upRate ?? 0) + ((s.bytesSent - p.bytesSent) * 8 * 1000) / (s.timestamp - p.timestamp);
+    }
     if (s.localCandidateType === 'relay') relayPairs++;
   }
+  // Firefox exposes no congestion-control estimate (availableOutgoingBitrate): what the connections send now is
+  // then the uplink figure, a lower bound like the received rate is for the downlink.
+  up ??= upRate;
   if (up === undefined || current.size === 0) return null;
   return {
     uplinkKbps: Math.round(up / 1000),

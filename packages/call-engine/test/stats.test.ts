@@ -79,6 +79,45 @@ describe('stats', () => {
     assert.equal(combineSamples(new Map(), prev, false), null);
   });
 
+  test('Firefox: no transport entry, the pair in use flagged `selected`', () => {
+    const firefox = [
+      { id: 'CP1', type: 'candidate-pair', state: 'succeeded', nominated: true, localCandidateId: 'L1' },
+      {
+        id: 'CP2',
+        type: 'candidate-pair',
+        state: 'succeeded',
+        nominated: true,
+        selected: true,
+        localCandidateId: 'L2',
+        remoteCandidateId: 'R2',
+        bytesSent: 5,
+        bytesReceived: 7,
+        timestamp: 1,
+      },
+      { id: 'L1', type: 'local-candidate', candidateType: 'host' },
+      { id: 'L2', type: 'local-candidate', candidateType: 'relay' },
+      { id: 'R2', type: 'remote-candidate', candidateType: 'relay' },
+    ];
+    assert.equal(summarizeSelectedPair(firefox)?.localCandidateType, 'relay');
+  });
+
+  test('without a congestion-control estimate (Firefox) the uplink is what is sent now', () => {
+    const at = (t: number, sent: number, received: number): PairSummary => ({
+      bytesSent: sent,
+      bytesReceived: received,
+      timestamp: t,
+      localCandidateType: 'host',
+    });
+    const previous = new Map([['a', at(1000, 0, 0)]]);
+    const current = new Map([['a', at(2000, 100_000, 50_000)]]);
+    assert.deepEqual(combineSamples(current, previous, false), {
+      uplinkKbps: 800,
+      downlinkKbps: 400,
+      relayOnly: false,
+    });
+    assert.equal(combineSamples(current, new Map(), false), null, 'no rate from a single sample');
+  });
+
   test('report throttling', () => {
     const s = { uplinkKbps: 1000, downlinkKbps: 2000, relayOnly: false };
     assert.equal(shouldReport(null, s, 0), true);

@@ -4,6 +4,7 @@
 // callback on it records when frames are shown, which is the media gap a user would see during a migration.
 import type { Plan, Recording } from '@consulta/protocol';
 import { CallEngine, type EngineError, statsValues } from '../../../packages/call-engine/src/index.ts';
+import { AudioMeter } from '../fixture/audio-meter.ts';
 
 /** Per sender: what arrived over a path, summed over its inbound-rtp entries. */
 export interface Received {
@@ -11,6 +12,7 @@ export interface Received {
   /** Widest decoded frame among the sender's video receivers. */
   frameWidth: number;
   audioPackets: number;
+  /** Energy of the decoded audio: the receivers' totalAudioEnergy, or Web Audio where that is 0 (AudioMeter). */
   audioEnergy: number;
 }
 
@@ -80,6 +82,7 @@ const tiles = new Map<
   string,
   { video: HTMLVideoElement; stream: MediaStream | null; streams: number; frameTimes: number[] }
 >();
+let meter: AudioMeter | null = null;
 const statusEl = document.getElementById('status')!;
 const tilesEl = document.getElementById('tiles')!;
 const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
@@ -136,6 +139,14 @@ async function received(reports: Array<{ sender: string; report: Promise<RTCStat
       }
     }),
   );
+  for (const [sender, entry] of Object.entries(out)) {
+    // Chromium leaves totalAudioEnergy at 0 for remote audio it does not play out (the tiles are muted).
+    const track = tiles.get(sender)?.stream?.getAudioTracks()[0];
+    if (entry.audioEnergy > 0 || !track) continue;
+    meter ??= new AudioMeter();
+    meter.watch(sender, track);
+    entry.audioEnergy = meter.energies()[sender] ?? 0;
+  }
   return out;
 }
 
