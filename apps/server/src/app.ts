@@ -7,6 +7,7 @@ import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { accountRoutes } from './account/routes.ts';
 import { auditRoutes } from './audit/routes.ts';
+import { auditVerifyRoutes } from './audit/verify-routes.ts';
 import { type Principal, resolvePrincipal } from './auth/principal.ts';
 import { authRoutes } from './auth/routes.ts';
 import { SessionRegistry } from './auth/session-registry.ts';
@@ -197,6 +198,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     consultationRoutes,
     inviteRoutes,
     auditRoutes,
+    auditVerifyRoutes,
     turnRoutes,
     linkProbeRoutes,
     recordingRoutes,

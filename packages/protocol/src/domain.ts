@@ -51,6 +51,7 @@ export const AuditActions = [
   'room.leave',
   'turn.credentials',
   'audit.read',
+  'audit.verify',
   'recording.request',
   'recording.consent',
   'recording.start',

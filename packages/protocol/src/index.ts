@@ -1,4 +1,5 @@
 export * from './api-client.ts';
+export * from './audit-chain.ts';
 export * from './close-codes.ts';
 export * from './codec.ts';
 export { describeProtocol, describeSignaling } from './describe.ts';

@@ -1,3 +1,4 @@
+import { AuditVerification } from './audit-chain.ts';
 import { ErrorCode as E } from './errors.ts';
 import { LinkProbeQuery, LinkProbeUploadReply } from './link-probe.ts';
 import { RecordingList, RecordingParams, RecordingQuery, Recording as RecordingSchema } from './recording.ts';
@@ -396,6 +397,17 @@ export const Routes = {
     access: 'admin',
     query: AuditQuery,
     reply: AuditList,
+    status: 200,
+    errors: staffOnly,
+  }),
+
+  verifyAudit: defineRoute({
+    method: 'GET',
+    path: '/api/audit/verify',
+    summary: 'Verifies every audit hash chain and reports the first broken link (audited)',
+    tag: 'audit',
+    access: 'admin',
+    reply: AuditVerification,
     status: 200,
     errors: staffOnly,
   }),
