@@ -40,6 +40,8 @@ import { linkProbeRoutes } from './routing/link-probe-routes.ts';
 import { PolicyRoutePlanner } from './routing/policy-route-planner.ts';
 import { hardFrameLimit, Rooms, signalingRoutes } from './signaling/index.ts';
 import { staffRoutes } from './staff/routes.ts';
+import { MediaPathLog } from './trail/media-path-log.ts';
+import { trailRoutes } from './trail/routes.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -115,6 +117,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   rooms.observe(media);
   const metrics = new ServerMetrics({ rooms, media, recordings });
   rooms.observe(metrics.roomObserver);
+  const mediaPaths = new MediaPathLog(
+    prisma,
+    config.media.announcedAddress ?? config.media.listenIp,
+    app.log,
+  );
+  rooms.observe(mediaPaths);
   const ctx: AppContext = {
     config,
     prisma,
@@ -123,6 +131,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     rooms,
     recordings,
     media,
+    mediaPaths,
     signInGuard: new SignInGuard(config.auth.signInLimits, redis),
     secondFactorGuard: new SignInGuard(config.auth.signInLimits, redis, 'second-factor'),
     totpSecrets: new TotpSecrets(config.auth.totpKey),
@@ -199,6 +208,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     inviteRoutes,
     auditRoutes,
     auditVerifyRoutes,
+    trailRoutes,
     turnRoutes,
     linkProbeRoutes,
     recordingRoutes,

@@ -72,6 +72,10 @@ export const AuditActions = [
   'auth.second_factor',
   'two_factor.enable',
   'two_factor.disable',
+  'media-path.read',
+  'visit.export',
+  'recording.hold',
+  'recording.delete',
 ] as const;
 export const AuditAction = Type.Enum(AuditActions);
 export type AuditAction = Static<typeof AuditAction>;

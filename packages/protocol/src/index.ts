@@ -7,6 +7,7 @@ export * from './domain.ts';
 export * from './errors.ts';
 export * from './formats.ts';
 export * from './link-probe.ts';
+export * from './media-path.ts';
 export * from './plan.ts';
 export * from './recording.ts';
 export * from './rest.ts';

@@ -1,6 +1,7 @@
 import { AuditVerification } from './audit-chain.ts';
 import { ErrorCode as E } from './errors.ts';
 import { LinkProbeQuery, LinkProbeUploadReply } from './link-probe.ts';
+import { MediaPathList } from './media-path.ts';
 import { RecordingList, RecordingParams, RecordingQuery, Recording as RecordingSchema } from './recording.ts';
 import {
   AuditList,
@@ -410,6 +411,20 @@ export const Routes = {
     reply: AuditVerification,
     status: 200,
     errors: staffOnly,
+  }),
+
+  // ---- the health-data trail (docs/health-data.md) ------------------------------------------------------------
+  listMediaPaths: defineRoute({
+    method: 'GET',
+    path: '/api/consultations/:consultationId/media-paths',
+    summary:
+      "The media-path record: each participant's connections over time and the route they took (audited)",
+    tag: 'trail',
+    access: 'admin',
+    params: ConsultationParams,
+    reply: MediaPathList,
+    status: 200,
+    errors: [...staffOnly, E.NotFound],
   }),
 
   // ---- recordings --------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import { AccountPage } from '../shared/account/AccountPage.tsx';
 import { SetPasswordPage, setPasswordToken } from '../shared/account/SetPasswordPage.tsx';
 import { api, currentStaff } from '../shared/api.ts';
 import { ErrorText, MessagePage, Shell, SignInForm } from '../shared/ui.tsx';
+import { AuditChainCheck } from './AuditChainCheck.tsx';
 import { AuditLog } from './AuditLog.tsx';
 import { ConsultationsTable } from './ConsultationsTable.tsx';
 import { RecordingControls } from './RecordingControls.tsx';
@@ -109,6 +110,7 @@ function Dashboard({ user }: { user: StaffUser }) {
           <ConsultationsTable />
           <RecordingsList />
           <AuditLog />
+          <AuditChainCheck />
         </>
       ) : null}
     </Shell>
