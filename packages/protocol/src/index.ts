@@ -16,3 +16,4 @@ export * from './routes.ts';
 export * from './sfu.ts';
 export * from './signaling.ts';
 export * from './staff.ts';
+export * from './visit-export.ts';

@@ -43,6 +43,7 @@ import {
   TwoFactorCodeBody,
   TwoFactorSetup,
 } from './staff.ts';
+import { VisitExport } from './visit-export.ts';
 
 // Every REST route, once. The server registers each from here (apps/server/src/http/serve-route.ts) and the
 // typed client (api-client.ts) calls them by name; nobody else writes a path.
@@ -423,6 +424,19 @@ export const Routes = {
     access: 'admin',
     params: ConsultationParams,
     reply: MediaPathList,
+    status: 200,
+    errors: [...staffOnly, E.NotFound],
+  }),
+
+  exportVisit: defineRoute({
+    method: 'GET',
+    path: '/api/consultations/:consultationId/export',
+    summary:
+      'The visit export: participants, admissions, media paths, recordings, consents and every audit event (audited)',
+    tag: 'trail',
+    access: 'admin',
+    params: ConsultationParams,
+    reply: VisitExport,
     status: 200,
     errors: [...staffOnly, E.NotFound],
   }),

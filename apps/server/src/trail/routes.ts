@@ -6,8 +6,9 @@ import type { AppContext } from '../context.ts';
 import { AppError } from '../errors.ts';
 import { serveRoute } from '../http/serve-route.ts';
 import { spanView } from './media-path-log.ts';
+import { buildVisitExport } from './visit-export.ts';
 
-/** The health-data trail's admin routes: media paths (and the visit export, export-route.ts). */
+/** The health-data trail's admin routes: the media-path record and the visit export. */
 export const trailRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
   serveRoute(app, Routes.listMediaPaths, async (request) => {
     const admin = requireStaff(request, 'ADMIN');
@@ -29,5 +30,31 @@ export const trailRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, 
       ip: request.ip,
     });
     return { spans: spans.map(spanView) };
+  });
+
+  serveRoute(app, Routes.exportVisit, async (request, reply) => {
+    const admin = requireStaff(request, 'ADMIN');
+    const { consultationId } = request.params;
+    const exists = await ctx.prisma.consultation.count({ where: { id: consultationId } });
+    if (exists === 0) throw new AppError(ErrorCode.NotFound, 'No such consultation');
+    await ctx.mediaPaths.settled(consultationId);
+    // Audited before it is built, so the export carries the event recording it (and an export that then fails
+    // still shows the attempt).
+    await recordAudit(ctx.prisma, {
+      action: 'visit.export',
+      actor: admin,
+      targetType: 'consultation',
+      targetId: consultationId,
+      consultationId,
+      ip: request.ip,
+    });
+    const user = await ctx.prisma.user.findUniqueOrThrow({ where: { id: admin.userId } });
+    const doc = await buildVisitExport(ctx.prisma, consultationId, {
+      id: user.id,
+      displayName: user.displayName,
+    });
+    if (!doc) throw new AppError(ErrorCode.NotFound, 'No such consultation');
+    void reply.header('content-disposition', `attachment; filename="visit-${consultationId}.json"`);
+    return doc;
   });
 };
