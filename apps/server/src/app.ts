@@ -41,6 +41,8 @@ import { PolicyRoutePlanner } from './routing/policy-route-planner.ts';
 import { hardFrameLimit, Rooms, signalingRoutes } from './signaling/index.ts';
 import { staffRoutes } from './staff/routes.ts';
 import { MediaPathLog } from './trail/media-path-log.ts';
+import { RetentionSweeper } from './trail/retention.ts';
+import { retentionRoutes } from './trail/retention-routes.ts';
 import { trailRoutes } from './trail/routes.ts';
 
 declare module 'fastify' {
@@ -209,6 +211,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     auditRoutes,
     auditVerifyRoutes,
     trailRoutes,
+    retentionRoutes,
     turnRoutes,
     linkProbeRoutes,
     recordingRoutes,
@@ -217,9 +220,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(routes, { ctx });
   }
   await app.register(webApps);
+  // The retention job runs while the server serves (every node may: each deletion locks its row).
+  const retention = new RetentionSweeper(prisma, { ...config.retention, log: app.log });
+  app.addHook('onReady', async () => retention.start());
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   app.addHook('onClose', async () => {
+    await retention.stop();
     // Finalise recordings first, while the SFU still carries their media.
     await recordings.shutdown();
     ctx.rooms.shutdown();

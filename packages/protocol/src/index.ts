@@ -11,6 +11,7 @@ export * from './media-path.ts';
 export * from './plan.ts';
 export * from './recording.ts';
 export * from './rest.ts';
+export * from './retention.ts';
 export * from './route.ts';
 export * from './routes.ts';
 export * from './sfu.ts';

@@ -24,6 +24,7 @@ import {
   StaffUser,
   TurnCredentials,
 } from './rest.ts';
+import { LegalHoldBody, RecordingRetention, RetentionList } from './retention.ts';
 import { defineRoute } from './route.ts';
 import {
   Account,
@@ -437,6 +438,29 @@ export const Routes = {
     access: 'admin',
     params: ConsultationParams,
     reply: VisitExport,
+    status: 200,
+    errors: [...staffOnly, E.NotFound],
+  }),
+
+  listRetention: defineRoute({
+    method: 'GET',
+    path: '/api/retention/recordings',
+    summary: 'When each recording will be deleted under the retention period, and which are on legal hold',
+    tag: 'trail',
+    access: 'admin',
+    reply: RetentionList,
+    status: 200,
+    errors: staffOnly,
+  }),
+  setLegalHold: defineRoute({
+    method: 'PUT',
+    path: '/api/recordings/:recordingId/legal-hold',
+    summary: 'Puts a recording on legal hold (retention never deletes it) or lifts the hold (audited)',
+    tag: 'trail',
+    access: 'admin',
+    params: RecordingParams,
+    body: LegalHoldBody,
+    reply: RecordingRetention,
     status: 200,
     errors: [...staffOnly, E.NotFound],
   }),

@@ -11,9 +11,11 @@ import { AuditChainCheck } from './AuditChainCheck.tsx';
 import { AuditLog } from './AuditLog.tsx';
 import { ConsultationsTable } from './ConsultationsTable.tsx';
 import { RecordingControls } from './RecordingControls.tsx';
+import { RecordingRetention } from './RecordingRetention.tsx';
 import { RecordingsList } from './RecordingsList.tsx';
 import { StaffManagement } from './StaffManagement.tsx';
 import { useAdminStore } from './store.ts';
+import { VisitTrail } from './VisitTrail.tsx';
 
 function App() {
   const user = useAdminStore((s) => s.user);
@@ -109,8 +111,10 @@ function Dashboard({ user }: { user: StaffUser }) {
           </section>
           <ConsultationsTable />
           <RecordingsList />
+          <RecordingRetention />
           <AuditLog />
           <AuditChainCheck />
+          <VisitTrail />
         </>
       ) : null}
     </Shell>
