@@ -25,7 +25,9 @@ export interface AuditEntry {
  * done. Runs in a transaction of its own; use appendAudit to append inside a caller's transaction.
  */
 export async function recordAudit(prisma: PrismaClient, entry: AuditEntry): Promise<void> {
-  await prisma.$transaction((tx) => appendAudit(tx, entry));
+  // Generous limits: under a burst, writers to one chain queue on its head lock (and PGlite serialises every
+  // transaction), so Prisma's defaults (2 s to start, 5 s to finish) would fail actions that are merely waiting.
+  await prisma.$transaction((tx) => appendAudit(tx, entry), { maxWait: 30_000, timeout: 30_000 });
 }
 
 /**
