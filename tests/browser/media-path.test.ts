@@ -12,12 +12,135 @@ import type { HttpClient } from '../support/http.ts';
 import { type FixtureServer, startFixtureServer } from './fixture-server.ts';
 
 const thisFile = fileURLToPath(import.meta.url);
+/** As in tree-call.test.ts: strong desktops feed everyone, the weak one can send a single copy. */
+const STRONG = { uplinkKbps: 20_000, downlinkKbps: 20_000 };
+const WEAK = { uplinkKbps: 3_500, downlinkKbps: 20_000 };
 
 if (!inLoopbackNamespace()) {
   test('media-path record from browser calls, inside a loopback-only network namespace', async () => {
-    await assertNamespacedRunPasses(thisFile, 2);
+    await assertNamespacedRunPasses(thisFile, 3);
   });
 } else {
+  describe('media-path record of a tree call in Chromium', () => {
+    let server: FixtureServer;
+    let browser: Browser;
+    let auditor: HttpClient;
+    before(async () => {
+      // A tree from the start (three people, audio only: 2 cores), so every span is a tree edge.
+      server = await startFixtureServer({ routing: { forceTopology: 'tree' } });
+      browser = await launchChromium();
+      auditor = await server.server.signedIn('ADMIN', 'Auditor');
+    });
+    after(async () => {
+      await browser?.close();
+      await server?.close();
+    });
+
+    test("tree: each edge's spans name the stream's sender and its relay, as the plan and getStats say", async (t) => {
+      const contexts: BrowserContext[] = [];
+      try {
+        const pages: Page[] = [];
+        const openPage = async (): Promise<Page> => {
+          const context = await browser.newContext();
+          contexts.push(context);
+          const page = await context.newPage();
+          await page.goto(server.pageUrl);
+          await page.waitForFunction(() => window.consultaTest !== undefined);
+          pages.push(page);
+          return page;
+        };
+        const api = (page: Page, method: string, p: string, body?: unknown) =>
+          page.evaluate(
+            ([m, pp, b]) => window.consultaTest.api(m as string, pp as string, b),
+            [method, p, body],
+          );
+        const doc = await openPage();
+        assert.equal(
+          (await api(doc, 'POST', '/api/auth/sign-in', await server.createClinician('Dr. Tree'))).status,
+          200,
+        );
+        const consult = (await api(doc, 'POST', '/api/consultations', { title: 'Paths (tree)' }))
+          .body as Consultation;
+        // One weak uplink: the planner has a strong peer relay that sender's stream to the third.
+        for (const bw of [STRONG, STRONG, WEAK]) {
+          const page = pages.length === 0 ? doc : await openPage();
+          if (page !== doc)
+            assert.equal(
+              (await api(page, 'POST', '/api/auth/sign-in', await server.server.createStaff('ADMIN'))).status,
+              200,
+            );
+          await page.evaluate(
+            ([id, fixedBandwidth]) =>
+              window.consultaTest.start({
+                consultationId: id as string,
+                iceTransportPolicy: 'all',
+                audioOnly: true,
+                fixedBandwidth: fixedBandwidth as { uplinkKbps: number; downlinkKbps: number },
+              }),
+            [consult.id, bw] as const,
+          );
+          await page.waitForFunction(() => window.consultaTest.state() === 'joined');
+        }
+        // Settled: every page holds the same tree plan, and every edge's receiver gets packets.
+        await doc.waitForFunction(
+          () =>
+            window.consultaTest.plan()?.topology === 'tree' &&
+            (window.consultaTest.plan()?.edges.length ?? 0) >= 6,
+          undefined,
+          { timeout: 20_000 },
+        );
+        const spans = await waitForSpans(
+          auditor,
+          consult.id,
+          (all) => {
+            const open = all.filter((s) => s.endedAt === null);
+            return open.length >= 12 && open.every((s) => s.path !== 'unknown');
+          },
+          30_000,
+        );
+        const plan = (await doc.evaluate(() => window.consultaTest.plan()))!;
+        const open = spans.filter((s) => s.endedAt === null && s.planVersion <= plan.version);
+        const relays = plan.edges.filter((e) => e.parent !== e.streamId);
+        t.diagnostic(
+          `tree plan v${plan.version}: ${plan.edges.length} edges, ${relays.length} relayed; ${open.length} open spans`,
+        );
+        for (const e of plan.edges) {
+          const recv = open.find(
+            (s) => s.link === 'recv' && s.participantId === e.child && s.streamOwnerId === e.streamId,
+          );
+          const send = open.find(
+            (s) =>
+              s.link === 'send' &&
+              s.participantId === e.parent &&
+              s.peerId === e.child &&
+              s.streamOwnerId === e.streamId,
+          );
+          assert.ok(recv && send, `spans for edge ${JSON.stringify(e)} in ${JSON.stringify(open)}`);
+          assert.equal(recv.topology, 'tree');
+          assert.equal(recv.peerId, e.parent);
+          assert.equal(recv.relayedById, e.parent === e.streamId ? null : e.parent);
+          assert.equal(send.relayedById, recv.relayedById);
+        }
+        // Against each receiver's getStats: the connection it receives each stream on, and that pair's types.
+        for (const page of pages) {
+          const self = (await page.evaluate(() => window.consultaTest.selfId()))!;
+          const links = await page.evaluate(() => window.consultaTest.linkPairs());
+          for (const l of links.filter((x) => x.role === 'recv')) {
+            const span = open.find(
+              (s) => s.participantId === self && s.link === 'recv' && s.streamOwnerId === l.streamId,
+            );
+            assert.ok(span, `a span for ${self} receiving ${l.streamId}`);
+            assert.equal(span.peerId, l.remote, 'received through the same peer the page is connected to');
+            assert.equal(span.pair?.localType, l.local);
+            assert.equal(span.pair?.remoteType, l.remoteType);
+          }
+        }
+      } finally {
+        for (const c of contexts) await c.close();
+      }
+    });
+  });
+
   describe('media-path record of a 1:1 call in Chromium', () => {
     let coturn: RunningCoturn;
     let server: FixtureServer;
