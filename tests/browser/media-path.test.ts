@@ -62,8 +62,8 @@ if (!inLoopbackNamespace()) {
         const consult = (await api(doc, 'POST', '/api/consultations', { title: 'Paths (tree)' }))
           .body as Consultation;
         // One weak uplink: the planner has a strong peer relay that sender's stream to the third.
-        for (const bw of [STRONG, STRONG, WEAK]) {
-          const page = pages.length === 0 ? doc : await openPage();
+        for (const [i, bw] of [STRONG, STRONG, WEAK].entries()) {
+          const page = i === 0 ? doc : await openPage();
           if (page !== doc)
             assert.equal(
               (await api(page, 'POST', '/api/auth/sign-in', await server.server.createStaff('ADMIN'))).status,
@@ -99,6 +99,7 @@ if (!inLoopbackNamespace()) {
           30_000,
         );
         const plan = (await doc.evaluate(() => window.consultaTest.plan()))!;
+        t.diagnostic(`plan ${JSON.stringify(plan.edges)}`);
         const open = spans.filter((s) => s.endedAt === null && s.planVersion <= plan.version);
         const relays = plan.edges.filter((e) => e.parent !== e.streamId);
         t.diagnostic(

@@ -3,6 +3,8 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { promisify } from 'node:util';
@@ -157,23 +159,37 @@ for (const kind of backendKinds) {
       );
     });
 
-    test('the verify-audit command exits 2 and names the broken link', {
-      skip:
-        kind === 'pglite' &&
-        'the command is exercised against PostgreSQL (PGlite needs the server stopped; same code path)',
-    }, async () => {
-      const pg = await createTestDatabase();
-      const db = await openDatabase({ url: pg.url, dataDir: '/nonexistent/consulta-pglite' });
+    test('the verify-audit command exits 2 and names the broken link', async () => {
+      // PostgreSQL through DATABASE_URL; PGlite through server.varDir (NODE_CONFIG), opened by the command
+      // while nobody else holds it, as the docs say (stop the server first).
+      const pg = kind === 'postgres' ? await createTestDatabase() : null;
+      const varDir = kind === 'pglite' ? await mkdtemp(path.join(tmpdir(), 'consulta-verify-')) : null;
+      const options = pg
+        ? { url: pg.url, dataDir: '/nonexistent/consulta-pglite' }
+        : { url: null, dataDir: path.join(varDir!, 'pglite') };
       disposers.push(async () => {
-        await db.close();
-        await pg.drop();
+        await pg?.drop();
+        if (varDir) await rm(varDir, { recursive: true, force: true });
       });
       const consultationId = randomUUID();
-      await writeMany(db, consultationId, 5);
+      const withDb = async (work: (db: Database) => Promise<void>) => {
+        const db = await openDatabase(options);
+        try {
+          await work(db);
+        } finally {
+          await db.close();
+        }
+      };
+      await withDb((db) => writeMany(db, consultationId, 5));
+      const env = {
+        ...process.env,
+        NODE_ENV: 'test',
+        ...(pg ? { DATABASE_URL: pg.url } : { NODE_CONFIG: JSON.stringify({ server: { varDir } }) }),
+      };
       const run = () =>
         promisify(execFile)('pnpm', ['--filter', '@consulta/server', '--silent', 'verify-audit'], {
           cwd: repo,
-          env: { ...process.env, DATABASE_URL: pg.url, NODE_ENV: 'test' },
+          env,
         }).then(
           (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
           (e: { code: number; stdout: string; stderr: string }) => ({
@@ -185,9 +201,11 @@ for (const kind of backendKinds) {
       const ok = await run();
       assert.equal(ok.code, 0, ok.stderr);
       assert.equal((JSON.parse(ok.stdout) as AuditVerification).events, 5);
-      await db.prisma.$executeRawUnsafe(
-        `UPDATE "AuditEvent" SET "ip" = '10.0.0.1' WHERE "chainKey" = 'consultation:${consultationId}' AND "seq" = 3`,
-      );
+      await withDb(async (db) => {
+        await db.prisma.$executeRawUnsafe(
+          `UPDATE "AuditEvent" SET "ip" = '10.0.0.1' WHERE "chainKey" = 'consultation:${consultationId}' AND "seq" = 3`,
+        );
+      });
       const bad = await run();
       assert.equal(bad.code, 2, bad.stderr);
       assert.match(bad.stderr, new RegExp(`consultation:${consultationId} at position 3 \\(hash-mismatch`));
