@@ -7,6 +7,7 @@ import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { accountRoutes } from './account/routes.ts';
 import { auditRoutes } from './audit/routes.ts';
+import { auditVerifyRoutes } from './audit/verify-routes.ts';
 import { type Principal, resolvePrincipal } from './auth/principal.ts';
 import { authRoutes } from './auth/routes.ts';
 import { SessionRegistry } from './auth/session-registry.ts';
@@ -39,6 +40,10 @@ import { linkProbeRoutes } from './routing/link-probe-routes.ts';
 import { PolicyRoutePlanner } from './routing/policy-route-planner.ts';
 import { hardFrameLimit, Rooms, signalingRoutes } from './signaling/index.ts';
 import { staffRoutes } from './staff/routes.ts';
+import { MediaPathLog } from './trail/media-path-log.ts';
+import { RetentionSweeper } from './trail/retention.ts';
+import { retentionRoutes } from './trail/retention-routes.ts';
+import { trailRoutes } from './trail/routes.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -118,6 +123,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   rooms.observe(media);
   const metrics = new ServerMetrics({ rooms, media, recordings });
   rooms.observe(metrics.roomObserver);
+  const mediaPaths = new MediaPathLog(
+    prisma,
+    config.media.announcedAddress ?? config.media.listenIp,
+    app.log,
+  );
+  rooms.observe(mediaPaths);
   const ctx: AppContext = {
     config,
     prisma,
@@ -126,6 +137,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     rooms,
     recordings,
     media,
+    mediaPaths,
     signInGuard: new SignInGuard(config.auth.signInLimits, redis),
     secondFactorGuard: new SignInGuard(config.auth.signInLimits, redis, 'second-factor'),
     totpSecrets: new TotpSecrets(config.auth.totpKey),
@@ -201,6 +213,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     consultationRoutes,
     inviteRoutes,
     auditRoutes,
+    auditVerifyRoutes,
+    trailRoutes,
+    retentionRoutes,
     turnRoutes,
     linkProbeRoutes,
     recordingRoutes,
@@ -209,9 +224,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(routes, { ctx });
   }
   await app.register(webApps);
+  // The retention job runs while the server serves (every node may: each deletion locks its row).
+  const retention = new RetentionSweeper(prisma, { ...config.retention, log: app.log });
+  app.addHook('onReady', async () => retention.start());
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   app.addHook('onClose', async () => {
+    await retention.stop();
     // Finalise recordings first, while the SFU still carries their media.
     await recordings.shutdown();
     ctx.rooms.shutdown();

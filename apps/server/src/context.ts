@@ -10,6 +10,7 @@ import type { MediaService } from './media/index.ts';
 import type { ServerMetrics } from './metrics/index.ts';
 import type { RecordingService } from './recording/service.ts';
 import type { Rooms } from './signaling/rooms.ts';
+import type { MediaPathLog } from './trail/media-path-log.ts';
 
 /** What route and signaling handlers share. Built once in app.ts; handlers receive it, they never import globals. */
 export interface AppContext {
@@ -22,6 +23,8 @@ export interface AppContext {
   /** The SFU (mediasoup); `available` is false when disabled or its workers would not start. */
   media: MediaService;
   recordings: RecordingService;
+  /** The media-path record: which route each participant's media took (trail/). */
+  mediaPaths: MediaPathLog;
   signInGuard: SignInGuard;
   /** The same guessing limits for second-factor codes, counted apart from passwords (key: the account's id). */
   secondFactorGuard: SignInGuard;

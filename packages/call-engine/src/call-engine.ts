@@ -25,6 +25,7 @@ import {
   linkKey,
 } from './links.ts';
 import { streamsFedBy, whenConnected, whenTrue } from './make-before-break.ts';
+import { PathReporter, type ReportableConnection } from './path-reporter.ts';
 import { type MediaKind, PeerLink } from './peer-link.ts';
 import type { LatencySource } from './receive-latency.ts';
 import { RemoteStreams } from './remote-streams.ts';
@@ -59,6 +60,7 @@ export class CallEngine extends Emitter<CallEngineEvents> {
   private readonly ice: IceServerSource;
   private readonly bandwidth: BandwidthReporter;
   private readonly latency: LatencyReporter;
+  private readonly paths: PathReporter;
   private readonly sfu: SfuPath;
   private readonly tilePreferences = new Map<string, TilePreference>();
   private readonly mutedKinds = new Set<MediaKind>();
@@ -123,6 +125,10 @@ export class CallEngine extends Emitter<CallEngineEvents> {
               }),
           }),
     });
+    this.paths = new PathReporter({
+      send: (m) => this.signaling.send(m),
+      connections: () => (this._state === 'joined' ? this.reportableConnections() : []),
+    });
     this.sfu = new SfuPath({
       send: (m) => this.signaling.send(m),
       localTracks: () => this.localTracks(),
@@ -167,6 +173,7 @@ export class CallEngine extends Emitter<CallEngineEvents> {
     this.signaling.open();
     this.bandwidth.start();
     if (this.options.latencyReportIntervalMs !== false) this.latency.start();
+    this.paths.start();
   }
 
   /** Sets (or replaces) the local media sent to others. Tracks are swapped in place where possible. */
@@ -381,6 +388,8 @@ export class CallEngine extends Emitter<CallEngineEvents> {
       this.emit('plan', m.plan);
     }
     this.bandwidth.reportFixed();
+    // The server may have lost what we told it (a restart): tell it again.
+    this.paths.forget();
     this.reconcileSoon();
     if (m.resumed) {
       // Signals sent while we were away may be lost: restart ICE on connections that are not up.
@@ -705,6 +714,36 @@ export class CallEngine extends Emitter<CallEngineEvents> {
     return out;
   }
 
+  /** Connections whose route the media-path record wants: connected peer links and the SFU transports. */
+  private reportableConnections(): ReportableConnection[] {
+    const out: ReportableConnection[] = [...this.links]
+      .filter(([, link]) => link.state === 'connected')
+      .map(([key, link]) => ({
+        key,
+        link: link.spec.role,
+        peerId: link.spec.remote,
+        streamId: link.spec.streamId,
+        getStats: () => link.pc.getStats(),
+      }));
+    const session = this.sfu.session;
+    if (session) {
+      for (const direction of ['send', 'recv'] as const) {
+        out.push({
+          key: `sfu|${session.epoch}|${direction}`,
+          link: direction === 'send' ? 'sfu-send' : 'sfu-recv',
+          peerId: null,
+          streamId: null,
+          getStats: async () => {
+            const report = (await session.transportStats())[direction];
+            if (!report) throw new Error('no transport');
+            return report;
+          },
+        });
+      }
+    }
+    return out;
+  }
+
   // ---- lifecycle ---------------------------------------------------------------------------------------------
 
   private setState(state: EngineState): void {
@@ -717,6 +756,7 @@ export class CallEngine extends Emitter<CallEngineEvents> {
     if (this.isShutDown) return;
     this.bandwidth.stop();
     this.latency.stop();
+    this.paths.stop();
     this.ice.stop();
     if (this.reconcileTimer) clearTimeout(this.reconcileTimer);
     this.reconcileTimer = null;

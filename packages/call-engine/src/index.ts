@@ -25,9 +25,11 @@ export {
   linkKey,
   meshStreamId,
 } from './links.ts';
+export { PathReporter, type PathReporterOptions, type ReportableConnection } from './path-reporter.ts';
 export { type MediaKind, PeerLink, type PeerLinkCallbacks, type PeerLinkOptions } from './peer-link.ts';
 export { type LatencySource, ReceiveLatencyEstimator } from './receive-latency.ts';
 export { RemoteStreams } from './remote-streams.ts';
+export { selectedPairOf } from './selected-pair.ts';
 export { SfuPath, type SfuPathHost } from './sfu-path.ts';
 export { SfuRequestError, SfuRequests } from './sfu-requests.ts';
 export { type SfuReceiver, SfuSession, type SfuSessionOptions, type TilePreference } from './sfu-session.ts';

@@ -51,6 +51,7 @@ export const AuditActions = [
   'room.leave',
   'turn.credentials',
   'audit.read',
+  'audit.verify',
   'recording.request',
   'recording.consent',
   'recording.start',
@@ -71,6 +72,10 @@ export const AuditActions = [
   'auth.second_factor',
   'two_factor.enable',
   'two_factor.disable',
+  'media-path.read',
+  'visit.export',
+  'recording.hold',
+  'recording.delete',
 ] as const;
 export const AuditAction = Type.Enum(AuditActions);
 export type AuditAction = Static<typeof AuditAction>;

@@ -1,6 +1,8 @@
+import { AuditVerification } from './audit-chain.ts';
 import { ErrorCode as E } from './errors.ts';
 import { LinkProbeQuery, LinkProbeUploadReply } from './link-probe.ts';
 import { LiveSnapshot } from './live.ts';
+import { MediaPathList } from './media-path.ts';
 import { RecordingList, RecordingParams, RecordingQuery, Recording as RecordingSchema } from './recording.ts';
 import {
   AuditList,
@@ -23,6 +25,7 @@ import {
   StaffUser,
   TurnCredentials,
 } from './rest.ts';
+import { LegalHoldBody, RecordingRetention, RetentionList } from './retention.ts';
 import { defineRoute } from './route.ts';
 import {
   Account,
@@ -42,6 +45,7 @@ import {
   TwoFactorCodeBody,
   TwoFactorSetup,
 } from './staff.ts';
+import { VisitExport } from './visit-export.ts';
 
 // Every REST route, once. The server registers each from here (apps/server/src/http/serve-route.ts) and the
 // typed client (api-client.ts) calls them by name; nobody else writes a path.
@@ -411,6 +415,67 @@ export const Routes = {
     reply: AuditList,
     status: 200,
     errors: staffOnly,
+  }),
+
+  verifyAudit: defineRoute({
+    method: 'GET',
+    path: '/api/audit/verify',
+    summary: 'Verifies every audit hash chain and reports the first broken link (audited)',
+    tag: 'audit',
+    access: 'admin',
+    reply: AuditVerification,
+    status: 200,
+    errors: staffOnly,
+  }),
+
+  // ---- the health-data trail (docs/health-data.md) ------------------------------------------------------------
+  listMediaPaths: defineRoute({
+    method: 'GET',
+    path: '/api/consultations/:consultationId/media-paths',
+    summary:
+      "The media-path record: each participant's connections over time and the route they took (audited)",
+    tag: 'trail',
+    access: 'admin',
+    params: ConsultationParams,
+    reply: MediaPathList,
+    status: 200,
+    errors: [...staffOnly, E.NotFound],
+  }),
+
+  exportVisit: defineRoute({
+    method: 'GET',
+    path: '/api/consultations/:consultationId/export',
+    summary:
+      'The visit export: participants, admissions, media paths, recordings, consents and every audit event (audited)',
+    tag: 'trail',
+    access: 'admin',
+    params: ConsultationParams,
+    reply: VisitExport,
+    status: 200,
+    errors: [...staffOnly, E.NotFound],
+  }),
+
+  listRetention: defineRoute({
+    method: 'GET',
+    path: '/api/retention/recordings',
+    summary: 'When each recording will be deleted under the retention period, and which are on legal hold',
+    tag: 'trail',
+    access: 'admin',
+    reply: RetentionList,
+    status: 200,
+    errors: staffOnly,
+  }),
+  setLegalHold: defineRoute({
+    method: 'PUT',
+    path: '/api/recordings/:recordingId/legal-hold',
+    summary: 'Puts a recording on legal hold (retention never deletes it) or lifts the hold (audited)',
+    tag: 'trail',
+    access: 'admin',
+    params: RecordingParams,
+    body: LegalHoldBody,
+    reply: RecordingRetention,
+    status: 200,
+    errors: [...staffOnly, E.NotFound],
   }),
 
   // ---- recordings --------------------------------------------------------------------------------------------

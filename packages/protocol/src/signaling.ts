@@ -2,6 +2,7 @@ import { type Static, type TSchema, Type } from 'typebox';
 import { DeviceClass, DisplayName, Id, Kbps, ParticipantRole, Timestamp } from './domain.ts';
 import { ErrorCodeSchema } from './errors.ts';
 import { StorableFormat } from './formats.ts';
+import { MediaLinkKind, SelectedPair } from './media-path.ts';
 import { Plan } from './plan.ts';
 import { ReceiveLatencyReport } from './receive-latency.ts';
 import { Recording } from './recording.ts';
@@ -110,6 +111,17 @@ export const ClientMessage = Type.Union([
   message('leave', {}),
   /** Answer to a recording's consent request; also required of anyone joining while a recording runs. */
   message('recording-consent', { recordingId: Id, granted: Type.Boolean() }),
+
+  /**
+   * The selected ICE candidate pair of one of the client's connections, sent when it changes (null: the
+   * connection closed or has no pair). Kept in the consultation's media-path record (media-path.ts).
+   */
+  message('media-path', {
+    link: MediaLinkKind,
+    peerId: Type.Union([Id, Type.Null()]),
+    streamId: Type.Union([Id, Type.Null()]),
+    pair: Type.Union([SelectedPair, Type.Null()]),
+  }),
 
   // SFU (only while the plan's topology is 'sfu', or after it, until `sfu-close`). Replies carry `requestId`.
   /** Create this client's send or receive WebRTC transport on the room's router. Reply: `sfu-transport`. */

@@ -146,6 +146,13 @@ export const ConfigSchema = Type.Object({
      */
     videoLayer: Type.Union([Type.Literal('highest'), Type.Integer({ minimum: 0, maximum: 2 })]),
   }),
+  /** How long what a visit leaves behind is kept (docs/health-data.md). */
+  retention: Type.Object({
+    /** A finished recording is deleted (file and row, audited) this many days after it stopped, unless held. */
+    recordingDays: Type.Number({ exclusiveMinimum: 0 }),
+    /** How often the retention job looks for what is due. */
+    sweepIntervalSeconds: Type.Number({ exclusiveMinimum: 0 }),
+  }),
 });
 
 /** Configuration as read from files and environment; secrets may still be null. */

@@ -4,6 +4,7 @@ export type {
   AuditEvent,
   Consultation,
   Invite,
+  MediaPathSpan,
   Participant,
   Recording,
   RecordingConsent,

@@ -49,6 +49,12 @@ const handlers: { [T in ClientMessage['type']]: Handler<T> } = {
   admit: (ctx, link, m) => decide(ctx, link, m.participantId, 'ADMITTED'),
   deny: (ctx, link, m) => decide(ctx, link, m.participantId, 'DENIED'),
 
+  'media-path': (ctx, link, m) => {
+    const { room, self } = joined(ctx, link);
+    const { type: _, ...report } = m;
+    ctx.mediaPaths.report(room, self, report);
+  },
+
   'recording-consent': async (ctx, link, m) => {
     const { room, self } = joined(ctx, link);
     await ctx.recordings.consent(link.principal, room, self, m.recordingId, m.granted, link.ip);

@@ -7,13 +7,16 @@ import { AccountPage } from '../shared/account/AccountPage.tsx';
 import { SetPasswordPage, setPasswordToken } from '../shared/account/SetPasswordPage.tsx';
 import { api, currentStaff } from '../shared/api.ts';
 import { ErrorText, MessagePage, Shell, SignInForm } from '../shared/ui.tsx';
+import { AuditChainCheck } from './AuditChainCheck.tsx';
 import { AuditLog } from './AuditLog.tsx';
 import { ConsultationsTable } from './ConsultationsTable.tsx';
 import { LiveCard } from './LiveCard.tsx';
 import { RecordingControls } from './RecordingControls.tsx';
+import { RecordingRetention } from './RecordingRetention.tsx';
 import { RecordingsList } from './RecordingsList.tsx';
 import { StaffManagement } from './StaffManagement.tsx';
 import { useAdminStore } from './store.ts';
+import { VisitTrail } from './VisitTrail.tsx';
 
 function App() {
   const user = useAdminStore((s) => s.user);
@@ -125,7 +128,10 @@ function Dashboard({ user }: { user: StaffUser }) {
           </section>
           <ConsultationsTable />
           <RecordingsList />
+          <RecordingRetention />
           <AuditLog />
+          <AuditChainCheck />
+          <VisitTrail />
         </>
       ) : null}
     </Shell>

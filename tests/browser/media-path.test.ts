@@ -1,0 +1,278 @@
+// The media-path record from real browsers: a 1:1 call, direct and then forced through a real coturn, leaves one
+// span per participant whose route matches what each page's own getStats says of its selected candidate pair.
+// Runs in a loopback-only network namespace (the file re-runs itself under `unshare --net`), like p2p-call.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { Consultation, MediaPathList, MediaPathSpan } from '@consulta/protocol';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { assertNamespacedRunPasses, inLoopbackNamespace, launchChromium } from '../support/chromium.ts';
+import { type RunningCoturn, startCoturn } from '../support/coturn.ts';
+import type { HttpClient } from '../support/http.ts';
+import { type FixtureServer, startFixtureServer } from './fixture-server.ts';
+
+const thisFile = fileURLToPath(import.meta.url);
+/** As in tree-call.test.ts: strong desktops feed everyone, the weak one can send a single copy. */
+const STRONG = { uplinkKbps: 20_000, downlinkKbps: 20_000 };
+const WEAK = { uplinkKbps: 3_500, downlinkKbps: 20_000 };
+
+if (!inLoopbackNamespace()) {
+  test('media-path record from browser calls, inside a loopback-only network namespace', async () => {
+    await assertNamespacedRunPasses(thisFile, 3);
+  });
+} else {
+  describe('media-path record of a tree call in Chromium', () => {
+    let server: FixtureServer;
+    let browser: Browser;
+    let auditor: HttpClient;
+    before(async () => {
+      // A tree from the start (three people, audio only: 2 cores), so every span is a tree edge.
+      server = await startFixtureServer({ routing: { forceTopology: 'tree' } });
+      browser = await launchChromium();
+      auditor = await server.server.signedIn('ADMIN', 'Auditor');
+    });
+    after(async () => {
+      await browser?.close();
+      await server?.close();
+    });
+
+    test("tree: each edge's spans name the stream's sender and its relay, as the plan and getStats say", async (t) => {
+      const contexts: BrowserContext[] = [];
+      try {
+        const pages: Page[] = [];
+        const openPage = async (): Promise<Page> => {
+          const context = await browser.newContext();
+          contexts.push(context);
+          const page = await context.newPage();
+          await page.goto(server.pageUrl);
+          await page.waitForFunction(() => window.consultaTest !== undefined);
+          pages.push(page);
+          return page;
+        };
+        const api = (page: Page, method: string, p: string, body?: unknown) =>
+          page.evaluate(
+            ([m, pp, b]) => window.consultaTest.api(m as string, pp as string, b),
+            [method, p, body],
+          );
+        const doc = await openPage();
+        assert.equal(
+          (await api(doc, 'POST', '/api/auth/sign-in', await server.createClinician('Dr. Tree'))).status,
+          200,
+        );
+        const consult = (await api(doc, 'POST', '/api/consultations', { title: 'Paths (tree)' }))
+          .body as Consultation;
+        // One weak uplink: the planner has a strong peer relay that sender's stream to the third.
+        for (const [i, bw] of [STRONG, STRONG, WEAK].entries()) {
+          const page = i === 0 ? doc : await openPage();
+          if (page !== doc)
+            assert.equal(
+              (await api(page, 'POST', '/api/auth/sign-in', await server.server.createStaff('ADMIN'))).status,
+              200,
+            );
+          await page.evaluate(
+            ([id, fixedBandwidth]) =>
+              window.consultaTest.start({
+                consultationId: id as string,
+                iceTransportPolicy: 'all',
+                audioOnly: true,
+                fixedBandwidth: fixedBandwidth as { uplinkKbps: number; downlinkKbps: number },
+              }),
+            [consult.id, bw] as const,
+          );
+          await page.waitForFunction(() => window.consultaTest.state() === 'joined');
+        }
+        // Settled: every page holds the same tree plan, and every edge's receiver gets packets.
+        await doc.waitForFunction(
+          () =>
+            window.consultaTest.plan()?.topology === 'tree' &&
+            (window.consultaTest.plan()?.edges.length ?? 0) >= 6,
+          undefined,
+          { timeout: 20_000 },
+        );
+        const spans = await waitForSpans(
+          auditor,
+          consult.id,
+          (all) => {
+            const open = all.filter((s) => s.endedAt === null);
+            return open.length >= 12 && open.every((s) => s.path !== 'unknown');
+          },
+          30_000,
+        );
+        const plan = (await doc.evaluate(() => window.consultaTest.plan()))!;
+        t.diagnostic(`plan ${JSON.stringify(plan.edges)}`);
+        const open = spans.filter((s) => s.endedAt === null && s.planVersion <= plan.version);
+        const relays = plan.edges.filter((e) => e.parent !== e.streamId);
+        t.diagnostic(
+          `tree plan v${plan.version}: ${plan.edges.length} edges, ${relays.length} relayed; ${open.length} open spans`,
+        );
+        for (const e of plan.edges) {
+          const recv = open.find(
+            (s) => s.link === 'recv' && s.participantId === e.child && s.streamOwnerId === e.streamId,
+          );
+          const send = open.find(
+            (s) =>
+              s.link === 'send' &&
+              s.participantId === e.parent &&
+              s.peerId === e.child &&
+              s.streamOwnerId === e.streamId,
+          );
+          assert.ok(recv && send, `spans for edge ${JSON.stringify(e)} in ${JSON.stringify(open)}`);
+          assert.equal(recv.topology, 'tree');
+          assert.equal(recv.peerId, e.parent);
+          assert.equal(recv.relayedById, e.parent === e.streamId ? null : e.parent);
+          assert.equal(send.relayedById, recv.relayedById);
+        }
+        // Against each receiver's getStats: the connection it receives each stream on, and that pair's types.
+        for (const page of pages) {
+          const self = (await page.evaluate(() => window.consultaTest.selfId()))!;
+          const links = await page.evaluate(() => window.consultaTest.linkPairs());
+          for (const l of links.filter((x) => x.role === 'recv')) {
+            const span = open.find(
+              (s) => s.participantId === self && s.link === 'recv' && s.streamOwnerId === l.streamId,
+            );
+            assert.ok(span, `a span for ${self} receiving ${l.streamId}`);
+            assert.equal(span.peerId, l.remote, 'received through the same peer the page is connected to');
+            assert.equal(span.pair?.localType, l.local);
+            assert.equal(span.pair?.remoteType, l.remoteType);
+          }
+        }
+      } finally {
+        for (const c of contexts) await c.close();
+      }
+    });
+  });
+
+  describe('media-path record of a 1:1 call in Chromium', () => {
+    let coturn: RunningCoturn;
+    let server: FixtureServer;
+    let browser: Browser;
+    let auditor: HttpClient;
+
+    before(async () => {
+      coturn = await startCoturn({ verbose: false });
+      server = await startFixtureServer({ turn: { urls: coturn.urls, secret: coturn.secret } });
+      browser = await launchChromium();
+      auditor = await server.server.signedIn('ADMIN', 'Auditor');
+    });
+    after(async () => {
+      await browser?.close();
+      await server?.close();
+      await coturn?.stop();
+    });
+
+    for (const mode of ['direct', 'relay'] as const) {
+      test(`${mode}: each participant's span states the route getStats reports`, async (t) => {
+        const contexts: BrowserContext[] = [];
+        try {
+          const openPage = async (): Promise<Page> => {
+            const context = await browser.newContext();
+            contexts.push(context);
+            const page = await context.newPage();
+            await page.goto(server.pageUrl);
+            await page.waitForFunction(() => window.consultaTest !== undefined);
+            return page;
+          };
+          const api = (page: Page, method: string, p: string, body?: unknown) =>
+            page.evaluate(
+              ([m, pp, b]) => window.consultaTest.api(m as string, pp as string, b),
+              [method, p, body],
+            );
+          // Two staff members: the clinician and an admin who joins their consultation (no invite needed).
+          const doc = await openPage();
+          const adm = await openPage();
+          assert.equal(
+            (await api(doc, 'POST', '/api/auth/sign-in', await server.createClinician('Dr. Path'))).status,
+            200,
+          );
+          assert.equal(
+            (await api(adm, 'POST', '/api/auth/sign-in', await server.server.createStaff('ADMIN'))).status,
+            200,
+          );
+          const consult = (await api(doc, 'POST', '/api/consultations', { title: `Paths (${mode})` }))
+            .body as Consultation;
+          const start = (page: Page) =>
+            page.evaluate(
+              ([consultationId, policy]) =>
+                window.consultaTest.start({
+                  consultationId: consultationId as string,
+                  iceTransportPolicy: policy as RTCIceTransportPolicy,
+                }),
+              [consult.id, mode === 'relay' ? 'relay' : 'all'],
+            );
+          await start(doc);
+          await doc.waitForFunction(() => window.consultaTest.state() === 'joined');
+          await start(adm);
+          await adm.waitForFunction(() => window.consultaTest.state() === 'joined');
+          const ids = new Map<Page, string>();
+          for (const page of [doc, adm]) {
+            await page.waitForFunction(() => window.consultaTest.firstFrameAt(), undefined, {
+              timeout: 20_000,
+            });
+            ids.set(page, (await page.evaluate(() => window.consultaTest.selfId())) as string);
+          }
+
+          // The record fills in as each client reports its pair (within a poll or two of connecting).
+          const spans = await waitForSpans(
+            auditor,
+            consult.id,
+            (s) => s.filter((x) => x.path !== 'unknown').length >= 2,
+          );
+          for (const page of [doc, adm]) {
+            const self = ids.get(page)!;
+            const other = [...ids.values()].find((id) => id !== self)!;
+            const mine = spans.filter((s) => s.participantId === self);
+            assert.equal(mine.length, 1, `one span for ${self}: ${JSON.stringify(spans)}`);
+            const span = mine[0]!;
+            const seen = await page.evaluate(() => window.consultaTest.selectedCandidates());
+            assert.ok(seen, 'the page has a selected pair');
+            t.diagnostic(
+              `${mode} ${self.slice(0, 8)}: record ${span.path} ${JSON.stringify(span.pair)}; getStats local ${seen.local.candidateType}/${seen.local.protocol}${seen.local.relayProtocol ? `/${seen.local.relayProtocol}` : ''} remote ${seen.remote.candidateType}`,
+            );
+            assert.equal(span.topology, 'p2p');
+            assert.equal(span.link, 'mesh');
+            assert.equal(span.peerId, other);
+            assert.equal(span.endedAt, null);
+            assert.equal(span.pair?.localType, seen.local.candidateType);
+            assert.equal(span.pair?.remoteType, seen.remote.candidateType);
+            assert.equal(span.pair?.protocol, seen.local.protocol);
+            if (mode === 'relay') {
+              assert.equal(span.path, 'turn');
+              assert.equal(span.pair?.localType, 'relay');
+              assert.equal(span.pair?.relayProtocol, seen.local.relayProtocol);
+              assert.equal(span.pair?.relayAddress, `${seen.local.address}:${seen.local.port}`);
+            } else {
+              assert.equal(span.path, 'direct-host');
+              assert.equal(span.pair?.relayAddress, undefined, 'no participant address is kept');
+            }
+          }
+
+          // Leaving closes both spans.
+          await doc.evaluate(() => window.consultaTest.leave());
+          await adm.evaluate(() => window.consultaTest.leave());
+          const closed = await waitForSpans(auditor, consult.id, (s) => s.every((x) => x.endedAt !== null));
+          assert.equal(closed.length, 2);
+        } finally {
+          for (const c of contexts) await c.close();
+        }
+      });
+    }
+  });
+}
+
+/** Reads the record through the admin route until `ok` holds; the route waits for queued writes itself. */
+async function waitForSpans(
+  client: HttpClient,
+  consultationId: string,
+  ok: (spans: MediaPathSpan[]) => boolean,
+  timeoutMs = 15_000,
+): Promise<MediaPathSpan[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await client.get<MediaPathList>(`/api/consultations/${consultationId}/media-paths`);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    if (ok(res.body.spans)) return res.body.spans;
+    if (Date.now() > deadline) assert.fail(`media-path record incomplete: ${JSON.stringify(res.body.spans)}`);
+    // Reports arrive on the clients' one-second poll; ask again shortly after.
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
