@@ -58,9 +58,10 @@ export class RecordingSocket {
 
   /**
    * Waits until a frame from index `from` on matches, and returns its index; null when the socket closes first.
-   * Rejects after `timeoutMs`: the server neither answered nor closed.
+   * Rejects after `timeoutMs`: the server neither answered nor closed (generous: a loaded CI machine once took
+   * over 5 s to admit a guest while setting up the cast).
    */
-  waitFor(match: (json: unknown) => boolean, from = 0, timeoutMs = 5000): Promise<number | null> {
+  waitFor(match: (json: unknown) => boolean, from = 0, timeoutMs = 30_000): Promise<number | null> {
     return new Promise((resolve, reject) => {
       const check = (): boolean => {
         const i = this.received.findIndex((r, n) => n >= from && match(r.json));
