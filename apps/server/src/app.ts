@@ -65,6 +65,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logger: { level: config.server.logLevel },
     trustProxy: config.server.trustProxy,
     bodyLimit: 64 * 1024,
+    // A whole request must arrive within 30 s (fastify's default is no limit, Node's own 5 min): a client that
+    // stalls mid-body (a link probe upload cut off on a lossy link, or a slowloris) would otherwise hold its
+    // connection, and a server shutdown that waits for it, forever. Bodies are 64 KiB, link-probe uploads are
+    // budgeted to seconds; WebSockets are past their upgrade and not affected.
+    requestTimeout: 30_000,
     // Reject unknown properties instead of silently stripping them: a client sending them has a bug to hear about.
     ajv: {
       customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true },
