@@ -81,7 +81,10 @@ if (!inLoopbackNamespace()) {
       await checkCall(3);
       await admit('Ines Interpreter', 'ines@example.test', 'INTERPRETER', 'laptop');
       await checkCall(4);
-      await muteIsShownAndStopsSending(guests[0]?.page ?? doc, doc, 'sfu');
+      // Four people go through the SFU or a tree, as the policy finds the links (both nullify every sender).
+      const group = await groupTopology(doc);
+      t.diagnostic(`4-person call on ${group}`);
+      await muteIsShownAndStopsSending(guests[0]?.page ?? doc, doc, group);
 
       // The admin console shows the call live without any recording request: people by name and role, the route
       // and why, the running duration, the recording state.
@@ -185,6 +188,16 @@ async function assertCallFits(page: Page, what: string): Promise<void> {
  * `who` mutes microphone and camera: every connection of theirs stops sending (the sender's track is null, not a
  * disabled track), and `other` sees both on their tile; unmuting sends the tracks again and clears the indicators.
  */
+/** The topology code the page shows once the call has left p2p ('tree' or 'sfu'). */
+async function groupTopology(page: Page): Promise<string> {
+  const code = page
+    .getByTestId('topology')
+    .locator('code')
+    .filter({ hasText: /^(tree|sfu)$/ });
+  await code.first().waitFor({ state: 'attached', timeout: 60_000 });
+  return (await code.first().textContent())?.trim() ?? '';
+}
+
 async function muteIsShownAndStopsSending(who: Page, other: Page, topology: string): Promise<void> {
   await other.getByTestId('topology').locator('code', { hasText: topology }).waitFor({ state: 'attached' });
   const bar = who.getByRole('toolbar', { name: 'Call controls' });
