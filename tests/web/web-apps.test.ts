@@ -165,7 +165,11 @@ if (!inLoopbackNamespace()) {
       await page.getByLabel('Password').fill(account.password);
       await page.getByRole('button', { name: 'Sign in' }).click();
       await page.getByTestId('admin-consultations').getByText('Knee follow-up').waitFor();
-      await page.getByTestId('admin-audit').getByText('consultation.end').first().waitFor();
+      await page
+        .getByTestId('admin-audit')
+        .getByRole('cell', { name: 'consultation.end', exact: true })
+        .first()
+        .waitFor();
       await shot(page, 'admin');
     });
 
