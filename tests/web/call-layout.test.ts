@@ -107,7 +107,8 @@ if (!inLoopbackNamespace()) {
       }
       assert.equal(await card.getByTestId('live-recording').textContent(), 'not recording');
       assert.match((await card.getByTestId('live-duration').textContent()) ?? '', /^\d+:\d\d$/);
-      assert.match((await card.textContent()) ?? '', /sfu/);
+      // The route the room is on (the policy may move it between tree and SFU as the links are measured).
+      assert.match((await card.textContent()) ?? '', /(tree|sfu)/);
       t.diagnostic(`admin live card: ${await card.textContent()}`);
       await shot(admin, 'admin-live-laptop');
       await admin.setViewportSize(PHONE);
