@@ -345,8 +345,9 @@ describe('the compose stack', () => {
         if (viewport.name === 'laptop') {
           // The invite opens once: the patient's run is on the laptop only.
           await page.goto(joinLink);
+          // The technical lines sit behind the network check's "Details" for patients: present, not shown.
           const relay = page.getByText('Relay server (TURN): reached');
-          await relay.waitFor({ timeout: 90_000 });
+          await relay.waitFor({ state: 'attached', timeout: 90_000 });
           await page.screenshot({ path: path.join(shots, `compose-patient-precheck-${viewport.name}.png`) });
         }
         await context.close();
