@@ -161,7 +161,8 @@ export const AuditPerson = Type.Object({
 });
 export type AuditPerson = Static<typeof AuditPerson>;
 
-export const AuditEvent = Type.Object({
+/** An audit event's stored fields, shared by the admin's list (below) and the visit export's chained events. */
+export const AuditEventFields = {
   id: Id,
   at: Timestamp,
   action: Type.String(),
@@ -173,6 +174,10 @@ export const AuditEvent = Type.Object({
   ip: Type.Union([Type.String(), Type.Null()]),
   outcome: Type.String(),
   details: Type.Unknown(),
+};
+
+export const AuditEvent = Type.Object({
+  ...AuditEventFields,
   /** The actor and target by name and role, when they are people this server knows. */
   actor: Type.Union([AuditPerson, Type.Null()]),
   target: Type.Union([AuditPerson, Type.Null()]),

@@ -3,7 +3,7 @@ import { AuditBrokenLink } from './audit-chain.ts';
 import { Id, Timestamp } from './domain.ts';
 import { MediaPathSpan } from './media-path.ts';
 import { Recording } from './recording.ts';
-import { Consultation, Invite, Participant } from './rest.ts';
+import { AuditEventFields, Consultation, Invite, Participant } from './rest.ts';
 
 // The visit export: everything Consulta holds about one consultation, as one JSON document an auditor can keep
 // and check on their own (GET /api/consultations/:id/export). docs/health-data.md describes how to re-verify
@@ -11,17 +11,7 @@ import { Consultation, Invite, Participant } from './rest.ts';
 
 /** An audit event with its place in the hash chain, as stored. */
 export const ChainedAuditEvent = Type.Object({
-  id: Id,
-  at: Timestamp,
-  action: Type.String(),
-  actorType: Type.String(),
-  actorId: Type.Union([Type.String(), Type.Null()]),
-  targetType: Type.Union([Type.String(), Type.Null()]),
-  targetId: Type.Union([Type.String(), Type.Null()]),
-  consultationId: Type.Union([Type.String(), Type.Null()]),
-  ip: Type.Union([Type.String(), Type.Null()]),
-  outcome: Type.String(),
-  details: Type.Unknown(),
+  ...AuditEventFields,
   chainKey: Type.Union([Type.String(), Type.Null()]),
   seq: Type.Union([Type.Integer(), Type.Null()]),
   prevHash: Type.Union([Type.String(), Type.Null()]),
