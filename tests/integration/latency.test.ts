@@ -1,10 +1,11 @@
 // The latency budget and the receive-latency reports through the real server: a group whose trees need a relay
 // hop goes to the SFU with the reason `latency-budget` when the configured budget leaves no room for one, and to
 // a tree within a budget that does (its trees then no deeper than the budget allows); a member's
-// `receive-latency` report is validated at the edge and kept for the live view (seen here through /metrics).
+// `receive-latency` report is validated at the edge and kept for the live view (seen through /metrics and the
+// admin's live snapshot).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Plan } from '@consulta/protocol';
+import type { LiveSnapshot, Plan } from '@consulta/protocol';
 import { defaultPolicyConfig } from '@consulta/routing-policy';
 import { joinedCall } from '../support/consultation.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
@@ -108,6 +109,14 @@ describe(`a budget with no room for a relay hop (${NO_HOP_BUDGET} ms)`, () => {
     guest!.ws.send({ type: 'ping', t: 1 });
     await guest!.ws.next('pong');
     assert.equal(await worst(), '63');
+    // The admin's live view shows it per person (the guest's slowest stream; the doctor sent no report), with
+    // the configured budget to judge it by.
+    const admin = await server.signedIn('ADMIN');
+    const live = (await admin.get<LiveSnapshot>('/api/live')).body;
+    assert.equal(live.latencyBudgetMs, Math.round(NO_HOP_BUDGET));
+    const entry = live.consultations.find((c) => c.participants.some((p) => p.id === guest!.id));
+    const seen = Object.fromEntries(entry!.participants.map((p) => [p.id, p.receiveLatencyMs]));
+    assert.deepEqual(seen, { [doc!.id]: null, [guest!.id]: 63 });
     for (const p of [doc!, guest!]) p.ws.socket.close();
   });
 });

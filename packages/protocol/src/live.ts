@@ -13,6 +13,11 @@ export const LiveParticipant = Type.Object({
   role: Peer.properties.role,
   connected: Type.Boolean(),
   media: Type.Union([MediaState, Type.Null()]),
+  /**
+   * The slowest stream this person receives now, in ms, from their latest `receive-latency` report (the receive
+   * side of glass-to-glass: jitter buffer + half the RTT + decode); null without a fresh report.
+   */
+  receiveLatencyMs: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
 });
 export type LiveParticipant = Static<typeof LiveParticipant>;
 
@@ -35,6 +40,8 @@ export type LiveConsultation = Static<typeof LiveConsultation>;
 export const LiveSnapshot = Type.Object({
   /** The server's clock when this was taken, to count durations from. */
   at: Timestamp,
+  /** The configured one-way latency budget (routing.latencyBudgetMs): a receive latency above it is a slow route. */
+  latencyBudgetMs: Type.Integer({ minimum: 1 }),
   consultations: Type.Array(LiveConsultation),
 });
 export type LiveSnapshot = Static<typeof LiveSnapshot>;

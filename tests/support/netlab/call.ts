@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import type { Consultation, GuestRole, OpenInviteReply, Plan } from '@consulta/protocol';
 import type { DeepPartialConfig } from '@consulta/server';
-import type { Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { startSmtpCapture } from '../smtp.ts';
 import { type LabBrowser, type LabBrowserOptions, launchLabChromium } from './browser.ts';
 import { type LabServer, startLabServer } from './call-server.ts';
@@ -23,6 +23,9 @@ export interface LabParticipant {
 
 type JoinOptions = Omit<LabStartOptions, 'consultationId'>;
 
+/** Runs on each participant's browser context before their page opens (e.g. the latency probe's init script). */
+export type PrepareContext = (context: BrowserContext, participantIndex: number) => Promise<void>;
+
 export class LabCall {
   readonly participants: LabParticipant[] = [];
   private consultation: Consultation | null = null;
@@ -30,10 +33,11 @@ export class LabCall {
     readonly server: LabServer,
     private readonly smtp: Awaited<ReturnType<typeof startSmtpCapture>>,
     private readonly browserOptions: LabBrowserOptions,
+    private readonly prepareContext?: PrepareContext,
   ) {}
 
   static async start(
-    options: { tls?: LabCertificates; overrides?: DeepPartialConfig } = {},
+    options: { tls?: LabCertificates; overrides?: DeepPartialConfig; prepareContext?: PrepareContext } = {},
   ): Promise<LabCall> {
     const smtp = await startSmtpCapture();
     try {
@@ -41,10 +45,15 @@ export class LabCall {
         ...(options.tls ? { tls: options.tls } : {}),
         overrides: { ...options.overrides, email: { smtpUrl: smtp.url } },
       });
-      return new LabCall(server, smtp, {
-        secureOrigins: [`http://198.19.0.1`],
-        ...(options.tls ? { trustedCaPem: [options.tls.caPem] } : {}),
-      });
+      return new LabCall(
+        server,
+        smtp,
+        {
+          secureOrigins: [`http://198.19.0.1`],
+          ...(options.tls ? { trustedCaPem: [options.tls.caPem] } : {}),
+        },
+        options.prepareContext,
+      );
     } catch (err) {
       await smtp.close();
       throw err;
@@ -143,6 +152,7 @@ export class LabCall {
     const browser = await launchLabChromium(host, this.browserOptions);
     try {
       const context = await browser.browser.newContext({ viewport: { width: 640, height: 400 } });
+      await this.prepareContext?.(context, this.participants.length);
       const page = await context.newPage();
       page.on('pageerror', (err) => console.error(`[${host.name} page error] ${err.message}`));
       await page.goto(this.server.pageUrl, { timeout: 30_000 });

@@ -3,7 +3,7 @@
 // public side (call-server.ts), consultations between lab browsers (call.ts), and the runner that puts a test
 // file into a lab of its own and always tears it down (runner.ts). See docs/network-lab.md.
 export { type LabBrowser, type LabBrowserOptions, launchLabChromium } from './browser.ts';
-export { api, LabCall, type LabParticipant, sleep, waitFor } from './call.ts';
+export { api, LabCall, type LabParticipant, type PrepareContext, sleep, waitFor } from './call.ts';
 export { type LabServer, startLabServer } from './call-server.ts';
 export { LAB_ADDRESSES, LAB_ENV, type LabHost, labId, NetLab, removeLabNamespaces } from './lab.ts';
 export type { ConnectionPair, LabStartOptions, ReceivedMedia } from './page/app.ts';

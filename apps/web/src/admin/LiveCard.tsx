@@ -30,7 +30,34 @@ function useNow(skewMs: number): number {
   return now;
 }
 
-export function LiveCard({ live, skewMs }: { live: LiveConsultation; skewMs: number }) {
+/**
+ * A person's receive latency (their slowest incoming stream, receive side only), marked slow when it alone is over
+ * the one-way budget: glass-to-glass is then over it for sure (capture and encode come on top).
+ */
+function ReceiveLatency({ ms, budgetMs }: { ms: number | null; budgetMs: number | null }) {
+  if (ms === null) return null;
+  const slow = budgetMs !== null && ms > budgetMs;
+  return (
+    <span
+      className={slow ? 'latency-slow' : 'muted'}
+      data-testid="live-latency"
+      title="Delay on the slowest stream this person receives (jitter buffer, network and decoding)"
+    >
+      {' · '}
+      {slow ? `slow route: ${ms} ms delay (budget ${budgetMs} ms)` : `${ms} ms delay`}
+    </span>
+  );
+}
+
+export function LiveCard({
+  live,
+  skewMs,
+  latencyBudgetMs,
+}: {
+  live: LiveConsultation;
+  skewMs: number;
+  latencyBudgetMs: number | null;
+}) {
   const now = useNow(skewMs);
   const reason = live.plan.reasons[0];
   return (
@@ -59,6 +86,7 @@ export function LiveCard({ live, skewMs }: { live: LiveConsultation; skewMs: num
             {p.media?.audioMuted && <span className="muted"> · muted</span>}
             {p.media?.videoMuted && <span className="muted"> · camera off</span>}
             {p.media?.screenSharing && <span className="muted"> · sharing screen</span>}
+            <ReceiveLatency ms={p.receiveLatencyMs} budgetMs={latencyBudgetMs} />
           </li>
         ))}
         {live.waiting > 0 && <li className="muted">{live.waiting} in the waiting room</li>}

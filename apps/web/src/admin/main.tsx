@@ -118,7 +118,11 @@ function Dashboard({ user }: { user: StaffUser }) {
                   const consultation = consultations.find((c) => c.id === l.consultationId);
                   return (
                     <div key={l.consultationId} className="stack">
-                      <LiveCard live={l} skewMs={skewMs} />
+                      <LiveCard
+                        live={l}
+                        skewMs={skewMs}
+                        latencyBudgetMs={snapshot?.latencyBudgetMs ?? null}
+                      />
                       {consultation && <RecordingControls consultation={consultation} />}
                     </div>
                   );
