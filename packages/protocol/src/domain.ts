@@ -29,7 +29,13 @@ export type Topology = Static<typeof Topology>;
 export const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
 export const Email = Type.String({ format: 'email', maxLength: 254 });
 /** A person's name as shown to others: one line of storable text. */
-export const DisplayName = Type.String({ minLength: 1, maxLength: 100, format: StorableFormat.Line });
+/** The longest display name, for forms' maxlength as well as the schema. */
+export const DISPLAY_NAME_MAX_LENGTH = 100;
+export const DisplayName = Type.String({
+  minLength: 1,
+  maxLength: DISPLAY_NAME_MAX_LENGTH,
+  format: StorableFormat.Line,
+});
 /** A title (of a consultation): one line of storable text. */
 export const Title = Type.String({ minLength: 1, maxLength: 200, format: StorableFormat.Line });
 /** An instant, RFC 3339 with an offset; only values the database and Date hold exactly (see formats.ts). */

@@ -2,6 +2,7 @@
 import type { StaffMember, StaffRole } from '@consulta/protocol';
 import { type FormEvent, useEffect, useState } from 'react';
 import { api } from '../shared/api.ts';
+import { InviteeFields } from '../shared/InviteeFields.tsx';
 import { ErrorText, Status } from '../shared/ui.tsx';
 import { useAdminStore } from './store.ts';
 
@@ -112,19 +113,12 @@ function InviteStaffForm() {
   };
   return (
     <form className="inline-form" onSubmit={submit} aria-label="Invite a staff member">
-      <label>
-        Name
-        <input
-          required
-          maxLength={100}
-          value={displayName}
-          onChange={(e) => setDisplayName(e.target.value)}
-        />
-      </label>
-      <label>
-        Email
-        <input type="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
-      </label>
+      <InviteeFields
+        displayName={displayName}
+        email={email}
+        onDisplayName={setDisplayName}
+        onEmail={setEmail}
+      />
       <label>
         Role
         <select value={role} onChange={(e) => setRole(e.target.value as StaffRole)}>

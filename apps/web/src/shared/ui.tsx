@@ -51,6 +51,23 @@ export function Status({ children }: { children: ReactNode }) {
   );
 }
 
+/** A form's main button: disabled and saying what is happening while the form's call runs. */
+export function SubmitButton({
+  busy,
+  busyLabel,
+  children,
+}: {
+  busy: boolean;
+  busyLabel: string;
+  children: ReactNode;
+}) {
+  return (
+    <button type="submit" className="primary" disabled={busy}>
+      {busy ? busyLabel : children}
+    </button>
+  );
+}
+
 export function ErrorText({ error }: { error: string | null }) {
   return error ? (
     <p className="error-text" role="alert">

@@ -1,33 +1,24 @@
 // A signed-in staff member changes their password; their other sessions end (the server does that).
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { api } from '../api.ts';
-import { ErrorText, Status } from '../ui.tsx';
+import { ErrorText, Status, SubmitButton } from '../ui.tsx';
+import { useBusyAction } from '../use-busy-action.ts';
 import { accountErrorText } from './messages.ts';
 
 export function ChangePasswordForm() {
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
-  const [error, setError] = useState<string | null>(null);
   const [saved, setSaved] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
+  const { busy, error, submit } = useBusyAction(accountErrorText);
+  const onSubmit = submit(async () => {
     setSaved(false);
-    try {
-      await api.changePassword({ body: { currentPassword: current, newPassword: next } });
-      setCurrent('');
-      setNext('');
-      setSaved(true);
-    } catch (err) {
-      setError(accountErrorText(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+    await api.changePassword({ body: { currentPassword: current, newPassword: next } });
+    setCurrent('');
+    setNext('');
+    setSaved(true);
+  });
   return (
-    <form className="card form" onSubmit={submit} aria-labelledby="password-heading">
+    <form className="card form" onSubmit={onSubmit} aria-labelledby="password-heading">
       <h2 id="password-heading">Password</h2>
       <label>
         Current password
@@ -51,9 +42,9 @@ export function ChangePasswordForm() {
       </label>
       <ErrorText error={error} />
       {saved ? <Status>Password changed. Your other sessions were signed out.</Status> : null}
-      <button type="submit" className="primary" disabled={busy}>
-        {busy ? 'Saving…' : 'Change password'}
-      </button>
+      <SubmitButton busy={busy} busyLabel="Saving…">
+        Change password
+      </SubmitButton>
     </form>
   );
 }

@@ -1,32 +1,23 @@
 // "Forgot password": the server answers the same for every address, so this page says the same too.
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { api } from '../api.ts';
-import { ErrorText } from '../ui.tsx';
+import { ErrorText, SubmitButton } from '../ui.tsx';
+import { useBusyAction } from '../use-busy-action.ts';
 import { accountErrorText } from './messages.ts';
 
 export function ForgotPasswordForm({ onBack }: { onBack(): void }) {
   const [email, setEmail] = useState('');
   const [sent, setSent] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await api.forgotPassword({ body: { email } });
-      setSent(true);
-    } catch (err) {
-      setError(accountErrorText(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, submit } = useBusyAction(accountErrorText);
+  const onSubmit = submit(async () => {
+    await api.forgotPassword({ body: { email } });
+    setSent(true);
+  });
   return (
     <div className="message-page">
       <form
         className="card form"
-        onSubmit={submit}
+        onSubmit={onSubmit}
         aria-labelledby="forgot-heading"
         data-testid="forgot-password"
       >
@@ -50,9 +41,9 @@ export function ForgotPasswordForm({ onBack }: { onBack(): void }) {
               />
             </label>
             <ErrorText error={error} />
-            <button type="submit" className="primary" disabled={busy}>
-              {busy ? 'Sending…' : 'Email me a link'}
-            </button>
+            <SubmitButton busy={busy} busyLabel="Sending…">
+              Email me a link
+            </SubmitButton>
           </>
         )}
         <button type="button" className="link-button" onClick={onBack}>

@@ -2,7 +2,8 @@
 // The token stays in the fragment, which browsers never send to servers; it is posted once, with the password.
 import { type FormEvent, useState } from 'react';
 import { api } from '../api.ts';
-import { ErrorText } from '../ui.tsx';
+import { ErrorText, SubmitButton } from '../ui.tsx';
+import { useBusyAction } from '../use-busy-action.ts';
 import { accountErrorText } from './messages.ts';
 
 /** The token of an emailed account link in this page's address, if any. */
@@ -12,31 +13,29 @@ export const setPasswordToken = (): string | null =>
 export function SetPasswordPage({ token, onDone }: { token: string; onDone(): void }) {
   const [password, setPassword] = useState('');
   const [again, setAgain] = useState('');
-  const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
+  const { busy, error, setError, submit } = useBusyAction(accountErrorText);
+  const onSubmit = (e: FormEvent) => {
     if (password !== again) {
+      e.preventDefault();
       setError('The two passwords differ.');
       return;
     }
-    setBusy(true);
-    setError(null);
-    try {
+    submit(async () => {
       await api.setPassword({ body: { token, password } });
       // The token is spent: keep it out of the history and the address bar.
       history.replaceState(null, '', location.pathname);
       setDone(true);
-    } catch (err) {
-      setError(accountErrorText(err));
-    } finally {
-      setBusy(false);
-    }
+    })(e);
   };
   return (
     <div className="message-page">
-      <form className="card form" onSubmit={submit} aria-labelledby="set-heading" data-testid="set-password">
+      <form
+        className="card form"
+        onSubmit={onSubmit}
+        aria-labelledby="set-heading"
+        data-testid="set-password"
+      >
         <h1 id="set-heading">Choose your password</h1>
         {done ? (
           <>
@@ -72,9 +71,9 @@ export function SetPasswordPage({ token, onDone }: { token: string; onDone(): vo
               />
             </label>
             <ErrorText error={error} />
-            <button type="submit" className="primary" disabled={busy}>
-              {busy ? 'Saving…' : 'Set password'}
-            </button>
+            <SubmitButton busy={busy} busyLabel="Saving…">
+              Set password
+            </SubmitButton>
           </>
         )}
       </form>

@@ -1,9 +1,10 @@
 // Two-factor sign-in: enrol by scanning the QR code (or typing the secret) and confirming with a code, then save
 // the recovery codes shown once; or turn it off with the password.
 import type { Account, TwoFactorSetup } from '@consulta/protocol';
-import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { api } from '../api.ts';
 import { ErrorText } from '../ui.tsx';
+import { useBusyAction } from '../use-busy-action.ts';
 import { accountErrorText } from './messages.ts';
 
 export function TwoFactorSettings() {
@@ -11,44 +12,26 @@ export function TwoFactorSettings() {
   const [setup, setSetup] = useState<TwoFactorSetup | null>(null);
   const [codes, setCodes] = useState<string[] | null>(null);
   const [value, setValue] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run, submit } = useBusyAction(accountErrorText);
   const load = useCallback(() => {
     api.getAccount().then(setAccount, (err: unknown) => setError(accountErrorText(err)));
-  }, []);
+  }, [setError]);
   useEffect(load, [load]);
 
-  const run = async (action: () => Promise<void>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await action();
-    } catch (err) {
-      setError(accountErrorText(err));
-    } finally {
-      setBusy(false);
-    }
-  };
   const start = () => run(async () => setSetup(await api.setupTwoFactor()));
-  const confirm = (e: FormEvent) => {
-    e.preventDefault();
-    void run(async () => {
-      const reply = await api.confirmTwoFactor({ body: { code: value.replace(/\s/g, '') } });
-      setCodes(reply.recoveryCodes);
-      setSetup(null);
-      setValue('');
-      load();
-    });
-  };
-  const disable = (e: FormEvent) => {
-    e.preventDefault();
-    void run(async () => {
-      await api.disableTwoFactor({ body: { password: value } });
-      setValue('');
-      setCodes(null);
-      load();
-    });
-  };
+  const confirm = submit(async () => {
+    const reply = await api.confirmTwoFactor({ body: { code: value.replace(/\s/g, '') } });
+    setCodes(reply.recoveryCodes);
+    setSetup(null);
+    setValue('');
+    load();
+  });
+  const disable = submit(async () => {
+    await api.disableTwoFactor({ body: { password: value } });
+    setValue('');
+    setCodes(null);
+    load();
+  });
 
   return (
     <section className="card form" aria-labelledby="two-factor-heading" data-testid="two-factor">
