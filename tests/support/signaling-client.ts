@@ -41,11 +41,15 @@ export class SignalingClient {
     this.socket.send(data);
   }
 
-  /** Waits for the next message of `type` (and matching `where`), taking it from the queue. */
+  /**
+   * Waits for the next message of `type` (and matching `where`), taking it from the queue. The default wait is
+   * generous: on a loaded CI machine a join (database writes, a plan) can take several seconds, and a test that
+   * fails takes a little longer to say so rather than failing when nothing is wrong.
+   */
   next<T extends ServerMessageType>(
     type: T,
     where: (m: ServerMessageOf<T>) => boolean = () => true,
-    timeoutMs = 5000,
+    timeoutMs = 20_000,
   ): Promise<ServerMessageOf<T>> {
     const match = (m: ServerMessage) => m.type === type && where(m as ServerMessageOf<T>);
     const queued = this.inbox.findIndex(match);
