@@ -6,30 +6,21 @@
 // (narrow tile: the 240 px layer; wide: the full 960) and a hidden tile gets none.
 // Runs in a loopback-only network namespace (the file re-runs itself under `unshare --net`).
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { Browser } from 'playwright-core';
-import { assertNamespacedRunPasses, inLoopbackNamespace, launchChromium } from '../support/chromium.ts';
-import { SfuCall, until } from './sfu-support.ts';
+import { namespacedSuite } from '../support/namespaced-suite.ts';
+import { type SfuCall, sfuCallPerSuite, until } from './sfu-support.ts';
 
 const thisFile = fileURLToPath(import.meta.url);
 
-if (!inLoopbackNamespace()) {
-  test('3-person SFU call in Chromium, inside a loopback-only network namespace', async () => {
-    await assertNamespacedRunPasses(thisFile, 1);
-  });
-} else {
-  describe('3-person call through the SFU', () => {
-    let browser: Browser;
-    let call: SfuCall;
-
-    before(async () => {
-      browser = await launchChromium();
-      call = await SfuCall.start(browser, { routing: { treeMaxParticipants: 2 } });
-    });
-    after(async () => {
-      await call?.close();
-      await browser?.close();
+namespacedSuite(
+  thisFile,
+  { what: '3-person SFU call in Chromium', passes: 1 },
+  '3-person call through the SFU',
+  () => {
+    let call!: SfuCall;
+    sfuCallPerSuite({ routing: { treeMaxParticipants: 2 } }, (c) => {
+      call = c;
     });
 
     test('everyone decodes everyone through SFU consumers; active speaker; mute pauses', async (t) => {
@@ -151,5 +142,5 @@ if (!inLoopbackNamespace()) {
         throw err;
       }
     });
-  });
-}
+  },
+);

@@ -5,32 +5,23 @@
 // printed as `MEASURE` (bench/sfu-migration.bench.ts collects it); the test asserts only that media resumes.
 // Runs in a loopback-only network namespace.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { Browser } from 'playwright-core';
-import { assertNamespacedRunPasses, inLoopbackNamespace, launchChromium } from '../support/chromium.ts';
-import { MediasoupWatch, type Person, SfuCall, until } from './sfu-support.ts';
+import { namespacedSuite } from '../support/namespaced-suite.ts';
+import { MediasoupWatch, type Person, type SfuCall, sfuCallPerSuite, until } from './sfu-support.ts';
 
 const thisFile = fileURLToPath(import.meta.url);
 
-if (!inLoopbackNamespace()) {
-  test('p2p <-> SFU migration in Chromium, inside a loopback-only network namespace', async () => {
-    await assertNamespacedRunPasses(thisFile, 1);
-  });
-} else {
-  describe('live migration between p2p and the SFU', () => {
-    let browser: Browser;
-    let call: SfuCall;
+namespacedSuite(
+  thisFile,
+  { what: 'p2p <-> SFU migration in Chromium', passes: 1 },
+  'live migration between p2p and the SFU',
+  () => {
+    let call!: SfuCall;
+    sfuCallPerSuite({ routing: { treeMaxParticipants: 2 } }, (c) => {
+      call = c;
+    });
     const watch = new MediasoupWatch();
-
-    before(async () => {
-      browser = await launchChromium();
-      call = await SfuCall.start(browser, { routing: { treeMaxParticipants: 2 } });
-    });
-    after(async () => {
-      await call?.close();
-      await browser?.close();
-    });
 
     /** The longest frame gap each pair among `people` saw since `since`, as "receiver<-sender ms". */
     async function gaps(people: Person[], since: number): Promise<{ max: number; text: string }> {
@@ -118,5 +109,5 @@ if (!inLoopbackNamespace()) {
         throw err;
       }
     });
-  });
-}
+  },
+);

@@ -2,35 +2,29 @@
 // places members on routers on both workers, joined by pipeToRouter, and every page decodes every other in
 // Chromium. Runs in a loopback-only network namespace.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { Browser } from 'playwright-core';
-import { assertNamespacedRunPasses, inLoopbackNamespace, launchChromium } from '../support/chromium.ts';
-import { MediasoupWatch, SfuCall } from './sfu-support.ts';
+import { namespacedSuite } from '../support/namespaced-suite.ts';
+import { MediasoupWatch, type SfuCall, sfuCallPerSuite } from './sfu-support.ts';
 
 const thisFile = fileURLToPath(import.meta.url);
 
-if (!inLoopbackNamespace()) {
-  test('SFU call across two workers (pipeToRouter) in Chromium, inside a loopback-only network namespace', async () => {
-    await assertNamespacedRunPasses(thisFile, 1);
-  });
-} else {
-  describe('a 3-person SFU call spanning two workers', () => {
-    let browser: Browser;
-    let call: SfuCall;
-    const watch = new MediasoupWatch();
-
-    before(async () => {
-      browser = await launchChromium();
-      call = await SfuCall.start(browser, {
+namespacedSuite(
+  thisFile,
+  { what: 'SFU call across two workers (pipeToRouter) in Chromium', passes: 1 },
+  'a 3-person SFU call spanning two workers',
+  () => {
+    let call!: SfuCall;
+    sfuCallPerSuite(
+      {
         routing: { treeMaxParticipants: 2 },
         media: { numWorkers: 2, pipeThreshold: 1 },
-      });
-    });
-    after(async () => {
-      await call?.close();
-      await browser?.close();
-    });
+      },
+      (c) => {
+        call = c;
+      },
+    );
+    const watch = new MediasoupWatch();
 
     test('members on two workers, producers piped both ways, everyone decodes everyone', async () => {
       try {
@@ -58,5 +52,5 @@ if (!inLoopbackNamespace()) {
         throw err;
       }
     });
-  });
-}
+  },
+);

@@ -2,11 +2,13 @@
 // the SFU fixture page, guests invited by (captured) email and admitted, waits on what pages receive, and a
 // watch on the server's mediasoup objects through mediasoup's own observer (same process, no app hook needed).
 import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import type { Consultation, GuestRole, OpenInviteReply } from '@consulta/protocol';
 import type { types } from 'mediasoup';
 import * as mediasoup from 'mediasoup';
 import type { Browser } from 'playwright-core';
 import { type BrowserEngine, chromiumEngine, type ParticipantPage } from '../support/browser-engine.ts';
+import { launchChromium } from '../support/chromium.ts';
 import { startSmtpCapture } from '../support/smtp.ts';
 import { type FixtureServer, startFixtureServer } from './fixture-server.ts';
 import type { Received } from './sfu-fixture/app.ts';
@@ -265,4 +267,25 @@ export async function until(check: () => Promise<boolean> | boolean, timeoutMs: 
     if (Date.now() > deadline) assert.fail(`timed out waiting for: ${what}`);
     await pause(POLL_MS);
   }
+}
+
+/**
+ * The set-up every SFU browser suite shares: one Chromium and one SfuCall (a server with `overrides`) for the
+ * enclosing suite, closed after it. `use` receives the call once it is started (before the first test).
+ */
+export function sfuCallPerSuite(
+  overrides: Parameters<typeof startFixtureServer>[0],
+  use: (call: SfuCall) => void,
+): void {
+  let browser: Browser | undefined;
+  let call: SfuCall | undefined;
+  before(async () => {
+    browser = await launchChromium();
+    call = await SfuCall.start(browser, overrides);
+    use(call);
+  });
+  after(async () => {
+    await call?.close();
+    await browser?.close();
+  });
 }

@@ -2,32 +2,23 @@
 // epoch, and the call recovers in Chromium without anyone re-joining: every page gets the new `sfu-session`,
 // rebuilds its transports and decodes everyone again. Runs in a loopback-only network namespace.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { Browser } from 'playwright-core';
-import { assertNamespacedRunPasses, inLoopbackNamespace, launchChromium } from '../support/chromium.ts';
-import { MediasoupWatch, SfuCall, until } from './sfu-support.ts';
+import { namespacedSuite } from '../support/namespaced-suite.ts';
+import { MediasoupWatch, type SfuCall, sfuCallPerSuite, until } from './sfu-support.ts';
 
 const thisFile = fileURLToPath(import.meta.url);
 
-if (!inLoopbackNamespace()) {
-  test('SFU worker restart mid-call in Chromium, inside a loopback-only network namespace', async () => {
-    await assertNamespacedRunPasses(thisFile, 1);
-  });
-} else {
-  describe('a worker dies mid-call', () => {
-    let browser: Browser;
-    let call: SfuCall;
+namespacedSuite(
+  thisFile,
+  { what: 'SFU worker restart mid-call in Chromium', passes: 1 },
+  'a worker dies mid-call',
+  () => {
+    let call!: SfuCall;
+    sfuCallPerSuite({ routing: { treeMaxParticipants: 2 } }, (c) => {
+      call = c;
+    });
     const watch = new MediasoupWatch();
-
-    before(async () => {
-      browser = await launchChromium();
-      call = await SfuCall.start(browser, { routing: { treeMaxParticipants: 2 } });
-    });
-    after(async () => {
-      await call?.close();
-      await browser?.close();
-    });
 
     test('the worker is replaced and everyone decodes again, with no re-join', async (t) => {
       try {
@@ -71,5 +62,5 @@ if (!inLoopbackNamespace()) {
         throw err;
       }
     });
-  });
-}
+  },
+);
