@@ -7,6 +7,7 @@
 // connection relayed by coturn over TLS.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
@@ -168,6 +169,7 @@ function connectedPaths(page: Page): Promise<PathSeen[]> {
 
 describe('a call through the compose stack', () => {
   test('clinician and patient behind TLS-only firewalls see each other through coturn over TLS', async () => {
+    mkdirSync(path.join(repoRoot, 'test-results'), { recursive: true });
     const release = await takeBrowserTurn();
     try {
       for (const [i, name] of ['clinician', 'patient'].entries()) {

@@ -142,8 +142,11 @@ before(async () => {
   project = new ComposeProject(`consulta-test-${process.pid}`, env, override);
 
   t = Date.now();
+  // The build stage gets a tag of its own: untagged, it would be a dangling image, and the prune below would take
+  // its cached layers (packages, production dependencies, worker) with it, so every run would rebuild them.
+  docker(['build', '--quiet', '--target', 'build', '-t', 'consulta-server-build:latest', repoRoot]);
   project.compose(['build']);
-  // The previous build's image loses its tag to this one: drop such leftovers so runs do not fill the disk.
+  // The previous build's images lose their tags to these: drop such leftovers so runs do not fill the disk.
   docker(['image', 'prune', '-f']);
   figure('docker-compose build (server image; cached layers reused)', seconds(Date.now() - t));
   const up = await upAndHealthy(['--build']);
