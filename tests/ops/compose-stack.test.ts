@@ -144,7 +144,7 @@ before(async () => {
   t = Date.now();
   // The build stage gets a tag of its own: untagged, it would be a dangling image, and the prune below would take
   // its cached layers (packages, production dependencies, worker) with it, so every run would rebuild them.
-  docker(['build', '--quiet', '--target', 'build', '-t', 'consulta-server-build:latest', repoRoot]);
+  project.buildStage('build', 'consulta-server-build:latest');
   project.compose(['build']);
   // The previous build's images lose their tags to these: drop such leftovers so runs do not fill the disk.
   docker(['image', 'prune', '-f']);
