@@ -21,7 +21,7 @@ import {
   runScript,
   waitFor,
 } from './compose-stack.ts';
-import { allocate, peerCertificate } from './turn-allocation.ts';
+import { allocate, peerCertificate, tlsPipe } from './turn-allocation.ts';
 
 const figures: Record<string, string> = {};
 function figure(name: string, value: string): void {
@@ -405,23 +405,39 @@ describe('the compose stack', () => {
 
     // The production config refuses relaying to loopback peers (SSRF guard), so the credential is accepted and a
     // relay allocated, and the loopback peer is then refused with 403.
-    for (const [transport, port] of [
-      ['udp', ports.turn],
-      ['tcp', ports.turn],
-      ['tls', ports.turnTls],
-    ] as const) {
-      const result = allocate({ port, transport, username: relay.username, credential: relay.credential });
-      assert.ok(result.relay, `${transport}: a relay allocated\n${result.output}`);
-      assert.ok(
-        result.relay.port >= ports.relay && result.relay.port <= ports.relay + 9,
-        `${transport}: relay port ${result.relay.port} in the range`,
-      );
-      assert.match(result.output, /403/, `${transport}: the loopback peer refused`);
-      figure(`TURN allocation over ${transport}`, `relay ${result.relay.address}:${result.relay.port}`);
+    const pipe = await tlsPipe(ports.turnTls, ca, 'localhost');
+    try {
+      for (const [transport, port, via] of [
+        ['udp', ports.turn, 'udp'],
+        ['tcp', ports.turn, 'tcp'],
+        ['tls', pipe.port, 'tcp'],
+      ] as const) {
+        const result = await allocate({
+          port,
+          transport: via,
+          username: relay.username,
+          credential: relay.credential,
+        });
+        assert.ok(result.relay, `${transport}: a relay allocated\n${result.output}`);
+        assert.ok(
+          result.relay.port >= ports.relay && result.relay.port <= ports.relay + 9,
+          `${transport}: relay port ${result.relay.port} in the range`,
+        );
+        assert.match(result.output, /403/, `${transport}: the loopback peer refused`);
+        figure(`TURN allocation over ${transport}`, `relay ${result.relay.address}:${result.relay.port}`);
 
-      const wrong = allocate({ port, transport, username: relay.username, credential: 'not-the-credential' });
-      assert.equal(wrong.relay, undefined, `${transport}: a wrong credential allocates nothing`);
-      assert.match(wrong.output, /Cannot complete Allocation/);
+        const wrong = await allocate({
+          port,
+          transport: via,
+          username: relay.username,
+          credential: 'not-the-credential',
+        });
+        assert.equal(wrong.relay, undefined, `${transport}: a wrong credential allocates nothing`);
+        assert.match(wrong.output, /Cannot complete Allocation/);
+      }
+      assert.ok(pipe.verified() >= 2, 'the TLS allocations went over verified TLS connections');
+    } finally {
+      await pipe.close();
     }
   });
 
