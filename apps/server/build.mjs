@@ -1,6 +1,7 @@
-// Production build of the server: bundles src/server.ts (and the coturn renderer, scripts/render-coturn.ts) into
-// plain JavaScript under dist/, so production runs `node dist/server.js` instead of compiling TypeScript through
-// tsx at every start (less memory, faster start: docs/operations.md "Production build").
+// Production build of the server: bundles src/server.ts (and the coturn renderer, scripts/render-coturn.ts, and
+// the create-admin command, `npm run create-admin` in the image) into plain JavaScript under dist/, so production
+// runs `node dist/server.js` instead of compiling TypeScript through tsx at every start (less memory, faster
+// start: docs/operations.md "Production build").
 //
 // esbuild rather than tsc: the workspace packages export their TypeScript sources (exports "./src/index.ts") and
 // import each other with .ts extensions, which tsc cannot emit as runnable JavaScript without changing every
@@ -41,6 +42,7 @@ await build({
   entryPoints: {
     server: path.join(here, 'src/server.ts'),
     'render-coturn': path.join(here, '../../scripts/render-coturn.ts'),
+    'create-admin': path.join(here, 'src/cli/create-admin.ts'),
   },
   outdir,
   bundle: true,

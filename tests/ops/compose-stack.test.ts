@@ -4,7 +4,6 @@
 // over wss://, TURN credentials allocating on the coturn container; restarts and down/up keep the data, down -v
 // removes it. Prints the figures (build, up-to-healthy, image sizes) it measures on the way.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, statSync } from 'node:fs';
 import http from 'node:http';
@@ -22,6 +21,7 @@ import {
   runScript,
   waitFor,
 } from './compose-stack.ts';
+import { allocate, peerCertificate, tlsPipe } from './turn-allocation.ts';
 
 const figures: Record<string, string> = {};
 function figure(name: string, value: string): void {
@@ -31,7 +31,15 @@ function figure(name: string, value: string): void {
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 let project: ComposeProject;
-let ports: { http: number; https: number; media: number; turn: number; relay: number };
+let ports: {
+  http: number;
+  https: number;
+  media: number;
+  turn: number;
+  turnTls: number;
+  relay: number;
+};
+let turnUrls: string[];
 let ca: string;
 let baseUrl: string;
 const metricsToken = randomBytes(24).toString('hex');
@@ -82,9 +90,17 @@ before(async () => {
     https: await freePortBlock(1, taken),
     media: await freePortBlock(2, taken),
     turn: await freePortBlock(1, taken),
+    turnTls: await freePortBlock(1, taken),
     relay: await freePortBlock(10, taken),
   };
   baseUrl = `https://localhost:${ports.https}`;
+  // turns: names the host the certificate is for (Caddy's internal one for localhost).
+  turnUrls = [
+    `stun:127.0.0.1:${ports.turn}`,
+    `turn:127.0.0.1:${ports.turn}?transport=udp`,
+    `turn:127.0.0.1:${ports.turn}?transport=tcp`,
+    `turns:localhost:${ports.turnTls}?transport=tcp`,
+  ];
   const secret = () => randomBytes(32).toString('hex');
   const env: Record<string, string> = {
     POSTGRES_PASSWORD: secret(),
@@ -105,7 +121,8 @@ before(async () => {
     TURN_PORT: String(ports.turn),
     TURN_MIN_PORT: String(ports.relay),
     TURN_MAX_PORT: String(ports.relay + 9),
-    TURN_URLS: JSON.stringify([`stun:127.0.0.1:${ports.turn}`, `turn:127.0.0.1:${ports.turn}?transport=udp`]),
+    TURN_TLS_PORT: String(ports.turnTls),
+    TURN_URLS: JSON.stringify(turnUrls),
     SMTP_URL: 'smtp://smtp-sink:2525',
     METRICS_TOKEN: metricsToken,
     EMAIL_FROM: 'Consulta <no-reply@consulta.test>',
@@ -125,8 +142,11 @@ before(async () => {
   project = new ComposeProject(`consulta-test-${process.pid}`, env, override);
 
   t = Date.now();
+  // The build stage gets a tag of its own: untagged, it would be a dangling image, and the prune below would take
+  // its cached layers (packages, production dependencies, worker) with it, so every run would rebuild them.
+  project.buildStage('build', 'consulta-server-build:latest');
   project.compose(['build']);
-  // The previous build's image loses its tag to this one: drop such leftovers so runs do not fill the disk.
+  // The previous build's images lose their tags to these: drop such leftovers so runs do not fill the disk.
   docker(['image', 'prune', '-f']);
   figure('docker-compose build (server image; cached layers reused)', seconds(Date.now() - t));
   const up = await upAndHealthy(['--build']);
@@ -364,54 +384,77 @@ describe('the compose stack', () => {
     );
   });
 
-  test('the server’s TURN credentials allocate a relay on the coturn container over UDP', async () => {
+  test('the server’s TURN credentials allocate a relay on the coturn container over UDP, TCP and TLS', async () => {
     const patientless = new HttpsClient(baseUrl, ca);
     assert.equal((await patientless.post('/api/auth/sign-in', staff.CLINICIAN)).status, 200);
     const turn = await patientless.get<TurnCredentials>('/api/turn/credentials');
     const relay = turn.body.iceServers.find((s) => s.username);
     assert.ok(relay?.username && relay.credential);
+    // Browsers get every way in: UDP, TCP and TLS (turns:, for networks that let only TLS out).
+    assert.deepEqual(
+      relay.urls,
+      turnUrls.filter((u) => u.startsWith('turn')),
+    );
+
+    // The TLS listener presents the site's certificate (turn-tls copies it from Caddy): trusted through Caddy's
+    // root for the name browsers dial, as a browser checks it.
+    const cert = await peerCertificate(ports.turnTls, ca, 'localhost');
+    assert.match(cert.subjectaltname, /DNS:localhost/);
+    const site = await peerCertificate(ports.https, ca, 'localhost');
+    assert.equal(cert.fingerprint256, site.fingerprint256, 'coturn presents the same certificate as Caddy');
+
     // The production config refuses relaying to loopback peers (SSRF guard), so the credential is accepted and a
     // relay allocated, and the loopback peer is then refused with 403.
-    const run = spawnSync(
-      'turnutils_uclient',
-      ['-v', '-p', String(ports.turn), '-u', relay.username, '-w', relay.credential].concat([
-        '-e',
-        '127.0.0.1',
-        '-r',
-        '9',
-        '-n',
-        '1',
-        '-c',
-        '-X',
-        '127.0.0.1',
-      ]),
-      { encoding: 'utf8', timeout: 60_000 },
-    );
-    const output = `${run.stdout}${run.stderr}`;
-    assert.match(output, /Received relay addr: 127\.0\.0\.1:(\d+)/, output);
-    const relayPort = Number(/Received relay addr: 127\.0\.0\.1:(\d+)/.exec(output)?.[1]);
-    assert.ok(
-      relayPort >= ports.relay && relayPort <= ports.relay + 9,
-      `relay port ${relayPort} in the range`,
-    );
-    assert.match(output, /403/);
+    const pipe = await tlsPipe(ports.turnTls, ca, 'localhost');
+    try {
+      for (const [transport, port, via] of [
+        ['udp', ports.turn, 'udp'],
+        ['tcp', ports.turn, 'tcp'],
+        ['tls', pipe.port, 'tcp'],
+      ] as const) {
+        const result = await allocate({
+          port,
+          transport: via,
+          username: relay.username,
+          credential: relay.credential,
+        });
+        assert.ok(result.relay, `${transport}: a relay allocated\n${result.output}`);
+        assert.ok(
+          result.relay.port >= ports.relay && result.relay.port <= ports.relay + 9,
+          `${transport}: relay port ${result.relay.port} in the range`,
+        );
+        assert.match(result.output, /403/, `${transport}: the loopback peer refused`);
+        figure(`TURN allocation over ${transport}`, `relay ${result.relay.address}:${result.relay.port}`);
 
-    const wrong = spawnSync(
-      'turnutils_uclient',
-      ['-v', '-p', String(ports.turn), '-u', relay.username, '-w', 'not-the-credential'].concat([
-        '-e',
-        '127.0.0.1',
-        '-r',
-        '9',
-        '-n',
-        '1',
-        '-c',
-        '-X',
-        '127.0.0.1',
-      ]),
-      { encoding: 'utf8', timeout: 60_000 },
+        const wrong = await allocate({
+          port,
+          transport: via,
+          username: relay.username,
+          credential: 'not-the-credential',
+        });
+        assert.equal(wrong.relay, undefined, `${transport}: a wrong credential allocates nothing`);
+        assert.match(wrong.output, /Cannot complete Allocation/);
+      }
+      assert.ok(pipe.verified() >= 2, 'the TLS allocations went over verified TLS connections');
+    } finally {
+      await pipe.close();
+    }
+  });
+
+  test('npm run create-admin works in the server container (docker-compose exec server)', async () => {
+    const email = 'ops-admin@compose.test';
+    const out = project.exec('server', ['npm', 'run', '--silent', 'create-admin', '--', '--email', email]);
+    const m = new RegExp(`${email.replace(/\./g, '\\.')}\\s+password: (\\S+)`).exec(out);
+    assert.ok(m, out);
+    const admin = new HttpsClient(baseUrl, ca);
+    const signIn = await admin.post('/api/auth/sign-in', { email, password: m[1] });
+    assert.equal(signIn.status, 200, signIn.text);
+    const again = project.compose(
+      ['exec', '-T', 'server', 'npm', 'run', '--silent', 'create-admin', '--', '--email', email],
+      { allowFailure: true },
     );
-    assert.match(`${wrong.stdout}${wrong.stderr}`, /Cannot complete Allocation/);
+    assert.equal(again.status, 1);
+    assert.match(again.stderr, /exists already/);
   });
 
   test('/metrics answers a scraper on the compose network with the token, and nobody without it', () => {

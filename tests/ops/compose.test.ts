@@ -41,13 +41,16 @@ describe('docker-compose.yml', () => {
     const result = compose(dir, 'config', '-q');
     assert.equal(result.status, 0, result.stderr);
     const services = compose(dir, 'config', '--services').stdout.trim().split('\n').sort();
-    assert.deepEqual(services, ['caddy', 'coturn', 'coturn-config', 'postgres', 'server']);
+    assert.deepEqual(services, ['caddy', 'coturn', 'coturn-config', 'postgres', 'server', 'turn-tls']);
     const resolved = compose(dir, 'config').stdout;
     assert.match(
       resolved,
       /DATABASE_URL: postgres:\/\/consulta:change-me-openssl-rand-hex-32@postgres:5432\/consulta/,
     );
     assert.match(resolved, /NODE_ENV: production/);
+    // TURN over TLS by default, with the certificate turn-tls copies from Caddy's data.
+    assert.match(resolved, /TURN_TLS_PORT: '5349'/);
+    assert.match(resolved, /TURN_TLS_CERT_FILE: \/etc\/consulta-turn-tls\/cert\.pem/);
   });
 
   test('fails on an unknown key', () => {

@@ -53,6 +53,23 @@ export const BROWSER_TURN_LOCK = process.env.CONSULTA_BROWSER_LOCK ?? '/tmp/cons
 const TURN_TAKEN = '__consulta_browser_turn__';
 
 /**
+ * Waits for this process's turn at browser tests (BROWSER_TURN_LOCK) and holds it until the returned function is
+ * called, for browser work that runs in this process rather than in a namespaced child.
+ */
+export function takeBrowserTurn(): Promise<() => void> {
+  return new Promise((resolve, reject) => {
+    // flock holds the lock while `cat` runs; closing its stdin ends cat and releases it.
+    const holder = spawn('flock', [BROWSER_TURN_LOCK, 'sh', '-c', `echo ${TURN_TAKEN}; exec cat`], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    holder.once('error', reject);
+    holder.stdout.on('data', (d: Buffer) => {
+      if (d.toString().includes(TURN_TAKEN)) resolve(() => holder.stdin.end());
+    });
+  });
+}
+
+/**
  * Runs `node --import tsx --test <file>` inside a new network namespace that has only `lo` (brought up first),
  * so nothing in it (server, coturn, Chromium) can reach or advertise another interface, once it is this run's turn
  * (BROWSER_TURN_LOCK). Needs root (CAP_SYS_ADMIN), as in CI. The child's output streams to our stderr unless

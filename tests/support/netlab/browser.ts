@@ -23,7 +23,10 @@ export interface LabBrowser {
   close(): Promise<void>;
 }
 
-export async function launchLabChromium(host: LabHost, options: LabBrowserOptions = {}): Promise<LabBrowser> {
+export async function launchLabChromium(
+  host: Pick<LabHost, 'name' | 'clientNs'>,
+  options: LabBrowserOptions = {},
+): Promise<LabBrowser> {
   const dir = mkdtempSync(path.join(os.tmpdir(), `consulta-labchrome-${host.name}-`));
   try {
     const home = path.join(dir, 'home');
