@@ -66,7 +66,10 @@ export class Keyring {
     decipher.setAAD(context);
     decipher.setAuthTag(wrapped.subarray(IV_BYTES + DATA_KEY_BYTES));
     try {
-      return Buffer.concat([decipher.update(wrapped.subarray(IV_BYTES, IV_BYTES + DATA_KEY_BYTES)), decipher.final()]);
+      return Buffer.concat([
+        decipher.update(wrapped.subarray(IV_BYTES, IV_BYTES + DATA_KEY_BYTES)),
+        decipher.final(),
+      ]);
     } catch {
       return null;
     }

@@ -30,7 +30,10 @@ async function seal(plain: Buffer, ring = keyring): Promise<{ sealed: Buffer; st
 }
 
 /** What a reader gets before the error: the verified plaintext, and the error. */
-async function open(sealed: Buffer, ring = keyring): Promise<{ plain: Buffer; error: SealedFileError | null }> {
+async function open(
+  sealed: Buffer,
+  ring = keyring,
+): Promise<{ plain: Buffer; error: SealedFileError | null }> {
   const parts: Buffer[] = [];
   const stream = new OpenStream(ring);
   // Pieces of odd sizes, so records straddle writes.
@@ -154,7 +157,10 @@ describe('sealed recording format', () => {
     assert.ok((await open(old.sealed, rotated)).plain.equals(plain));
     assert.ok((await open(fresh.sealed, rotated)).plain.equals(plain));
     // The new file is under key 2: without key 2 it cannot be opened.
-    assert.equal((await open(fresh.sealed, new Keyring({ current: 'k1', keys: { k1 } }))).error?.code, 'UNKNOWN_KEY');
+    assert.equal(
+      (await open(fresh.sealed, new Keyring({ current: 'k1', keys: { k1 } }))).error?.code,
+      'UNKNOWN_KEY',
+    );
   });
 
   test('a keyring refuses a short key or a current id it does not hold', () => {

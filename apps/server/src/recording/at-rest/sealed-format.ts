@@ -80,13 +80,13 @@ export class SealStream extends Transform {
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;
     // Strictly more than a chunk: the final chunk must stay shorter than a full one, so keep at least one byte back.
-    while (this.pendingBytes > CHUNK_BYTES) this.push(this.seal(this.take(CHUNK_BYTES), false));
+    while (this.pendingBytes > CHUNK_BYTES) this.push(this.seal(this.takePending(CHUNK_BYTES), false));
     done();
   }
 
   override _flush(done: TransformCallback): void {
-    while (this.pendingBytes >= CHUNK_BYTES) this.push(this.seal(this.take(CHUNK_BYTES), false));
-    this.push(this.seal(this.take(this.pendingBytes), true));
+    while (this.pendingBytes >= CHUNK_BYTES) this.push(this.seal(this.takePending(CHUNK_BYTES), false));
+    this.push(this.seal(this.takePending(this.pendingBytes), true));
     this.result = { sizeBytes: this.plainBytes, sha256: this.hash.digest('hex') };
     this.dataKey.fill(0);
     done();
@@ -98,7 +98,7 @@ export class SealStream extends Transform {
     return this.result;
   }
 
-  private take(n: number): Buffer {
+  private takePending(n: number): Buffer {
     const all = Buffer.concat(this.pending, this.pendingBytes);
     this.pending = n < all.length ? [all.subarray(n)] : [];
     this.pendingBytes = all.length - n;
@@ -117,7 +117,7 @@ export class SealStream extends Transform {
  * prefix of the plaintext and then a SealedFileError: never altered bytes. The end must be the final-flagged chunk.
  */
 export class OpenStream extends Transform {
-  private buffered = Buffer.alloc(0);
+  private buffered: Buffer = Buffer.alloc(0);
   private dataKey: Buffer | null = null;
   private salt: Buffer | null = null;
   private index = 0n;
@@ -130,7 +130,10 @@ export class OpenStream extends Transform {
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
     try {
-      if (!this.dataKey && !this.readHeader()) return done();
+      if (!this.dataKey && !this.readHeader()) {
+        done();
+        return;
+      }
       // Strictly more than a record: a full-size record followed by nothing would be a truncated file.
       let offset = 0;
       while (this.buffered.length - offset > RECORD_BYTES) {
@@ -174,7 +177,10 @@ export class OpenStream extends Transform {
   private readHeader(): boolean {
     const b = this.buffered;
     const seen = Math.min(b.length, MAGIC.length);
-    if (!b.subarray(0, seen).equals(MAGIC.subarray(0, seen)) || (b.length > MAGIC.length && b[8] !== VERSION)) {
+    if (
+      !b.subarray(0, seen).equals(MAGIC.subarray(0, seen)) ||
+      (b.length > MAGIC.length && b[8] !== VERSION)
+    ) {
       throw new SealedFileError('NOT_SEALED', 'not a sealed recording (wrong magic or version)');
     }
     if (b.length < MAGIC.length + 2) return false;
@@ -187,7 +193,11 @@ export class OpenStream extends Transform {
       throw new SealedFileError('UNKNOWN_KEY', `sealed under master key "${keyId}", which is not configured`);
     }
     const salt = Buffer.from(b.subarray(saltAt, saltAt + SALT_BYTES));
-    const key = this.keyring.unwrap(keyId, b.subarray(saltAt + SALT_BYTES, end), b.subarray(0, saltAt + SALT_BYTES));
+    const key = this.keyring.unwrap(
+      keyId,
+      b.subarray(saltAt + SALT_BYTES, end),
+      b.subarray(0, saltAt + SALT_BYTES),
+    );
     if (!key) throw new SealedFileError('TAMPERED', 'the wrapped data key does not verify (header altered)');
     this.dataKey = key;
     this.salt = salt;
