@@ -1,7 +1,7 @@
 // Test helpers for recordings sealed at rest: a throwaway master key, reading a sealed recording back to a
 // plaintext file for ffprobe (in the test's own scratch directory, never the recordings directory), and scanning
 // a directory for media headers.
-
+import { spawnSync } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -55,4 +55,24 @@ export async function filesWithMediaHeader(dir: string): Promise<string[]> {
     }
   }
   return found;
+}
+
+/**
+ * How long a media file's content lasts: the end of its last packet. The recorder writes its WebM to a pipe (never
+ * plaintext on disk), so the file has no Duration element for ffprobe's format=duration.
+ */
+export function mediaExtentMs(file: string): number {
+  const r = spawnSync(
+    'ffprobe',
+    ['-v', 'error', '-show_entries', 'packet=pts_time,duration_time', '-of', 'csv=p=0', file],
+    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+  );
+  if (r.status !== 0) throw new Error(`ffprobe failed: ${r.stderr}`);
+  let end = 0;
+  for (const line of r.stdout.split('\n')) {
+    const [pts, duration] = line.split(',').map(Number);
+    if (Number.isFinite(pts))
+      end = Math.max(end, (pts! + (Number.isFinite(duration) ? duration! : 0)) * 1000);
+  }
+  return end;
 }
