@@ -4,7 +4,7 @@
 // chunks + SHA-256 of the plaintext) into the file; open: OpenStream reading a sealed file back (what the remux
 // feeds FFmpeg, and a download's verify and stream passes each do). CPU is this process's user+system time, so
 // the figures hold on a machine shared with other work; wall time does not.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -49,9 +49,7 @@ export default async function run(): Promise<BenchReport> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'consulta-bench-crypto-'));
   const keyring = new Keyring({ current: 'bench', keys: { bench: newMasterKey() } });
   // Random bytes: like compressed video, nothing for the disk or page cache to shortcut.
-  const data = Buffer.alloc(SIZE_MIB * MIB);
-  for (let at = 0; at < data.length; at += MIB)
-    data.set(Buffer.from(crypto.getRandomValues(new Uint8Array(MIB))), at);
+  const data = randomBytes(SIZE_MIB * MIB);
   const samples: Record<'plain' | 'sealed' | 'open', Sample[]> = { plain: [], sealed: [], open: [] };
   try {
     for (let i = 0; i < RUNS; i++) {
