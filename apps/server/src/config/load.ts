@@ -50,6 +50,7 @@ export function resolveConfig(raw: RawConfig): AppConfig {
   }
   const varDir = path.resolve(repoRoot, raw.server.varDir);
   const configuredKeys = raw.recording.masterKeys ?? masterKeysFromFile(raw.recording.masterKeyFile);
+  if (configuredKeys) checkMasterKeys(configuredKeys);
   const secrets =
     raw.auth.cookieSecret && raw.turn.secret && raw.auth.totpKey && configuredKeys
       ? null
@@ -72,6 +73,20 @@ export function resolveConfig(raw: RawConfig): AppConfig {
 }
 
 type MasterKeys = NonNullable<RawConfig['recording']['masterKeys']>;
+
+/** Checked here so a bad key stops the server at boot with the key's name, like any other config mistake. */
+function checkMasterKeys(keys: MasterKeys): void {
+  for (const [id, key] of Object.entries(keys.keys)) {
+    if (Buffer.from(key, 'base64').length !== 32) {
+      throw new ConfigError(
+        `recording.masterKeys: key "${id}" must be 32 bytes in base64 (openssl rand -base64 32)`,
+      );
+    }
+  }
+  if (!(keys.current in keys.keys)) {
+    throw new ConfigError(`recording.masterKeys: current "${keys.current}" is not one of the keys`);
+  }
+}
 
 /** A mounted key file (`{ current, keys }`), checked like the rest of the config; null when none is configured. */
 function masterKeysFromFile(file: string | null): MasterKeys | null {
