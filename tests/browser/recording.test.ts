@@ -233,6 +233,33 @@ if (!inLoopbackNamespace()) {
         const file = path.join(tmp, 'recording.webm');
         await writeFile(file, bytes);
 
+        // At rest: only the sealed file is left in the recordings directory, no media header in it.
+        const row = await call.server.server.db.prisma.recording.findUniqueOrThrow({ where: { id } });
+        assert.ok(
+          row.filePath?.startsWith(recordingsDir) && row.filePath.endsWith('.webm.enc'),
+          row.filePath!,
+        );
+        assert.deepEqual(await filesWithMediaHeader(recordingsDir), [], 'no plaintext media after recording');
+        // A byte flipped in the stored file: the download fails with a clear error and nothing of the video.
+        const sealedPath = row.filePath!;
+        const sealed = await readFile(sealedPath);
+        sealed[Math.floor(sealed.length / 2)] = sealed[Math.floor(sealed.length / 2)]! ^ 0x01;
+        await writeFile(sealedPath, sealed);
+        const tampered = await fetch(`${call.server.url}/api/recordings/${id}/file`, {
+          headers: { cookie: admin.cookieHeader },
+        });
+        assert.equal(tampered.status, 500);
+        assert.match(tampered.headers.get('content-type') ?? '', /json/);
+        const body = (await tampered.json()) as { error: { code: string; message: string } };
+        assert.equal(body.error.code, 'RECORDING_DAMAGED', JSON.stringify(body));
+        const failed = await admin.get<AuditList>(
+          `/api/audit?consultationId=${consultId}&action=recording.download`,
+        );
+        assert.ok(
+          failed.body.events.some((e) => e.outcome === 'failed'),
+          `the failed download is audited: ${JSON.stringify(failed.body.events)}`,
+        );
+
         // What an admin's player sees: audio and video, decodable frames, covering consent to stop.
         const probe = spawnSync(
           'ffprobe',
@@ -304,32 +331,6 @@ if (!inLoopbackNamespace()) {
         ])
           assert.ok(actions.has(a), `${a} audited`);
 
-        // At rest: only the sealed file is left in the recordings directory, no media header in it.
-        const row = await call.server.server.db.prisma.recording.findUniqueOrThrow({ where: { id } });
-        assert.ok(
-          row.filePath?.startsWith(recordingsDir) && row.filePath.endsWith('.webm.enc'),
-          row.filePath!,
-        );
-        assert.deepEqual(await filesWithMediaHeader(recordingsDir), [], 'no plaintext media after recording');
-        // A byte flipped in the stored file: the download fails with a clear error and nothing of the video.
-        const sealedPath = row.filePath!;
-        const sealed = await readFile(sealedPath);
-        sealed[Math.floor(sealed.length / 2)] = sealed[Math.floor(sealed.length / 2)]! ^ 0x01;
-        await writeFile(sealedPath, sealed);
-        const tampered = await fetch(`${call.server.url}/api/recordings/${id}/file`, {
-          headers: { cookie: admin.cookieHeader },
-        });
-        assert.equal(tampered.status, 500);
-        assert.match(tampered.headers.get('content-type') ?? '', /json/);
-        const body = (await tampered.json()) as { error: { code: string; message: string } };
-        assert.equal(body.error.code, 'RECORDING_DAMAGED', JSON.stringify(body));
-        const failed = await admin.get<AuditList>(
-          `/api/audit?consultationId=${consultId}&action=recording.download`,
-        );
-        assert.ok(
-          failed.body.events.some((e) => e.outcome === 'failed'),
-          `the failed download is audited: ${JSON.stringify(failed.body.events)}`,
-        );
         await call.assertNoErrors();
       } catch (err) {
         await call.dump();
