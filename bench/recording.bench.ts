@@ -10,6 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Keyring, newMasterKey } from '../apps/server/src/recording/at-rest/index.ts';
 import { type FirstFrame, startRecorder } from '../apps/server/src/recording/pipeline/index.ts';
 import { encodeClip, MEDIA_CODECS, startRtpSource, startWorker } from '../tests/support/rtp-source.ts';
 import { type BenchReport, percentile } from './report.ts';
@@ -32,6 +33,7 @@ interface Sample {
   finaliseMs: number;
 }
 
+const keyring = new Keyring({ current: 'bench', keys: { bench: newMasterKey() } });
 const quiet = { info: () => {}, warn: () => {}, error: (o: object, m: string) => console.error(m, o) };
 
 export default async function run(): Promise<BenchReport> {
@@ -60,6 +62,7 @@ export default async function run(): Promise<BenchReport> {
           ffmpegPath: 'ffmpeg',
           portRange: PORTS,
           log: quiet,
+          keyring,
           armed,
         });
         if (armed) {

@@ -4,7 +4,9 @@
 // they consent too; about 10 s later the admin stops it and every page is told at once (FINALISING); the file
 // downloads (admins only); ffprobe shows it covers consent to stop (within 0.5 s), the clinician's 640x360
 // camera at its best layer, its first frame within 0.5 s of consent; its frames decode, its SHA-256 matches the
-// row; the call is back on p2p. Refusals (non-admins, declines, timeouts) are in
+// row; the call is back on p2p. Nothing in the recordings directory is ever plaintext media (scanned for a
+// Matroska/WebM header while recording and after); a byte flipped in the stored file makes the download fail
+// with RECORDING_DAMAGED, audited, instead of serving altered video. Refusals (non-admins, declines, timeouts) are in
 // tests/recording/consent-flow.test.ts. Runs in a loopback-only network namespace.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -16,9 +18,11 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { AuditList, Recording } from '@consulta/protocol';
 import type { Browser } from 'playwright-core';
+import { Keyring } from '../../apps/server/src/recording/at-rest/index.ts';
 import { PARTICIPANT_TAG } from '../../apps/server/src/recording/pipeline/index.ts';
 import { assertNamespacedRunPasses, inLoopbackNamespace, launchChromium } from '../support/chromium.ts';
 import type { HttpClient } from '../support/http.ts';
+import { filesWithMediaHeader, mediaExtentMs, unsealTo } from '../support/sealed-recording.ts';
 import { api, MediasoupWatch, type Person, SfuCall, until } from './sfu-support.ts';
 
 const thisFile = fileURLToPath(import.meta.url);
@@ -168,10 +172,15 @@ if (!inLoopbackNamespace()) {
         );
         await consent(interpreter, id, true);
         await call.allReceive('sfu');
+        // While recording (three people's track files being written): no media header anywhere on disk.
+        const config = call.server.server.config;
+        const recordingsDir = path.resolve(config.server.varDir, config.recording.dir);
+        assert.deepEqual(await filesWithMediaHeader(recordingsDir), [], 'no plaintext media while recording');
 
         const remaining = RECORD_MS - (Date.now() - Date.parse(running.startedAt));
         if (remaining > 0) await new Promise((r) => setTimeout(r, remaining));
         await call.leave(interpreter);
+        assert.deepEqual(await filesWithMediaHeader(recordingsDir), [], 'no plaintext media while recording');
 
         // Stop: the reply and every page say FINALISING at once ("Recording" off); the file follows.
         const stopSentAt = Date.now();
@@ -224,6 +233,33 @@ if (!inLoopbackNamespace()) {
         const file = path.join(tmp, 'recording.webm');
         await writeFile(file, bytes);
 
+        // At rest: only the sealed file is left in the recordings directory, no media header in it.
+        const row = await call.server.server.db.prisma.recording.findUniqueOrThrow({ where: { id } });
+        assert.ok(
+          row.filePath?.startsWith(recordingsDir) && row.filePath.endsWith('.webm.enc'),
+          row.filePath!,
+        );
+        assert.deepEqual(await filesWithMediaHeader(recordingsDir), [], 'no plaintext media after recording');
+        // A byte flipped in the stored file: the download fails with a clear error and nothing of the video.
+        const sealedPath = row.filePath!;
+        const sealed = await readFile(sealedPath);
+        sealed[Math.floor(sealed.length / 2)] = sealed[Math.floor(sealed.length / 2)]! ^ 0x01;
+        await writeFile(sealedPath, sealed);
+        const tampered = await fetch(`${call.server.url}/api/recordings/${id}/file`, {
+          headers: { cookie: admin.cookieHeader },
+        });
+        assert.equal(tampered.status, 500);
+        assert.match(tampered.headers.get('content-type') ?? '', /json/);
+        const body = (await tampered.json()) as { error: { code: string; message: string } };
+        assert.equal(body.error.code, 'RECORDING_DAMAGED', JSON.stringify(body));
+        const failed = await admin.get<AuditList>(
+          `/api/audit?consultationId=${consultId}&action=recording.download`,
+        );
+        assert.ok(
+          failed.body.events.some((e) => e.outcome === 'failed'),
+          `the failed download is audited: ${JSON.stringify(failed.body.events)}`,
+        );
+
         // What an admin's player sees: audio and video, decodable frames, covering consent to stop.
         const probe = spawnSync(
           'ffprobe',
@@ -240,14 +276,17 @@ if (!inLoopbackNamespace()) {
             height?: number;
             tags?: Record<string, string>;
           }>;
-          format: { duration: string };
         };
         const video = info.streams.filter((s) => s.codec_type === 'video');
         const audio = info.streams.filter((s) => s.codec_type === 'audio');
         assert.ok(video.length >= 2, `a video track per participant: ${JSON.stringify(info.streams)}`);
         assert.ok(audio.length >= 1, 'audio');
         for (const v of video) assert.ok(Number(v.nb_read_frames) > 0, 'video frames decode');
-        const fileMs = Number(info.format.duration) * 1000;
+        const fileMs = mediaExtentMs(file);
+        assert.ok(
+          Math.abs(fileMs - done.durationMs) < 500,
+          `stored duration ${done.durationMs}, file ${fileMs}`,
+        );
         measure(`file duration ${fileMs.toFixed(0)} ms for ${wallMs} ms from consent to stop`);
         assert.ok(
           fileMs >= wallMs - 500,
@@ -291,6 +330,7 @@ if (!inLoopbackNamespace()) {
           'recording.download',
         ])
           assert.ok(actions.has(a), `${a} audited`);
+
         await call.assertNoErrors();
       } catch (err) {
         await call.dump();
@@ -411,7 +451,9 @@ if (!inLoopbackNamespace()) {
         const row = await own.server.server.db.prisma.recording.findUniqueOrThrow({ where: { id } });
         assert.equal(row.status, 'COMPLETE');
         assert.ok(row.filePath && row.sha256 && row.sizeBytes);
-        const bytes = await readFile(row.filePath);
+        // Read back through the sealed format with the server's own master keys.
+        const keyring = new Keyring(own.server.server.config.recording.masterKeys);
+        const bytes = await readFile(await unsealTo(row.filePath, keyring, path.join(tmp, 'shutdown.webm')));
         assert.equal(BigInt(bytes.length), row.sizeBytes);
         assert.equal(createHash('sha256').update(bytes).digest('hex'), row.sha256);
       } finally {

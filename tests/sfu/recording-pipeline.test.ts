@@ -1,7 +1,9 @@
 // The recording pipeline against a real mediasoup worker, real FFmpeg and ffprobe: synthetic participants (an
 // ffmpeg replaying a VP8 + Opus clip as RTP into PlainTransport producers) are recorded into one WebM, which is
 // then read back: its streams, timeline, decodability, size and hash. Covers joins and leaves mid-recording, an
-// FFmpeg killed under the recorder, a recorder that cannot start FFmpeg, and stopping twice.
+// FFmpeg killed under the recorder, a recorder that cannot start FFmpeg, and stopping twice. Everything the
+// recorder writes is sealed (docs/recording.md, "Encrypted at rest"): the output directory is scanned for media
+// headers while recording and after, and the file is read back through the sealed format before ffprobe.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
@@ -31,8 +33,10 @@ import {
   startWorker,
   type Worker,
 } from '../support/rtp-source.ts';
+import { filesWithMediaHeader, testKeyring, unsealTo } from '../support/sealed-recording.ts';
 
 const PORTS = { min: 40000, max: 40999 };
+const keyring = testKeyring();
 const TEST_TIMEOUT = 90_000;
 
 interface ProbedStream {
@@ -50,8 +54,26 @@ async function probe(file: string): Promise<{ durationMs: number; streams: Probe
     file,
   ]);
   assert.equal(r.code, 0, `ffprobe failed: ${r.stderr}`);
-  const parsed = JSON.parse(r.stdout) as { format: { duration: string }; streams: ProbedStream[] };
-  return { durationMs: Number(parsed.format.duration) * 1000, streams: parsed.streams };
+  const parsed = JSON.parse(r.stdout) as { streams: ProbedStream[] };
+  return { durationMs: await mediaExtentMs(file), streams: parsed.streams };
+}
+
+/**
+ * How long the file's media lasts: the end of its last packet. (The recorder writes the WebM to a pipe, so the
+ * container has no Duration element for ffprobe's format=duration.)
+ */
+async function mediaExtentMs(file: string): Promise<number> {
+  const r = await run('ffprobe', [
+    ...['-v', 'error', '-show_entries', 'packet=pts_time,duration_time', '-of', 'csv=p=0', file],
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  let end = 0;
+  for (const line of r.stdout.split('\n')) {
+    const [pts, duration] = line.split(',').map(Number);
+    if (Number.isFinite(pts))
+      end = Math.max(end, (pts! + (Number.isFinite(duration) ? duration! : 0)) * 1000);
+  }
+  return end;
 }
 
 /** First and last packet time (ms) of one stream. */
@@ -76,9 +98,21 @@ async function assertDecodes(file: string): Promise<void> {
   assert.equal(r.stderr.trim(), '', `decoding reported errors: ${r.stderr}`);
 }
 
-function assertFileFacts(result: Extract<RecordingResult, { ok: true }>): void {
-  assert.ok(existsSync(result.filePath));
-  const bytes = readFileSync(result.filePath);
+/** Sealed recording -> plaintext WebM in the test's scratch directory (outside the output directory). */
+async function plain(result: Extract<RecordingResult, { ok: true }>): Promise<string> {
+  const out = path.join(path.dirname(path.dirname(result.filePath)), path.basename(result.filePath, '.enc'));
+  return existsSync(out) ? out : unsealTo(result.filePath, keyring, out);
+}
+
+/** Size and SHA-256 are of the plaintext; the stored file is sealed (no media header) and named `.enc`. */
+async function assertFileFacts(result: Extract<RecordingResult, { ok: true }>): Promise<void> {
+  assert.ok(result.filePath.endsWith('.webm.enc'), result.filePath);
+  assert.deepEqual(
+    await filesWithMediaHeader(path.dirname(result.filePath)),
+    [],
+    'no plaintext media on disk',
+  );
+  const bytes = readFileSync(await plain(result));
   assert.equal(result.sizeBytes, bytes.length);
   assert.equal(result.sha256, createHash('sha256').update(bytes).digest('hex'));
 }
@@ -140,6 +174,7 @@ describe('recording pipeline (mediasoup PlainTransport -> FFmpeg -> WebM)', () =
       ffmpegPath: 'ffmpeg',
       portRange: PORTS,
       log,
+      keyring,
       ...options,
     });
   const addAll = (session: RecordingSession, source: RtpSource, participantId: string) => {
@@ -169,7 +204,7 @@ describe('recording pipeline (mediasoup PlainTransport -> FFmpeg -> WebM)', () =
     for (const s of sources) await s.stop();
     worker?.close();
     process.off('unhandledRejection', onUnhandled);
-    if (dir) await rm(dir, { recursive: true, force: true });
+    if (dir && !process.env.KEEP_DIR) await rm(dir, { recursive: true, force: true });
     assert.deepEqual(unhandled, [], 'the recorder must not leave unhandled rejections');
   });
 
@@ -186,16 +221,25 @@ describe('recording pipeline (mediasoup PlainTransport -> FFmpeg -> WebM)', () =
     const firstVideo = await session.firstFrame('video');
     assert.ok(first && firstVideo && firstVideo.elapsedMs >= first.elapsedMs);
     await allStarted;
-    await sleep(5000 - (Date.now() - startedAt));
+    // Several seconds with every track recording, however long FFmpeg took to start on a loaded machine.
+    const allStartedAt = Date.now();
+    // While recording: the output directory (working files included) holds no Matroska/WebM header anywhere.
+    await sleep(1000);
+    assert.deepEqual(
+      await filesWithMediaHeader(path.join(dir, 'out')),
+      [],
+      'no plaintext media while recording',
+    );
+    await sleep(4000 - (Date.now() - allStartedAt));
     const stoppedAt = Date.now();
     const result = ok(await session.stop());
 
-    assertFileFacts(result);
+    await assertFileFacts(result);
     assert.equal(result.complete, true);
     assert.equal(result.tracks.length, 4);
     for (const t of result.tracks) assert.equal(t.status, 'recorded', `${JSON.stringify(t)} ${problems()}`);
 
-    const facts = await probe(result.filePath);
+    const facts = await probe(await plain(result));
     const kinds = facts.streams.map((s) => `${s.codec_type}/${s.codec_name}`);
     assert.deepEqual(kinds.filter((k) => k === 'video/vp8').length, 2, kinds.join());
     assert.deepEqual(kinds.filter((k) => k === 'audio/opus').length, 3, kinds.join());
@@ -217,14 +261,18 @@ describe('recording pipeline (mediasoup PlainTransport -> FFmpeg -> WebM)', () =
     assert.ok(facts.durationMs < stoppedAt - startedAt, durations);
     assert.ok(Math.abs(result.durationMs - facts.durationMs) < 50);
 
-    await assertDecodes(result.filePath);
+    await assertDecodes(await plain(result));
     for (const s of facts.streams) {
       const frames = Number(s.nb_read_frames);
       // 15 fps video and 50 packets/s audio for several seconds.
       assert.ok(frames > (s.codec_type === 'video' ? 40 : 150), `stream ${s.index}: ${frames} frames`);
     }
     assertNoRecorderProcesses(session);
-    assert.deepEqual(readdirSync(path.dirname(result.filePath)), ['two.webm'], 'working files are removed');
+    assert.deepEqual(
+      readdirSync(path.dirname(result.filePath)),
+      ['two.webm.enc'],
+      'working files are removed',
+    );
   });
 
   test('armed: nothing reaches FFmpeg before begin(); the file starts at begin() and covers it to stop', {
@@ -251,14 +299,14 @@ describe('recording pipeline (mediasoup PlainTransport -> FFmpeg -> WebM)', () =
     await sleep(3000);
     const wallMs = Date.now() - begunAt;
     const result = ok(await session.stop());
-    const facts = await probe(result.filePath);
+    const facts = await probe(await plain(result));
     // Time 0 of the file is begin(): the tracks sit where their first media arrived after it.
     const videoTrack = result.tracks.find((t) => t.kind === 'video')!;
-    const span = await packetSpan(result.filePath, videoTrack.streamIndex!);
+    const span = await packetSpan(await plain(result), videoTrack.streamIndex!);
     assert.ok(span.firstMs > 0 && span.firstMs <= video.elapsedMs + 100, JSON.stringify({ span, video }));
     assert.ok(facts.durationMs >= wallMs - 500, `file ${facts.durationMs} ms for ${wallMs} ms recorded`);
     assert.ok(facts.durationMs <= wallMs + 500, `file ${facts.durationMs} ms for ${wallMs} ms recorded`);
-    await assertDecodes(result.filePath);
+    await assertDecodes(await plain(result));
     assertNoRecorderProcesses(session);
   });
 
@@ -272,7 +320,7 @@ describe('recording pipeline (mediasoup PlainTransport -> FFmpeg -> WebM)', () =
     const result = await session.stop();
     assert.equal(result.ok, false);
     assert.ok(!result.ok && result.failure.code === 'NO_MEDIA', JSON.stringify(result));
-    assert.ok(!existsSync(path.join(dir, 'out', 'declined.webm')));
+    assert.ok(!existsSync(path.join(dir, 'out', 'declined.webm.enc')));
     assertNoRecorderProcesses(session);
   });
 
@@ -294,9 +342,9 @@ describe('recording pipeline (mediasoup PlainTransport -> FFmpeg -> WebM)', () =
     await early.stop();
     await sleep(1500);
     const result = ok(await session.stop());
-    assertFileFacts(result);
+    await assertFileFacts(result);
     assert.equal(result.complete, true, JSON.stringify(result.tracks));
-    await assertDecodes(result.filePath);
+    await assertDecodes(await plain(result));
 
     const trackOf = (participantId: string, kind: 'audio' | 'video') => {
       const t = result.tracks.find((x) => x.participantId === participantId && x.kind === kind);
@@ -307,10 +355,10 @@ describe('recording pipeline (mediasoup PlainTransport -> FFmpeg -> WebM)', () =
       return t;
     };
     const spans = {
-      earlyVideo: await packetSpan(result.filePath, trackOf('early', 'video').streamIndex!),
-      earlyAudio: await packetSpan(result.filePath, trackOf('early', 'audio').streamIndex!),
-      lateVideo: await packetSpan(result.filePath, trackOf('late', 'video').streamIndex!),
-      lateAudio: await packetSpan(result.filePath, trackOf('late', 'audio').streamIndex!),
+      earlyVideo: await packetSpan(await plain(result), trackOf('early', 'video').streamIndex!),
+      earlyAudio: await packetSpan(await plain(result), trackOf('early', 'audio').streamIndex!),
+      lateVideo: await packetSpan(await plain(result), trackOf('late', 'video').streamIndex!),
+      lateAudio: await packetSpan(await plain(result), trackOf('late', 'audio').streamIndex!),
     };
     const detail = JSON.stringify({ spans, tracks: result.tracks });
     // The late joiner starts about 1.5 s in (plus its first keyframe), at its reported offset.
@@ -345,7 +393,7 @@ describe('recording pipeline (mediasoup PlainTransport -> FFmpeg -> WebM)', () =
     await sleep(1000);
 
     const result = ok(await session.stop());
-    assertFileFacts(result);
+    await assertFileFacts(result);
     assert.equal(result.complete, false);
     const video = result.tracks.find((t) => t.kind === 'video')!;
     const audio = result.tracks.find((t) => t.kind === 'audio')!;
@@ -354,11 +402,11 @@ describe('recording pipeline (mediasoup PlainTransport -> FFmpeg -> WebM)', () =
     assert.equal(audio.status, 'recorded');
     // The killed track is in the file up to its last flushed cluster (at most a second before the kill).
     assert.ok(video.streamIndex !== null, JSON.stringify(video));
-    const videoSpan = await packetSpan(result.filePath, video.streamIndex);
-    const audioSpan = await packetSpan(result.filePath, audio.streamIndex!);
+    const videoSpan = await packetSpan(await plain(result), video.streamIndex);
+    const audioSpan = await packetSpan(await plain(result), audio.streamIndex!);
     assert.ok(videoSpan.lastMs > 500, JSON.stringify({ videoSpan, audioSpan }));
     assert.ok(audioSpan.lastMs > videoSpan.lastMs + 500, JSON.stringify({ videoSpan, audioSpan }));
-    await assertDecodes(result.filePath);
+    await assertDecodes(await plain(result));
     assertNoRecorderProcesses(session);
   });
 
@@ -383,8 +431,8 @@ describe('recording pipeline (mediasoup PlainTransport -> FFmpeg -> WebM)', () =
     assert.equal(video.failure?.code, 'FFMPEG_STUCK');
     assert.equal(result.tracks.find((t) => t.kind === 'audio')?.status, 'recorded');
     assert.equal(result.complete, false);
-    assertFileFacts(result);
-    await assertDecodes(result.filePath);
+    await assertFileFacts(result);
+    await assertDecodes(await plain(result));
     assertNoRecorderProcesses(session);
   });
 
@@ -400,7 +448,7 @@ describe('recording pipeline (mediasoup PlainTransport -> FFmpeg -> WebM)', () =
     assert.ok(!result.ok);
     assert.equal(result.failure.code, 'FFMPEG_SPAWN_FAILED');
     assert.equal(result.tracks[0]?.status, 'failed');
-    assert.ok(!existsSync(path.join(dir, 'out', 'no-such-ffmpeg.webm')));
+    assert.ok(!existsSync(path.join(dir, 'out', 'no-such-ffmpeg.webm.enc')));
     assert.ok(
       logged.some((l) => l.level === 'error' && JSON.stringify(l.obj).includes('FFMPEG_SPAWN_FAILED')),
       'the failure is logged',
@@ -422,7 +470,7 @@ describe('recording pipeline (mediasoup PlainTransport -> FFmpeg -> WebM)', () =
     const before = statSync(result.filePath).mtimeMs;
     assert.equal(await session.stop(), first);
     assert.equal(statSync(result.filePath).mtimeMs, before);
-    assertFileFacts(result);
+    await assertFileFacts(result);
     assert.equal(result.tracks[0]?.status, 'recorded');
     assert.equal(
       session.addProducer({ producer: patient.audio!, participantId: 'patient', displayName: 'x' }),

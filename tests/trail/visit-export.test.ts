@@ -119,3 +119,28 @@ test('an admin exports a visit; the document is complete and its chain verifies 
     'each export is audited',
   );
 });
+
+test('the printable view: the same visit as one HTML page, every value escaped, admins only, audited', async () => {
+  const { consult, clinician } = await joinedCall(server, smtp, 1, { title: '<b>Follow-up</b> & "check"' });
+  const admin = await server.signedIn('ADMIN');
+  const url = `${server.url}/api/consultations/${consult.id}/export/print`;
+  assert.equal((await fetch(url, { headers: { cookie: clinician.cookieHeader } })).status, 403);
+  const res = await fetch(url, { headers: { cookie: admin.cookieHeader } });
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type') ?? '', /^text\/html; charset=utf-8/);
+  assert.match(res.headers.get('content-security-policy') ?? '', /default-src 'none'/);
+  const html = await res.text();
+  assert.ok(html.includes('&lt;b&gt;Follow-up&lt;/b&gt; &amp; &quot;check&quot;'), 'the title is escaped');
+  assert.ok(!html.includes('<b>Follow-up'), 'never as markup');
+  assert.ok(!/<script/i.test(html), 'no script');
+  // The same document as the JSON export: every participant and every audit event's action is on the page.
+  const json = await admin.get<VisitExport>(`/api/consultations/${consult.id}/export`);
+  for (const p of json.body.participants) assert.ok(html.includes(p.displayName), p.displayName);
+  for (const action of new Set(json.body.auditEvents.map((e) => e.action)))
+    assert.ok(html.includes(`<td>${action}</td>`), action);
+  assert.match(html, /Audit chain<\/dt><dd><span class="ok">intact/);
+  const printed = json.body.auditEvents.filter(
+    (e) => e.action === 'visit.export' && (e.details as { format?: string } | null)?.format === 'html',
+  );
+  assert.equal(printed.length, 1, 'the print is audited as an export in HTML');
+});

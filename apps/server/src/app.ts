@@ -32,6 +32,7 @@ import { KeyedQueue } from './keyed-queue.ts';
 import { SlidingLimit } from './limits/index.ts';
 import { MediaService } from './media/index.ts';
 import { installMetrics, ServerMetrics } from './metrics/index.ts';
+import { Keyring } from './recording/at-rest/index.ts';
 import { recordingRoutes } from './recording/routes.ts';
 import { RecordingService } from './recording/service.ts';
 import { SfuRecorder } from './recording/sfu-recorder.ts';
@@ -119,6 +120,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           portRange: { min: config.media.rtcMinPort, max: config.media.rtcMaxPort },
           log: app.log,
           videoLayer: config.recording.videoLayer,
+          keyring: new Keyring(config.recording.masterKeys),
         })
       : null,
     refreshMedia: (consultationId, participantId) => media.refreshMember(consultationId, participantId),

@@ -36,6 +36,11 @@ export const ErrorCode = {
   SecondFactorRequired: 'SECOND_FACTOR_REQUIRED',
   /** A wrong, reused or expired authenticator or recovery code. */
   InvalidCode: 'INVALID_CODE',
+  /**
+   * A stored recording failed its integrity check (altered, cut short, or sealed under a master key that is not
+   * configured): nothing of it is served as if it were fine.
+   */
+  RecordingDamaged: 'RECORDING_DAMAGED',
   Internal: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -79,5 +84,6 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   LINK_INVALID: 410,
   SECOND_FACTOR_REQUIRED: 401,
   INVALID_CODE: 401,
+  RECORDING_DAMAGED: 500,
   INTERNAL: 500,
 };

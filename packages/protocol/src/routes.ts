@@ -455,6 +455,18 @@ export const Routes = {
     errors: [...staffOnly, E.NotFound],
   }),
 
+  printVisit: defineRoute({
+    method: 'GET',
+    path: '/api/consultations/:consultationId/export/print',
+    summary: 'The visit export as one printable HTML page (the same document as the JSON export; audited)',
+    tag: 'trail',
+    access: 'admin',
+    params: ConsultationParams,
+    reply: 'file',
+    status: 200,
+    errors: [...staffOnly, E.NotFound],
+  }),
+
   listRetention: defineRoute({
     method: 'GET',
     path: '/api/retention/recordings',

@@ -10,6 +10,7 @@ import { type AppConfig, ConfigSchema, type RawConfig } from './schema.ts';
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 
 const checker = Compile(ConfigSchema);
+const masterKeysChecker = Compile(ConfigSchema.properties.recording.properties.masterKeys);
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -48,8 +49,12 @@ export function resolveConfig(raw: RawConfig): AppConfig {
     throw new ConfigError(`Invalid configuration (infra/config, environment):\n${problems}`);
   }
   const varDir = path.resolve(repoRoot, raw.server.varDir);
+  const configuredKeys = raw.recording.masterKeys ?? masterKeysFromFile(raw.recording.masterKeyFile);
+  if (configuredKeys) checkMasterKeys(configuredKeys);
   const secrets =
-    raw.auth.cookieSecret && raw.turn.secret && raw.auth.totpKey ? null : generatedSecrets(varDir);
+    raw.auth.cookieSecret && raw.turn.secret && raw.auth.totpKey && configuredKeys
+      ? null
+      : generatedSecrets(varDir);
   return {
     ...raw,
     server: {
@@ -63,13 +68,48 @@ export function resolveConfig(raw: RawConfig): AppConfig {
       totpKey: raw.auth.totpKey ?? secrets!.totpKey,
     },
     turn: { ...raw.turn, secret: raw.turn.secret ?? secrets!.turnSecret },
+    recording: { ...raw.recording, masterKeys: configuredKeys ?? secrets!.recordingMasterKeys },
   };
+}
+
+type MasterKeys = NonNullable<RawConfig['recording']['masterKeys']>;
+
+/** Checked here so a bad key stops the server at boot with the key's name, like any other config mistake. */
+function checkMasterKeys(keys: MasterKeys): void {
+  for (const [id, key] of Object.entries(keys.keys)) {
+    if (Buffer.from(key, 'base64').length !== 32) {
+      throw new ConfigError(
+        `recording.masterKeys: key "${id}" must be 32 bytes in base64 (openssl rand -base64 32)`,
+      );
+    }
+  }
+  if (!(keys.current in keys.keys)) {
+    throw new ConfigError(`recording.masterKeys: current "${keys.current}" is not one of the keys`);
+  }
+}
+
+/** A mounted key file (`{ current, keys }`), checked like the rest of the config; null when none is configured. */
+function masterKeysFromFile(file: string | null): MasterKeys | null {
+  if (!file) return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path.resolve(repoRoot, file), 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`Cannot read recording.masterKeyFile ${file}: ${(err as Error).message}`);
+  }
+  if (parsed === null || !masterKeysChecker.Check(parsed)) {
+    throw new ConfigError(
+      `recording.masterKeyFile ${file} must hold { "current": id, "keys": { id: base64 } }`,
+    );
+  }
+  return parsed as MasterKeys;
 }
 
 interface GeneratedSecrets {
   cookieSecret: string;
   turnSecret: string;
   totpKey: string;
+  recordingMasterKeys: MasterKeys;
 }
 
 function generatedSecrets(varDir: string): GeneratedSecrets {
@@ -83,8 +123,13 @@ function generatedSecrets(varDir: string): GeneratedSecrets {
     turnSecret: kept?.turnSecret ?? fresh(),
     // Added with staff accounts: an install whose secrets.json predates it gets the key added, the others kept.
     totpKey: kept?.totpKey ?? fresh(),
+    // Added with recordings encrypted at rest; rotation: add a key under a new id and make it current.
+    recordingMasterKeys: kept?.recordingMasterKeys ?? {
+      current: 'k1',
+      keys: { k1: randomBytes(32).toString('base64') },
+    },
   };
-  if (kept?.cookieSecret && kept.turnSecret && kept.totpKey) return secrets;
+  if (kept?.cookieSecret && kept.turnSecret && kept.totpKey && kept.recordingMasterKeys) return secrets;
   mkdirSync(varDir, { recursive: true });
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;

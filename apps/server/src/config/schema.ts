@@ -6,6 +6,12 @@ const RateLimit = Type.Object({
   windowSeconds: Type.Integer({ minimum: 1 }),
 });
 
+/** Recording master keys: id -> 32 bytes in base64; ids are stored in each file's header. */
+const MasterKeys = Type.Object({
+  current: Type.String({ minLength: 1, maxLength: 64 }),
+  keys: Type.Record(Type.String({ minLength: 1, maxLength: 64 }), Type.String({ minLength: 43 })),
+});
+
 /** The shape of infra/config/*.json5 after node-config has merged the layers. */
 export const ConfigSchema = Type.Object({
   server: Type.Object({
@@ -145,6 +151,14 @@ export const ConfigSchema = Type.Object({
      * spatial layer index (0 = the lowest) to save disk, capped at the layers the camera sends.
      */
     videoLayer: Type.Union([Type.Literal('highest'), Type.Integer({ minimum: 0, maximum: 2 })]),
+    /**
+     * Master keys that wrap each recording's data key (docs/recording.md, "Encrypted at rest"): `current` seals new
+     * files, every listed key still opens old ones. null: read from masterKeyFile, else generated into
+     * var/secrets.json.
+     */
+    masterKeys: Nullable(MasterKeys),
+    /** A JSON file holding `{ current, keys }` like masterKeys (a mounted secret); used when masterKeys is null. */
+    masterKeyFile: Nullable(Type.String({ minLength: 1 })),
   }),
   /** How long what a visit leaves behind is kept (docs/health-data.md). */
   retention: Type.Object({
@@ -163,4 +177,5 @@ export type AppConfig = RawConfig & {
   server: RawConfig['server'] & { publicUrl: string };
   auth: RawConfig['auth'] & { cookieSecret: string; totpKey: string };
   turn: RawConfig['turn'] & { secret: string };
+  recording: RawConfig['recording'] & { masterKeys: NonNullable<RawConfig['recording']['masterKeys']> };
 };

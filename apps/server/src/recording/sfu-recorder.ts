@@ -1,6 +1,7 @@
 import type { MediaService } from '../media/index.ts';
 import type { RoomProducer } from '../media/room-handle.ts';
 import type { Rooms } from '../signaling/rooms.ts';
+import type { Keyring } from './at-rest/index.ts';
 import {
   type PortRange,
   type RecorderLog,
@@ -16,6 +17,8 @@ export interface SfuRecorderOptions {
   log: RecorderLog;
   /** Simulcast layer recorded (config recording.videoLayer). */
   videoLayer: VideoLayer;
+  /** Seals what is recorded (config recording.masterKeys). */
+  keyring: Keyring;
 }
 
 /**
@@ -44,6 +47,7 @@ export class SfuRecorder implements RecorderPort {
         log: this.o.log,
         armed: true,
         videoLayer: this.o.videoLayer,
+        keyring: this.o.keyring,
       });
     let session: RecordingSession = await open();
     const displayName = (participantId: string) =>

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { Readable, type Writable } from 'node:stream';
 import { progressReader } from './progress.ts';
 
 export interface FfmpegExit {
@@ -11,6 +12,17 @@ export interface FfmpegExit {
 /** After SIGKILL, how long we wait for the exit to be reported before giving up on it. */
 const KILL_WAIT_MS = 2000;
 const STDERR_TAIL = 2000;
+/** FFmpeg's `-progress` goes to this fd (`-progress pipe:3`): stdout carries media, never plaintext on disk. */
+export const PROGRESS_FD = 3;
+/** The first fd of the input pipes (`-i pipe:4`, `pipe:5`, …). */
+export const FIRST_INPUT_FD = 4;
+
+export interface FfmpegIo {
+  /** Called per `-progress` block read from fd 3. */
+  onProgress?: (block: Record<string, string>) => void;
+  /** How many input pipes to open, fds 4, 5, … (`inputs`). */
+  inputPipes?: number;
+}
 
 /**
  * One FFmpeg child. It never throws and never leaves a zombie: the exit is always awaited (Node reaps the child
@@ -22,8 +34,20 @@ export class FfmpegProcess {
   private stderr = '';
   private exit: FfmpegExit | null = null;
 
-  constructor(path: string, args: string[], onProgress?: (block: Record<string, string>) => void) {
-    this.child = spawn(path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  /** FFmpeg's stdout (`pipe:1`): the media it writes, consumed by the caller (sealed as it comes). */
+  readonly output: Readable;
+  /** Writable ends of the input pipes, fds 4, 5, … */
+  readonly inputs: Writable[];
+
+  constructor(path: string, args: string[], io: FfmpegIo = {}) {
+    const inputPipes = io.inputPipes ?? 0;
+    this.child = spawn(path, args, {
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe', ...Array.from({ length: inputPipes }, () => 'pipe' as const)],
+    });
+    this.output = this.child.stdout ?? Readable.from([]);
+    this.inputs = this.child.stdio.slice(FIRST_INPUT_FD) as Writable[];
+    // FFmpeg closing an input early (it failed, or was stopped) must not crash the writer: the exit says why.
+    for (const input of this.inputs) input?.on('error', () => {});
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
         this.exit = { code, signal, spawnError: null };
@@ -37,8 +61,9 @@ export class FfmpegProcess {
         }
       });
     });
-    const read = onProgress ? progressReader(onProgress) : null;
-    this.child.stdout?.setEncoding('utf8').on('data', (chunk: string) => read?.(chunk));
+    const read = io.onProgress ? progressReader(io.onProgress) : null;
+    const progress = this.child.stdio[PROGRESS_FD] as Readable | null;
+    progress?.setEncoding('utf8').on('data', (chunk: string) => read?.(chunk));
     this.child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
       this.stderr = (this.stderr + chunk).slice(-STDERR_TAIL);
     });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import { runBounded } from './run-bounded.ts';
 
 const PROBE_TIMEOUT_MS = 30_000;
@@ -18,8 +19,12 @@ export interface MediaFacts {
   streams: ProbedStream[];
 }
 
-/** What ffprobe says about a media file; null when it cannot read it. */
-export async function probeMedia(ffprobePath: string, file: string): Promise<MediaFacts | null> {
+/**
+ * What ffprobe says about a media file, or about a stream of one (`Readable`, read through stdin: a decrypted
+ * track); null when it cannot read it.
+ */
+export async function probeMedia(ffprobePath: string, file: string | Readable): Promise<MediaFacts | null> {
+  const fromStream = typeof file !== 'string';
   const run = await runBounded(
     ffprobePath,
     [
@@ -29,9 +34,10 @@ export async function probeMedia(ffprobePath: string, file: string): Promise<Med
       'format=duration:stream=index,codec_type,codec_name:stream_tags',
       '-of',
       'json',
-      file,
+      fromStream ? 'pipe:0' : file,
     ],
     PROBE_TIMEOUT_MS,
+    fromStream ? file : undefined,
   );
   if (run.code !== 0) return null;
   try {

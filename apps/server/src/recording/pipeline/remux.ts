@@ -1,3 +1,4 @@
+import { FIRST_INPUT_FD, PROGRESS_FD } from './ffmpeg-process.ts';
 import type { TrackKind } from './types.ts';
 
 export interface RemuxInput {
@@ -5,6 +6,7 @@ export interface RemuxInput {
   participantId: string;
   displayName: string;
   kind: TrackKind;
+  /** The sealed track file; FFmpeg reads it decrypted from a pipe. */
   path: string;
   /** Where the track starts on the final timeline. */
   offsetMs: number;
@@ -27,12 +29,17 @@ export const TRACK_TAG = 'CONSULTA_TRACK';
  * copied as recorded and shifted to its start offset (`-itsoffset`). Players pick one audio stream, so stream 0 is
  * the mix of all audio tracks (each padded with silence from 0 so they line up), the only part re-encoded (Opus).
  * It and the first video stream are the defaults.
+ *
+ * No plaintext touches the disk: input i is read from fd 4 + i (the caller writes the decrypted track into it),
+ * the WebM goes to stdout (sealed by the caller as it comes) and progress to fd 3 (its last out_time is the
+ * duration, which a WebM written to a pipe does not carry).
  */
-export function remuxPlan(inputs: RemuxInput[], outPath: string): RemuxPlan {
+export function remuxPlan(inputs: RemuxInput[]): RemuxPlan {
   const args = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'error', '-y'];
-  for (const input of inputs) {
-    args.push('-itsoffset', (input.offsetMs / 1000).toFixed(3), '-i', input.path);
-  }
+  inputs.forEach((input, i) => {
+    args.push('-itsoffset', (input.offsetMs / 1000).toFixed(3));
+    args.push('-f', 'matroska', '-i', `pipe:${FIRST_INPUT_FD + i}`);
+  });
   const audio = inputs.map((input, i) => ({ input, i })).filter(({ input }) => input.kind === 'audio');
   const streamIndex = new Map<string, number>();
   let next = 0;
@@ -60,6 +67,6 @@ export function remuxPlan(inputs: RemuxInput[], outPath: string): RemuxPlan {
     args.push(`-metadata:s:${out}`, `${TRACK_TAG}=${input.trackId}`);
     args.push(`-disposition:${out}`, isDefaultVideo ? 'default' : '0');
   });
-  args.push('-f', 'webm', outPath);
+  args.push('-progress', `pipe:${PROGRESS_FD}`, '-f', 'webm', 'pipe:1');
   return { args, streamIndex, mixedAudioStreamIndex };
 }

@@ -1,10 +1,11 @@
 import { EventEmitter } from 'node:events';
 import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { fileDigest, probeMedia } from './file-facts.ts';
+import { openSealedFile } from '../at-rest/index.ts';
+import { probeMedia } from './file-facts.ts';
 import { splitRange } from './ports.ts';
-import { type RemuxInput, remuxPlan } from './remux.ts';
-import { runBounded } from './run-bounded.ts';
+import type { RemuxInput } from './remux.ts';
+import { runRemux } from './remux-run.ts';
 import { monotonicMs, type TrackContext, TrackRecorder } from './track-recorder.ts';
 import type {
   FirstFrame,
@@ -69,6 +70,7 @@ export class RecordingSession extends EventEmitter<RecordingSessionEvents> {
       stopTimeoutMs: o.stopTimeoutMs,
       keyFrameRequestIntervalMs: o.keyFrameRequestIntervalMs,
       videoLayer: o.videoLayer,
+      keyring: o.keyring,
       began: this.began,
       onFirstMedia: (track) => this.onFirstMedia(track),
       onFailed: (track, failure) =>
@@ -170,7 +172,10 @@ export class RecordingSession extends EventEmitter<RecordingSessionEvents> {
     const probed = await Promise.all(
       this.tracks.map(async (t) => ({
         track: t,
-        facts: t.firstMediaAtMs === null ? null : await probeMedia(ffprobe, t.filePath),
+        facts:
+          t.firstMediaAtMs === null
+            ? null
+            : await probeMedia(ffprobe, openSealedFile(t.filePath, this.o.keyring)),
       })),
     );
     const usable = probed.filter((p) => p.facts && p.facts.streams.length > 0);
@@ -201,34 +206,37 @@ export class RecordingSession extends EventEmitter<RecordingSessionEvents> {
       return { ok: false, failure, tracks: describe(null) };
     }
 
-    const partial = path.join(this.workDir, 'final.webm');
-    const plan = remuxPlan(inputs, partial);
-    const run = await runBounded(this.o.ffmpegPath, plan.args, this.o.finaliseTimeoutMs);
-    if (run.code !== 0) {
-      const why = run.timedOut
-        ? `timed out after ${this.o.finaliseTimeoutMs} ms`
-        : (run.spawnError ?? run.stderr);
+    const sealedPath = `${this.o.outputPath}.enc`;
+    const partial = path.join(this.workDir, 'final.webm.enc');
+    const run = await runRemux({
+      ffmpegPath: this.o.ffmpegPath,
+      inputs,
+      sealedOut: partial,
+      keyring: this.o.keyring,
+      timeoutMs: this.o.finaliseTimeoutMs,
+    });
+    if (!run.ok) {
       const failure: RecordingFailure = {
         code: 'REMUX_FAILED',
-        message: `remux failed: ${why}`.slice(0, 1000),
+        message: `remux failed: ${run.message}`.slice(0, 1000),
       };
       this.o.log.error({ failure }, 'recorder: remux failed');
       return { ok: false, failure, tracks: describe(null) };
     }
-    await rename(partial, this.o.outputPath);
-    const { sizeBytes, sha256 } = await fileDigest(this.o.outputPath);
-    const facts = await probeMedia(ffprobe, this.o.outputPath);
+    await rename(partial, sealedPath);
+    const { sizeBytes, sha256, plan } = run;
     const tracks = describe(plan.streamIndex);
+    // A WebM written to a pipe has no Duration element: the remux's last progress time is the file's duration.
     const durationMs =
-      facts?.durationMs ?? Math.max(...tracks.map((t) => (t.startOffsetMs ?? 0) + (t.durationMs ?? 0)));
+      run.outTimeMs ?? Math.max(...tracks.map((t) => (t.startOffsetMs ?? 0) + (t.durationMs ?? 0)));
     const complete = tracks.every((t) => t.status !== 'failed');
     this.o.log.info(
-      { filePath: this.o.outputPath, durationMs, sizeBytes, sha256, tracks: tracks.length, complete },
+      { filePath: sealedPath, durationMs, sizeBytes, sha256, tracks: tracks.length, complete },
       'recorder: recording finalised',
     );
     return {
       ok: true,
-      filePath: this.o.outputPath,
+      filePath: sealedPath,
       durationMs,
       sizeBytes,
       sha256,
@@ -291,7 +299,7 @@ function describeTrack(
     status: t.failure ? 'failed' : inFile !== null ? 'recorded' : 'empty',
     failure: t.failure,
     startOffsetMs,
-    durationMs: probedDurationMs ?? measured,
+    durationMs: t.outTimeMs ?? probedDurationMs ?? measured,
     streamIndex: inFile,
   };
 }

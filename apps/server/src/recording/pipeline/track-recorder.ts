@@ -1,7 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { types as ms } from 'mediasoup';
-import { describeExit, type FfmpegExit, FfmpegProcess } from './ffmpeg-process.ts';
+import { type Keyring, sealToFile } from '../at-rest/index.ts';
+import { describeExit, type FfmpegExit, FfmpegProcess, PROGRESS_FD, within } from './ffmpeg-process.ts';
 import { LOOPBACK, type PortPair, reservePortPair } from './ports.ts';
 import { showsMedia } from './progress.ts';
 import { sendRtcpBye } from './rtcp-bye.ts';
@@ -28,6 +29,8 @@ export interface TrackContext {
   stopTimeoutMs: number;
   keyFrameRequestIntervalMs: number;
   videoLayer: VideoLayer;
+  /** Seals each track file as FFmpeg writes it (docs/recording.md, "Encrypted at rest"). */
+  keyring: Keyring;
   /** Resolves when the recording begins (at once unless armed); tracks hold their consumers paused until then. */
   began: Promise<void>;
   onFirstMedia(track: TrackRecorder): void;
@@ -44,9 +47,9 @@ const START_ATTEMPTS = 3;
 export const monotonicMs = (): number => Number(process.hrtime.bigint() / 1_000_000n);
 
 /**
- * One producer recorded into its own Matroska file: a PlainTransport on 127.0.0.1 sends the consumer's RTP to an
- * FFmpeg that copies it (`-c copy`, no re-encoding) into `<trackId>.mkv`. Never throws; what went wrong ends up in
- * `failure`.
+ * One producer recorded into its own Matroska stream: a PlainTransport on 127.0.0.1 sends the consumer's RTP to
+ * an FFmpeg that copies it (`-c copy`, no re-encoding) to its stdout, which is sealed as it comes into
+ * `<trackId>.mkv.enc` (no plaintext on disk). Never throws; what went wrong ends up in `failure`.
  */
 export class TrackRecorder {
   readonly trackId: string;
@@ -64,6 +67,8 @@ export class TrackRecorder {
   resumedAtMs: number | null = null;
   /** When FFmpeg reported the first media in its output. */
   firstMediaAtMs: number | null = null;
+  /** FFmpeg's last reported output time: the track's duration (a piped Matroska stream carries none). */
+  outTimeMs: number | null = null;
   stoppedAtMs: number | null = null;
   failure: RecordingFailure | null = null;
   /** Every FFmpeg started for this track (tests check none outlives the recording). */
@@ -73,6 +78,8 @@ export class TrackRecorder {
   private transport: ms.PlainTransport | null = null;
   private consumer: ms.Consumer | null = null;
   private ffmpeg: FfmpegProcess | null = null;
+  /** The current FFmpeg's stdout being sealed into `filePath`; settles after FFmpeg closed it. */
+  private sealing: Promise<void> = Promise.resolve();
   private ports: PortPair | null = null;
   private keyFrameTimer: NodeJS.Timeout | null = null;
   /** FFmpeg of the current attempt bound its ports: from here on its exit is a failure, not a reason to retry. */
@@ -102,7 +109,7 @@ export class TrackRecorder {
     this.displayName = source.displayName;
     this.kind = source.producer.kind;
     this.mimeType = source.producer.rtpParameters.codecs[0]?.mimeType ?? 'unknown';
-    this.filePath = path.join(ctx.workDir, `${trackId}.mkv`);
+    this.filePath = path.join(ctx.workDir, `${trackId}.mkv.enc`);
     this.sdpPath = path.join(ctx.workDir, `${trackId}.sdp`);
     this.ready = new Promise((resolve) => {
       this.markReady = resolve;
@@ -135,6 +142,8 @@ export class TrackRecorder {
           );
         }
       }
+      // FFmpeg has exited, so its stdout ends: the track file is sealed to its final chunk.
+      await within(this.sealing, this.ctx.stopTimeoutMs);
       this.release();
       this.stoppedAtMs ??= monotonicMs();
       if (this.firstMediaAtMs === null && !this.failure && this.resumedAtMs !== null) {
@@ -204,10 +213,18 @@ export class TrackRecorder {
       this.release();
       return this.failed('STORAGE_FAILED', errorText(err));
     }
-    const ffmpeg = new FfmpegProcess(this.ctx.ffmpegPath, this.ffmpegArgs(), (block) =>
-      this.onProgress(block),
-    );
+    const ffmpeg = new FfmpegProcess(this.ctx.ffmpegPath, this.ffmpegArgs(), {
+      onProgress: (block) => this.onProgress(block),
+    });
     this.ffmpeg = ffmpeg;
+    // A retry's FFmpeg starts after the previous one's stream was sealed (it rewrites the same file).
+    this.sealing = sealToFile(ffmpeg.output, this.filePath, this.ctx.keyring).then(
+      () => {},
+      (err: unknown) => {
+        if (!ffmpeg.hasExited) void ffmpeg.stop(this.ctx.stopTimeoutMs);
+        this.fail('STORAGE_FAILED', `sealing the track file failed: ${errorText(err)}`);
+      },
+    );
     if (ffmpeg.pid !== undefined) this.pids.push(ffmpeg.pid);
     void ffmpeg.exited.then((exit) => this.onExit(ffmpeg, exit));
 
@@ -221,6 +238,7 @@ export class TrackRecorder {
     this.listening = listening;
     if (!listening) {
       const { exit } = await ffmpeg.stop(this.ctx.stopTimeoutMs);
+      await within(this.sealing, this.ctx.stopTimeoutMs);
       this.release();
       if (exit?.spawnError) return this.failed('FFMPEG_SPAWN_FAILED', describeExit(exit));
       this.ctx.log.warn(
@@ -292,8 +310,9 @@ export class TrackRecorder {
       ...['-map', '0', '-c', 'copy'],
       // Clusters of at most a second, flushed as written: if FFmpeg dies, the file holds all but the last second.
       ...['-f', 'matroska', '-cluster_time_limit', '1000', '-flush_packets', '1'],
-      ...['-progress', 'pipe:1', '-stats_period', '0.05'],
-      ...['-y', this.filePath],
+      // Progress on fd 3; the media goes to stdout (non-seekable: no Duration or Cues in it, outTimeMs says).
+      ...['-progress', `pipe:${PROGRESS_FD}`, '-stats_period', '0.05'],
+      'pipe:1',
     ];
   }
 
@@ -315,6 +334,8 @@ export class TrackRecorder {
   }
 
   private onProgress(block: Record<string, string>): void {
+    const outUs = Number(block.out_time_us);
+    if (Number.isFinite(outUs) && outUs > 0) this.outTimeMs = Math.round(outUs / 1000);
     if (this.firstMediaAtMs !== null || !showsMedia(block, this.kind)) return;
     this.firstMediaAtMs = monotonicMs();
     this.stopKeyFrameRequests();

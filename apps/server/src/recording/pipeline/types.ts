@@ -1,4 +1,5 @@
 import type { types as ms } from 'mediasoup';
+import type { Keyring } from '../at-rest/index.ts';
 
 /** The slice of a pino logger the recorder writes to (the server passes its own logger). */
 export interface RecorderLog {
@@ -14,8 +15,13 @@ export interface PortRange {
 
 export interface RecorderOptions {
   router: ms.Router;
-  /** The finished file (WebM). Its directory is created; the working files live next to it until `stop()`. */
+  /**
+   * The finished file (WebM), stored sealed as `<outputPath>.enc` (the result's filePath). Its directory is
+   * created; the working files live next to it until `stop()`.
+   */
   outputPath: string;
+  /** Master keys sealing the track files and the finished file (docs/recording.md, "Encrypted at rest"). */
+  keyring: Keyring;
   ffmpegPath: string;
   /** Defaults to `ffprobe` beside `ffmpegPath`. */
   ffprobePath?: string;
@@ -112,8 +118,9 @@ export type RecordingResult =
       ok: true;
       filePath: string;
       durationMs: number;
+      /** Size of the final file's plaintext (the WebM a download gives). */
       sizeBytes: number;
-      /** Hex SHA-256 of the final file. */
+      /** Hex SHA-256 of the final file's plaintext. */
       sha256: string;
       /** false when a track failed along the way (the file holds what was written before). */
       complete: boolean;
