@@ -112,7 +112,9 @@ export function runInLoopbackNamespace(
       let text = d.toString();
       if (!timer && text.includes(TURN_TAKEN)) {
         text = text.replace(`${TURN_TAKEN}\n`, '');
-        timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 240_000);
+        // Generous: a loaded 2-core CI machine runs a recording or SFU suite several times slower than an idle one;
+        // the bound is for a hung run, not a slow one.
+        timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 900_000);
       }
       output += text;
       if (!options.quiet) process.stderr.write(text);
