@@ -164,6 +164,12 @@ describe('signaling across two nodes', () => {
     });
     patient.send({ type: 'chat', text: 'hello from node B' });
     assert.equal((await doc.next('chat')).text, 'hello from node B');
+
+    // A session that ends on one node loses its sockets on the others at once.
+    const elsewhere = await signedIn(nodes.a!);
+    const socketOnB = await SignalingClient.connect(nodes.b!.url, elsewhere.cookieHeader);
+    assert.equal((await elsewhere.post('/api/auth/sign-out')).status < 300, true);
+    assert.equal((await socketOnB.closed).code, 4011);
   });
 
   test('SIGTERM on node A: its client gets 4503, resumes on B, the patient sees no leave, B plans next', async (t) => {

@@ -101,7 +101,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   let cluster: ClusterNode | null = null;
   const rooms = new Rooms({
     // A cluster node writes a room's snapshot after every change (docs/cluster.md).
-    ...(redis ? { changed: (id: string) => cluster?.persist(id) ?? Promise.resolve() } : {}),
+    ...(redis
+      ? {
+          changing: (id: string) => cluster?.ownership.begin(id),
+          changed: (id: string) => cluster?.persist(id) ?? Promise.resolve(),
+        }
+      : {}),
     prisma,
     presence: new PresenceRecord(prisma),
     queue,

@@ -61,6 +61,13 @@ export const ClusterMessage = Type.Union([
     code: Type.Integer({ minimum: 1000, maximum: 4999 }),
     reason: Type.String({ maxLength: 123 }),
   }),
+  /** Broadcast: these sessions ended (sign-out, revoke, …): every node closes their sockets with `code`. */
+  Type.Object({
+    type: Type.Literal('sessions-ended'),
+    sessionIds: Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 10000 }),
+    code: Type.Integer({ minimum: 4000, maximum: 4999 }),
+    reason: Type.String({ maxLength: 123 }),
+  }),
   /** Broadcast: a node is shutting down; its sockets are gone (their members wait out the grace period). */
   Type.Object({ type: Type.Literal('node-leaving'), node: NodeId }),
   /** Any node → owner: a room operation that started from REST on another node (room-commands). */

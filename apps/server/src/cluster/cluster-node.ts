@@ -31,6 +31,7 @@ export class ClusterNode {
     private readonly remote: RemoteLinks,
     readonly commands: ClusterRoomCommands,
     private readonly subscriber: Redis,
+    private readonly sessions: AppContext['sessions'],
     leaseMs: number,
     private readonly log: FastifyBaseLogger,
   ) {
@@ -92,9 +93,11 @@ export class ClusterNode {
       gateway,
       {
         deliver: (consultationId, ref, message) => {
-          const fence = ownership.fenceOf(consultationId);
-          if (fence !== undefined)
-            send(ref.node, { type: 'deliver', consultationId, fence, linkId: ref.linkId, message });
+          ownership.hold(consultationId, () => {
+            const fence = ownership.fenceOf(consultationId);
+            if (fence !== undefined)
+              send(ref.node, { type: 'deliver', consultationId, fence, linkId: ref.linkId, message });
+          });
         },
         close: (consultationId, ref, code, reason) => {
           const fence = ownership.fenceOf(consultationId) ?? 1;
@@ -111,6 +114,10 @@ export class ClusterNode {
       log,
     );
     const commands = new ClusterRoomCommands(ctx.rooms, gateway);
+    ctx.sessions.ended = (sessionIds, code, reason) =>
+      void bus
+        .broadcast({ type: 'sessions-ended', sessionIds, code, reason })
+        .catch((err) => log.warn({ err }, 'could not tell other nodes of ended sessions'));
     log.info({ nodeId }, 'cluster node up');
     return new ClusterNode(
       nodeId,
@@ -121,6 +128,7 @@ export class ClusterNode {
       remote,
       commands,
       subscriber,
+      ctx.sessions,
       c.leaseMs,
       log,
     );
@@ -163,6 +171,9 @@ export class ClusterNode {
         break;
       case 'close':
         this.gateway.close(body);
+        break;
+      case 'sessions-ended':
+        this.sessions.registry.end(body.sessionIds, body.code, body.reason);
         break;
       case 'node-leaving':
         this.remote.nodeGone(body.node);

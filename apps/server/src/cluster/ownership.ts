@@ -32,6 +32,9 @@ export class Ownership {
   private readonly live = new Set<string>();
   private readonly taking = new Map<string, Promise<'self' | Lease>>();
   private draining = false;
+  /** Room tasks running now (re-entrant tasks nest), and the sends to other nodes they made, held until the write. */
+  private readonly depth = new Map<string, number>();
+  private readonly held = new Map<string, Array<() => void>>();
 
   constructor(private readonly o: OwnershipOptions) {}
 
@@ -63,12 +66,42 @@ export class Ownership {
     return this.take(consultationId, dead);
   }
 
+  /** Rooms' `changing` hook: a task on the room starts. */
+  begin(consultationId: string): void {
+    this.depth.set(consultationId, (this.depth.get(consultationId) ?? 0) + 1);
+  }
+
+  /**
+   * A message for another node's socket. While a task changes the room it waits for the task's snapshot write,
+   * and is published after it on the same Redis connection: nobody sees a change (a plan) that a node taking the
+   * room after a crash would not find in the snapshot.
+   */
+  hold(consultationId: string, send: () => void): void {
+    if ((this.depth.get(consultationId) ?? 0) > 0) {
+      const list = this.held.get(consultationId) ?? [];
+      list.push(send);
+      this.held.set(consultationId, list);
+    } else send();
+  }
+
   /** Rooms' `changed` hook: writes the room's snapshot, or lets the room go once it is gone. */
   async persist(consultationId: string): Promise<void> {
+    const depth = (this.depth.get(consultationId) ?? 1) - 1;
+    if (depth > 0) {
+      this.depth.set(consultationId, depth); // an inner task: the outer one writes
+      return;
+    }
+    this.depth.delete(consultationId);
+    const held = this.held.get(consultationId) ?? [];
+    this.held.delete(consultationId);
+    const flush = () => {
+      for (const send of held) send();
+    };
     const fence = this.owned.get(consultationId);
-    if (fence === undefined) return;
+    if (fence === undefined) return flush();
     const room = this.o.rooms.get(consultationId);
     if (!room) {
+      flush();
       // Taken for a join that has not created the room yet (or failed): nothing to write, keep the lease.
       if (!this.live.has(consultationId)) return;
       this.owned.delete(consultationId);
@@ -78,8 +111,10 @@ export class Ownership {
       return;
     }
     this.live.add(consultationId);
-    const saved = await this.o.store.save(snapshotOf(room, fence, (l) => this.o.socketOf(l, false)));
-    if (!saved) this.lose(consultationId, 'a newer fence holds the room');
+    // Issued before the held messages, on the same connection: Redis runs the write first.
+    const saving = this.o.store.save(snapshotOf(room, fence, (l) => this.o.socketOf(l, false)));
+    flush();
+    if (!(await saving)) this.lose(consultationId, 'a newer fence holds the room');
   }
 
   /** Renews every lease (called every third of the lease time); a lease lost is a room forgotten. */

@@ -25,7 +25,8 @@ export interface RoomsOptions {
   planner: RoutePlanner;
   /** How often rooms in tree mode get a background replan (one bounded rebalance step). */
   rebalanceIntervalMs: number;
-  /** After every task on a room (cluster mode: its owner writes the room's snapshot). */
+  /** Before and after every task on a room (cluster mode: its owner writes the room's snapshot after). */
+  changing?: (consultationId: string) => void;
   changed?: (consultationId: string) => Promise<void>;
 }
 
@@ -344,6 +345,7 @@ export class Rooms {
     const changed = this.o.changed;
     if (!changed) return this.o.queue.run(consultationId, task);
     return this.o.queue.run(consultationId, async () => {
+      this.o.changing?.(consultationId);
       try {
         return await task();
       } finally {
