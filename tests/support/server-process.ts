@@ -11,7 +11,12 @@ const repoRoot = path.resolve(import.meta.dirname, '../..');
 
 export interface ServerProcess {
   url: string;
+  /** SIGTERM and wait for the exit (a clean shutdown). */
   close(): Promise<void>;
+  /** Sends `signal` (SIGKILL: a crash) and waits for the exit. */
+  kill(signal: NodeJS.Signals): Promise<void>;
+  /** Everything it printed so far (for a failing test's message). */
+  output(): string;
 }
 
 export async function startServerProcess(options: {
@@ -19,6 +24,10 @@ export async function startServerProcess(options: {
   redisUrl: string;
   redisKeyPrefix: string;
   cookieSecret: string;
+  /** Signs node-to-node messages; the same on every node of a cluster (default: derived from cookieSecret). */
+  clusterSecret?: string;
+  /** Kept by this process under its name (NODE_ID), so tests can tell nodes apart. */
+  nodeId?: string;
   /** Settings beyond the environment variables', as node-config's NODE_CONFIG JSON. */
   config?: Record<string, unknown>;
 }): Promise<ServerProcess> {
@@ -39,6 +48,8 @@ export async function startServerProcess(options: {
       REDIS_URL: options.redisUrl,
       REDIS_KEY_PREFIX: options.redisKeyPrefix,
       COOKIE_SECRET: options.cookieSecret,
+      CLUSTER_SECRET: options.clusterSecret ?? `cluster-${options.cookieSecret}`,
+      ...(options.nodeId ? { NODE_ID: options.nodeId } : {}),
       // No SFU: these processes are for HTTP, and mediasoup workers would only cost the machine's two cores.
       NODE_CONFIG: JSON.stringify({ server: { varDir }, media: { enabled: false }, ...options.config }),
     },
@@ -67,5 +78,11 @@ export async function startServerProcess(options: {
       await exited;
       await rm(varDir, { recursive: true, force: true });
     },
+    async kill(signal) {
+      child.kill(signal);
+      await exited;
+      await rm(varDir, { recursive: true, force: true });
+    },
+    output: () => output,
   };
 }

@@ -15,6 +15,7 @@ import { Sessions } from './auth/sessions.ts';
 import { SignInGuard } from './auth/sign-in-guard.ts';
 import { TotpSecrets } from './auth/totp.ts';
 import { BackgroundTasks } from './background.ts';
+import { ClusterNode, localRoomCommands } from './cluster/index.ts';
 import type { AppConfig } from './config/index.ts';
 import { PresenceRecord } from './consultations/presence.ts';
 import { consultationRoutes } from './consultations/routes.ts';
@@ -98,7 +99,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const queue = new KeyedQueue();
   // The SFU starts first: whether it runs decides what the routing policy may choose.
   const media = await MediaService.start(config.media, app.log);
+  let cluster: ClusterNode | null = null;
   const rooms = new Rooms({
+    // A cluster node writes a room's snapshot after every change (docs/cluster.md).
+    ...(redis
+      ? {
+          changing: (id: string) => cluster?.ownership.begin(id),
+          changed: (id: string) => cluster?.persist(id) ?? Promise.resolve(),
+        }
+      : {}),
     prisma,
     presence: new PresenceRecord(prisma),
     queue,
@@ -142,6 +151,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     mailer,
     sessions,
     rooms,
+    roomCommands: localRoomCommands(rooms),
+    cluster: null,
     recordings,
     media,
     mediaPaths,
@@ -168,16 +179,23 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   };
 
+  if (redis) {
+    cluster = await ClusterNode.start({ config, redis, ctx, log: app.log });
+    ctx.cluster = cluster;
+    ctx.roomCommands = cluster.commands;
+  }
+
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
 
   // Shutting down: sockets get the documented "going away" code (clients reconnect and resume), not ws's bare
   // close. Added before @fastify/websocket so it runs before that plugin's own preClose.
-  app.addHook('preClose', (done) => {
+  // A cluster node first hands its rooms over and closes its sockets with 4503 (reconnect now, elsewhere).
+  app.addHook('preClose', async () => {
+    await cluster?.drain();
     for (const client of app.websocketServer?.clients ?? []) {
       client.close(CloseCode.ServerGoingAway, 'server shutting down');
     }
-    done();
   });
 
   // External plugins.
@@ -249,6 +267,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ctx.limits.accountLinks.close();
     ctx.limits.inviteOpenByAddress.close();
     ctx.limits.linkProbe.close();
+    await cluster?.close();
     await redis?.quit().catch(() => undefined);
   });
   return app;

@@ -2,6 +2,7 @@ import type { Sessions } from './auth/sessions.ts';
 import type { SignInGuard } from './auth/sign-in-guard.ts';
 import type { TotpSecrets } from './auth/totp.ts';
 import type { BackgroundTasks } from './background.ts';
+import type { ClusterNode, RoomCommands } from './cluster/index.ts';
 import type { AppConfig } from './config/index.ts';
 import type { PrismaClient } from './db/index.ts';
 import type { Mailer } from './email/mailer.ts';
@@ -20,6 +21,10 @@ export interface AppContext {
   /** Staff and guest sessions, and the registry of their open sockets. */
   sessions: Sessions;
   rooms: Rooms;
+  /** Room operations from outside the room (REST): on the node that runs the room. */
+  roomCommands: RoomCommands;
+  /** This process as a node of a cluster (redis.url set), else null. */
+  cluster: ClusterNode | null;
   /** The SFU (mediasoup); `available` is false when disabled or its workers would not start. */
   media: MediaService;
   recordings: RecordingService;

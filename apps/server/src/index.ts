@@ -2,6 +2,8 @@
 import type { DeepPartial, RawConfig } from './config/index.ts';
 
 export { type AppDeps, buildApp } from './app.ts';
+export { RoomLeases } from './cluster/room-lease.ts';
+export { RoomStore } from './cluster/room-store.ts';
 export {
   type AppConfig,
   ConfigError,

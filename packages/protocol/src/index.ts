@@ -1,6 +1,7 @@
 export * from './api-client.ts';
 export * from './audit-chain.ts';
 export * from './close-codes.ts';
+export * from './cluster.ts';
 export * from './codec.ts';
 export { describeProtocol, describeSignaling } from './describe.ts';
 export * from './domain.ts';

@@ -46,6 +46,9 @@ export class Sessions {
     readonly registry: SessionRegistry,
   ) {}
 
+  /** Cluster mode: the other nodes close their sockets of sessions that ended here (set by the cluster node). */
+  ended: ((sessionIds: string[], code: number, reason: string) => void) | null = null;
+
   /** A new session; the token goes into the cookie, only its hash into the database. */
   async start(
     owner: { userId: string } | { participantId: string },
@@ -76,6 +79,7 @@ export class Sessions {
       data: { endedAt: new Date(), endReason: reason },
     });
     this.registry.end(ids, closeCodeOf[reason], reason);
+    this.ended?.(ids, closeCodeOf[reason], reason);
     return ids.length;
   }
 }

@@ -48,6 +48,11 @@ export function resolveConfig(raw: RawConfig): AppConfig {
       .join('\n');
     throw new ConfigError(`Invalid configuration (infra/config, environment):\n${problems}`);
   }
+  if (raw.redis.url && !raw.cluster.secret) {
+    throw new ConfigError(
+      'cluster.secret (CLUSTER_SECRET) is required with redis.url: it signs the messages between nodes',
+    );
+  }
   const varDir = path.resolve(repoRoot, raw.server.varDir);
   const configuredKeys = raw.recording.masterKeys ?? masterKeysFromFile(raw.recording.masterKeyFile);
   if (configuredKeys) checkMasterKeys(configuredKeys);

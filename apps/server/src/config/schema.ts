@@ -31,6 +31,17 @@ export const ConfigSchema = Type.Object({
     /** Prefix of every key and channel, so several deployments (or test runs) can share one Redis. */
     keyPrefix: Type.String(),
   }),
+  /** Several nodes sharing rooms through Redis (docs/cluster.md); read only when redis.url is set. */
+  cluster: Type.Object({
+    /** Signs every node-to-node message (HMAC-SHA-256); the same on every node; required with redis.url. */
+    secret: Nullable(Type.String({ minLength: 32 })),
+    /** This node's name in Redis; null: generated at start (hostname and a random part). */
+    nodeId: Nullable(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$' })),
+    /** How long a node's registration and a room's lease last without renewal (renewed every third of it). */
+    leaseMs: Type.Integer({ minimum: 300 }),
+    /** Node-to-node messages older (or further in the future) than this are dropped as stale. */
+    maxMessageAgeMs: Type.Integer({ minimum: 100 }),
+  }),
   auth: Type.Object({
     sessionTtlMinutes: Type.Integer({ minimum: 1 }),
     cookieSecret: Nullable(Type.String({ minLength: 32 })),

@@ -28,7 +28,7 @@ export async function decideAdmission(
     consultationId: c.id,
     ...(ip ? { ip } : {}),
   });
-  await ctx.rooms.admissionDecided(c.id, decided, decision);
+  await ctx.roomCommands.admissionDecided(c.id, decided, decision);
   // Turned away: the guest's sessions end (the waiting socket got `denied` first, then closes).
   if (decision === 'DENIED') await ctx.sessions.end({ participantIds: [p.id] }, 'admission-denied');
 }

@@ -32,7 +32,7 @@ export async function endConsultation(
     consultationId: c.id,
     ip,
   });
-  await ctx.rooms.end(c.id);
+  await ctx.roomCommands.end(c.id);
   // Guests' sessions belong to this consultation alone: they end with it. Staff stay signed in.
   await ctx.sessions.end({ consultationId: c.id }, 'consultation-ended');
   return ended;

@@ -36,6 +36,6 @@ export async function revokeInvite(
   const guests = await prisma.participant.findMany({ where: { inviteId: invite.id }, select: { id: true } });
   const participantIds = guests.map((g) => g.id);
   await ctx.sessions.end({ participantIds }, 'invite-revoked');
-  for (const id of participantIds) await ctx.rooms.remove(c.id, id);
+  for (const id of participantIds) await ctx.roomCommands.remove(c.id, id);
   return invite;
 }

@@ -14,6 +14,20 @@ import { handleMessage } from './handlers.ts';
 import type { Link } from './link.ts';
 
 /**
+ * Where a socket's validated messages go. One process: straight to the handlers and Rooms. A cluster: to the
+ * node that runs the room (cluster/gateway.ts).
+ */
+export interface SignalingRoute {
+  handle(link: Link, message: ClientMessage): Promise<void> | void;
+  closed(link: Link, final: boolean): Promise<void>;
+}
+
+export const localRoute = (ctx: AppContext): SignalingRoute => ({
+  handle: (link, message) => handleMessage(ctx, link, message),
+  closed: (link, final) => ctx.rooms.disconnected(link, final),
+});
+
+/**
  * The edge of one signaling socket: rate and size limits, validation, the session check, and strictly ordered
  * handling, so a `signal` sent right after `join` is handled after the join completed. Errors become `error`
  * replies; the connection survives them.
@@ -28,6 +42,7 @@ export class SignalingEdge {
     private readonly link: Link,
     private readonly limits: AppConfig['signaling'],
     private readonly log: FastifyBaseLogger,
+    private readonly route: SignalingRoute = localRoute(ctx),
   ) {
     this.bucket = new TokenBucket(limits.rateLimit.perSecond, limits.rateLimit.burst);
   }
@@ -57,15 +72,19 @@ export class SignalingEdge {
       this.reply(decoded.code, decoded.message, decoded.ref);
       return;
     }
-    const message = decoded.message;
+    this.accept(decoded.message);
+  }
+
+  /** A message already checked (here, or by the gateway node that holds the socket), in order. */
+  accept(message: ClientMessage): void {
     this.queue = this.queue.then(() => this.handle(message));
   }
 
   /** The socket closed; `final` when the server closed it for good (the member leaves now, no grace). */
   closed(final: boolean): void {
     this.queue = this.queue.then(() =>
-      this.ctx.rooms
-        .disconnected(this.link, final)
+      this.route
+        .closed(this.link, final)
         .catch((err) => this.log.error({ err }, 'failed to handle a closed socket')),
     );
   }
@@ -79,7 +98,7 @@ export class SignalingEdge {
       return;
     }
     try {
-      await handleMessage(this.ctx, this.link, message);
+      await this.route.handle(this.link, message);
     } catch (err) {
       if (err instanceof AppError) return this.reply(err.code, err.message, message.type, requestId);
       this.log.error({ err, type: message.type }, 'signaling handler failed');

@@ -13,6 +13,8 @@ export interface Member {
   resumeTokenHash: string;
   link: Link | null;
   graceTimer: NodeJS.Timeout | null;
+  /** Date.now() when its connection dropped (while `link` is null): its grace period counts from here. */
+  disconnectedAt?: number;
   /** The member's latest `receive-latency` report (Date.now() of arrival), for the admin's live view. */
   receiveLatency?: { at: number; streams: StreamLatency[] };
 }

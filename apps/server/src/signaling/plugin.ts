@@ -2,7 +2,7 @@ import { CloseCode, closeAction, SIGNALING_PATH } from '@consulta/protocol';
 import type { FastifyPluginAsync } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { AppContext } from '../context.ts';
-import { SignalingEdge } from './edge.ts';
+import { localRoute, SignalingEdge } from './edge.ts';
 import type { Link } from './link.ts';
 
 /** Frames above this are cut by ws itself (close 1009) before we parse anything; below it we answer in kind. */
@@ -61,7 +61,9 @@ export const signalingRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (a
     };
     // Sessions that ended while this socket was being authenticated are refused here (and the socket closed).
     if (!registry.attach(link)) return;
-    edge = new SignalingEdge(ctx, link, signaling, request.log);
+    const gateway = ctx.cluster?.gateway;
+    gateway?.attach(link);
+    edge = new SignalingEdge(ctx, link, signaling, request.log, gateway ?? localRoute(ctx));
     const thisEdge = edge;
     alive.set(socket, true);
     socket.on('pong', () => alive.set(socket, true));
@@ -71,6 +73,7 @@ export const signalingRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (a
     });
     socket.on('close', () => {
       registry.detach(link);
+      gateway?.detach(link);
       // Only the server's own verdicts end a place at once; however the client closes, it keeps its place for
       // the grace period (a reload, a network change) unless it said `leave`.
       thisEdge.closed(closedWith !== null && closeAction(closedWith) === 'final');

@@ -25,6 +25,9 @@ export interface RoomsOptions {
   planner: RoutePlanner;
   /** How often rooms in tree mode get a background replan (one bounded rebalance step). */
   rebalanceIntervalMs: number;
+  /** Before and after every task on a room (cluster mode: its owner writes the room's snapshot after). */
+  changing?: (consultationId: string) => void;
+  changed?: (consultationId: string) => Promise<void>;
 }
 
 /** Other modules (recording, the SFU) follow membership through this, so rooms need not know about them. */
@@ -200,16 +203,38 @@ export class Rooms {
       }
       member.link = null;
       member.peer = { ...member.peer, connected: false };
-      member.graceTimer = setTimeout(() => {
-        member.graceTimer = null;
-        this.inRoom(room.consultationId, async () => {
-          if (member.link || room.members.get(member.participantId) !== member) return;
-          await this.depart(room, member, 'timeout');
-          this.forgetIfEmpty(room);
-        }).catch((err) => this.o.log.error({ err }, 'failed to record a timed-out leave'));
-      }, this.o.reconnectGraceMs);
-      member.graceTimer.unref();
+      member.disconnectedAt = Date.now();
+      this.startGrace(room, member, this.o.reconnectGraceMs);
     });
+  }
+
+  /**
+   * Takes over a room rebuilt from its snapshot (cluster: this node became its owner). Members without a
+   * connection wait out what is left of their grace period, counted from when they were disconnected.
+   * Call inside the room's queue (`within`).
+   */
+  adopt(room: Room): void {
+    this.rooms.set(room.consultationId, room);
+    const now = Date.now();
+    for (const member of room.members.values()) {
+      if (member.link) continue;
+      const since = member.disconnectedAt ?? now;
+      this.startGrace(room, member, Math.max(0, this.o.reconnectGraceMs - (now - since)));
+    }
+  }
+
+  /** Lets go of a room without telling anyone (cluster: another node runs it now, or will). */
+  forget(consultationId: string): void {
+    const room = this.rooms.get(consultationId);
+    if (!room) return;
+    for (const m of room.members.values()) if (m.graceTimer) clearTimeout(m.graceTimer);
+    this.rooms.delete(consultationId);
+    this.o.planner.forget(consultationId);
+  }
+
+  /** Runs `task` in the room's order, like every change Rooms makes itself. */
+  within<T>(consultationId: string, task: () => Promise<T>): Promise<T> {
+    return this.inRoom(consultationId, task);
   }
 
   /** Takes out someone whose access was withdrawn (invite revoked): from the lobby or the call. */
@@ -317,7 +342,28 @@ export class Rooms {
   // ---- internals --------------------------------------------------------------------------------------------
 
   private inRoom<T>(consultationId: string, task: () => Promise<T>): Promise<T> {
-    return this.o.queue.run(consultationId, task);
+    const changed = this.o.changed;
+    if (!changed) return this.o.queue.run(consultationId, task);
+    return this.o.queue.run(consultationId, async () => {
+      this.o.changing?.(consultationId);
+      try {
+        return await task();
+      } finally {
+        await changed(consultationId);
+      }
+    });
+  }
+
+  private startGrace(room: Room, member: Member, ms: number): void {
+    member.graceTimer = setTimeout(() => {
+      member.graceTimer = null;
+      this.inRoom(room.consultationId, async () => {
+        if (member.link || room.members.get(member.participantId) !== member) return;
+        await this.depart(room, member, 'timeout');
+        this.forgetIfEmpty(room);
+      }).catch((err) => this.o.log.error({ err }, 'failed to record a timed-out leave'));
+    }, ms);
+    member.graceTimer.unref();
   }
 
   private room(consultationId: string): Room {
@@ -376,6 +422,7 @@ export class Rooms {
       member.link.close(CloseCode.Replaced, 'replaced by a newer connection');
     }
     member.link = link;
+    member.disconnectedAt = undefined;
     member.peer = { ...member.peer, connected: true };
     const token = newToken();
     member.resumeTokenHash = hashToken(token);

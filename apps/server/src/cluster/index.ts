@@ -1,0 +1,2 @@
+export { ClusterNode } from './cluster-node.ts';
+export { localRoomCommands, type RoomCommands } from './room-commands.ts';

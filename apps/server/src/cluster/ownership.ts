@@ -1,0 +1,183 @@
+import type { SnapshotSocket } from '@consulta/protocol';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Link } from '../signaling/link.ts';
+import type { Rooms } from '../signaling/rooms.ts';
+import type { Lease, RoomLeases } from './room-lease.ts';
+import type { RoomStore } from './room-store.ts';
+import { roomOf, snapshotOf } from './snapshot.ts';
+
+export interface OwnershipOptions {
+  nodeId: string;
+  rooms: Rooms;
+  leases: RoomLeases;
+  store: RoomStore;
+  /** How this node names a member's socket in a snapshot (null: not reachable after this node). */
+  socketOf: (link: Link, leaving: boolean) => SnapshotSocket | null;
+  /** The link for a socket named in a snapshot (null: gone). */
+  linkOf: (via: SnapshotSocket, consultationId: string) => Promise<Link | null>;
+  log: FastifyBaseLogger;
+}
+
+/** Thrown while the node drains: it takes no room any more. */
+export class NodeDraining extends Error {}
+
+/**
+ * The rooms this node owns, under their leases: taking a room (free, or from a dead owner) rebuilds it from its
+ * snapshot; every change writes the snapshot under the room's fence; a lease that cannot be renewed makes the
+ * node forget the room at once; draining hands every room back with its state written.
+ */
+export class Ownership {
+  private readonly owned = new Map<string, number>();
+  /** Rooms that existed under this node: one that is gone again (empty, ended) has its lease given back. */
+  private readonly live = new Set<string>();
+  private readonly taking = new Map<string, Promise<'self' | Lease>>();
+  private draining = false;
+  /** Room tasks running now (re-entrant tasks nest), and the sends to other nodes they made, held until the write. */
+  private readonly depth = new Map<string, number>();
+  private readonly held = new Map<string, Array<() => void>>();
+
+  constructor(private readonly o: OwnershipOptions) {}
+
+  fenceOf(consultationId: string): number | undefined {
+    return this.owned.get(consultationId);
+  }
+
+  /** 'self' when this node runs the room (taking a free lease if need be), else the owner's lease. */
+  owner(consultationId: string): Promise<'self' | Lease> {
+    if (this.owned.has(consultationId)) return Promise.resolve('self');
+    if (this.draining) return Promise.reject(new NodeDraining());
+    let pending = this.taking.get(consultationId);
+    if (!pending) {
+      pending = this.take(consultationId, null).finally(() => this.taking.delete(consultationId));
+      this.taking.set(consultationId, pending);
+    }
+    return pending;
+  }
+
+  /** The owner as Redis says, without taking anything (null: nobody). */
+  async holder(consultationId: string): Promise<'self' | Lease | null> {
+    if (this.owned.has(consultationId)) return 'self';
+    return this.o.leases.holder(consultationId);
+  }
+
+  /** The owner `dead` is not listening any more: take its room (if the lease is still exactly its). */
+  takeOver(consultationId: string, dead: Lease): Promise<'self' | Lease> {
+    if (this.draining) return Promise.reject(new NodeDraining());
+    return this.take(consultationId, dead);
+  }
+
+  /** Rooms' `changing` hook: a task on the room starts. */
+  begin(consultationId: string): void {
+    this.depth.set(consultationId, (this.depth.get(consultationId) ?? 0) + 1);
+  }
+
+  /**
+   * A message for another node's socket. While a task changes the room it waits for the task's snapshot write,
+   * and is published after it on the same Redis connection: nobody sees a change (a plan) that a node taking the
+   * room after a crash would not find in the snapshot.
+   */
+  hold(consultationId: string, send: () => void): void {
+    if ((this.depth.get(consultationId) ?? 0) > 0) {
+      const list = this.held.get(consultationId) ?? [];
+      list.push(send);
+      this.held.set(consultationId, list);
+    } else send();
+  }
+
+  /** Rooms' `changed` hook: writes the room's snapshot, or lets the room go once it is gone. */
+  async persist(consultationId: string): Promise<void> {
+    const depth = (this.depth.get(consultationId) ?? 1) - 1;
+    if (depth > 0) {
+      this.depth.set(consultationId, depth); // an inner task: the outer one writes
+      return;
+    }
+    this.depth.delete(consultationId);
+    const held = this.held.get(consultationId) ?? [];
+    this.held.delete(consultationId);
+    const flush = () => {
+      for (const send of held) send();
+    };
+    const fence = this.owned.get(consultationId);
+    if (fence === undefined) return flush();
+    const room = this.o.rooms.get(consultationId);
+    if (!room) {
+      flush();
+      // Taken for a join that has not created the room yet (or failed): nothing to write, keep the lease.
+      if (!this.live.has(consultationId)) return;
+      this.owned.delete(consultationId);
+      this.live.delete(consultationId);
+      await this.o.store.delete(consultationId, fence);
+      await this.o.leases.release(consultationId, fence);
+      return;
+    }
+    this.live.add(consultationId);
+    // Issued before the held messages, on the same connection: Redis runs the write first.
+    const saving = this.o.store.save(snapshotOf(room, fence, (l) => this.o.socketOf(l, false)));
+    flush();
+    if (!(await saving)) this.lose(consultationId, 'a newer fence holds the room');
+  }
+
+  /** Renews every lease (called every third of the lease time); a lease lost is a room forgotten. */
+  async renew(): Promise<void> {
+    for (const [id, fence] of [...this.owned]) {
+      const ok = await this.o.leases.renew(id, fence).catch(() => false);
+      if (!ok && this.owned.get(id) === fence) this.lose(id, 'lease lost');
+    }
+  }
+
+  /** Shutdown: every room's state is written with this node's sockets marked gone, and its lease released. */
+  async drain(): Promise<void> {
+    this.draining = true;
+    for (const id of [...this.owned.keys()]) {
+      await this.o.rooms.within(id, async () => {
+        const fence = this.owned.get(id);
+        const room = this.o.rooms.get(id);
+        this.owned.delete(id);
+        this.live.delete(id);
+        if (fence === undefined) return;
+        if (room) await this.o.store.save(snapshotOf(room, fence, (l) => this.o.socketOf(l, true)));
+        await this.o.leases.release(id, fence);
+        this.o.rooms.forget(id);
+      });
+    }
+  }
+
+  get size(): number {
+    return this.owned.size;
+  }
+
+  private async take(consultationId: string, dead: Lease | null): Promise<'self' | Lease> {
+    const { leases, nodeId } = this.o;
+    let fence: number | null;
+    if (dead) fence = await leases.takeOver(consultationId, dead);
+    else {
+      const held = await leases.holder(consultationId);
+      if (held && held.node !== nodeId) return held;
+      // Held under our name but not in memory: a lease this node lost track of; take it anew under a new fence.
+      fence = held ? await leases.takeOver(consultationId, held) : await leases.acquire(consultationId);
+    }
+    if (fence === null) {
+      const now = await leases.holder(consultationId);
+      if (now && now.node !== nodeId) return now;
+      throw new Error(`could not take the lease of room ${consultationId}`);
+    }
+    await this.o.rooms.within(consultationId, async () => {
+      const snapshot = await this.o.store.load(consultationId);
+      this.o.rooms.forget(consultationId);
+      if (snapshot) {
+        const room = await roomOf(snapshot, (via) => this.o.linkOf(via, consultationId));
+        this.o.rooms.adopt(room);
+      }
+      this.owned.set(consultationId, fence);
+    });
+    this.o.log.info({ consultationId, fence, from: dead?.node ?? null }, 'took a room');
+    return 'self';
+  }
+
+  private lose(consultationId: string, why: string): void {
+    this.owned.delete(consultationId);
+    this.live.delete(consultationId);
+    this.o.rooms.forget(consultationId);
+    this.o.log.warn({ consultationId, why }, 'stopped running a room');
+  }
+}
