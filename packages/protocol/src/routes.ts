@@ -27,6 +27,7 @@ import {
 } from './rest.ts';
 import { LegalHoldBody, RecordingRetention, RetentionList } from './retention.ts';
 import { defineRoute } from './route.ts';
+import { SignInOptions, SignInSettings, SsoCallbackQuery, SsoStartQuery } from './sso.ts';
 import {
   Account,
   ChangePasswordBody,
@@ -98,6 +99,40 @@ export const Routes = {
     reply: Ok,
     status: 200,
     errors: [E.LinkInvalid, E.WeakPassword, E.RateLimited],
+  }),
+
+  signInOptions: defineRoute({
+    method: 'GET',
+    path: '/api/auth/options',
+    summary: 'What the sign-in pages offer besides a password: single sign-on and its button label',
+    tag: 'auth',
+    access: 'anyone',
+    reply: SignInOptions,
+    status: 200,
+    errors: [],
+  }),
+  ssoStart: defineRoute({
+    method: 'GET',
+    path: '/api/auth/sso/start',
+    summary: 'Starts a single sign-on: redirects the browser to the identity provider (code flow with PKCE)',
+    tag: 'auth',
+    access: 'anyone',
+    query: SsoStartQuery,
+    reply: 'redirect',
+    status: 302,
+    errors: [E.SsoUnavailable],
+  }),
+  ssoCallback: defineRoute({
+    method: 'GET',
+    path: '/api/auth/sso/callback',
+    summary:
+      'Where the identity provider returns the browser: sets the session cookie and redirects to the app, or to `/<app>/#sso-error=<code>`',
+    tag: 'auth',
+    access: 'anyone',
+    query: SsoCallbackQuery,
+    reply: 'redirect',
+    status: 302,
+    errors: [E.SsoUnavailable, E.SsoFailed, E.SsoNotAllowed],
   }),
 
   // ---- own account -------------------------------------------------------------------------------------------

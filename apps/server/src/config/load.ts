@@ -48,6 +48,10 @@ export function resolveConfig(raw: RawConfig): AppConfig {
       .join('\n');
     throw new ConfigError(`Invalid configuration (infra/config, environment):\n${problems}`);
   }
+  const { oidc } = raw.auth;
+  if (oidc.enabled && (!oidc.issuer || !oidc.clientId)) {
+    throw new ConfigError('auth.oidc.enabled needs auth.oidc.issuer and auth.oidc.clientId (OIDC_ISSUER, OIDC_CLIENT_ID)');
+  }
   const varDir = path.resolve(repoRoot, raw.server.varDir);
   const configuredKeys = raw.recording.masterKeys ?? masterKeysFromFile(raw.recording.masterKeyFile);
   if (configuredKeys) checkMasterKeys(configuredKeys);
