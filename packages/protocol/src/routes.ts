@@ -27,7 +27,7 @@ import {
 } from './rest.ts';
 import { LegalHoldBody, RecordingRetention, RetentionList } from './retention.ts';
 import { defineRoute } from './route.ts';
-import { SignInOptions, SignInSettings, SsoCallbackQuery, SsoStartQuery } from './sso.ts';
+import { EnrolledSignIn, SignInOptions, SignInSettings, SsoCallbackQuery, SsoStartQuery } from './sso.ts';
 import {
   Account,
   ChangePasswordBody,
@@ -65,7 +65,7 @@ export const Routes = {
     body: SignInBody,
     reply: StaffUser,
     status: 200,
-    errors: [E.InvalidCredentials, E.SecondFactorRequired, E.RateLimited],
+    errors: [E.InvalidCredentials, E.SecondFactorRequired, E.TwoFactorEnrolmentRequired, E.RateLimited],
   }),
   signInSecondFactor: defineRoute({
     method: 'POST',
@@ -101,6 +101,29 @@ export const Routes = {
     errors: [E.LinkInvalid, E.WeakPassword, E.RateLimited],
   }),
 
+  signInEnrolment: defineRoute({
+    method: 'POST',
+    path: '/api/auth/sign-in/enrolment',
+    summary:
+      'Two-factor required and not set up: a new authenticator secret and its QR code, after the password',
+    tag: 'auth',
+    access: 'anyone',
+    reply: TwoFactorSetup,
+    status: 200,
+    errors: [E.Unauthenticated, E.Conflict],
+  }),
+  signInEnrolmentConfirm: defineRoute({
+    method: 'POST',
+    path: '/api/auth/sign-in/enrolment/confirm',
+    summary:
+      'Turns two-factor on with a code from the app, returns recovery codes and sets the session cookie',
+    tag: 'auth',
+    access: 'anyone',
+    body: TwoFactorCodeBody,
+    reply: EnrolledSignIn,
+    status: 200,
+    errors: [E.Unauthenticated, E.InvalidCode, E.Conflict, E.RateLimited],
+  }),
   signInOptions: defineRoute({
     method: 'GET',
     path: '/api/auth/options',
@@ -245,6 +268,27 @@ export const Routes = {
     reply: StaffMember,
     status: 200,
     errors: [...staffOnly, E.NotFound, E.Conflict],
+  }),
+  getSignInSettings: defineRoute({
+    method: 'GET',
+    path: '/api/staff/settings/sign-in',
+    summary: 'Clinic-wide sign-in settings (two-factor required for all staff)',
+    tag: 'staff',
+    access: 'admin',
+    reply: SignInSettings,
+    status: 200,
+    errors: staffOnly,
+  }),
+  updateSignInSettings: defineRoute({
+    method: 'PUT',
+    path: '/api/staff/settings/sign-in',
+    summary: 'Changes the clinic-wide sign-in settings (audited)',
+    tag: 'staff',
+    access: 'admin',
+    body: SignInSettings,
+    reply: SignInSettings,
+    status: 200,
+    errors: staffOnly,
   }),
   listStaffSessions: defineRoute({
     method: 'GET',

@@ -1,4 +1,5 @@
 import { type Static, Type } from 'typebox';
+import { StaffUser } from './rest.ts';
 
 // Single sign-on through the clinic's OpenID Connect provider, and the clinic-wide sign-in settings
 // (docs/staff-accounts.md).
@@ -35,6 +36,12 @@ export type SsoCallbackQuery = Static<typeof SsoCallbackQuery>;
  */
 export const SSO_ERROR_FRAGMENT = 'sso-error';
 
+/**
+ * Where a single sign-on that still needs Consulta's own second factor returns the browser: `/<app>/#second-factor`
+ * (a code) or `/<app>/#two-factor-enrolment` (required and not set up yet).
+ */
+export const SSO_NEXT_FRAGMENTS = ['second-factor', 'two-factor-enrolment'] as const;
+
 /** Clinic-wide sign-in settings an admin changes at run time. */
 export const SignInSettings = Type.Object(
   {
@@ -44,3 +51,7 @@ export const SignInSettings = Type.Object(
   { additionalProperties: false },
 );
 export type SignInSettings = Static<typeof SignInSettings>;
+
+/** The end of a sign-in that had to enrol two-factor first: the session's user and the recovery codes, shown once. */
+export const EnrolledSignIn = Type.Object({ user: StaffUser, recoveryCodes: Type.Array(Type.String()) });
+export type EnrolledSignIn = Static<typeof EnrolledSignIn>;

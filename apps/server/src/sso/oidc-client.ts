@@ -52,7 +52,11 @@ export class OidcClient {
 
   /** Fresh secrets for one sign-in: the state, the nonce and the PKCE verifier. */
   static newAttempt() {
-    return { state: oidc.randomState(), nonce: oidc.randomNonce(), codeVerifier: oidc.randomPKCECodeVerifier() };
+    return {
+      state: oidc.randomState(),
+      nonce: oidc.randomNonce(),
+      codeVerifier: oidc.randomPKCECodeVerifier(),
+    };
   }
 
   async authorizationUrl(attempt: { state: string; nonce: string; codeVerifier: string }): Promise<URL> {

@@ -12,7 +12,8 @@ export function registerSsoRoutes(app: FastifyInstance, ctx: AppContext): void {
   const settings = ctx.config.auth.oidc;
   const redirectUrl = settings.redirectUrl ?? `${ctx.config.server.publicUrl}${Routes.ssoCallback.path}`;
   const client = settings.enabled ? new OidcClient(settings, redirectUrl) : null;
-  const unavailable = () => new AppError(ErrorCode.SsoUnavailable, 'Single sign-on is not set up on this server');
+  const unavailable = () =>
+    new AppError(ErrorCode.SsoUnavailable, 'Single sign-on is not set up on this server');
 
   serveRoute(app, Routes.signInOptions, async () => ({
     sso: client ? { label: settings.buttonLabel } : null,

@@ -37,7 +37,11 @@ export function mappedRole(settings: OidcSettings, claims: Record<string, unknow
  * just-in-time creation on, a new account. A deactivated account is refused. With a role claim configured the
  * provider is the source of truth for the role: a changed role is written (audited) before the session starts.
  */
-export async function staffAccountFor(ctx: AppContext, identity: ProviderIdentity, ip: string): Promise<User> {
+export async function staffAccountFor(
+  ctx: AppContext,
+  identity: ProviderIdentity,
+  ip: string,
+): Promise<User> {
   const settings = ctx.config.auth.oidc;
   const { prisma } = ctx;
   const role = mappedRole(settings, identity.claims);
@@ -50,7 +54,10 @@ export async function staffAccountFor(ctx: AppContext, identity: ProviderIdentit
   if (!user && email && emailVerified) {
     const byEmail = await prisma.user.findUnique({ where: { email } });
     if (byEmail?.oidcSubject) {
-      throw new SsoRefusal('linked-elsewhere', 'This email’s account is linked to another single sign-on identity');
+      throw new SsoRefusal(
+        'linked-elsewhere',
+        'This email’s account is linked to another single sign-on identity',
+      );
     }
     if (byEmail && !byEmail.deactivatedAt) {
       user = await prisma.user.update({
@@ -71,7 +78,10 @@ export async function staffAccountFor(ctx: AppContext, identity: ProviderIdentit
   }
   if (!user) {
     if (!settings.justInTime) {
-      throw new SsoRefusal('unknown-person', 'You have no Consulta account yet; ask your administrator for one');
+      throw new SsoRefusal(
+        'unknown-person',
+        'You have no Consulta account yet; ask your administrator for one',
+      );
     }
     if (!email || !emailVerified) {
       throw new SsoRefusal('no-verified-email', 'Your organisation did not confirm your email address');
@@ -79,7 +89,8 @@ export async function staffAccountFor(ctx: AppContext, identity: ProviderIdentit
     if (await prisma.user.findUnique({ where: { email } })) {
       throw new SsoRefusal('email-taken', 'Another Consulta account already uses your email address');
     }
-    const name = typeof identity.claims.name === 'string' && identity.claims.name ? identity.claims.name : email;
+    const name =
+      typeof identity.claims.name === 'string' && identity.claims.name ? identity.claims.name : email;
     user = await prisma.user.create({
       data: {
         email,
