@@ -28,11 +28,14 @@ export interface TestOidcProvider {
   close(): Promise<void>;
 }
 
-export async function startOidcProvider(redirectUris: string[]): Promise<TestOidcProvider> {
+/** The issuer URL a provider on `port` will have (a server's config can name it before the provider starts). */
+export const issuerOn = (port: number) => `http://localhost:${port}`;
+
+export async function startOidcProvider(redirectUris: string[], port?: number): Promise<TestOidcProvider> {
   // localhost, while the Consulta test server is on 127.0.0.1: two sites, as in a real deployment, so their
-  // cookies stay apart in the client below.
-  const port = await freePort('127.0.0.1');
-  const issuer = `http://localhost:${port}`;
+  // cookies stay apart (in the client below, and in a browser).
+  port ??= await freePort('127.0.0.1');
+  const issuer = issuerOn(port);
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const jwk = { ...(await exportJWK(privateKey)), kid: 'test-key', alg: 'RS256', use: 'sig' };
   const accounts = new Map<string, ProviderAccount>();
