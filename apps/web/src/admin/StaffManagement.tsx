@@ -4,6 +4,7 @@ import { type FormEvent, useEffect, useState } from 'react';
 import { api } from '../shared/api.ts';
 import { InviteeFields } from '../shared/InviteeFields.tsx';
 import { ErrorText, Status } from '../shared/ui.tsx';
+import { SignInSettingsCard } from './SignInSettingsCard.tsx';
 import { useAdminStore } from './store.ts';
 
 export function StaffManagement({ selfId }: { selfId: string }) {
@@ -16,6 +17,7 @@ export function StaffManagement({ selfId }: { selfId: string }) {
   return (
     <section className="card stack" aria-labelledby="staff-heading" data-testid="admin-staff">
       <h1 id="staff-heading">Staff ({staff.filter((s) => s.active).length} active)</h1>
+      <SignInSettingsCard />
       <InviteStaffForm />
       <ErrorText error={error} />
       <div className="table-wrap">
