@@ -44,7 +44,8 @@ export function StaffManagement({ selfId }: { selfId: string }) {
 
 function stateWords(m: StaffMember): string {
   if (!m.active) return 'deactivated';
-  const parts = [m.hasPassword ? 'active' : 'invited'];
+  const parts = [m.hasPassword || m.singleSignOn ? 'active' : 'invited'];
+  if (m.singleSignOn) parts.push('SSO');
   if (m.twoFactor) parts.push('2FA');
   return parts.join(' · ');
 }
