@@ -3,28 +3,17 @@ import type { SignInSettings } from '@consulta/protocol';
 import { useEffect, useState } from 'react';
 import { api } from '../shared/api.ts';
 import { ErrorText } from '../shared/ui.tsx';
+import { useBusyAction } from '../shared/use-busy-action.ts';
 
 export function SignInSettingsCard() {
   const [settings, setSettings] = useState<SignInSettings | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useBusyAction();
+  // biome-ignore lint/correctness/useExhaustiveDependencies: loaded once, when the card appears
   useEffect(() => {
-    api
-      .getSignInSettings()
-      .then(setSettings)
-      .catch((err: Error) => setError(err.message));
+    void run(async () => setSettings(await api.getSignInSettings()));
   }, []);
-  const change = async (requireTwoFactor: boolean) => {
-    setBusy(true);
-    setError(null);
-    try {
-      setSettings(await api.updateSignInSettings({ body: { requireTwoFactor } }));
-    } catch (err) {
-      setError((err as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const change = (requireTwoFactor: boolean) =>
+    run(async () => setSettings(await api.updateSignInSettings({ body: { requireTwoFactor } })));
   return (
     <div className="stack" data-testid="sign-in-settings">
       <label className="inline-check">

@@ -1,43 +1,37 @@
 // Two-factor required by the clinic and not set up yet: after the password (or the organisation's sign-in) the
 // person scans a QR code, confirms with a code, saves the recovery codes, and only then is signed in.
 import type { StaffUser, TwoFactorSetup } from '@consulta/protocol';
-import { type FormEvent, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { ApiError, api } from '../api.ts';
-import { ErrorText } from '../ui.tsx';
+import { ErrorText, SubmitButton } from '../ui.tsx';
+import { useBusyAction } from '../use-busy-action.ts';
 import { accountErrorText } from './messages.ts';
+
+/** The challenge expired (or was never there): back to the password. */
+const challengeGone = (err: unknown) => err instanceof ApiError && err.code === 'UNAUTHENTICATED';
 
 export function EnrolmentForm({ onSignedIn, onBack }: { onSignedIn(user: StaffUser): void; onBack(): void }) {
   const [setup, setSetup] = useState<TwoFactorSetup | null>(null);
   const [done, setDone] = useState<{ user: StaffUser; recoveryCodes: string[] } | null>(null);
   const [code, setCode] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, submit } = useBusyAction(accountErrorText);
   useEffect(() => {
     api
       .signInEnrolment()
       .then(setSetup)
-      .catch((err) => {
-        // The challenge expired or was never there: back to the password.
-        if (err instanceof ApiError && err.code === 'UNAUTHENTICATED') onBack();
-        else setError(accountErrorText(err));
-      });
-  }, [onBack]);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
+      .catch((err) => (challengeGone(err) ? onBack() : setError(accountErrorText(err))));
+  }, [onBack, setError]);
+  const confirm = submit(async () => {
     try {
       setDone(await api.signInEnrolmentConfirm({ body: { code: code.replace(/\s/g, '') } }));
     } catch (err) {
-      if (err instanceof ApiError && err.code === 'UNAUTHENTICATED') onBack();
-      else setError(accountErrorText(err));
-    } finally {
-      setBusy(false);
+      if (challengeGone(err)) onBack();
+      else throw err;
     }
-  };
+  });
   return (
     <div className="message-page">
-      <form className="card form" onSubmit={submit} aria-labelledby="enrol-heading" data-testid="enrolment">
+      <form className="card form" onSubmit={confirm} aria-labelledby="enrol-heading" data-testid="enrolment">
         <h1 id="enrol-heading">Set up two-factor sign-in</h1>
         {done ? (
           <>
@@ -86,9 +80,9 @@ export function EnrolmentForm({ onSignedIn, onBack }: { onSignedIn(user: StaffUs
               />
             </label>
             <ErrorText error={error} />
-            <button type="submit" className="primary" disabled={busy || !setup}>
-              {busy ? 'Checking…' : 'Turn on and sign in'}
-            </button>
+            <SubmitButton busy={busy || !setup} busyLabel={setup ? 'Checking…' : 'Loading…'}>
+              Turn on and sign in
+            </SubmitButton>
           </>
         )}
       </form>
