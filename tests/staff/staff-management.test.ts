@@ -1,6 +1,6 @@
 // Staff management against the real server, real SMTP and the embedded database: an admin invites a clinician, who
 // sets a password from the emailed link and signs in; roles are enforced on the server; deactivation ends a live
-// WebSocket at once and refuses sign-in; role changes and password changes; state-changing calls from another
+// WebSocket at once and refuses sign-in; a role change ends live sessions too; password changes; state-changing calls from another
 // origin are refused (CSRF); every action is audited.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -106,11 +106,22 @@ describe('roles are enforced on the server', () => {
     await rejectsWith(anonymous.listStaff(), 'UNAUTHENTICATED');
   });
 
-  test('a role change applies to the next request; an admin cannot change their own', async () => {
-    const { api, member } = await invitedClinician('Dr Promoted');
+  test('a role change ends the person’s sessions and live sockets at once; an admin cannot change their own', async () => {
+    const { http, api, member, email } = await invitedClinician('Dr Promoted');
+    const consult = await createConsultation(http, 'Before the promotion');
+    const ws = await SignalingClient.connect(server.url, http.cookieHeader);
+    ws.send({ type: 'join', consultationId: consult.id });
+    await ws.next('joined');
     const changed = await admin.changeStaffRole({ params: { userId: member.id }, body: { role: 'ADMIN' } });
     assert.equal(changed.role, 'ADMIN');
+    // The socket was admitted under the old role: it closes now, with the documented code.
+    assert.equal((await ws.closed).code, CloseCode.SessionEnded);
+    await rejectsWith(api.me(), 'UNAUTHENTICATED');
+    await api.signIn({ body: { email, password: strongPassword(1) } });
     assert.ok((await api.listStaff()).staff.length >= 2, 'the promoted account is an admin now');
+    const audit = await admin.listAudit({ query: { action: 'staff.role', personId: member.id } });
+    const details = audit.events[0]?.details as { sessionsEnded?: number } | undefined;
+    assert.equal(details?.sessionsEnded, 1);
     const me = await admin.me();
     assert.equal(me.kind, 'staff');
     if (me.kind !== 'staff') return;

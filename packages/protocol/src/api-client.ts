@@ -42,8 +42,11 @@ type Call<R extends RouteSpec> =
     ? (input?: RouteInput<R>) => Promise<RouteReply<R>>
     : (input: RouteInput<R>) => Promise<RouteReply<R>>;
 
-/** Routes that carry raw bytes (downloads, the link probe) are called with `apiUrl` and fetch, not as JSON. */
-type RawRoute<R extends RouteSpec> = R['reply'] extends 'file'
+/**
+ * Routes that carry raw bytes (downloads, the link probe) are called with `apiUrl` and fetch, not as JSON; a
+ * redirect route (single sign-on) is a link the browser navigates to.
+ */
+type RawRoute<R extends RouteSpec> = R['reply'] extends 'file' | 'redirect'
   ? true
   : R extends { body: 'bytes' }
     ? true
@@ -89,7 +92,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   };
   const client: Record<string, unknown> = {};
   for (const [name, route] of Object.entries(Routes) as [RouteName, RouteSpec][]) {
-    if (route.reply === 'file' || route.body === 'bytes') continue;
+    if (route.reply === 'file' || route.reply === 'redirect' || route.body === 'bytes') continue;
     client[name] = (input?: RouteInput<RouteSpec>) => call(route, input);
   }
   return client as ApiClient;

@@ -47,7 +47,8 @@ export const CloseCodes = info({
    */
   SessionEnded: {
     code: 4011,
-    meaning: 'the session ended (signed out, password changed, deactivated, revoked or expired)',
+    meaning:
+      'the session ended (signed out, password changed, role changed, deactivated, revoked or expired)',
     client: 'final',
   },
   /** The handshake carried no valid session or guest cookie. */

@@ -82,6 +82,9 @@ export const AuditActions = [
   'visit.export',
   'recording.hold',
   'recording.delete',
+  'auth.sso',
+  'staff.sso_link',
+  'settings.sign_in',
 ] as const;
 export const AuditAction = Type.Enum(AuditActions);
 export type AuditAction = Static<typeof AuditAction>;

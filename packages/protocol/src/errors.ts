@@ -41,6 +41,17 @@ export const ErrorCode = {
    * configured): nothing of it is served as if it were fine.
    */
   RecordingDamaged: 'RECORDING_DAMAGED',
+  /** Single sign-on is not configured on this server. */
+  SsoUnavailable: 'SSO_UNAVAILABLE',
+  /**
+   * A single sign-on that could not be verified: an unknown, used or expired state, an identity provider error, an
+   * ID token with the wrong audience, expired or badly signed. Nobody is signed in.
+   */
+  SsoFailed: 'SSO_FAILED',
+  /** The identity provider vouched for the person, but Consulta will not let them in (see the message). */
+  SsoNotAllowed: 'SSO_NOT_ALLOWED',
+  /** Staff must use two-factor sign-in and this person has none yet: enrol first (the sign-in reply's cookie). */
+  TwoFactorEnrolmentRequired: 'TWO_FACTOR_ENROLMENT_REQUIRED',
   Internal: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -85,5 +96,9 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   SECOND_FACTOR_REQUIRED: 401,
   INVALID_CODE: 401,
   RECORDING_DAMAGED: 500,
+  SSO_UNAVAILABLE: 404,
+  SSO_FAILED: 401,
+  SSO_NOT_ALLOWED: 403,
+  TWO_FACTOR_ENROLMENT_REQUIRED: 401,
   INTERNAL: 500,
 };

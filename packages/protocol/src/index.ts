@@ -19,5 +19,6 @@ export * from './route.ts';
 export * from './routes.ts';
 export * from './sfu.ts';
 export * from './signaling.ts';
+export * from './sso.ts';
 export * from './staff.ts';
 export * from './visit-export.ts';

@@ -21,9 +21,12 @@ export interface RouteSpec {
   query?: TSchema;
   /** The body's schema (JSON), or 'bytes' for raw application/octet-stream (the link probe's upload). */
   body?: TSchema | 'bytes';
-  /** The success reply's schema, or 'file' for a download streamed as bytes. */
-  reply: TSchema | 'file';
-  status: 200 | 201;
+  /**
+   * The success reply's schema, 'file' for a download streamed as bytes, or 'redirect' for a browser navigation
+   * answered with a 302 (single sign-on).
+   */
+  reply: TSchema | 'file' | 'redirect';
+  status: 200 | 201 | 302;
   /** Every error code the route answers with (besides VALIDATION_FAILED, RATE_LIMITED and INTERNAL). */
   errors: readonly ErrorCode[];
 }
@@ -32,7 +35,7 @@ export interface RouteSpec {
 export const defineRoute = <const R extends RouteSpec>(route: R): R => route;
 
 /**
- * The static type of a route's schema field. The string markers ('bytes', 'file') are tested first: a string
+ * The static type of a route's schema field. The string markers ('bytes', 'file', 'redirect') are tested first: a string
  * literal would otherwise pass for a TSchema, whose properties are all optional.
  */
 type SchemaOf<S> = S extends string ? never : S extends TSchema ? Static<S> : never;

@@ -27,6 +27,7 @@ import {
 } from './rest.ts';
 import { LegalHoldBody, RecordingRetention, RetentionList } from './retention.ts';
 import { defineRoute } from './route.ts';
+import { EnrolledSignIn, SignInOptions, SignInSettings, SsoCallbackQuery, SsoStartQuery } from './sso.ts';
 import {
   Account,
   ChangePasswordBody,
@@ -64,7 +65,7 @@ export const Routes = {
     body: SignInBody,
     reply: StaffUser,
     status: 200,
-    errors: [E.InvalidCredentials, E.SecondFactorRequired, E.RateLimited],
+    errors: [E.InvalidCredentials, E.SecondFactorRequired, E.TwoFactorEnrolmentRequired, E.RateLimited],
   }),
   signInSecondFactor: defineRoute({
     method: 'POST',
@@ -98,6 +99,63 @@ export const Routes = {
     reply: Ok,
     status: 200,
     errors: [E.LinkInvalid, E.WeakPassword, E.RateLimited],
+  }),
+
+  signInEnrolment: defineRoute({
+    method: 'POST',
+    path: '/api/auth/sign-in/enrolment',
+    summary:
+      'Two-factor required and not set up: a new authenticator secret and its QR code, after the password',
+    tag: 'auth',
+    access: 'anyone',
+    reply: TwoFactorSetup,
+    status: 200,
+    errors: [E.Unauthenticated, E.Conflict],
+  }),
+  signInEnrolmentConfirm: defineRoute({
+    method: 'POST',
+    path: '/api/auth/sign-in/enrolment/confirm',
+    summary:
+      'Turns two-factor on with a code from the app, returns recovery codes and sets the session cookie',
+    tag: 'auth',
+    access: 'anyone',
+    body: TwoFactorCodeBody,
+    reply: EnrolledSignIn,
+    status: 200,
+    errors: [E.Unauthenticated, E.InvalidCode, E.Conflict, E.RateLimited],
+  }),
+  signInOptions: defineRoute({
+    method: 'GET',
+    path: '/api/auth/options',
+    summary: 'What the sign-in pages offer besides a password: single sign-on and its button label',
+    tag: 'auth',
+    access: 'anyone',
+    reply: SignInOptions,
+    status: 200,
+    errors: [],
+  }),
+  ssoStart: defineRoute({
+    method: 'GET',
+    path: '/api/auth/sso/start',
+    summary: 'Starts a single sign-on: redirects the browser to the identity provider (code flow with PKCE)',
+    tag: 'auth',
+    access: 'anyone',
+    query: SsoStartQuery,
+    reply: 'redirect',
+    status: 302,
+    errors: [E.SsoUnavailable],
+  }),
+  ssoCallback: defineRoute({
+    method: 'GET',
+    path: '/api/auth/sso/callback',
+    summary:
+      'Where the identity provider returns the browser: sets the session cookie and redirects to the app, or to `/<app>/#sso-error=<code>`',
+    tag: 'auth',
+    access: 'anyone',
+    query: SsoCallbackQuery,
+    reply: 'redirect',
+    status: 302,
+    errors: [E.SsoUnavailable, E.SsoFailed, E.SsoNotAllowed],
   }),
 
   // ---- own account -------------------------------------------------------------------------------------------
@@ -210,6 +268,27 @@ export const Routes = {
     reply: StaffMember,
     status: 200,
     errors: [...staffOnly, E.NotFound, E.Conflict],
+  }),
+  getSignInSettings: defineRoute({
+    method: 'GET',
+    path: '/api/staff/settings/sign-in',
+    summary: 'Clinic-wide sign-in settings (two-factor required for all staff)',
+    tag: 'staff',
+    access: 'admin',
+    reply: SignInSettings,
+    status: 200,
+    errors: staffOnly,
+  }),
+  updateSignInSettings: defineRoute({
+    method: 'PUT',
+    path: '/api/staff/settings/sign-in',
+    summary: 'Changes the clinic-wide sign-in settings (audited)',
+    tag: 'staff',
+    access: 'admin',
+    body: SignInSettings,
+    reply: SignInSettings,
+    status: 200,
+    errors: staffOnly,
   }),
   listStaffSessions: defineRoute({
     method: 'GET',

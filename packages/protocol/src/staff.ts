@@ -16,6 +16,8 @@ export const StaffMember = Type.Object({
   /** Whether a password is set (an invited person has none until they follow the emailed link). */
   hasPassword: Type.Boolean(),
   twoFactor: Type.Boolean(),
+  /** Linked to an identity at the clinic's OpenID provider (signs in through single sign-on). */
+  singleSignOn: Type.Boolean(),
   createdAt: Timestamp,
   deactivatedAt: Type.Union([Timestamp, Type.Null()]),
 });

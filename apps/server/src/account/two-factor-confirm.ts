@@ -14,7 +14,7 @@ import { refuseIfLimited } from '../limits/refuse-limited.ts';
  */
 export async function confirmTwoFactor(
   ctx: AppContext,
-  staff: StaffPrincipal,
+  staff: Pick<StaffPrincipal, 'kind' | 'userId'>,
   code: string,
   ip: string,
   reply: FastifyReply,

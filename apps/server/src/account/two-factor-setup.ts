@@ -9,7 +9,10 @@ import { AppError } from '../errors.ts';
  * Starts TOTP enrolment: a fresh secret is stored (encrypted) as pending, and returned once as a QR code and as
  * text. Nothing changes at sign-in until a code from the app confirms it (two-factor-confirm.ts).
  */
-export async function setupTwoFactor(ctx: AppContext, staff: StaffPrincipal): Promise<TwoFactorSetup> {
+export async function setupTwoFactor(
+  ctx: AppContext,
+  staff: Pick<StaffPrincipal, 'kind' | 'userId'>,
+): Promise<TwoFactorSetup> {
   const user = await ctx.prisma.user.findUniqueOrThrow({ where: { id: staff.userId } });
   if (user.totpEnabledAt) throw new AppError(ErrorCode.Conflict, 'Two-factor sign-in is already on');
   const secret = newTotpSecret();

@@ -2,7 +2,7 @@ import type { PrismaClient } from '../db/index.ts';
 import { hashToken, newToken } from './tokens.ts';
 
 /** What an account token is for; each kind is only ever accepted where it belongs. */
-export type AccountTokenKind = 'INVITE' | 'RESET' | 'SIGN_IN_CHALLENGE';
+export type AccountTokenKind = 'INVITE' | 'RESET' | 'SIGN_IN_CHALLENGE' | 'ENROLMENT_CHALLENGE';
 
 /**
  * Issues a single-use token for a staff account (256 random bits; only its SHA-256 is stored). Issuing one ends the

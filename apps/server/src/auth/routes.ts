@@ -5,7 +5,9 @@ import { setPasswordFromLink } from '../account/set-password.ts';
 import { recordAudit } from '../audit/record.ts';
 import type { AppContext } from '../context.ts';
 import { serveRoute } from '../http/serve-route.ts';
+import { registerSsoRoutes } from '../sso/routes.ts';
 import { clearSessionCookies } from './cookies.ts';
+import { finishEnrolment, startEnrolment } from './enrolment-sign-in.ts';
 import { requirePrincipal } from './guards.ts';
 import { signInSecondFactor } from './second-factor.ts';
 import { signIn } from './sign-in.ts';
@@ -15,6 +17,9 @@ export const authRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, {
 
   serveRoute(app, Routes.signIn, (request, reply) => signIn(ctx, request, reply));
   serveRoute(app, Routes.signInSecondFactor, (request, reply) => signInSecondFactor(ctx, request, reply));
+  serveRoute(app, Routes.signInEnrolment, (request) => startEnrolment(ctx, request));
+  serveRoute(app, Routes.signInEnrolmentConfirm, (request, reply) => finishEnrolment(ctx, request, reply));
+  registerSsoRoutes(app, ctx);
 
   serveRoute(app, Routes.forgotPassword, async (request, reply) => {
     await forgotPassword(ctx, request.body, request.ip, reply, request.log);

@@ -1,20 +1,28 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.ts';
 import type { PrismaClient } from '../db/index.ts';
-import { issueAccountToken } from './account-tokens.ts';
+import { type AccountTokenKind, issueAccountToken } from './account-tokens.ts';
 import { hashToken } from './tokens.ts';
 
 /**
  * Between a right password and the code: a single-use SIGN_IN_CHALLENGE token (hashed at rest, a few minutes long)
  * in a signed httpOnly cookie scoped to /api/auth. The password is not asked again with the code, and the code
- * alone, without the password step just before, opens nothing.
+ * alone, without the password step just before, opens nothing. The same cookie carries an ENROLMENT_CHALLENGE when
+ * two-factor is required and the account has none yet: it opens only the enrolment that ends in a session.
  */
 export const challengeCookie = 'consulta_2fa';
 const cookiePath = '/api/auth';
 
-export async function startSecondFactor(ctx: AppContext, userId: string, reply: FastifyReply): Promise<void> {
+type ChallengeKind = Extract<AccountTokenKind, 'SIGN_IN_CHALLENGE' | 'ENROLMENT_CHALLENGE'>;
+
+export async function startSecondFactor(
+  ctx: AppContext,
+  userId: string,
+  reply: FastifyReply,
+  kind: ChallengeKind = 'SIGN_IN_CHALLENGE',
+): Promise<void> {
   const ttlMs = ctx.config.auth.secondFactorTtlSeconds * 1000;
-  const { token, expiresAt } = await issueAccountToken(ctx.prisma, userId, 'SIGN_IN_CHALLENGE', ttlMs);
+  const { token, expiresAt } = await issueAccountToken(ctx.prisma, userId, kind, ttlMs);
   void reply.setCookie(challengeCookie, token, {
     path: cookiePath,
     httpOnly: true,
@@ -26,13 +34,17 @@ export async function startSecondFactor(ctx: AppContext, userId: string, reply: 
 }
 
 /** The pending challenge of this browser: its token row, or null when there is none, or it is used or expired. */
-export async function pendingChallenge(prisma: PrismaClient, request: FastifyRequest) {
+export async function pendingChallenge(
+  prisma: PrismaClient,
+  request: FastifyRequest,
+  kind: ChallengeKind = 'SIGN_IN_CHALLENGE',
+) {
   const raw = request.cookies[challengeCookie];
   if (!raw) return null;
   const unsigned = request.unsignCookie(raw);
   if (!unsigned.valid || !unsigned.value) return null;
   const row = await prisma.accountToken.findUnique({ where: { tokenHash: hashToken(unsigned.value) } });
-  if (row?.kind !== 'SIGN_IN_CHALLENGE' || row.usedAt || row.expiresAt <= new Date()) return null;
+  if (row?.kind !== kind || row.usedAt || row.expiresAt <= new Date()) return null;
   return row;
 }
 

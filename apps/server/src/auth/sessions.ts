@@ -11,12 +11,14 @@ export type SessionEndReason =
   | 'consultation-ended'
   | 'password-changed'
   | 'deactivated'
+  | 'role-changed'
   | 'revoked-by-admin';
 
 const closeCodeOf: Record<SessionEndReason, number> = {
   'signed-out': CloseCode.SessionEnded,
   'password-changed': CloseCode.SessionEnded,
   deactivated: CloseCode.SessionEnded,
+  'role-changed': CloseCode.SessionEnded,
   'revoked-by-admin': CloseCode.SessionEnded,
   'invite-revoked': CloseCode.AccessWithdrawn,
   'admission-denied': CloseCode.AccessWithdrawn,

@@ -6,11 +6,13 @@ import { AppError } from '../errors.ts';
 import { waitWords } from '../limits/index.ts';
 import { dummyPasswordHash, verifyPassword } from './password.ts';
 import { startSecondFactor } from './second-factor-challenge.ts';
+import { readSignInSettings } from './sign-in-settings.ts';
 import { startStaffSession } from './start-staff-session.ts';
 
 /**
  * Staff sign-in with email and password, within the guessing limits (SignInGuard). Starts a session, or, for an
- * account with two-factor sign-in, a short-lived challenge that the second-factor route completes.
+ * account with two-factor sign-in, a short-lived challenge that the second-factor route completes, or, when the
+ * clinic requires two-factor and the account has none, one that only opens enrolment.
  */
 export async function signIn(
   ctx: AppContext,
@@ -64,6 +66,19 @@ export async function signIn(
       details: { email, step: 'password', next: 'second-factor' },
     });
     throw new AppError(ErrorCode.SecondFactorRequired, 'Enter the code from your authenticator app');
+  }
+  if ((await readSignInSettings(prisma)).requireTwoFactor) {
+    // Required for all staff and not set up: enrolment first, the session only after it (enrolment-sign-in.ts).
+    await startSecondFactor(ctx, user.id, reply, 'ENROLMENT_CHALLENGE');
+    await recordAudit(prisma, {
+      action: 'auth.sign_in',
+      actor: { kind: 'staff', userId: user.id },
+      targetType: 'user',
+      targetId: user.id,
+      ip: request.ip,
+      details: { email, step: 'password', next: 'two-factor-enrolment' },
+    });
+    throw new AppError(ErrorCode.TwoFactorEnrolmentRequired, 'Set up two-factor sign-in to continue');
   }
   return startStaffSession(ctx, user, request, reply, 'password');
 }

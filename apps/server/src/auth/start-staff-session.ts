@@ -6,7 +6,7 @@ import type { User } from '../db/index.ts';
 import { setSessionCookie } from './cookies.ts';
 
 /**
- * The end of every successful staff sign-in (password, password + second factor): a session row,
+ * The end of every successful staff sign-in (password, password + second factor, single sign-on): a session row,
  * the audit event and the cookie.
  */
 export async function startStaffSession(
@@ -14,7 +14,7 @@ export async function startStaffSession(
   user: User,
   request: { ip: string; headers: Record<string, string | string[] | undefined> },
   reply: FastifyReply,
-  how: 'password' | 'second-factor',
+  how: 'password' | 'second-factor' | 'sso',
 ): Promise<StaffUser> {
   const expiresAt = new Date(Date.now() + ctx.config.auth.sessionTtlMinutes * 60_000);
   const userAgent = request.headers['user-agent'];
@@ -23,7 +23,7 @@ export async function startStaffSession(
     ...(typeof userAgent === 'string' ? { userAgent } : {}),
   });
   await recordAudit(ctx.prisma, {
-    action: how === 'second-factor' ? 'auth.second_factor' : 'auth.sign_in',
+    action: how === 'second-factor' ? 'auth.second_factor' : how === 'sso' ? 'auth.sso' : 'auth.sign_in',
     actor: { kind: 'staff', userId: user.id },
     targetType: 'session',
     targetId: sessionId,

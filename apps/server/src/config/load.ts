@@ -53,6 +53,12 @@ export function resolveConfig(raw: RawConfig): AppConfig {
       'cluster.secret (CLUSTER_SECRET) is required with redis.url: it signs the messages between nodes',
     );
   }
+  const { oidc } = raw.auth;
+  if (oidc.enabled && (!oidc.issuer || !oidc.clientId)) {
+    throw new ConfigError(
+      'auth.oidc.enabled needs auth.oidc.issuer and auth.oidc.clientId (OIDC_ISSUER, OIDC_CLIENT_ID)',
+    );
+  }
   const varDir = path.resolve(repoRoot, raw.server.varDir);
   const configuredKeys = raw.recording.masterKeys ?? masterKeysFromFile(raw.recording.masterKeyFile);
   if (configuredKeys) checkMasterKeys(configuredKeys);

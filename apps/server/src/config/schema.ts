@@ -63,6 +63,34 @@ export const ConfigSchema = Type.Object({
     passwordResetTtlMinutes: Type.Number({ exclusiveMinimum: 0 }),
     /** Forgot-password requests and emailed-link uses per client address (sliding window). */
     accountLinkLimit: RateLimit,
+    /** Single sign-on through the clinic's OpenID Connect provider (docs/staff-accounts.md); off by default. */
+    oidc: Type.Object({
+      enabled: Type.Boolean(),
+      /** The provider's issuer URL; its /.well-known/openid-configuration is read on the first sign-in. */
+      issuer: Nullable(Type.String({ pattern: '^https?://' })),
+      clientId: Nullable(Type.String({ minLength: 1 })),
+      clientSecret: Nullable(Type.String({ minLength: 1 })),
+      /** Registered at the provider; null: <server.publicUrl>/api/auth/sso/callback. */
+      redirectUrl: Nullable(Type.String({ pattern: '^https?://' })),
+      scopes: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
+      /** The ID token / userinfo claim holding the person's groups or roles (a string or a list); null: no mapping. */
+      roleClaim: Nullable(Type.String({ minLength: 1 })),
+      /** Claim values that make an admin or a clinician (admin wins when both match). */
+      roleValues: Type.Object({
+        admin: Type.Array(Type.String({ minLength: 1 })),
+        clinician: Type.Array(Type.String({ minLength: 1 })),
+      }),
+      /** Creates an account on the first sign-in of a person the provider vouches for and the role claim admits. */
+      justInTime: Type.Boolean(),
+      /** The button reads "Sign in with <buttonLabel>". */
+      buttonLabel: Type.String({ minLength: 1, maxLength: 60 }),
+      /** true: the provider's own second factor counts, so required two-factor does not apply to SSO sign-ins. */
+      trustProviderMfa: Type.Boolean(),
+      /** How long the sign-in at the provider may take between start and callback. */
+      stateTtlSeconds: Type.Integer({ minimum: 30 }),
+      /** Accepted difference between the provider's clock and ours when checking ID token times. */
+      clockToleranceSeconds: Type.Integer({ minimum: 0, maximum: 300 }),
+    }),
   }),
   invites: Type.Object({
     ttlHours: Type.Number({ exclusiveMinimum: 0 }),

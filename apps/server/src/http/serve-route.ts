@@ -17,12 +17,12 @@ export type RouteRequest<R extends RouteSpec> = FastifyRequest<{
 
 /**
  * A JSON route returns its reply value, sent with the route's status (or one the handler set, such as health's
- * 503); a file route sends the bytes itself and returns the reply.
+ * 503); a file or redirect route sends its answer itself and returns the reply.
  */
 export type RouteHandler<R extends RouteSpec> = (
   request: RouteRequest<R>,
   reply: FastifyReply,
-) => Promise<R['reply'] extends 'file' ? FastifyReply : RouteReply<R>>;
+) => Promise<R['reply'] extends 'file' | 'redirect' ? FastifyReply : RouteReply<R>>;
 
 /**
  * Registers a route from its definition in packages/protocol: method, path, validation of params, query and
@@ -34,7 +34,7 @@ export function serveRoute<R extends RouteSpec>(
   handler: RouteHandler<R>,
 ): void {
   const response =
-    route.reply === 'file'
+    route.reply === 'file' || route.reply === 'redirect'
       ? { '4xx': ErrorBody, '5xx': ErrorBody }
       : { [route.status]: route.reply, '4xx': ErrorBody, '5xx': ErrorBody };
   app.route({
@@ -51,7 +51,7 @@ export function serveRoute<R extends RouteSpec>(
     },
     handler: async (request, reply) => {
       const result = await handler(request as RouteRequest<R>, reply);
-      if (route.reply === 'file') return result;
+      if (route.reply === 'file' || route.reply === 'redirect') return result;
       // The route's success status, unless the handler chose another (health answers 503 with the same body).
       if (reply.statusCode === 200) void reply.status(route.status);
       return result;

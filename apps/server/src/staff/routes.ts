@@ -2,6 +2,7 @@ import { Routes } from '@consulta/protocol';
 import type { FastifyPluginAsync } from 'fastify';
 import { recordAudit } from '../audit/record.ts';
 import { requireStaff } from '../auth/guards.ts';
+import { readSignInSettings, updateSignInSettings } from '../auth/sign-in-settings.ts';
 import type { AppContext } from '../context.ts';
 import { serveRoute } from '../http/serve-route.ts';
 import { changeStaffRole } from './change-role.ts';
@@ -20,6 +21,15 @@ export const staffRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, 
     const users = await prisma.user.findMany({ orderBy: [{ displayName: 'asc' }, { email: 'asc' }] });
     return { staff: users.map(staffMemberView) };
   });
+
+  serveRoute(app, Routes.getSignInSettings, async (request) => {
+    requireStaff(request, 'ADMIN');
+    return readSignInSettings(prisma);
+  });
+
+  serveRoute(app, Routes.updateSignInSettings, async (request) =>
+    updateSignInSettings(prisma, requireStaff(request, 'ADMIN'), request.body, request.ip),
+  );
 
   serveRoute(app, Routes.inviteStaff, async (request) =>
     inviteStaff(ctx, requireStaff(request, 'ADMIN'), request.body, request.ip),

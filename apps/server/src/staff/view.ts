@@ -11,6 +11,7 @@ export function staffMemberView(u: User): StaffMember {
     active: u.deactivatedAt === null,
     hasPassword: u.passwordHash !== null,
     twoFactor: u.totpEnabledAt !== null,
+    singleSignOn: u.oidcSubject !== null,
     createdAt: u.createdAt.toISOString(),
     deactivatedAt: u.deactivatedAt?.toISOString() ?? null,
   };

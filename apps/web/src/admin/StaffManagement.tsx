@@ -4,6 +4,7 @@ import { type FormEvent, useEffect, useState } from 'react';
 import { api } from '../shared/api.ts';
 import { InviteeFields } from '../shared/InviteeFields.tsx';
 import { ErrorText, Status } from '../shared/ui.tsx';
+import { SignInSettingsCard } from './SignInSettingsCard.tsx';
 import { useAdminStore } from './store.ts';
 
 export function StaffManagement({ selfId }: { selfId: string }) {
@@ -16,6 +17,7 @@ export function StaffManagement({ selfId }: { selfId: string }) {
   return (
     <section className="card stack" aria-labelledby="staff-heading" data-testid="admin-staff">
       <h1 id="staff-heading">Staff ({staff.filter((s) => s.active).length} active)</h1>
+      <SignInSettingsCard />
       <InviteStaffForm />
       <ErrorText error={error} />
       <div className="table-wrap">
@@ -42,7 +44,8 @@ export function StaffManagement({ selfId }: { selfId: string }) {
 
 function stateWords(m: StaffMember): string {
   if (!m.active) return 'deactivated';
-  const parts = [m.hasPassword ? 'active' : 'invited'];
+  const parts = [m.hasPassword || m.singleSignOn ? 'active' : 'invited'];
+  if (m.singleSignOn) parts.push('SSO');
   if (m.twoFactor) parts.push('2FA');
   return parts.join(' · ');
 }

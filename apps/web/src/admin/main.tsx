@@ -37,7 +37,7 @@ function App() {
       />
     );
   if (!sessionChecked) return <MessagePage testId="page-loading" title="Loading…" />;
-  if (!user) return <SignInForm heading="Administrator sign-in" onSignedIn={setUser} />;
+  if (!user) return <SignInForm heading="Administrator sign-in" app="admin" onSignedIn={setUser} />;
   if (user.role !== 'ADMIN')
     return (
       <MessagePage testId="page-forbidden" title="Administrators only" tone="error">

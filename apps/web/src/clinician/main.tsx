@@ -34,7 +34,7 @@ function App() {
       />
     );
   if (!sessionChecked) return <MessagePage testId="page-loading" title="Loading…" />;
-  if (!user) return <SignInForm heading="Clinician sign-in" onSignedIn={setUser} />;
+  if (!user) return <SignInForm heading="Clinician sign-in" app="clinician" onSignedIn={setUser} />;
   const signOut = async () => {
     await api.signOut().catch(() => {});
     setShowAccount(false);

@@ -1,23 +1,40 @@
 // Staff sign-in: email and password, then, for accounts with two-factor sign-in, a code from the authenticator app
-// (or a recovery code). "Forgot password?" asks for an emailed reset link.
-import type { StaffUser } from '@consulta/protocol';
-import { type FormEvent, useState } from 'react';
+// (or a recovery code), or enrolment when the clinic requires two-factor. "Forgot password?" asks for an emailed
+// reset link; "Sign in with …" goes through the clinic's identity provider when single sign-on is set up.
+import type { StaffApp, StaffUser } from '@consulta/protocol';
+import { type FormEvent, useCallback, useState } from 'react';
 import { ApiError, api } from '../api.ts';
 import { ErrorText } from '../ui.tsx';
+import { EnrolmentForm } from './EnrolmentForm.tsx';
 import { ForgotPasswordForm } from './ForgotPasswordForm.tsx';
-import { accountErrorText } from './messages.ts';
+import { accountErrorText, ssoErrorText } from './messages.ts';
+import { SsoButton, takeSsoFragment } from './SsoButton.tsx';
 
-type Step = 'password' | 'code' | 'forgot';
+type Step = 'password' | 'code' | 'enrol' | 'forgot';
 
-export function SignInForm({ onSignedIn, heading }: { onSignedIn(user: StaffUser): void; heading: string }) {
-  const [step, setStep] = useState<Step>('password');
-  if (step === 'forgot') return <ForgotPasswordForm onBack={() => setStep('password')} />;
-  if (step === 'code') return <SecondFactorForm onSignedIn={onSignedIn} onBack={() => setStep('password')} />;
+export function SignInForm({
+  onSignedIn,
+  heading,
+  app,
+}: {
+  onSignedIn(user: StaffUser): void;
+  heading: string;
+  app: StaffApp;
+}) {
+  const [sso] = useState(takeSsoFragment);
+  const [step, setStep] = useState<Step>(sso.next ?? 'password');
+  const back = useCallback(() => setStep('password'), []);
+  if (step === 'forgot') return <ForgotPasswordForm onBack={back} />;
+  if (step === 'code') return <SecondFactorForm onSignedIn={onSignedIn} onBack={back} />;
+  if (step === 'enrol') return <EnrolmentForm onSignedIn={onSignedIn} onBack={back} />;
   return (
     <PasswordForm
       heading={heading}
+      app={app}
+      initialError={sso.error ? ssoErrorText(sso.error) : null}
       onSignedIn={onSignedIn}
       onSecondFactor={() => setStep('code')}
+      onEnrol={() => setStep('enrol')}
       onForgot={() => setStep('forgot')}
     />
   );
@@ -25,13 +42,16 @@ export function SignInForm({ onSignedIn, heading }: { onSignedIn(user: StaffUser
 
 function PasswordForm(props: {
   heading: string;
+  app: StaffApp;
+  initialError: string | null;
   onSignedIn(user: StaffUser): void;
   onSecondFactor(): void;
+  onEnrol(): void;
   onForgot(): void;
 }) {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(props.initialError);
   const [busy, setBusy] = useState(false);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -41,6 +61,7 @@ function PasswordForm(props: {
       props.onSignedIn(await api.signIn({ body: { email, password } }));
     } catch (err) {
       if (err instanceof ApiError && err.code === 'SECOND_FACTOR_REQUIRED') props.onSecondFactor();
+      else if (err instanceof ApiError && err.code === 'TWO_FACTOR_ENROLMENT_REQUIRED') props.onEnrol();
       else setError(accountErrorText(err));
     } finally {
       setBusy(false);
@@ -77,6 +98,7 @@ function PasswordForm(props: {
         <button type="button" className="link-button" onClick={props.onForgot}>
           Forgot password?
         </button>
+        <SsoButton app={props.app} />
       </form>
     </div>
   );

@@ -17,3 +17,15 @@ export function accountErrorText(err: unknown): string {
       return err.message;
   }
 }
+
+/** What a single sign-on that came back with an error code (`#sso-error=…`) means to the person. */
+export function ssoErrorText(code: string): string {
+  switch (code) {
+    case 'SSO_NOT_ALLOWED':
+      return 'Your organisation signed you in, but you have no active Consulta account. Ask your administrator.';
+    case 'SSO_FAILED':
+      return 'Signing in through your organisation did not complete. Please try again.';
+    default:
+      return 'Single sign-on is not available just now. Sign in with your password.';
+  }
+}
