@@ -1,9 +1,11 @@
 // Who may share a screen, enforced by the server over the real WebSocket: a patient's `media-state` declaring a
-// shared screen is refused FORBIDDEN (others never hear it), a clinician's and a colleague's reach everyone; on
+// shared screen is refused FORBIDDEN (others never hear it), a clinician's and a colleague's reach everyone; the
+// start, the stop and the refusal are audited; on
 // the SFU a patient's screen producer is refused FORBIDDEN before any media exists, and a clinician's screen
 // reaches the others as a consumer with `source: 'screen'`, which `sfu-producer-close` takes away again.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import type { AuditList } from '@consulta/protocol';
 import { joinedCall } from '../support/consultation.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { startSmtpCapture } from '../support/smtp.ts';
@@ -26,7 +28,7 @@ const sharing = { audioMuted: false, videoMuted: false, screenSharing: true };
 const notSharing = { ...sharing, screenSharing: false };
 
 test('only clinicians, admins and colleagues may declare a shared screen', async () => {
-  const { people } = await joinedCall(server, smtp, 1, { role: 'PATIENT', title: 'Share roles' });
+  const { people, consult } = await joinedCall(server, smtp, 1, { role: 'PATIENT', title: 'Share roles' });
   const [doc, pat] = people as [(typeof people)[0], (typeof people)[0]];
 
   pat.ws.send({ type: 'media-state', media: sharing });
@@ -41,6 +43,21 @@ test('only clinicians, admins and colleagues may declare a shared screen', async
   doc.ws.send({ type: 'media-state', media: sharing });
   const told = await pat.ws.next('peer-updated', (m) => m.peer.id === doc.id);
   assert.equal(told.peer.media?.screenSharing, true);
+  doc.ws.send({ type: 'media-state', media: notSharing });
+  await pat.ws.next('peer-updated', (m) => m.peer.id === doc.id && m.peer.media?.screenSharing === false);
+
+  // Audited: the refused attempt, the start and the stop, each with who did it.
+  const admin = await server.signedIn('ADMIN');
+  const events = await admin.get<AuditList>(`/api/audit?consultationId=${consult.id}`);
+  const shares = events.body.events
+    .filter((e) => e.action.startsWith('screen_share.'))
+    .map((e) => `${e.action} ${e.outcome} ${e.actor?.role}`)
+    .sort();
+  assert.deepEqual(shares, [
+    'screen_share.start denied PATIENT',
+    'screen_share.start ok CLINICIAN',
+    'screen_share.stop ok CLINICIAN',
+  ]);
   for (const p of people) await p.ws.close();
 });
 

@@ -82,7 +82,9 @@ if (!inLoopbackNamespace()) {
       // In a chain one guest gets the clinician's media from the other guest: that relay forwards the screen too.
       const relayed = await Promise.all(
         [pat, fam].map(async (p) => {
-          const tile = p.getByRole('figure', { name: new RegExp(`^${DOCTOR}`) });
+          const tile = p
+            .getByTestId('remote-tile')
+            .filter({ has: p.locator('.tile-who', { hasText: DOCTOR }) });
           return ((await tile.textContent()) ?? '').includes('· via ');
         }),
       );

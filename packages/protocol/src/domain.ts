@@ -63,6 +63,8 @@ export const AuditActions = [
   'participant.deny',
   'room.join',
   'room.leave',
+  'screen_share.start',
+  'screen_share.stop',
   'turn.credentials',
   'audit.read',
   'audit.verify',
