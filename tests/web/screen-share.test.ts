@@ -123,7 +123,13 @@ if (!inLoopbackNamespace()) {
       await share(doc);
       await screenDecodes(pat, 60);
       await controls.getByRole('button', { name: `Stop recording ${title}` }).click();
-      await controls.getByText('complete', { exact: true }).waitFor({ timeout: 30_000 });
+      // Finalising waits for every FFmpeg and the remux; a machine shared by several browser runs is slow at it.
+      await controls
+        .getByText('complete', { exact: true })
+        .waitFor({ timeout: 120_000 })
+        .catch(async (err: Error) => {
+          throw new Error(`${err.message}; recording controls: ${await controls.textContent()}`);
+        });
       const row = admin.getByTestId('recording-row').filter({ hasText: 'complete' });
       const href = (await row.getByRole('link', { name: /Download recording/ }).getAttribute('href')) ?? '';
       const file = await admin.request.get(new URL(href, e.url).href);
@@ -177,19 +183,31 @@ async function shareButtons(page: Page): Promise<number> {
 let captured = { width: 0, height: 0 };
 
 async function share(doc: Page): Promise<void> {
+  // Keeps the captured track (what the browser's picker returned), to read its size and to end it as the browser does.
+  await doc.evaluate(() => {
+    const w = window as unknown as { capturedScreen?: MediaStreamTrack; captureWrapped?: boolean };
+    if (w.captureWrapped) return;
+    w.captureWrapped = true;
+    const devices = navigator.mediaDevices;
+    const original = devices.getDisplayMedia.bind(devices);
+    devices.getDisplayMedia = async (constraints) => {
+      const stream = await original(constraints);
+      w.capturedScreen = stream.getVideoTracks()[0];
+      return stream;
+    };
+  });
   const bar = doc.getByRole('toolbar', { name: 'Call controls' });
   await bar.getByRole('button', { name: 'Share screen' }).click();
   await bar.getByRole('button', { name: 'Stop sharing' }).waitFor();
   await doc.getByTestId('sharing-note').waitFor();
   const handle = await doc.waitForFunction(() => {
-    const track = (window as unknown as { peerConnections: RTCPeerConnection[] }).peerConnections
-      .flatMap((pc) => (pc.connectionState === 'closed' ? [] : pc.getSenders()))
-      .map((s) => s.track)
-      .find((t) => t?.contentHint === 'detail' && t.readyState === 'live');
-    const s = track?.getSettings();
-    return s?.width ? { width: s.width, height: s.height ?? 0 } : null;
+    const track = (window as unknown as { capturedScreen?: MediaStreamTrack }).capturedScreen;
+    const s = track?.readyState === 'live' ? track.getSettings() : null;
+    return s?.width ? { width: s.width, height: s.height ?? 0, hint: track?.contentHint } : null;
   });
-  captured = (await handle.jsonValue()) as typeof captured;
+  const got = (await handle.jsonValue()) as { width: number; height: number; hint: string };
+  assert.equal(got.hint, 'detail', 'the shared track is hinted as detail');
+  captured = { width: got.width, height: got.height };
 }
 
 /** The page shows a shared screen and decodes it: frames rise; returns its decoded size and frames counted. */
@@ -244,31 +262,26 @@ async function screenIsLarge(page: Page, who: string): Promise<void> {
  */
 async function stopFromBrowser(doc: Page, others: Page[]): Promise<void> {
   const ended = await doc.evaluate(() => {
-    const pcs = (window as unknown as { peerConnections: RTCPeerConnection[] }).peerConnections;
-    const tracks = new Set(
-      pcs
-        .filter((pc) => pc.connectionState !== 'closed')
-        .flatMap((pc) => pc.getSenders().map((s) => s.track))
-        .filter((t): t is MediaStreamTrack => t?.contentHint === 'detail' && t.readyState === 'live'),
-    );
-    for (const t of tracks) {
-      t.stop();
-      t.dispatchEvent(new Event('ended'));
-    }
-    return tracks.size;
+    const track = (window as unknown as { capturedScreen?: MediaStreamTrack }).capturedScreen;
+    if (track?.readyState !== 'live') return 0;
+    track.stop();
+    track.dispatchEvent(new Event('ended'));
+    return 1;
   });
-  assert.ok(ended > 0, 'the screen was being sent');
+  assert.equal(ended, 1, 'the screen was being captured');
   const bar = doc.getByRole('toolbar', { name: 'Call controls' });
   await bar.getByRole('button', { name: 'Share screen' }).waitFor();
   await doc.getByTestId('sharing-note').waitFor({ state: 'detached' });
-  const stillSent = await doc.evaluate(
+  // Every sender lets go of the screen (replaceTrack/close settle a moment after the button changed).
+  await doc.waitForFunction(
     () =>
       (window as unknown as { peerConnections: RTCPeerConnection[] }).peerConnections
         .filter((pc) => pc.connectionState !== 'closed')
         .flatMap((pc) => pc.getSenders())
-        .filter((s) => s.track?.contentHint === 'detail').length,
+        .every((s) => s.track?.contentHint !== 'detail'),
+    undefined,
+    { timeout: 15_000 },
   );
-  assert.equal(stillSent, 0, 'no sender carries the screen after the stop');
   for (const p of others) await p.getByTestId('screen-tile').waitFor({ state: 'detached', timeout: 15_000 });
 }
 
