@@ -26,7 +26,7 @@ import {
 } from './links.ts';
 import { streamsFedBy, whenConnected, whenTrue } from './make-before-break.ts';
 import { PathReporter, type ReportableConnection } from './path-reporter.ts';
-import { type MediaKind, PeerLink } from './peer-link.ts';
+import { type MediaKind, type MediaSlot, PeerLink } from './peer-link.ts';
 import type { LatencySource } from './receive-latency.ts';
 import { RemoteStreams } from './remote-streams.ts';
 import { applyVideoLimit, videoLimitOf } from './send-quality.ts';
@@ -56,7 +56,11 @@ export class CallEngine extends Emitter<CallEngineEvents> {
   /** Links replaced by a plan change, closed once their replacements are up. */
   private readonly retiring = new Set<string>();
   private readonly remoteStreams = new RemoteStreams();
+  /** Remote senders' shared screens, one stable stream each (like remoteStreams). */
+  private readonly remoteScreens = new RemoteStreams();
   private localStream: MediaStream | null;
+  /** The screen we share (docs/screen-share.md), in a stream of its own (how mesh peers tell it apart). */
+  private screen: { track: MediaStreamTrack; stream: MediaStream } | null = null;
   private readonly ice: IceServerSource;
   private readonly bandwidth: BandwidthReporter;
   private readonly latency: LatencyReporter;
@@ -138,7 +142,8 @@ export class CallEngine extends Emitter<CallEngineEvents> {
         iceServers: this.rtcConfig().iceServers ?? [],
         iceTransportPolicy: this.options.iceTransportPolicy ?? 'all',
       }),
-      track: (peerId, track) => this.onRemoteTrack(peerId, peerId, track),
+      track: (peerId, track, source) =>
+        this.onRemoteTrack(peerId, peerId, track, source === 'screen' ? 'screen' : (track.kind as MediaKind)),
       trackEnded: (peerId, track) => this.detachTracks(peerId, [track]),
       paused: (peerId, kind, paused) => this.emit('media-paused', { peerId, kind, paused }),
       error: (code, message) => this.emit('error', { code, message, streamId: 'sfu' }),
@@ -205,8 +210,38 @@ export class CallEngine extends Emitter<CallEngineEvents> {
     return {
       audioMuted: this.mutedKinds.has('audio'),
       videoMuted: this.mutedKinds.has('video'),
-      screenSharing: false,
+      screenSharing: this.screen !== null,
     };
+  }
+
+  /**
+   * Shares a screen, window or tab (a getDisplayMedia video track) as a second video on every path, or stops
+   * (null). The track is hinted 'detail' and sent resolution first; when the browser's own "Stop sharing" ends
+   * it, the share stops and `local-screen` tells the UI. Others learn it from our media state.
+   */
+  shareScreen(track: MediaStreamTrack | null): void {
+    if ((this.screen?.track ?? null) === track) return;
+    if (track) {
+      track.contentHint = 'detail';
+      track.addEventListener('ended', () => {
+        if (this.screen?.track === track) this.shareScreen(null);
+      });
+    }
+    this.screen = track ? { track, stream: new MediaStream([track]) } : null;
+    for (const link of this.links.values()) this.feedLink(link);
+    this.sfu.session?.setLocalTracks();
+    this.sendMediaState();
+    this.emit('local-screen', track);
+  }
+
+  /** The screen we share now, if any. */
+  get sharedScreen(): MediaStreamTrack | null {
+    return this.screen?.track ?? null;
+  }
+
+  /** A remote sender's screen stream (stable per sender), if one arrived. */
+  remoteScreen(peerId: string): MediaStream | null {
+    return this.remoteScreens.get(peerId) ?? null;
   }
 
   private sendMediaState(): void {
@@ -526,9 +561,12 @@ export class CallEngine extends Emitter<CallEngineEvents> {
         signal: (data) => {
           this.signaling.send({ type: 'signal', to: spec.remote, streamId: spec.streamId, data });
         },
-        track: (track) => {
+        track: (track, slot) => {
           if (spec.role === 'send') return;
-          this.onRemoteTrack(spec.remote, senderOf(spec), track);
+          this.onRemoteTrack(spec.remote, senderOf(spec), track, slot);
+        },
+        trackRemoved: (track, slot) => {
+          if (slot === 'screen') this.detachScreen(senderOf(spec), track);
         },
         state: (state) => {
           this.emit('connection-state', {
@@ -553,6 +591,7 @@ export class CallEngine extends Emitter<CallEngineEvents> {
     if (role === 'mesh') {
       if (this.localStream)
         link.setMeshTracks(this.localStream.getTracks(), this.localStream, this.mutedKinds);
+      link.setMeshScreen(this.screen?.track ?? null, this.screen?.stream ?? null);
     } else if (role === 'send') {
       link.setSendTracks(this.tracksFor(streamId));
     }
@@ -560,48 +599,76 @@ export class CallEngine extends Emitter<CallEngineEvents> {
   }
 
   /** Outgoing tracks for stream S: ours if S is us, else what we currently receive for S. */
-  private tracksFor(streamId: string): Partial<Record<MediaKind, MediaStreamTrack | null>> {
+  private tracksFor(streamId: string): Partial<Record<MediaSlot, MediaStreamTrack | null>> {
     if (streamId === this.selfPeer?.id) {
       const own = this.localTracks();
       return {
         audio: this.mutedKinds.has('audio') ? null : (own.audio ?? null),
         video: this.mutedKinds.has('video') ? null : (own.video ?? null),
+        screen: own.screen ?? null,
       };
     }
+    // A relay forwards the sender's screen like its camera: one more track of the same stream's tree.
     const stream = this.remoteStreams.get(streamId);
     return {
       audio: stream?.getAudioTracks()[0] ?? null,
       video: stream?.getVideoTracks()[0] ?? null,
+      screen: this.remoteScreens.get(streamId)?.getVideoTracks()[0] ?? null,
     };
   }
 
   /** A track of `sender`'s media arrived through `via` (a peer, or the sender itself on the SFU). */
-  private onRemoteTrack(via: string, sender: string, track: MediaStreamTrack): void {
-    if (this.remoteStreams.shouldDefer(sender, track)) {
+  private onRemoteTrack(via: string, sender: string, track: MediaStreamTrack, slot: MediaSlot): void {
+    const streams = slot === 'screen' ? this.remoteScreens : this.remoteStreams;
+    if (streams.shouldDefer(sender, track)) {
       // Make before break: the current track keeps playing until this one receives its first packet.
       track.addEventListener(
         'unmute',
         () => {
-          if (track.readyState === 'live' && !this.isShutDown) this.onRemoteTrack(via, sender, track);
+          if (track.readyState === 'live' && !this.isShutDown) this.onRemoteTrack(via, sender, track, slot);
         },
         { once: true },
       );
       return;
     }
-    const stream = this.remoteStreams.put(sender, track);
-    this.emit('track', { peerId: via, streamId: sender, track, stream });
+    const stream = streams.put(sender, track);
+    if (slot === 'screen') {
+      // Relayed on in a tree: keep the detail there too.
+      track.contentHint = 'detail';
+      this.emit('screen', { peerId: via, streamId: sender, track, stream });
+    } else this.emit('track', { peerId: via, streamId: sender, track, stream });
+    this.refreshForwarding(sender);
+  }
+
+  /** `sender`'s screen track stopped on one path: another path's screen fills in, or the screen is gone. */
+  private detachScreen(sender: string, track: MediaStreamTrack): void {
+    const stream = this.remoteScreens.get(sender);
+    if (!stream?.getTracks().includes(track)) return;
+    const emptied = this.remoteScreens.remove(sender, [track]);
+    const other = [...this.links.values()].find(
+      (l) =>
+        !l.isClosed && l.spec.role !== 'send' && senderOf(l.spec) === sender && l.remoteTracks.has('screen'),
+    );
+    const next = other?.remoteTracks.get('screen');
+    if (other && next && next !== track && next.readyState === 'live') {
+      this.onRemoteTrack(other.spec.remote, sender, next, 'screen');
+      return;
+    }
+    if (emptied) this.emit('screen-removed', { streamId: sender });
     this.refreshForwarding(sender);
   }
 
   /** These tracks of `sender` stopped (SFU consumer closed): another path's tracks fill in, if any. */
   private detachTracks(sender: string, tracks: MediaStreamTrack[]): void {
+    for (const t of tracks) this.detachScreen(sender, t);
     const stream = this.remoteStreams.get(sender);
     if (!stream || !tracks.some((t) => stream.getTracks().includes(t))) return;
     const emptied = this.remoteStreams.remove(sender, tracks);
     const other = [...this.links.values()].find((l) => !l.isClosed && senderOf(l.spec) === sender);
     if (other && other.remoteTracks.size > 0) {
-      for (const track of other.remoteTracks.values()) {
-        if (track.readyState === 'live') this.onRemoteTrack(other.spec.remote, sender, track);
+      for (const [slot, track] of other.remoteTracks) {
+        if (track.readyState === 'live' && slot !== 'screen')
+          this.onRemoteTrack(other.spec.remote, sender, track, slot);
       }
       if (this.remoteStreams.get(sender)) return;
     }
@@ -635,6 +702,8 @@ export class CallEngine extends Emitter<CallEngineEvents> {
     });
     if (link.spec.role === 'send') return;
     const sender = link.spec.role === 'mesh' ? link.spec.remote : link.spec.streamId;
+    const screen = link.remoteTracks.get('screen');
+    if (screen) this.detachScreen(sender, screen);
     // Another connection may still deliver this sender (make before break): move the stream onto it.
     const other = [...this.links.values()].find(
       (l) =>
@@ -642,7 +711,8 @@ export class CallEngine extends Emitter<CallEngineEvents> {
         (l.spec.role === 'mesh' ? l.spec.remote : l.spec.role === 'recv' ? l.spec.streamId : null) === sender,
     );
     if (other && other.remoteTracks.size > 0) {
-      for (const track of other.remoteTracks.values()) this.onRemoteTrack(other.spec.remote, sender, track);
+      for (const [slot, track] of other.remoteTracks)
+        if (slot !== 'screen') this.onRemoteTrack(other.spec.remote, sender, track, slot);
       return;
     }
     if (this.remoteStreams.remove(sender, link.remoteTracks.values())) {
@@ -657,10 +727,11 @@ export class CallEngine extends Emitter<CallEngineEvents> {
 
   // ---- local media and measurements ----------------------------------------------------------------------
 
-  private localTracks(): Partial<Record<MediaKind, MediaStreamTrack | null>> {
+  private localTracks(): Partial<Record<MediaSlot, MediaStreamTrack | null>> {
     return {
       audio: this.localStream?.getAudioTracks()[0] ?? null,
       video: this.localStream?.getVideoTracks()[0] ?? null,
+      screen: this.screen?.track ?? null,
     };
   }
 

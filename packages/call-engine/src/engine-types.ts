@@ -60,6 +60,15 @@ export interface CallEngineEvents {
   track: (event: RemoteTrackEvent) => void;
   /** No connection delivers this sender's media any more. */
   'stream-removed': (info: { streamId: string }) => void;
+  /**
+   * A sender's shared screen arrived (one stable stream per sender, like `track`). Show it while the sender's
+   * declared media state says `screenSharing` (a tree keeps an idle screen track between shares).
+   */
+  screen: (event: RemoteTrackEvent) => void;
+  /** No connection delivers this sender's screen any more. */
+  'screen-removed': (info: { streamId: string }) => void;
+  /** Our own screen share ended (the browser's "Stop sharing", or `shareScreen(null)`). */
+  'local-screen': (track: MediaStreamTrack | null) => void;
   plan: (plan: Plan) => void;
   'connection-state': (event: ConnectionStateEvent) => void;
   /** A bandwidth measurement was sent to the server. */

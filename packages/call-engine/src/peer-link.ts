@@ -4,10 +4,20 @@ import type { SignalData } from '@consulta/protocol';
 import type { LinkSpec } from './links.ts';
 
 export type MediaKind = 'audio' | 'video';
+/** What a track is to the call: the microphone, the camera, or a shared screen (a second video). */
+export type MediaSlot = MediaKind | 'screen';
+
+/**
+ * Tree (send/recv) links always carry three transceivers in this order, so a receiver knows the screen by its
+ * position; a sender that shares nothing keeps a null track on it (nothing is sent).
+ */
+const TREE_SLOTS = ['audio', 'video', 'screen'] as const;
 
 export interface PeerLinkCallbacks {
   signal(data: SignalData): void;
-  track(track: MediaStreamTrack): void;
+  track(track: MediaStreamTrack, slot: MediaSlot): void;
+  /** Mesh: the remote stopped sending its screen (its transceiver went inactive). */
+  trackRemoved(track: MediaStreamTrack, slot: MediaSlot): void;
   state(state: RTCPeerConnectionState): void;
   error(code: 'NEGOTIATION_FAILED' | 'ICE_FAILED', message: string): void;
 }
@@ -35,13 +45,16 @@ export class PeerLink {
   readonly spec: LinkSpec;
   readonly polite: boolean;
   readonly createdAt = Date.now();
-  /** The remote tracks by kind, as last received. */
-  readonly remoteTracks = new Map<MediaKind, MediaStreamTrack>();
+  /** The remote tracks by slot, as last received. */
+  readonly remoteTracks = new Map<MediaSlot, MediaStreamTrack>();
   private makingOffer = false;
   private ignoreOffer = false;
   private settingRemoteAnswerPending = false;
   private queue: Promise<void> = Promise.resolve();
-  private readonly senders = new Map<MediaKind, RTCRtpSender>();
+  private readonly senders = new Map<MediaSlot, RTCRtpSender>();
+  /** Mesh: the screen we share on this link (sent on its own sendonly transceiver), and that transceiver. */
+  private meshScreen: { track: MediaStreamTrack; stream: MediaStream } | null = null;
+  private screenTransceiver: RTCRtpTransceiver | null = null;
   private disconnectTimer: ReturnType<typeof setTimeout> | null = null;
   /** Mesh tracks held back until the remote offer arrives (see {@link PeerLinkOptions.deferInitialOffer}). */
   private pendingMesh: {
@@ -95,12 +108,35 @@ export class PeerLink {
         },
       });
     };
-    pc.ontrack = ({ track }) => {
+    pc.ontrack = ({ track, transceiver, streams }) => {
       if (this.closed) return;
-      this.remoteTracks.set(track.kind as MediaKind, track);
-      this.cb.track(track);
+      const slot = this.slotOf(track, transceiver, streams);
+      this.remoteTracks.set(slot, track);
+      if (slot === 'screen' && streams[0]) {
+        // Mesh: the sender's stopping turns its transceiver inactive, which takes the track out of its stream.
+        streams[0].onremovetrack = ({ track: gone }) => {
+          if (this.closed || this.remoteTracks.get('screen') !== gone) return;
+          this.remoteTracks.delete('screen');
+          this.cb.trackRemoved(gone, 'screen');
+        };
+      }
+      this.cb.track(track, slot);
     };
     pc.onconnectionstatechange = () => this.onConnectionState();
+  }
+
+  /**
+   * Which slot a remote track fills. Tree links: by transceiver position (TREE_SLOTS). Mesh links: a screen is
+   * sent in a stream of its own, while the camera's video shares its stream with the microphone.
+   */
+  private slotOf(track: MediaStreamTrack, transceiver: RTCRtpTransceiver, streams: readonly MediaStream[]) {
+    if (track.kind === 'audio') return 'audio';
+    if (this.spec.role !== 'mesh')
+      return this.pc.getTransceivers().indexOf(transceiver) === 2 ? 'screen' : 'video';
+    const stream = streams[0];
+    return stream && stream.getAudioTracks().length === 0 && this.remoteTracks.has('audio')
+      ? 'screen'
+      : 'video';
   }
 
   get state(): RTCPeerConnectionState {
@@ -136,6 +172,41 @@ export class PeerLink {
     const pending = this.pendingMesh;
     this.pendingMesh = null;
     if (pending && !this.closed) this.addMeshTracks(pending.tracks, pending.stream, pending.muted);
+    if (!this.closed) this.applyMeshScreen();
+  }
+
+  /**
+   * Mesh links: share `track` (a screen) on a sendonly transceiver of its own, or stop sharing (null): the
+   * transceiver goes inactive, so the other side's track leaves its stream. Sharing again reuses it.
+   */
+  setMeshScreen(track: MediaStreamTrack | null, stream: MediaStream | null): void {
+    const next = track && stream ? { track, stream } : null;
+    if (this.meshScreen?.track === next?.track) return;
+    this.meshScreen = next;
+    // While deferring (see deferInitialOffer), the screen goes on with the camera's tracks.
+    if (this.deferring && this.pc.remoteDescription === null) return;
+    this.applyMeshScreen();
+  }
+
+  private applyMeshScreen(): void {
+    const want = this.meshScreen;
+    const t = this.screenTransceiver;
+    if (want) {
+      if (!t) {
+        this.screenTransceiver = this.pc.addTransceiver(want.track, {
+          direction: 'sendonly',
+          streams: [want.stream],
+        });
+        preferResolution(this.screenTransceiver.sender);
+        return;
+      }
+      if (t.sender.track !== want.track) void t.sender.replaceTrack(want.track).catch(() => {});
+      if (t.direction !== 'sendonly') t.direction = 'sendonly';
+      preferResolution(t.sender);
+    } else if (t && t.direction !== 'inactive') {
+      t.direction = 'inactive';
+      void t.sender.replaceTrack(null).catch(() => {});
+    }
   }
 
   /** A muted kind keeps its sender (and m-line) with a null track: nothing is sent until it is unmuted. */
@@ -163,13 +234,16 @@ export class PeerLink {
    * Send (tree parent) links: one sendonly transceiver per kind, created once; tracks are swapped in with
    * replaceTrack (no renegotiation), e.g. when the stream we relay now reaches us from a new parent.
    */
-  setSendTracks(tracks: Partial<Record<MediaKind, MediaStreamTrack | null>>): void {
-    for (const kind of ['audio', 'video'] as const) {
-      const track = tracks[kind] ?? null;
-      let sender = this.senders.get(kind);
+  setSendTracks(tracks: Partial<Record<MediaSlot, MediaStreamTrack | null>>): void {
+    for (const slot of TREE_SLOTS) {
+      const track = tracks[slot] ?? null;
+      let sender = this.senders.get(slot);
       if (!sender) {
-        sender = this.pc.addTransceiver(track ?? kind, { direction: 'sendonly' }).sender;
-        this.senders.set(kind, sender);
+        sender = this.pc.addTransceiver(track ?? (slot === 'audio' ? 'audio' : 'video'), {
+          direction: 'sendonly',
+        }).sender;
+        this.senders.set(slot, sender);
+        if (slot === 'screen') preferResolution(sender);
       } else if (sender.track !== track) {
         void sender.replaceTrack(track).catch(() => {});
       }
@@ -277,10 +351,26 @@ export class PeerLink {
     if (this.deferTimer) clearTimeout(this.deferTimer);
     this.deferTimer = null;
     this.pendingMesh = null;
+    this.meshScreen = null;
     this.pc.onnegotiationneeded = null;
     this.pc.onicecandidate = null;
     this.pc.ontrack = null;
     this.pc.onconnectionstatechange = null;
     this.pc.close();
+  }
+}
+
+/**
+ * A shared screen keeps its detail: under congestion the encoder lowers the frame rate, not the resolution
+ * (text and images stay readable). Set before and after negotiation (Chromium keeps it on the sender).
+ */
+export function preferResolution(sender: RTCRtpSender): void {
+  try {
+    const params = sender.getParameters();
+    if (params.degradationPreference === 'maintain-resolution') return;
+    params.degradationPreference = 'maintain-resolution';
+    void sender.setParameters(params).catch(() => {});
+  } catch {
+    // Not supported by this browser: the content hint 'detail' still steers the encoder.
   }
 }

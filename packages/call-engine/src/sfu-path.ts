@@ -1,18 +1,18 @@
 // The engine's SFU path: routes the server's sfu-* messages, keeps at most one SfuSession (one epoch) alive,
 // starts over on a new epoch, and closes the session when the engine has migrated off the SFU.
-import type { ClientMessage, ServerMessage } from '@consulta/protocol';
-import type { MediaKind } from './peer-link.ts';
+import type { ClientMessage, ServerMessage, TrackSource } from '@consulta/protocol';
+import type { MediaKind, MediaSlot } from './peer-link.ts';
 import { SfuRequestError, SfuRequests } from './sfu-requests.ts';
 import { SfuSession, type TilePreference } from './sfu-session.ts';
 
 export interface SfuPathHost {
   send(message: ClientMessage): boolean;
-  localTracks(): Partial<Record<MediaKind, MediaStreamTrack | null>>;
+  localTracks(): Partial<Record<MediaSlot, MediaStreamTrack | null>>;
   muted(kind: MediaKind): boolean;
   tilePreference(peerId: string): TilePreference | undefined;
   rtc(): { iceServers: RTCIceServer[]; iceTransportPolicy: RTCIceTransportPolicy };
   /** A remote track carries media through the SFU. */
-  track(peerId: string, track: MediaStreamTrack): void;
+  track(peerId: string, track: MediaStreamTrack, source: TrackSource): void;
   /** A remote track stopped (consumer closed), or every track of a session being closed. */
   trackEnded(peerId: string, track: MediaStreamTrack): void;
   paused(peerId: string, kind: MediaKind, paused: boolean): void;
@@ -93,7 +93,7 @@ export class SfuPath {
       iceServers,
       iceTransportPolicy,
       callbacks: {
-        track: (peerId, track) => host.track(peerId, track),
+        track: (peerId, track, source) => host.track(peerId, track, source),
         trackEnded: (peerId, track) => host.trackEnded(peerId, track),
         paused: (peerId, kind, paused) => host.paused(peerId, kind, paused),
         error: (code, message) => host.error(code, message),

@@ -6,15 +6,18 @@ import type {
   MediasoupObject,
   SfuConsumerOptions,
   SfuTransportOptions,
+  TrackSource,
 } from '@consulta/protocol';
 import { Device, type types } from 'mediasoup-client';
-import type { MediaKind } from './peer-link.ts';
+import { type MediaKind, type MediaSlot, preferResolution } from './peer-link.ts';
 import { SfuRequestError, type SfuRequests } from './sfu-requests.ts';
 import { simulcastEncodings } from './simulcast.ts';
 
 /** A consumer's video is handed over once it decoded a frame; checked this often, for at most this long. */
 const FIRST_FRAME_POLL_MS = 50;
 const FIRST_FRAME_WAIT_MS = 3000;
+/** A shared screen's one layer: enough for a 1080p page of text at a low frame rate. */
+const SCREEN_MAX_BITRATE = 1_500_000;
 
 export interface TilePreference {
   visible: boolean;
@@ -23,8 +26,8 @@ export interface TilePreference {
 }
 
 export interface SfuSessionCallbacks {
-  /** A remote track now carries media (its first packet arrived). */
-  track(peerId: string, track: MediaStreamTrack): void;
+  /** A remote track now carries media (its first packet arrived); `source` tells a shared screen. */
+  track(peerId: string, track: MediaStreamTrack, source: TrackSource): void;
   /** A remote track ended (its producer or our consumer closed). */
   trackEnded(peerId: string, track: MediaStreamTrack): void;
   /** The sender paused or resumed (muted, camera off). */
@@ -37,8 +40,8 @@ export interface SfuSessionOptions {
   routerRtpCapabilities: MediasoupObject;
   send(message: ClientMessage): boolean;
   requests: SfuRequests;
-  /** The local tracks to send now. */
-  localTracks(): Partial<Record<MediaKind, MediaStreamTrack | null>>;
+  /** The local tracks to send now (the screen while one is shared). */
+  localTracks(): Partial<Record<MediaSlot, MediaStreamTrack | null>>;
   /** Kinds the user muted (their producers start paused). */
   muted(kind: MediaKind): boolean;
   tilePreference(peerId: string): TilePreference | undefined;
@@ -50,6 +53,7 @@ export interface SfuSessionOptions {
 interface RemoteConsumer {
   consumer: types.Consumer;
   peerId: string;
+  source: TrackSource;
   /** The engine has been given its track (it carries media). */
   delivered: boolean;
 }
@@ -58,6 +62,7 @@ interface RemoteConsumer {
 export interface SfuReceiver {
   peerId: string;
   kind: MediaKind;
+  source: TrackSource;
   track: MediaStreamTrack;
   getStats(): Promise<RTCStatsReport>;
 }
@@ -67,9 +72,9 @@ export class SfuSession {
   private readonly device = new Device();
   private sendTransport: types.Transport | null = null;
   private recvTransport: types.Transport | null = null;
-  private readonly producers = new Map<MediaKind, types.Producer>();
-  /** Kinds being produced right now (produce is async). */
-  private readonly producing = new Set<MediaKind>();
+  private readonly producers = new Map<MediaSlot, types.Producer>();
+  /** Slots being produced right now (produce is async). */
+  private readonly producing = new Set<MediaSlot>();
   private readonly consumers = new Map<string, RemoteConsumer>();
   /** Consumers announced before the receive transport existed locally. */
   private readonly early: SfuConsumerOptions[] = [];
@@ -117,13 +122,14 @@ export class SfuSession {
           .then(() => callback(), errback);
       });
     }
-    this.sendTransport.on('produce', ({ kind, rtpParameters }, callback, errback) => {
+    this.sendTransport.on('produce', ({ kind, rtpParameters, appData }, callback, errback) => {
       this.o.requests
         .request(
           {
             type: 'sfu-produce',
             transportId: this.sendTransport!.id,
             kind,
+            ...(appData.source === 'screen' ? { source: 'screen' as const } : {}),
             rtpParameters: rtpParameters as unknown as MediasoupObject,
           },
           'sfu-produced',
@@ -142,47 +148,70 @@ export class SfuSession {
   async ensureProducing(): Promise<void> {
     const tracks = this.o.localTracks();
     await Promise.all(
-      (['audio', 'video'] as const).map(async (kind) => {
-        const track = tracks[kind];
-        if (!track || this.producers.has(kind) || this.producing.has(kind) || !this.sendTransport) return;
+      (['audio', 'video', 'screen'] as const).map(async (slot) => {
+        const track = tracks[slot];
+        const kind: MediaKind = slot === 'audio' ? 'audio' : 'video';
+        if (!track || this.producers.has(slot) || this.producing.has(slot) || !this.sendTransport) return;
         if (!this.device.canProduce(kind)) return;
-        this.producing.add(kind);
+        this.producing.add(slot);
         try {
           const producer = await this.sendTransport.produce({
             track,
             // The same track feeds peer connections during a migration: never stop or disable it from here.
             stopTracks: false,
             disableTrackOnPause: false,
-            ...(kind === 'video' ? { encodings: simulcastEncodings(track.getSettings().width) } : {}),
-            ...(kind === 'audio' ? { codecOptions: { opusDtx: true, opusFec: true } } : {}),
+            ...(slot === 'video' ? { encodings: simulcastEncodings(track.getSettings().width) } : {}),
+            // A screen is one full-size layer: its detail is the point, and receivers show it large.
+            ...(slot === 'screen'
+              ? { encodings: [{ maxBitrate: SCREEN_MAX_BITRATE }], appData: { source: 'screen' } }
+              : {}),
+            ...(slot === 'audio' ? { codecOptions: { opusDtx: true, opusFec: true } } : {}),
           });
-          if (this.closed) {
+          if (this.closed || (slot === 'screen' && this.o.localTracks().screen !== track)) {
             producer.close();
+            if (!this.closed) this.closeOnServer(producer);
             return;
           }
-          this.producers.set(kind, producer);
-          if (this.o.muted(kind)) this.setPaused(kind, true);
+          this.producers.set(slot, producer);
+          if (slot === 'screen') {
+            if (producer.rtpSender) preferResolution(producer.rtpSender);
+          } else if (this.o.muted(slot)) this.setPaused(slot, true);
         } catch (err) {
           if (this.closed) return;
           // Refused until consent is given: the server sends the session again when the gate opens.
           if (err instanceof SfuRequestError && err.code === 'CONSENT_REQUIRED') return;
-          this.cb.error('NEGOTIATION_FAILED', `sending ${kind} through the SFU failed: ${String(err)}`);
+          this.cb.error('NEGOTIATION_FAILED', `sending ${slot} through the SFU failed: ${String(err)}`);
         } finally {
-          this.producing.delete(kind);
+          this.producing.delete(slot);
         }
       }),
     );
   }
 
-  /** The local media changed (device switch): swap tracks in place, start sending new kinds. */
+  /**
+   * The local media changed (device switch, a screen shared or stopped): swap tracks in place, start sending new
+   * ones. A screen no longer shared closes its producer, so every receiver's consumer closes with it.
+   */
   setLocalTracks(): void {
     const tracks = this.o.localTracks();
-    for (const [kind, producer] of this.producers) {
+    for (const [slot, producer] of this.producers) {
+      if (slot === 'screen' && !tracks.screen) {
+        this.producers.delete(slot);
+        producer.close();
+        this.closeOnServer(producer);
+        continue;
+      }
       // A paused (muted) producer keeps sending nothing: its sender's track stays null.
-      const track = producer.paused ? null : (tracks[kind] ?? null);
+      const track = producer.paused ? null : (tracks[slot] ?? null);
       if (producer.track !== track) void producer.replaceTrack({ track }).catch(() => {});
     }
     void this.ensureProducing();
+  }
+
+  private closeOnServer(producer: types.Producer): void {
+    this.o.requests
+      .request({ type: 'sfu-producer-close', producerId: producer.id }, 'sfu-done')
+      .catch(() => {}); // the session closed meanwhile: the server closed it with our transports
   }
 
   /**
@@ -219,13 +248,18 @@ export class SfuSession {
           consumer.close();
           return;
         }
-        const entry: RemoteConsumer = { consumer, peerId: options.peerId, delivered: false };
+        const entry: RemoteConsumer = {
+          consumer,
+          peerId: options.peerId,
+          source: options.source,
+          delivered: false,
+        };
         this.consumers.set(consumer.id, entry);
         const track = consumer.track;
         const deliver = () => {
           if (entry.delivered || consumer.closed || this.closed) return;
           entry.delivered = true;
-          this.cb.track(entry.peerId, track);
+          this.cb.track(entry.peerId, track, entry.source);
         };
         // A remote track stays muted until its first packet, and video shows nothing until a key frame is
         // decoded: hand it over only then, so the engine never swaps a working path for a blank one.
@@ -234,7 +268,7 @@ export class SfuSession {
         if (track.muted) track.addEventListener('unmute', ready, { once: true });
         else ready();
         this.o.send({ type: 'sfu-consumer-resume', consumerId: consumer.id });
-        if (options.kind === 'video') this.sendPreference(entry);
+        if (options.kind === 'video' && options.source === 'camera') this.sendPreference(entry);
       } catch (err) {
         if (!this.closed)
           this.cb.error('NEGOTIATION_FAILED', `receiving through the SFU failed: ${String(err)}`);
@@ -258,7 +292,9 @@ export class SfuSession {
   /** The UI's tile for `peerId` changed size or visibility. */
   setPreference(peerId: string): void {
     for (const entry of this.consumers.values()) {
-      if (entry.peerId === peerId && entry.consumer.kind === 'video') this.sendPreference(entry);
+      // The camera tile's size; a screen is shown large and keeps its one layer (no preference: visible).
+      if (entry.peerId === peerId && entry.consumer.kind === 'video' && entry.source === 'camera')
+        this.sendPreference(entry);
     }
   }
 
@@ -273,6 +309,7 @@ export class SfuSession {
     return [...this.consumers.values()].map((e) => ({
       peerId: e.peerId,
       kind: e.consumer.kind as MediaKind,
+      source: e.source,
       track: e.consumer.track,
       getStats: () => e.consumer.getStats(),
     }));

@@ -13,6 +13,14 @@ export type GuestRole = Static<typeof GuestRole>;
 export const ParticipantRole = Type.Enum([...StaffRoles, ...GuestRoles]);
 export type ParticipantRole = Static<typeof ParticipantRole>;
 
+/**
+ * Who may share a screen into a call: clinic staff and invited colleagues, the people who show results. A
+ * patient's or family member's screen holds whatever else is open on it (mail, other people's messages), and it
+ * would be recorded with the consultation; they show things on camera. The server enforces it (docs/screen-share.md).
+ */
+export const ScreenShareRoles: readonly ParticipantRole[] = ['CLINICIAN', 'ADMIN', 'COLLEAGUE'];
+export const mayShareScreen = (role: ParticipantRole): boolean => ScreenShareRoles.includes(role);
+
 export const ConsultationStatus = Type.Enum(['SCHEDULED', 'WAITING', 'ACTIVE', 'ENDED'] as const);
 export type ConsultationStatus = Static<typeof ConsultationStatus>;
 
@@ -55,6 +63,8 @@ export const AuditActions = [
   'participant.deny',
   'room.join',
   'room.leave',
+  'screen_share.start',
+  'screen_share.stop',
   'turn.credentials',
   'audit.read',
   'audit.verify',

@@ -20,6 +20,13 @@ export type TransportDirection = Static<typeof TransportDirection>;
 export const MediaKind = Type.Enum(['audio', 'video'] as const);
 export type MediaKind = Static<typeof MediaKind>;
 
+/**
+ * Where a video comes from: the sender's camera, or a screen, window or tab they share (getDisplayMedia). A
+ * screen is a second video of its sender; receivers show it large. Who may share: {@link mayShareScreen}.
+ */
+export const TrackSource = Type.Enum(['camera', 'screen'] as const);
+export type TrackSource = Static<typeof TrackSource>;
+
 /** Everything mediasoup-client's `Device.createSendTransport`/`createRecvTransport` needs. */
 export const SfuTransportOptions = Type.Object({
   id: Id,
@@ -36,6 +43,8 @@ export const SfuConsumerOptions = Type.Object({
   /** The participant whose media this is (the same id a p2p/tree stream carries as `streamId`). */
   peerId: Id,
   kind: MediaKind,
+  /** camera (default) or a shared screen. */
+  source: TrackSource,
   rtpParameters: MediasoupObject,
 });
 export type SfuConsumerOptions = Static<typeof SfuConsumerOptions>;

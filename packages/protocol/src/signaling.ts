@@ -12,6 +12,7 @@ import {
   RequestId,
   SfuConsumerOptions,
   SfuTransportOptions,
+  TrackSource,
   TransportDirection,
 } from './sfu.ts';
 
@@ -137,6 +138,8 @@ export const ClientMessage = Type.Union([
     requestId: RequestId,
     transportId: Id,
     kind: MediaKind,
+    /** A shared screen (video only, roles in `mayShareScreen`); absent: the camera or microphone. */
+    source: Type.Optional(TrackSource),
     rtpParameters: MediasoupObject,
   }),
   /** The receive transport exists: consume every producer in the room now and as they appear (`sfu-consume`). */
@@ -154,6 +157,8 @@ export const ClientMessage = Type.Union([
   }),
   /** Mute/unmute or camera off/on of one of the client's own producers. */
   message('sfu-producer-pause', { producerId: Id, paused: Type.Boolean() }),
+  /** Stop sending one of the client's own producers (a screen share ended). Reply: `sfu-done`. */
+  message('sfu-producer-close', { requestId: RequestId, producerId: Id }),
   /** The client no longer needs its SFU transports (after migrating to p2p/tree, or leaving the SFU path). */
   message('sfu-close', {}),
 ]);

@@ -39,6 +39,29 @@ export class PresenceRecord {
     });
   }
 
+  /**
+   * A screen share started or stopped, or was refused (a role that may not share): what was shown in a call, and
+   * by whom, is part of the consultation's record (docs/screen-share.md).
+   */
+  async screenShare(
+    consultationId: string,
+    participantId: string,
+    sharing: boolean,
+    actor: AuditActor,
+    ip: string,
+    outcome: 'ok' | 'denied' = 'ok',
+  ): Promise<void> {
+    await recordAudit(this.prisma, {
+      action: sharing ? 'screen_share.start' : 'screen_share.stop',
+      actor,
+      targetType: 'participant',
+      targetId: participantId,
+      consultationId,
+      ip,
+      outcome,
+    });
+  }
+
   async left(consultationId: string, participantId: string, reason: DepartureReason): Promise<void> {
     await this.prisma.participant.update({ where: { id: participantId }, data: { leftAt: new Date() } });
     await recordAudit(this.prisma, {

@@ -2,8 +2,10 @@ import {
   ErrorCode,
   type MediaKind,
   type MediasoupObject,
+  mayShareScreen,
   type ServerMessage,
   type SfuTransportOptions,
+  type TrackSource,
   type TransportDirection,
 } from '@consulta/protocol';
 import type { FastifyBaseLogger } from 'fastify';
@@ -33,6 +35,7 @@ export interface MediaRoomDeps {
 interface ProducerEntry {
   producer: Producer;
   participantId: string;
+  source: TrackSource;
   /** The same producer on the main router (itself, or its pipe there). */
   onMain: Producer;
 }
@@ -116,6 +119,7 @@ export class MediaRoom implements HandleSource {
     return [...this.allProducers.values()].map((e) => ({
       producer: e.onMain,
       participantId: e.participantId,
+      source: e.source,
     }));
   }
 
@@ -164,11 +168,13 @@ export class MediaRoom implements HandleSource {
     transportId: string,
     kind: MediaKind,
     rtpParameters: MediasoupObject,
+    source: TrackSource = 'camera',
   ): Promise<string> {
     const member = this.existing(participantId);
     const { transport, direction } = member.transport(transportId);
     if (direction !== 'send')
       throw new AppError(ErrorCode.ValidationFailed, 'Produce on your send transport');
+    if (source === 'screen') this.checkScreenShare(participantId, kind);
     if (!this.room.mediaAllowed(participantId)) {
       throw new AppError(ErrorCode.ConsentRequired, 'Consent to the recording before sending media');
     }
@@ -176,7 +182,7 @@ export class MediaRoom implements HandleSource {
       transport.produce({ kind, rtpParameters: rtpParameters as unknown as RtpParameters }),
     );
     member.producers.set(producer.id, producer);
-    const entry: ProducerEntry = { producer, participantId, onMain: producer };
+    const entry: ProducerEntry = { producer, participantId, source, onMain: producer };
     try {
       // Everything is available on the main router: the recorder and the speaker observer work there.
       entry.onMain = await this.onRouter(entry, this.router);
@@ -188,7 +194,7 @@ export class MediaRoom implements HandleSource {
     this.allProducers.set(producer.id, entry);
     producer.observer.once('close', () => this.producerClosed(entry, member));
     if (kind === 'audio') await this.observer.addProducer({ producerId: producer.id }).catch(() => {});
-    this.handle.emit('producer-added', { producer: entry.onMain, participantId });
+    this.handle.emit('producer-added', { producer: entry.onMain, participantId, source });
     for (const other of this.members.values()) {
       if (other !== member) await this.consume(other, entry);
     }
@@ -222,6 +228,19 @@ export class MediaRoom implements HandleSource {
     // Consumers follow (mediasoup pauses them); their owners hear it through `producerpause`/`producerresume`.
     if (paused) await producer.pause();
     else await producer.resume();
+  }
+
+  /** The client stopped sending a track (a screen share ended): its consumers close, receivers are told. */
+  closeProducer(participantId: string, producerId: string): void {
+    this.existing(participantId).producer(producerId).close();
+  }
+
+  /** A screen: video only, and only from the roles that may share one (the room knows each member's role). */
+  private checkScreenShare(participantId: string, kind: MediaKind): void {
+    if (kind !== 'video') throw new AppError(ErrorCode.ValidationFailed, 'A shared screen is a video');
+    const role = this.room.members.get(participantId)?.peer.role;
+    if (!role || !mayShareScreen(role))
+      throw new AppError(ErrorCode.Forbidden, 'Only clinic staff and colleagues can share a screen');
   }
 
   /** The member's downlink changed: its layers may move. */
@@ -397,6 +416,7 @@ export class MediaRoom implements HandleSource {
           producerId: entry.producer.id,
           peerId: entry.participantId,
           kind: consumer.kind,
+          source: entry.source,
           rtpParameters: consumer.rtpParameters as unknown as MediasoupObject,
         },
       });
@@ -464,7 +484,11 @@ export class MediaRoom implements HandleSource {
     if (this.allProducers.get(entry.producer.id) !== entry) return;
     this.allProducers.delete(entry.producer.id);
     if (!this.closed)
-      this.handle.emit('producer-removed', { producer: entry.onMain, participantId: entry.participantId });
+      this.handle.emit('producer-removed', {
+        producer: entry.onMain,
+        participantId: entry.participantId,
+        source: entry.source,
+      });
     if (this.speaker === entry.participantId && entry.producer.kind === 'audio' && !this.closed) {
       this.speaker = null;
       this.room.broadcast({ type: 'active-speaker', peerId: null });

@@ -3,6 +3,7 @@ import {
   type MediaKind,
   type MediasoupObject,
   type SfuTransportOptions,
+  type TrackSource,
   type TransportDirection,
 } from '@consulta/protocol';
 import type { FastifyBaseLogger } from 'fastify';
@@ -137,8 +138,15 @@ export class MediaService implements RoomObserver {
     await (await this.serving(room)).connectTransport(who, transportId, dtls);
   }
 
-  async produce(room: Room, who: string, transportId: string, kind: MediaKind, rtp: MediasoupObject) {
-    return (await this.serving(room)).produce(who, transportId, kind, rtp);
+  async produce(
+    room: Room,
+    who: string,
+    transportId: string,
+    kind: MediaKind,
+    rtp: MediasoupObject,
+    source: TrackSource = 'camera',
+  ) {
+    return (await this.serving(room)).produce(who, transportId, kind, rtp, source);
   }
 
   async ready(room: Room, who: string, rtpCapabilities: MediasoupObject): Promise<void> {
@@ -155,6 +163,10 @@ export class MediaService implements RoomObserver {
 
   async pauseProducer(room: Room, who: string, producerId: string, paused: boolean): Promise<void> {
     await (await this.serving(room)).pauseProducer(who, producerId, paused);
+  }
+
+  async closeProducer(room: Room, who: string, producerId: string): Promise<void> {
+    (await this.serving(room)).closeProducer(who, producerId);
   }
 
   /** `sfu-close`: the client is done with its transports. Nothing to close is fine (it may have been closed). */

@@ -1,10 +1,13 @@
 import { EventEmitter } from 'node:events';
+import type { TrackSource } from '@consulta/protocol';
 import type { Producer, Router } from './mediasoup.ts';
 
 /** One participant's media entering the SFU. */
 export interface RoomProducer {
   producer: Producer;
   participantId: string;
+  /** A camera/microphone, or a shared screen (recorded as its own video track). */
+  source: TrackSource;
 }
 
 export interface RoomHandleEvents {

@@ -60,10 +60,12 @@ export class SfuRecorder implements RecorderPort {
       lostListener?.(reason);
     };
     const onAdded = (p: RoomProducer) => {
+      // A shared screen is one more video track; its title says so (`<name> (screen) (video)` in the file).
+      const name = displayName(p.participantId);
       session.addProducer({
         producer: p.producer,
         participantId: p.participantId,
-        displayName: displayName(p.participantId),
+        displayName: p.source === 'screen' ? `${name} (screen)` : name,
       });
     };
     const onRemoved = (p: RoomProducer) => session.removeProducer(p.producer.id);

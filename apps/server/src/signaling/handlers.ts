@@ -73,7 +73,14 @@ const handlers: { [T in ClientMessage['type']]: Handler<T> } = {
   },
   'sfu-produce': async (ctx, link, m) => {
     const { room, self } = joined(ctx, link);
-    const producerId = await ctx.media.produce(room, self, m.transportId, m.kind, m.rtpParameters);
+    const producerId = await ctx.media.produce(
+      room,
+      self,
+      m.transportId,
+      m.kind,
+      m.rtpParameters,
+      m.source ?? 'camera',
+    );
     link.send({ type: 'sfu-produced', requestId: m.requestId, producerId });
   },
   'sfu-ready': (ctx, link, m) => {
@@ -91,6 +98,11 @@ const handlers: { [T in ClientMessage['type']]: Handler<T> } = {
   'sfu-producer-pause': (ctx, link, m) => {
     const { room, self } = joined(ctx, link);
     return ctx.media.pauseProducer(room, self, m.producerId, m.paused);
+  },
+  'sfu-producer-close': async (ctx, link, m) => {
+    const { room, self } = joined(ctx, link);
+    await ctx.media.closeProducer(room, self, m.producerId);
+    link.send({ type: 'sfu-done', requestId: m.requestId });
   },
   'sfu-close': (ctx, link) => {
     const { room, self } = joined(ctx, link);

@@ -1,5 +1,12 @@
 import { timingSafeEqual } from 'node:crypto';
-import { CloseCode, ErrorCode, type MediaState, type Peer, type ServerMessage } from '@consulta/protocol';
+import {
+  CloseCode,
+  ErrorCode,
+  type MediaState,
+  mayShareScreen,
+  type Peer,
+  type ServerMessage,
+} from '@consulta/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import { principalForSession } from '../auth/principal.ts';
 import { hashToken, newToken } from '../auth/tokens.ts';
@@ -303,8 +310,25 @@ export class Rooms {
       const room = this.rooms.get(place.consultationId);
       const member = room?.members.get(place.participantId);
       if (!room || !member || member.link !== link) throw notInRoom('idle');
+      // Peers show a screen only while its sender declares it, so this is where sharing is allowed or not (the
+      // SFU checks its screen producers too; docs/screen-share.md).
+      const sharing = (on: boolean, outcome?: 'denied') =>
+        this.o.presence.screenShare(
+          room.consultationId,
+          member.participantId,
+          on,
+          link.principal,
+          link.ip,
+          outcome,
+        );
+      if (media.screenSharing && !mayShareScreen(member.peer.role)) {
+        await sharing(true, 'denied');
+        throw new AppError(ErrorCode.Forbidden, 'Only clinic staff and colleagues can share a screen');
+      }
+      const wasSharing = member.peer.media?.screenSharing ?? false;
       member.peer = { ...member.peer, media };
       room.broadcast({ type: 'peer-updated', peer: member.peer }, member.participantId);
+      if (media.screenSharing !== wasSharing) await sharing(media.screenSharing);
     });
   }
 

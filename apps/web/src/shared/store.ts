@@ -43,6 +43,10 @@ export interface CallSlice {
   lobby: Peer[];
   plan: Plan | null;
   remote: RemoteTile[];
+  /** Remote senders' shared screens (shown while the sender declares `screenSharing`). */
+  screens: RemoteTile[];
+  /** The screen this page shares, if any. */
+  sharingScreen: boolean;
   callError: string | null;
   chat: ChatEntry[];
   /** Loudest participant right now (server-detected on the SFU, from audio levels elsewhere). */
@@ -61,6 +65,8 @@ const initialCall = {
   lobby: [],
   plan: null,
   remote: [],
+  screens: [],
+  sharingScreen: false,
   callError: null,
   chat: [],
   activeSpeakerId: null,

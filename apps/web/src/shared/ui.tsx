@@ -15,7 +15,9 @@ export function Shell({
     <div className="shell">
       <header className="topbar">
         <span className="brand">Consulta</span>
-        <span className="topbar-title">{title}</span>
+        <span className="topbar-title" title={title}>
+          {title}
+        </span>
         <span className="topbar-actions">{actions}</span>
       </header>
       <main className="content">{children}</main>

@@ -11,6 +11,9 @@ export interface CallControls {
   leave(): void;
   sendChat(text: string): void;
   answerRecordingConsent(recordingId: string, granted: boolean): void;
+  /** Asks the browser for a screen, window or tab and shares it (nothing happens if the picker is cancelled). */
+  shareScreen(): Promise<void>;
+  stopScreenShare(): void;
   /** The running engine (for connection stats), or null between calls. */
   engine(): CallEngine | null;
 }
@@ -26,6 +29,7 @@ export function useCall(
   active: boolean,
 ): CallControls {
   const engineRef = useRef<CallEngine | null>(null);
+  const screenRef = useRef<MediaStream | null>(null);
   const streamRef = useRef(localStream);
   streamRef.current = localStream;
   const ready = active && consultationId !== null && localStream !== null;
@@ -39,6 +43,8 @@ export function useCall(
     const peersNow = () => patchCall({ peers: engine.remotePeers });
     const withoutStream = (streamId: string) =>
       store.getState().remote.filter((r) => r.streamId !== streamId);
+    const withoutScreen = (streamId: string) =>
+      store.getState().screens.filter((r) => r.streamId !== streamId);
     engine.on('state', (callState) => patchCall({ callState }));
     engine.on('joined', ({ self }) => {
       patchCall({ selfPeer: self });
@@ -55,6 +61,7 @@ export function useCall(
       const { activeSpeakerId } = store.getState();
       patchCall({
         remote: withoutStream(peerId),
+        screens: withoutScreen(peerId),
         ...(activeSpeakerId === peerId ? { activeSpeakerId: null } : {}),
       });
     });
@@ -63,6 +70,16 @@ export function useCall(
       patchCall({ remote: [...withoutStream(streamId), { streamId, stream, viaPeerId: peerId }] }),
     );
     engine.on('stream-removed', ({ streamId }) => patchCall({ remote: withoutStream(streamId) }));
+    engine.on('screen', ({ streamId, stream, peerId }) =>
+      patchCall({ screens: [...withoutScreen(streamId), { streamId, stream, viaPeerId: peerId }] }),
+    );
+    engine.on('screen-removed', ({ streamId }) => patchCall({ screens: withoutScreen(streamId) }));
+    engine.on('local-screen', (track) => {
+      // Also the browser's own "Stop sharing" bar: the engine ended the share, the button follows.
+      if (!track) for (const t of screenRef.current?.getTracks() ?? []) t.stop();
+      screenRef.current = track ? new MediaStream([track]) : null;
+      patchCall({ sharingScreen: track !== null });
+    });
     engine.on('chat', (m) => addChat(m));
     engine.on('recording', (recording) => {
       if (isLatest(store.getState().recording, recording)) patchCall({ recording });
@@ -78,6 +95,8 @@ export function useCall(
     return () => {
       engineRef.current = null;
       if (engine.state !== 'ended' && engine.state !== 'denied' && engine.state !== 'closed') engine.leave();
+      for (const t of screenRef.current?.getTracks() ?? []) t.stop();
+      screenRef.current = null;
     };
   }, [ready, consultationId, store]);
 
@@ -95,6 +114,27 @@ export function useCall(
       answerRecordingConsent: (id: string, granted: boolean) =>
         engineRef.current?.answerRecordingConsent(id, granted),
       engine: () => engineRef.current,
+      shareScreen: async () => {
+        const engine = engineRef.current;
+        if (!engine) return;
+        let captured: MediaStream;
+        try {
+          // Resolution over frame rate: text and images must stay sharp; a slide or a scan barely moves.
+          captured = await navigator.mediaDevices.getDisplayMedia({
+            video: { frameRate: { ideal: 15, max: 30 } },
+            audio: false,
+          });
+        } catch {
+          return; // the picker was cancelled or sharing is not allowed here: nothing to share
+        }
+        const track = captured.getVideoTracks()[0];
+        if (!track || engineRef.current !== engine) {
+          for (const t of captured.getTracks()) t.stop();
+          return;
+        }
+        engine.shareScreen(track);
+      },
+      stopScreenShare: () => engineRef.current?.shareScreen(null),
     }),
     [],
   );

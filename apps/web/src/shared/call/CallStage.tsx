@@ -1,6 +1,6 @@
 // The in-call view every app shares: recording state and consent, the route, the video tiles with quality and
 // the active speaker, the call controls with device switching; and the chat panel the apps place themselves.
-import type { MediaState } from '@consulta/protocol';
+import { type MediaState, mayShareScreen } from '@consulta/protocol';
 import { type ReactNode, useCallback, useMemo, useState } from 'react';
 import type { LocalMedia } from '../media.ts';
 import type { CallStore } from '../store.ts';
@@ -35,6 +35,8 @@ export function CallStage(props: {
 }) {
   const { store, call, media } = props;
   const remote = store((s) => s.remote);
+  const screens = store((s) => s.screens);
+  const sharingScreen = store((s) => s.sharingScreen);
   const plan = store((s) => s.plan);
   const selfPeer = store((s) => s.selfPeer);
   const activeSpeakerId = store((s) => s.activeSpeakerId);
@@ -58,18 +60,33 @@ export function CallStage(props: {
       call.engine()?.setTilePreference(streamId, { visible, width }),
     [call],
   );
+  // A screen shows while its sender says they share it (a tree keeps an idle screen track between shares).
+  const shownScreen = screens.find((s) => mediaStates.get(s.streamId)?.screenSharing) ?? null;
+  const canShare =
+    inCall && selfPeer !== null && mayShareScreen(selfPeer.role) && !!navigator.mediaDevices?.getDisplayMedia;
   const asking = inCall && recording && !answered.has(recording.id) && awaitsAnswer(recording, selfId);
 
   return (
     <div className="stage">
       <RecordingBadge recording={recording} />
       {inCall && <TopologyIndicator plan={plan} staff={props.staff} videoShown={videoShown} />}
+      {sharingScreen && (
+        <p className="sharing-note" data-testid="sharing-note">
+          You are sharing your screen with everyone in the call.
+        </p>
+      )}
       <Tiles
         local={media.stream}
         localLabel="You"
         selfId={selfId}
         videoOff={videoOff}
         remote={remote}
+        screen={
+          shownScreen && {
+            stream: shownScreen.stream,
+            label: `${names.get(shownScreen.streamId) ?? 'Participant'}'s screen`,
+          }
+        }
         names={names}
         media={mediaStates}
         activeSpeakerId={activeSpeakerId}
@@ -88,6 +105,15 @@ export function CallStage(props: {
         <button type="button" aria-pressed={videoOff} onClick={() => setDevices({ videoOff: !videoOff })}>
           {videoOff ? 'Camera on' : 'Camera off'}
         </button>
+        {canShare && (
+          <button
+            type="button"
+            aria-pressed={sharingScreen}
+            onClick={() => (sharingScreen ? call.stopScreenShare() : void call.shareScreen())}
+          >
+            {sharingScreen ? 'Stop sharing' : 'Share screen'}
+          </button>
+        )}
         {props.children}
       </div>
       <DeviceSwitcher media={media} cameraId={cameraId} micId={micId} onChange={setDevices} />

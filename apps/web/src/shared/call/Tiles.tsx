@@ -16,6 +16,8 @@ export function Tiles(props: {
   selfId: string | null;
   videoOff: boolean;
   remote: RemoteTile[];
+  /** A shared screen to show large (the people then go small in a strip below it). */
+  screen?: { stream: MediaStream; label: string } | null;
   names: ReadonlyMap<string, string>;
   /** What each participant declared they send (mute, camera off), by participant id. */
   media: ReadonlyMap<string, MediaState>;
@@ -34,35 +36,48 @@ export function Tiles(props: {
   // Alone (waiting for others), your own picture is the one to look at; with others it floats small in a corner.
   const grid = bestGrid(Math.max(1, props.remote.length), size.width, size.height);
   const selfSpeaking = props.selfId !== null && props.activeSpeakerId === props.selfId;
+  const screen = props.screen ?? null;
+  const people = props.remote.map((r) => (
+    <VideoTile
+      key={r.streamId}
+      stream={r.stream}
+      label={props.names.get(r.streamId) ?? 'Participant'}
+      testId="remote-tile"
+      videoOff={props.media.get(r.streamId)?.videoMuted ?? false}
+      audioMuted={props.media.get(r.streamId)?.audioMuted ?? false}
+      speaking={props.activeSpeakerId === r.streamId}
+      quality={props.quality.get(r.streamId)}
+      figures={props.figures}
+      names={props.names}
+      {...(onTileLayout
+        ? { onLayout: (visible: boolean, width: number) => onTileLayout(r.streamId, visible, width) }
+        : {})}
+    />
+  ));
   return (
     <section
       ref={area}
-      className="tiles"
+      className={screen ? 'tiles with-screen' : 'tiles'}
       aria-label="Video"
       data-count={props.remote.length}
       style={{
         height: size.height || undefined,
-        gridTemplateColumns: `repeat(${grid.columns}, minmax(0, 1fr))`,
-        gridTemplateRows: `repeat(${grid.rows}, minmax(0, 1fr))`,
+        ...(screen
+          ? {}
+          : {
+              gridTemplateColumns: `repeat(${grid.columns}, minmax(0, 1fr))`,
+              gridTemplateRows: `repeat(${grid.rows}, minmax(0, 1fr))`,
+            }),
       }}
     >
-      {props.remote.map((r) => (
-        <VideoTile
-          key={r.streamId}
-          stream={r.stream}
-          label={props.names.get(r.streamId) ?? 'Participant'}
-          testId="remote-tile"
-          videoOff={props.media.get(r.streamId)?.videoMuted ?? false}
-          audioMuted={props.media.get(r.streamId)?.audioMuted ?? false}
-          speaking={props.activeSpeakerId === r.streamId}
-          quality={props.quality.get(r.streamId)}
-          figures={props.figures}
-          names={props.names}
-          {...(onTileLayout
-            ? { onLayout: (visible: boolean, width: number) => onTileLayout(r.streamId, visible, width) }
-            : {})}
-        />
-      ))}
+      {screen ? (
+        <>
+          <VideoTile stream={screen.stream} label={screen.label} testId="screen-tile" screen />
+          <div className="people-strip">{people}</div>
+        </>
+      ) : (
+        people
+      )}
       {alone ? (
         <VideoTile
           stream={props.local}

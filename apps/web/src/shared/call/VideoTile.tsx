@@ -8,6 +8,8 @@ export function VideoTile(props: {
   stream: MediaStream | null;
   label: string;
   local?: boolean;
+  /** A shared screen: shown whole (letterboxed), never mirrored or cropped. */
+  screen?: boolean;
   testId: string;
   videoOff?: boolean;
   /** They muted their microphone (their declaration, shown on their tile). */
@@ -55,7 +57,7 @@ export function VideoTile(props: {
   }, [props.stream]);
   return (
     <figure
-      className={`tile${props.local ? ' local' : ''}${props.speaking ? ' speaking' : ''}`}
+      className={`tile${props.local ? ' local' : ''}${props.screen ? ' screen' : ''}${props.speaking ? ' speaking' : ''}`}
       data-testid={props.testId}
       data-speaking={props.speaking ? 'true' : undefined}
     >
@@ -72,8 +74,11 @@ export function VideoTile(props: {
         </div>
       )}
       <figcaption>
+        {/* A long name is cut short (the full name is its title), never the "microphone off" after it. */}
         <span className="tile-name">
-          {props.label}
+          <span className="tile-who" title={props.label}>
+            {props.label}
+          </span>
           {props.audioMuted && (
             <span className="muted-label" data-testid="muted-indicator">
               {' '}
