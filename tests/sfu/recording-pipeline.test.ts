@@ -91,11 +91,19 @@ async function packetSpan(file: string, streamIndex: number): Promise<{ firstMs:
   return { firstMs: Math.min(...times), lastMs: Math.max(...times) };
 }
 
-/** Decodes every stream to nowhere; FFmpeg must not complain. */
+/**
+ * Decodes every stream to nowhere; FFmpeg must not complain about the file. One message is not about the file but
+ * about this check's own output: the null muxer refusing two decoded frames with the same timestamp, which RTP
+ * copied as received can carry (seen once on a loaded machine, on a track whose FFmpeg was killed). Players
+ * show such frames; it is not a decoding error.
+ */
 async function assertDecodes(file: string): Promise<void> {
   const r = await run('ffmpeg', ['-v', 'error', '-nostdin', '-i', file, '-map', '0', '-f', 'null', '-']);
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(r.stderr.trim(), '', `decoding reported errors: ${r.stderr}`);
+  const complaints = r.stderr
+    .split('\n')
+    .filter((l) => l.trim() !== '' && !/non monotonically increasing dts to muxer/.test(l));
+  assert.deepEqual(complaints, [], `decoding reported errors: ${r.stderr}`);
 }
 
 /** Sealed recording -> plaintext WebM in the test's scratch directory (outside the output directory). */
