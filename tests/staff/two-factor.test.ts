@@ -37,20 +37,28 @@ async function enrolled() {
   assert.match(setup.otpauthUri, /^otpauth:\/\/totp\/.*secret=/);
   assert.match(setup.qrSvg, /^<svg/);
   await rejectsWith(api.confirmTwoFactor({ body: { code: '000000' } }), 'INVALID_CODE');
-  const { recoveryCodes } = await api.confirmTwoFactor({ body: { code: await codeAt(setup.secret, 0) } });
+  // The instant whose code confirmed enrolment: a test that replays that code must compute it for this instant,
+  // not for "now" (on a loaded machine a 30-second step can pass before it does).
+  const enrolledAt = now();
+  const { recoveryCodes } = await api.confirmTwoFactor({
+    body: { code: await generate({ secret: setup.secret, epoch: enrolledAt }) },
+  });
   assert.equal(recoveryCodes.length, 10);
   await rejectsWith(api.setupTwoFactor(), 'CONFLICT');
-  return { email, password, secret: setup.secret, recoveryCodes, api };
+  return { email, password, secret: setup.secret, recoveryCodes, api, enrolledAt };
 }
 
 describe('TOTP two-factor sign-in', () => {
   test('enrol, then sign in with password + code; a reused or stale code is refused', async () => {
-    const { email, password, secret } = await enrolled();
+    const { email, password, secret, enrolledAt } = await enrolled();
     const api = apiOf(new HttpClient(server.url));
     await rejectsWith(api.signIn({ body: { email, password } }), 'SECOND_FACTOR_REQUIRED');
     await rejectsWith(api.me(), 'UNAUTHENTICATED');
     // The code of the step used to confirm enrolment was used: refused.
-    await rejectsWith(api.signInSecondFactor({ body: { code: await codeAt(secret, 0) } }), 'INVALID_CODE');
+    await rejectsWith(
+      api.signInSecondFactor({ body: { code: await generate({ secret, epoch: enrolledAt }) } }),
+      'INVALID_CODE',
+    );
     // Three steps back is outside the one-step drift window.
     await rejectsWith(api.signInSecondFactor({ body: { code: await codeAt(secret, -3) } }), 'INVALID_CODE');
     const next = await codeAt(secret, 1);
