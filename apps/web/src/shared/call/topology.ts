@@ -26,9 +26,11 @@ const REASON_WORDS: ReasonLabels<string> = {
   'bandwidth-unknown': 'Someone’s connection speed is not known yet, so a typical connection is assumed.',
   'quality-limited': 'Video quality is lowered to suit someone’s connection.',
   'below-minimum-quality': 'Connections are too slow for video: audio only.',
-  'uplink-too-low-for-tree': 'Connections are too slow to pass video on, so it goes through the server.',
-  'relay-capacity-too-low': 'Connections are too slow to pass video on, so it goes through the server.',
-  'tree-too-deep': 'Passing video on would add too much delay, so it goes through the server.',
+  // These say why participants do not pass video on, not where it goes instead: that is the server when there is
+  // an SFU, direct links to everyone when the server runs without one, and the topology badge shows which.
+  'uplink-too-low-for-tree': 'Connections are too slow for participants to pass video on to each other.',
+  'relay-capacity-too-low': 'Connections are too slow for participants to pass video on to each other.',
+  'tree-too-deep': 'Passing video on between participants would add too much delay.',
   'latency-budget':
     'Passing video on between participants would delay it too much for conversation, so it takes a more direct route.',
   'tree-cheaper': 'Participants pass video on to each other, which saves server capacity.',
