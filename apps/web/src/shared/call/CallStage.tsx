@@ -69,7 +69,14 @@ export function CallStage(props: {
   return (
     <div className="stage">
       <RecordingBadge recording={recording} />
-      {inCall && <TopologyIndicator plan={plan} staff={props.staff} videoShown={videoShown} />}
+      {inCall && (
+        <TopologyIndicator
+          plan={plan}
+          staff={props.staff}
+          videoShown={videoShown}
+          relayed={[...quality.values()].some((q) => q.reading?.viaTurn === true)}
+        />
+      )}
       {sharingScreen && (
         <p className="sharing-note" data-testid="sharing-note">
           You are sharing your screen with everyone in the call.

@@ -2,7 +2,7 @@
 // get the route and the policy's main reason, with the technical detail (topology code, planned quality, every
 // reason) behind "Details".
 import type { Plan } from '@consulta/protocol';
-import { PATIENT_ROUTE_WORDS, reasonWords, TOPOLOGY_WORDS } from './topology.ts';
+import { PATIENT_P2P_RELAYED_WORDS, PATIENT_ROUTE_WORDS, reasonWords, TOPOLOGY_WORDS } from './topology.ts';
 
 const QUALITY_NAMES: Record<Plan['quality'], string> = {
   hd: 'high definition',
@@ -16,8 +16,10 @@ export function TopologyIndicator(props: {
   staff: boolean;
   /** Someone's video is arriving right now: then nothing may say "audio only". */
   videoShown: boolean;
+  /** Our side of a link runs through the TURN relay: then "directly" would not be true. */
+  relayed: boolean;
 }) {
-  const { plan, staff, videoShown } = props;
+  const { plan, staff, videoShown, relayed } = props;
   if (!plan) return null;
   // The plan's quality is what the policy asks senders for; while video still arrives, it is not what is shown.
   const audioOnly = plan.quality === 'audio' && !videoShown;
@@ -25,7 +27,9 @@ export function TopologyIndicator(props: {
     return (
       <div className="topology" data-testid="topology">
         <p className="muted">
-          {PATIENT_ROUTE_WORDS[plan.topology]}
+          {plan.topology === 'p2p' && relayed
+            ? PATIENT_P2P_RELAYED_WORDS
+            : PATIENT_ROUTE_WORDS[plan.topology]}
           {audioOnly && ' Sound only for now: the connection is too slow for video.'}
         </p>
       </div>

@@ -10,6 +10,10 @@ export const PATIENT_ROUTE_WORDS: Record<Topology, string> = {
   sfu: 'Your video goes through our secure server.',
 };
 
+/** The p2p sentence when our side of the link runs through the TURN relay (a network that blocks direct links). */
+export const PATIENT_P2P_RELAYED_WORDS =
+  'Your video goes to the other person through our secure relay server.';
+
 export const TOPOLOGY_WORDS: Record<Topology, string> = {
   p2p: 'Direct',
   tree: 'Shared between participants',
