@@ -242,9 +242,11 @@ async function screenDecodes(
     };
   }, SCREEN);
   // Sent resolution first, it arrives whole (a busy machine lowers the frame rate, not the size).
-  assert.deepEqual(
-    { width: got.width, height: got.height },
-    captured,
+  // The fake capture is sized like the sharer's window, whose height can change after the share began (1100x760
+  // read at the start, 1100x620 sent, in one CI run); a downscale would shrink the width too. So: the full width.
+  assert.equal(
+    got.width,
+    captured.width,
     `the screen keeps its detail: received ${got.width}x${got.height}, captured ${JSON.stringify(captured)}`,
   );
   return got;
