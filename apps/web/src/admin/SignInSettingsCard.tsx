@@ -12,8 +12,21 @@ export function SignInSettingsCard() {
   useEffect(() => {
     void run(async () => setSettings(await api.getSignInSettings()));
   }, []);
-  const change = (requireTwoFactor: boolean) =>
-    run(async () => setSettings(await api.updateSignInSettings({ body: { requireTwoFactor } })));
+  // The box shows the new state at once (a controlled checkbox would otherwise flip back until the server
+  // answers) and returns to the stored one if the change is refused.
+  const change = (requireTwoFactor: boolean) => {
+    if (!settings || busy) return;
+    const before = settings;
+    setSettings({ ...settings, requireTwoFactor });
+    void run(async () => {
+      try {
+        setSettings(await api.updateSignInSettings({ body: { requireTwoFactor } }));
+      } catch (err) {
+        setSettings(before);
+        throw err;
+      }
+    });
+  };
   return (
     <div className="stack" data-testid="sign-in-settings">
       <label className="inline-check">
@@ -21,7 +34,7 @@ export function SignInSettingsCard() {
           type="checkbox"
           checked={settings?.requireTwoFactor ?? false}
           disabled={!settings || busy}
-          onChange={(e) => void change(e.target.checked)}
+          onChange={(e) => change(e.target.checked)}
         />
         Require two-factor sign-in for all staff
       </label>

@@ -6,6 +6,7 @@ import { ApiError, api } from '../api.ts';
 import { ErrorText, SubmitButton } from '../ui.tsx';
 import { useBusyAction } from '../use-busy-action.ts';
 import { accountErrorText } from './messages.ts';
+import { TotpCodeField, TotpKey } from './TotpFields.tsx';
 
 /** The challenge expired (or was never there): back to the password. */
 const challengeGone = (err: unknown) => err instanceof ApiError && err.code === 'UNAUTHENTICATED';
@@ -55,30 +56,8 @@ export function EnrolmentForm({ onSignedIn, onBack }: { onSignedIn(user: StaffUs
             <p className="muted">
               Your clinic asks every staff member to use a code from an authenticator app when signing in.
             </p>
-            {setup ? (
-              <>
-                {/* An image, not markup in the page: whatever the SVG holds cannot run. */}
-                <img
-                  className="qr"
-                  alt="QR code for your authenticator app"
-                  src={`data:image/svg+xml;charset=utf-8,${encodeURIComponent(setup.qrSvg)}`}
-                />
-                <p className="muted">
-                  Key: <code data-testid="totp-secret">{setup.secret}</code>
-                </p>
-              </>
-            ) : null}
-            <label>
-              Code from the app
-              <input
-                inputMode="numeric"
-                autoComplete="one-time-code"
-                pattern="[0-9 ]{6,7}"
-                required
-                value={code}
-                onChange={(e) => setCode(e.target.value)}
-              />
-            </label>
+            {setup ? <TotpKey setup={setup} /> : null}
+            <TotpCodeField value={code} onChange={setCode} />
             <ErrorText error={error} />
             <SubmitButton busy={busy || !setup} busyLabel={setup ? 'Checking…' : 'Loading…'}>
               Turn on and sign in

@@ -6,6 +6,7 @@ import { api } from '../api.ts';
 import { ErrorText } from '../ui.tsx';
 import { useBusyAction } from '../use-busy-action.ts';
 import { accountErrorText } from './messages.ts';
+import { TotpCodeField, TotpKey } from './TotpFields.tsx';
 
 export function TwoFactorSettings() {
   const [account, setAccount] = useState<Account | null>(null);
@@ -77,26 +78,8 @@ export function TwoFactorSettings() {
           <p>
             Scan this code with your authenticator app (or type the key below), then enter the code it shows.
           </p>
-          {/* As an image, not markup in the page: whatever the SVG holds cannot run (the CSP allows data: images). */}
-          <img
-            className="qr"
-            alt="QR code for your authenticator app"
-            src={`data:image/svg+xml;charset=utf-8,${encodeURIComponent(setup.qrSvg)}`}
-          />
-          <p className="muted">
-            Key: <code data-testid="totp-secret">{setup.secret}</code>
-          </p>
-          <label>
-            Code from the app
-            <input
-              inputMode="numeric"
-              autoComplete="one-time-code"
-              pattern="[0-9 ]{6,7}"
-              required
-              value={value}
-              onChange={(e) => setValue(e.target.value)}
-            />
-          </label>
+          <TotpKey setup={setup} />
+          <TotpCodeField value={value} onChange={setValue} />
           <ErrorText error={error} />
           <button type="submit" className="primary" disabled={busy}>
             Turn on
