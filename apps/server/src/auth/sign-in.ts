@@ -55,30 +55,31 @@ export async function signIn(
     throw new AppError(ErrorCode.InvalidCredentials, 'Email or password is wrong');
   }
   await signInGuard.succeeded(email, request.ip, verdict.token);
-  if (user.totpEnabledAt) {
-    await startSecondFactor(ctx, user.id, reply);
+  // The password was right; a second step may come before the session: the code of an authenticator set up, or
+  // enrolling one when the clinic requires two-factor for all staff (enrolment-sign-in.ts).
+  const next = user.totpEnabledAt
+    ? 'second-factor'
+    : (await readSignInSettings(prisma)).requireTwoFactor
+      ? 'two-factor-enrolment'
+      : null;
+  if (next) {
+    await startSecondFactor(
+      ctx,
+      user.id,
+      reply,
+      next === 'second-factor' ? 'SIGN_IN_CHALLENGE' : 'ENROLMENT_CHALLENGE',
+    );
     await recordAudit(prisma, {
       action: 'auth.sign_in',
       actor: { kind: 'staff', userId: user.id },
       targetType: 'user',
       targetId: user.id,
       ip: request.ip,
-      details: { email, step: 'password', next: 'second-factor' },
+      details: { email, step: 'password', next },
     });
-    throw new AppError(ErrorCode.SecondFactorRequired, 'Enter the code from your authenticator app');
-  }
-  if ((await readSignInSettings(prisma)).requireTwoFactor) {
-    // Required for all staff and not set up: enrolment first, the session only after it (enrolment-sign-in.ts).
-    await startSecondFactor(ctx, user.id, reply, 'ENROLMENT_CHALLENGE');
-    await recordAudit(prisma, {
-      action: 'auth.sign_in',
-      actor: { kind: 'staff', userId: user.id },
-      targetType: 'user',
-      targetId: user.id,
-      ip: request.ip,
-      details: { email, step: 'password', next: 'two-factor-enrolment' },
-    });
-    throw new AppError(ErrorCode.TwoFactorEnrolmentRequired, 'Set up two-factor sign-in to continue');
+    throw next === 'second-factor'
+      ? new AppError(ErrorCode.SecondFactorRequired, 'Enter the code from your authenticator app')
+      : new AppError(ErrorCode.TwoFactorEnrolmentRequired, 'Set up two-factor sign-in to continue');
   }
   return startStaffSession(ctx, user, request, reply, 'password');
 }

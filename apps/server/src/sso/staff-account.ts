@@ -1,4 +1,4 @@
-import { ErrorCode, type StaffRole } from '@consulta/protocol';
+import { DISPLAY_NAME_MAX_LENGTH, ErrorCode, type StaffRole } from '@consulta/protocol';
 import { recordAudit } from '../audit/record.ts';
 import type { AppConfig } from '../config/index.ts';
 import type { AppContext } from '../context.ts';
@@ -86,15 +86,13 @@ export async function staffAccountFor(
     if (!email || !emailVerified) {
       throw new SsoRefusal('no-verified-email', 'Your organisation did not confirm your email address');
     }
-    if (await prisma.user.findUnique({ where: { email } })) {
-      throw new SsoRefusal('email-taken', 'Another Consulta account already uses your email address');
-    }
+    // No account has this email: the lookup above found none (an unverified email stops here before it).
     const name =
       typeof identity.claims.name === 'string' && identity.claims.name ? identity.claims.name : email;
     user = await prisma.user.create({
       data: {
         email,
-        displayName: name.slice(0, 120),
+        displayName: name.slice(0, DISPLAY_NAME_MAX_LENGTH),
         role: role ?? 'CLINICIAN',
         oidcIssuer: identity.issuer,
         oidcSubject: identity.subject,
