@@ -11,6 +11,7 @@ import { Redis } from 'ioredis';
 import { createConsultation, tokenFromEmail } from '../support/consultation.ts';
 import { HttpClient } from '../support/http.ts';
 import { createTestDatabase } from '../support/postgres.ts';
+import { dropRedisPrefix } from '../support/redis-prefix.ts';
 import { type ServerProcess, startServerProcess } from '../support/server-process.ts';
 import { SignalingClient } from '../support/signaling-client.ts';
 import { startSmtpCapture } from '../support/smtp.ts';
@@ -49,10 +50,7 @@ after(async () => {
   await smtp?.close();
   await prisma?.close();
   await db?.drop();
-  const plain = new Redis('redis://127.0.0.1:6379');
-  const keys = await plain.keys(`${prefix}*`);
-  if (keys.length) await plain.del(...keys);
-  plain.disconnect();
+  await dropRedisPrefix(prefix);
   redis.disconnect();
 });
 
