@@ -15,7 +15,16 @@ import { takeBrowserTurn } from '../support/chromium.ts';
 import { type LabBrowser, launchLabChromium } from '../support/netlab/browser.ts';
 import { videoPlaying } from '../web/support.ts';
 import { type ClientNetworks, createClientNetworks } from './compose-netns.ts';
-import { ComposeProject, freePortBlock, HttpsClient, repoRoot, runScript, waitFor } from './compose-stack.ts';
+import {
+  ComposeProject,
+  freePortBlock,
+  HttpsClient,
+  RELAY_PORTS,
+  repoRoot,
+  runScript,
+  SMTP_SINK,
+  waitFor,
+} from './compose-stack.ts';
 
 let nets: ClientNetworks;
 let project: ComposeProject;
@@ -37,7 +46,7 @@ before(async () => {
     media: await freePortBlock(2, taken),
     turn: await freePortBlock(1, taken),
     turnTls: await freePortBlock(1, taken),
-    relay: await freePortBlock(10, taken),
+    relay: await freePortBlock(RELAY_PORTS, taken),
   };
   const site = nets.publicAddress;
   baseUrl = `https://${site}:${ports.https}`;
@@ -62,28 +71,16 @@ before(async () => {
     TURN_PORT: String(ports.turn),
     TURN_TLS_PORT: String(ports.turnTls),
     TURN_MIN_PORT: String(ports.relay),
-    TURN_MAX_PORT: String(ports.relay + 9),
+    TURN_MAX_PORT: String(ports.relay + RELAY_PORTS - 1),
     TURN_URLS: JSON.stringify([
       `stun:${site}:${ports.turn}`,
       `turn:${site}:${ports.turn}?transport=udp`,
       `turn:${site}:${ports.turn}?transport=tcp`,
       `turns:${site}:${ports.turnTls}?transport=tcp`,
     ]),
-    SMTP_URL: 'smtp://smtp-sink:2525',
-    EMAIL_FROM: 'Consulta <no-reply@consulta.test>',
+    ...SMTP_SINK.env,
   };
-  const override = `services:
-  smtp-sink:
-    image: node:20-bookworm-slim
-    working_dir: ${repoRoot}
-    command: ["node", "tests/ops/smtp-sink.mjs"]
-    volumes:
-      - ${repoRoot}:${repoRoot}:ro
-  server:
-    depends_on:
-      - smtp-sink
-`;
-  project = new ComposeProject(`consulta-call-${process.pid}`, env, override);
+  project = new ComposeProject(`consulta-call-${process.pid}`, env, SMTP_SINK.override);
   const started = Date.now();
   project.compose(['up', '-d', '--build']);
   ca = await waitFor('caddy internal CA', () => {

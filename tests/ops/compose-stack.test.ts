@@ -17,8 +17,10 @@ import {
   docker,
   freePortBlock,
   HttpsClient,
+  RELAY_PORTS,
   repoRoot,
   runScript,
+  SMTP_SINK,
   waitFor,
 } from './compose-stack.ts';
 import { allocate, peerCertificate, tlsPipe } from './turn-allocation.ts';
@@ -91,7 +93,7 @@ before(async () => {
     media: await freePortBlock(2, taken),
     turn: await freePortBlock(1, taken),
     turnTls: await freePortBlock(1, taken),
-    relay: await freePortBlock(10, taken),
+    relay: await freePortBlock(RELAY_PORTS, taken),
   };
   baseUrl = `https://localhost:${ports.https}`;
   // turns: names the host the certificate is for (Caddy's internal one for localhost).
@@ -120,26 +122,13 @@ before(async () => {
     TURN_LISTENING_IP: '127.0.0.1',
     TURN_PORT: String(ports.turn),
     TURN_MIN_PORT: String(ports.relay),
-    TURN_MAX_PORT: String(ports.relay + 9),
+    TURN_MAX_PORT: String(ports.relay + RELAY_PORTS - 1),
     TURN_TLS_PORT: String(ports.turnTls),
     TURN_URLS: JSON.stringify(turnUrls),
-    SMTP_URL: 'smtp://smtp-sink:2525',
+    ...SMTP_SINK.env,
     METRICS_TOKEN: metricsToken,
-    EMAIL_FROM: 'Consulta <no-reply@consulta.test>',
   };
-  // The SMTP sink runs on the compose network from the repository's own node_modules (smtp-server, mailparser).
-  const override = `services:
-  smtp-sink:
-    image: node:20-bookworm-slim
-    working_dir: ${repoRoot}
-    command: ["node", "tests/ops/smtp-sink.mjs"]
-    volumes:
-      - ${repoRoot}:${repoRoot}:ro
-  server:
-    depends_on:
-      - smtp-sink
-`;
-  project = new ComposeProject(`consulta-test-${process.pid}`, env, override);
+  project = new ComposeProject(`consulta-test-${process.pid}`, env, SMTP_SINK.override);
 
   t = Date.now();
   // The build stage gets a tag of its own: untagged, it would be a dangling image, and the prune below would take
@@ -420,7 +409,7 @@ describe('the compose stack', () => {
         });
         assert.ok(result.relay, `${transport}: a relay allocated\n${result.output}`);
         assert.ok(
-          result.relay.port >= ports.relay && result.relay.port <= ports.relay + 9,
+          result.relay.port >= ports.relay && result.relay.port <= ports.relay + RELAY_PORTS - 1,
           `${transport}: relay port ${result.relay.port} in the range`,
         );
         assert.match(result.output, /403/, `${transport}: the loopback peer refused`);

@@ -13,6 +13,29 @@ import { repoRoot } from '../../apps/server/src/config/index.ts';
 
 export { repoRoot };
 
+/**
+ * coturn's relay range in the compose tests. Each allocation holds its port until it expires (the tests allocate
+ * a dozen times over UDP, TCP and TLS, refused peers included), and coturn may also reserve the next port: 10
+ * ports ran out once ("508 Cannot create socket").
+ */
+export const RELAY_PORTS = 40;
+
+/** The compose tests' mail: an SMTP sink on the compose network, run from the repository's own node_modules. */
+export const SMTP_SINK = {
+  env: { SMTP_URL: 'smtp://smtp-sink:2525', EMAIL_FROM: 'Consulta <no-reply@consulta.test>' },
+  override: `services:
+  smtp-sink:
+    image: node:20-bookworm-slim
+    working_dir: ${repoRoot}
+    command: ["node", "tests/ops/smtp-sink.mjs"]
+    volumes:
+      - ${repoRoot}:${repoRoot}:ro
+  server:
+    depends_on:
+      - smtp-sink
+`,
+};
+
 /** Runs a repository script, streaming its stderr into the test's output; throws on failure. */
 export function runScript(script: string, args: string[] = [], env?: NodeJS.ProcessEnv): void {
   const result = spawnSync('bash', [path.join(repoRoot, script), ...args], {
