@@ -79,6 +79,26 @@ test('bandwidth reports reach the others and the database', async () => {
   await b.close();
 });
 
+test('a flood of bandwidth reports is written once per interval; the last figure is written on leave', async () => {
+  const { a, b, ja } = await roomOfTwo();
+  const row = () => server.db.prisma.participant.findUniqueOrThrow({ where: { id: ja.self.id } });
+  a.send({ type: 'bandwidth', uplinkKbps: 1000, downlinkKbps: 4000 });
+  await b.next('peer-updated', (m) => m.peer.uplinkKbps === 1000);
+  // Within MEASUREMENT_WRITE_MS (10 s) of that write: others hear each report, the database keeps the first.
+  for (const up of [1100, 1200, 1300]) {
+    a.send({ type: 'bandwidth', uplinkKbps: up, downlinkKbps: 4000 + up });
+    await b.next('peer-updated', (m) => m.peer.uplinkKbps === up);
+  }
+  assert.equal((await row()).uplinkKbps, 1000);
+  a.send({ type: 'leave' });
+  await b.next('peer-left');
+  const left = await row();
+  assert.ok(left.leftAt);
+  assert.deepEqual([left.uplinkKbps, left.downlinkKbps], [1300, 5300]);
+  await a.close();
+  await b.close();
+});
+
 test('sign-in is rate limited per address across accounts', async () => {
   const anon = new HttpClient(server.url);
   let status = 0;

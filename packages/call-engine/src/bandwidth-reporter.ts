@@ -4,20 +4,17 @@
 // so the server plans with "unknown" (safe: such a peer never relays) instead of a congestion controller's
 // estimate of what a small camera happens to send. Reports are throttled so only real changes are sent.
 import type { ClientMessage, DeviceClass } from '@consulta/protocol';
+import { congestionEvidence, linkSample, type Observation, summarizeMedia } from './link-evidence.ts';
 import type { LinkCapacity } from './link-probe.ts';
 import {
   type BandwidthSample,
   combineSamples,
-  congestionEvidence,
   defaultThrottle,
-  linkSample,
-  type Observation,
   type PairSummary,
   type ReportThrottle,
   relayOnlyOf,
   shouldReport,
   statsValues,
-  summarizeMedia,
   summarizeSelectedPair,
 } from './stats.ts';
 

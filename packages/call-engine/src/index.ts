@@ -12,6 +12,15 @@ export {
 } from './call-engine.ts';
 export { Emitter } from './emitter.ts';
 export { IceServerSource } from './ice-servers.ts';
+export {
+  type CongestionEvidence,
+  congestionEvidence,
+  type InboundCounters,
+  linkSample,
+  type MediaSummary,
+  type Observation,
+  summarizeMedia,
+} from './link-evidence.ts';
 export { type LinkCapacity, type LinkProbeOptions, probeLink } from './link-probe.ts';
 export {
   desiredLinks,
@@ -42,18 +51,12 @@ export {
 export { SIMULCAST_LAYERS, simulcastEncodings } from './simulcast.ts';
 export {
   type BandwidthSample,
-  type CongestionEvidence,
   combineSamples,
-  congestionEvidence,
   defaultThrottle,
-  linkSample,
-  type MediaSummary,
-  type Observation,
   type PairSummary,
   type ReportThrottle,
   relayOnlyOf,
   shouldReport,
   statsValues,
-  summarizeMedia,
   summarizeSelectedPair,
 } from './stats.ts';

@@ -16,7 +16,8 @@ export interface PairSummary {
   currentRoundTripTime?: number;
 }
 
-type Stat = { type?: unknown; id?: unknown; [k: string]: unknown };
+/** One getStats() entry, as plain data. */
+export type Stat = { type?: unknown; id?: unknown; [k: string]: unknown };
 
 /** A getStats() report as a list of plain stat objects (forEach: no DOM.Iterable needed). */
 export function statsValues(report: { forEach(cb: (value: unknown) => void): void }): Stat[] {
@@ -27,7 +28,9 @@ export function statsValues(report: { forEach(cb: (value: unknown) => void): voi
   return out;
 }
 
-const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+/** A finite number, else undefined (stats fields may be missing or NaN). */
+export const num = (v: unknown): number | undefined =>
+  typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 
 /** The selected candidate pair (via the transport's selectedCandidatePairId, else a nominated succeeded pair). */
 export function summarizeSelectedPair(stats: Iterable<Stat>): PairSummary | null {
@@ -143,119 +146,6 @@ export function shouldReport(
   return (
     changed(next.uplinkKbps, last.sample.uplinkKbps) || changed(next.downlinkKbps, last.sample.downlinkKbps)
   );
-}
-
-/** What one connection's media tells about the link beyond its candidate pair. */
-export interface MediaSummary {
-  /** Some outgoing video is held back by the congestion controller (qualityLimitationReason 'bandwidth'). */
-  bandwidthLimited: boolean;
-  /** Our media is being sent on this connection. */
-  sending: boolean;
-  /** Highest share of our packets the far end reports lost (remote-inbound-rtp fractionLost). */
-  remoteLoss: number;
-  packetsReceived: number;
-  packetsLost: number;
-}
-
-export function summarizeMedia(stats: Iterable<Stat>): MediaSummary {
-  const out: MediaSummary = {
-    bandwidthLimited: false,
-    sending: false,
-    remoteLoss: 0,
-    packetsReceived: 0,
-    packetsLost: 0,
-  };
-  for (const s of stats) {
-    if (s.type === 'outbound-rtp') {
-      out.sending = true;
-      if (s.kind === 'video' && s.qualityLimitationReason === 'bandwidth') out.bandwidthLimited = true;
-    } else if (s.type === 'remote-inbound-rtp') {
-      out.remoteLoss = Math.max(out.remoteLoss, num(s.fractionLost) ?? 0);
-    } else if (s.type === 'inbound-rtp') {
-      out.packetsReceived += num(s.packetsReceived) ?? 0;
-      out.packetsLost += Math.max(0, num(s.packetsLost) ?? 0);
-    }
-  }
-  return out;
-}
-
-export interface Observation {
-  pair: PairSummary;
-  media: MediaSummary;
-}
-
-/** Signs, from the live connections, that the link carries less now than the last probe said (kbit/s). */
-export interface CongestionEvidence {
-  /** Outgoing video is bandwidth-limited: what the congestion controllers of all connections allow together. */
-  uplinkKbps?: number;
-  /** Incoming media loses more than `lossRatio` of its packets: what arrives. */
-  downlinkKbps?: number;
-}
-
-/**
- * Evidence of a constrained link between two polls. When the link has room, the controllers' estimates and
- * the received rate only show what the call sends, so they say nothing; when outgoing video is held back, the
- * controllers' estimates summed over every connection sharing the uplink are what it carries; when incoming
- * media is lost, what still arrives bounds the downlink.
- */
-export function congestionEvidence(
-  current: ReadonlyMap<string, Observation>,
-  previous: ReadonlyMap<string, Observation>,
-  lossRatio = 0.05,
-): CongestionEvidence {
-  const out: CongestionEvidence = {};
-  let limited = false;
-  let upSum = 0;
-  let received = 0;
-  let lost = 0;
-  let downRate = 0;
-  let sending = 0;
-  let lossy = 0;
-  for (const [key, o] of current) {
-    if (o.media.bandwidthLimited) limited = true;
-    if (o.media.sending) {
-      sending++;
-      if (o.media.remoteLoss > lossRatio) lossy++;
-    }
-    upSum += o.pair.availableOutgoingBitrate ?? 0;
-    const p = previous.get(key);
-    if (!p) continue;
-    received += Math.max(0, o.media.packetsReceived - p.media.packetsReceived);
-    lost += Math.max(0, o.media.packetsLost - p.media.packetsLost);
-    if (o.pair.timestamp > p.pair.timestamp && o.pair.bytesReceived >= p.pair.bytesReceived) {
-      downRate += ((o.pair.bytesReceived - p.pair.bytesReceived) * 8) / (o.pair.timestamp - p.pair.timestamp);
-    }
-  }
-  // Loss reported by every receiver of ours (two or more) is our uplink's; one receiver's loss may be its downlink.
-  if (sending >= 2 && lossy === sending) limited = true;
-  if (limited && upSum > 0) out.uplinkKbps = Math.round(upSum / 1000);
-  if (received + lost >= 50 && lost / (received + lost) > lossRatio) out.downlinkKbps = Math.round(downRate);
-  return out;
-}
-
-/**
- * The figures to report: the probed capacity, with the uplink lowered to what the connections show when that is
- * well below it (`lowered`: the link got worse; probe again). Lost incoming media only asks for a new probe
- * (`reprobe`): what still arrives during congestion is far below the link, and planning with it would put the
- * whole call on audio for a moment's loss.
- */
-export function linkSample(
-  capacity: { uplinkKbps: number; downlinkKbps: number },
-  evidence: CongestionEvidence,
-  relayOnly: boolean,
-  margin = 0.7,
-): { sample: BandwidthSample; lowered: boolean; reprobe: boolean } {
-  const up = evidence.uplinkKbps !== undefined && evidence.uplinkKbps < capacity.uplinkKbps * margin;
-  const down = evidence.downlinkKbps !== undefined && evidence.downlinkKbps < capacity.downlinkKbps * margin;
-  return {
-    sample: {
-      uplinkKbps: up ? evidence.uplinkKbps! : capacity.uplinkKbps,
-      downlinkKbps: capacity.downlinkKbps,
-      relayOnly,
-    },
-    lowered: up,
-    reprobe: up || down,
-  };
 }
 
 /** Whether the selected pairs say this client only gets through via TURN. */

@@ -2,6 +2,9 @@ import type { Topology } from '@consulta/protocol';
 import { type AuditActor, recordAudit } from '../audit/record.ts';
 import type { PrismaClient } from '../db/index.ts';
 
+/** At most one write of a participant's measured bandwidth per this long (see `measured`). */
+export const MEASUREMENT_WRITE_MS = 10_000;
+
 /** Why someone is no longer in the call (the `peer-left` reason others see). */
 export type DepartureReason = 'left' | 'timeout' | 'removed';
 
@@ -11,7 +14,16 @@ export type DepartureReason = 'left' | 'timeout' | 'removed';
  * bandwidth, and the audit events of joining and leaving.
  */
 export class PresenceRecord {
-  constructor(private readonly prisma: PrismaClient) {}
+  /** Per participant in a call: when its measurement was last written, and a newer one not written yet. */
+  private readonly measurements = new Map<
+    string,
+    { writtenAt: number; pending?: { uplinkKbps: number | null; downlinkKbps: number | null } }
+  >();
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   async entered(
     consultationId: string,
@@ -63,7 +75,12 @@ export class PresenceRecord {
   }
 
   async left(consultationId: string, participantId: string, reason: DepartureReason): Promise<void> {
-    await this.prisma.participant.update({ where: { id: participantId }, data: { leftAt: new Date() } });
+    const pending = this.measurements.get(participantId)?.pending;
+    this.measurements.delete(participantId);
+    await this.prisma.participant.update({
+      where: { id: participantId },
+      data: { leftAt: new Date(), ...pending },
+    });
     await recordAudit(this.prisma, {
       action: 'room.leave',
       actor: { kind: 'system' },
@@ -74,11 +91,24 @@ export class PresenceRecord {
     });
   }
 
+  /**
+   * A participant's measured bandwidth. Clients report every few seconds and a flapping or lying one as often
+   * as the signaling rate limit lets it, so the database gets at most one write per participant per
+   * `MEASUREMENT_WRITE_MS`; a figure reported in between is kept here and written with the next write or with
+   * the leave, so the record always ends with the last figure reported.
+   */
   async measured(
     participantId: string,
     uplinkKbps: number | null,
     downlinkKbps: number | null,
   ): Promise<void> {
+    const last = this.measurements.get(participantId);
+    const now = this.now();
+    if (last && now - last.writtenAt < MEASUREMENT_WRITE_MS) {
+      last.pending = { uplinkKbps, downlinkKbps };
+      return;
+    }
+    this.measurements.set(participantId, { writtenAt: now });
     await this.prisma.participant.update({
       where: { id: participantId },
       data: { uplinkKbps, downlinkKbps },

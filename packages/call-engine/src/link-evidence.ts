@@ -1,0 +1,153 @@
+// What the live connections say about this client's own access link, beyond the probe's figure: signs that it
+// carries less now. The hard part is attribution. A call's connections cross other people's links too: a weak
+// receiver's downlink holds back the video we send it, a weak sender's lossy uplink loses the packets it sends
+// us. Neither is our link, and acting on them put a fibre clinician's call on audio only (issue 10's lab: three
+// weak-mobile streams' loss re-probed the clinician's link on a busy machine, which read it at a tenth). Our own
+// link is the bottleneck when every path through it shows the symptom; one path alone is the far end's.
+import { type BandwidthSample, num, type PairSummary, type Stat } from './stats.ts';
+
+/** One incoming RTP stream's counters (inbound-rtp). */
+export interface InboundCounters {
+  kind: string;
+  packetsReceived: number;
+  packetsLost: number;
+}
+
+/** What one connection's media tells about the link beyond its candidate pair. */
+export interface MediaSummary {
+  /** Some outgoing video is held back by the congestion controller (qualityLimitationReason 'bandwidth'). */
+  bandwidthLimited: boolean;
+  /** Our media is being sent on this connection. */
+  sending: boolean;
+  /** Highest share of our packets the far end reports lost (remote-inbound-rtp fractionLost). */
+  remoteLoss: number;
+  packetsReceived: number;
+  packetsLost: number;
+  /** Incoming streams by stats id: on an SFU connection each sender's media is a stream of its own. */
+  inbound: Record<string, InboundCounters>;
+}
+
+export function summarizeMedia(stats: Iterable<Stat>): MediaSummary {
+  const out: MediaSummary = {
+    bandwidthLimited: false,
+    sending: false,
+    remoteLoss: 0,
+    packetsReceived: 0,
+    packetsLost: 0,
+    inbound: {},
+  };
+  for (const s of stats) {
+    if (s.type === 'outbound-rtp') {
+      out.sending = true;
+      if (s.kind === 'video' && s.qualityLimitationReason === 'bandwidth') out.bandwidthLimited = true;
+    } else if (s.type === 'remote-inbound-rtp') {
+      out.remoteLoss = Math.max(out.remoteLoss, num(s.fractionLost) ?? 0);
+    } else if (s.type === 'inbound-rtp') {
+      const received = num(s.packetsReceived) ?? 0;
+      const lost = Math.max(0, num(s.packetsLost) ?? 0);
+      out.packetsReceived += received;
+      out.packetsLost += lost;
+      if (typeof s.id === 'string') {
+        out.inbound[s.id] = { kind: String(s.kind ?? ''), packetsReceived: received, packetsLost: lost };
+      }
+    }
+  }
+  return out;
+}
+
+export interface Observation {
+  pair: PairSummary;
+  media: MediaSummary;
+}
+
+/** Signs, from the live connections, that the link carries less now than the last probe said (kbit/s). */
+export interface CongestionEvidence {
+  /** Outgoing video is bandwidth-limited: what the congestion controllers of all connections allow together. */
+  uplinkKbps?: number;
+  /** Incoming media loses more than `lossRatio` of its packets: what arrives. */
+  downlinkKbps?: number;
+}
+
+/** Fewer packets than this in a stream between two polls say nothing about its loss. */
+const MIN_STREAM_PACKETS = 20;
+
+/**
+ * Evidence of a constrained link between two polls. When the link has room, the controllers' estimates and
+ * the received rate only show what the call sends, so they say nothing. Uplink: when every connection we send
+ * on holds its video back (or, with two or more, every receiver reports loss), the controllers' estimates summed
+ * over them are what our uplink carries. Downlink: when every incoming video stream (audio when there is no
+ * video) loses more than `lossRatio`, what still arrives bounds it; loss on some streams only is their senders'.
+ */
+export function congestionEvidence(
+  current: ReadonlyMap<string, Observation>,
+  previous: ReadonlyMap<string, Observation>,
+  lossRatio = 0.05,
+): CongestionEvidence {
+  const out: CongestionEvidence = {};
+  let sending = 0;
+  let held = 0;
+  let lossy = 0;
+  let upSum = 0;
+  let downRate = 0;
+  const streams: Array<{ kind: string; received: number; lost: number }> = [];
+  for (const [key, o] of current) {
+    if (o.media.sending) {
+      sending++;
+      if (o.media.bandwidthLimited) held++;
+      if (o.media.remoteLoss > lossRatio) lossy++;
+    }
+    upSum += o.pair.availableOutgoingBitrate ?? 0;
+    const p = previous.get(key);
+    if (!p) continue;
+    for (const [id, s] of Object.entries(o.media.inbound)) {
+      const before = p.media.inbound[id];
+      if (!before) continue;
+      streams.push({
+        kind: s.kind,
+        received: Math.max(0, s.packetsReceived - before.packetsReceived),
+        lost: Math.max(0, s.packetsLost - before.packetsLost),
+      });
+    }
+    if (o.pair.timestamp > p.pair.timestamp && o.pair.bytesReceived >= p.pair.bytesReceived) {
+      downRate += ((o.pair.bytesReceived - p.pair.bytesReceived) * 8) / (o.pair.timestamp - p.pair.timestamp);
+    }
+  }
+  const limited = sending > 0 && (held === sending || (sending >= 2 && lossy === sending));
+  if (limited && upSum > 0) out.uplinkKbps = Math.round(upSum / 1000);
+
+  const counted = streams.filter((s) => s.received + s.lost >= MIN_STREAM_PACKETS);
+  // A full queue on our downlink drops video first (big packets); audio is judged only when no video arrives.
+  const video = counted.filter((s) => s.kind === 'video');
+  const judged = video.length > 0 ? video : counted;
+  const received = judged.reduce((n, s) => n + s.received, 0);
+  const lost = judged.reduce((n, s) => n + s.lost, 0);
+  const everyStreamLossy =
+    judged.length > 0 && judged.every((s) => s.lost / (s.received + s.lost) > lossRatio);
+  if (everyStreamLossy && received + lost >= 50) out.downlinkKbps = Math.round(downRate);
+  return out;
+}
+
+/**
+ * The figures to report: the probed capacity, with the uplink lowered to what the connections show when that is
+ * well below it (`lowered`: the link got worse; probe again). Lost incoming media only asks for a new probe
+ * (`reprobe`): what still arrives during congestion is far below the link, and planning with it would put the
+ * whole call on audio for a moment's loss.
+ */
+export function linkSample(
+  capacity: { uplinkKbps: number; downlinkKbps: number },
+  evidence: CongestionEvidence,
+  relayOnly: boolean,
+  margin = 0.7,
+): { sample: BandwidthSample; lowered: boolean; reprobe: boolean } {
+  const up = evidence.uplinkKbps !== undefined && evidence.uplinkKbps < capacity.uplinkKbps * margin;
+  const down = evidence.downlinkKbps !== undefined && evidence.downlinkKbps < capacity.downlinkKbps * margin;
+  return {
+    sample: {
+      uplinkKbps: up ? evidence.uplinkKbps! : capacity.uplinkKbps,
+      downlinkKbps: capacity.downlinkKbps,
+      relayOnly,
+    },
+    lowered: up,
+    reprobe: up || down,
+  };
+}

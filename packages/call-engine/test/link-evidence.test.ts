@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { congestionEvidence, linkSample, type Observation, summarizeMedia } from '../src/index.ts';
+
+/** One connection between two polls: what it sends, and its incoming streams' packet counters. */
+interface Conn {
+  sending?: boolean;
+  held?: boolean;
+  remoteLoss?: number;
+  aob?: number;
+  bytesReceived?: number;
+  inbound?: Record<string, { kind: string; received: number; lost: number }>;
+}
+
+function observe(c: Conn, at: number): Observation {
+  const stats: Array<Record<string, unknown>> = [];
+  if (c.sending) {
+    stats.push({
+      type: 'outbound-rtp',
+      kind: 'video',
+      qualityLimitationReason: c.held ? 'bandwidth' : 'none',
+    });
+    stats.push({ type: 'remote-inbound-rtp', kind: 'video', fractionLost: c.remoteLoss ?? 0 });
+  }
+  for (const [id, s] of Object.entries(c.inbound ?? {})) {
+    stats.push({ type: 'inbound-rtp', id, kind: s.kind, packetsReceived: s.received, packetsLost: s.lost });
+  }
+  return {
+    pair: {
+      bytesSent: 0,
+      bytesReceived: c.bytesReceived ?? 0,
+      timestamp: at,
+      ...(c.aob === undefined ? {} : { availableOutgoingBitrate: c.aob }),
+    },
+    media: summarizeMedia(stats),
+  };
+}
+
+/** Evidence between a first poll (all counters zero) and a second one 2 s later with `conns`. */
+function evidence(conns: Record<string, Conn>) {
+  const zero = (c: Conn): Conn => ({
+    ...c,
+    bytesReceived: 0,
+    inbound: Object.fromEntries(
+      Object.entries(c.inbound ?? {}).map(([id, s]) => [id, { ...s, received: 0, lost: 0 }]),
+    ),
+  });
+  const previous = new Map(Object.entries(conns).map(([k, c]) => [k, observe(zero(c), 0)]));
+  const current = new Map(Object.entries(conns).map(([k, c]) => [k, observe(c, 2000)]));
+  return congestionEvidence(current, previous);
+}
+
+const clean = { kind: 'video', received: 300, lost: 0 };
+const lossy = { kind: 'video', received: 240, lost: 60 };
+
+describe('link evidence: our link or someone else’s', () => {
+  test('every connection we send on holds video back: our uplink, the estimates summed', () => {
+    const e = evidence({
+      a: { sending: true, held: true, aob: 150_000 },
+      b: { sending: true, held: true, aob: 100_000 },
+    });
+    assert.equal(e.uplinkKbps, 250);
+  });
+
+  test('one child of ours held back (its downlink), the others not: no uplink evidence', () => {
+    const e = evidence({
+      weak: { sending: true, held: true, aob: 300_000 },
+      fibre: { sending: true, held: false, aob: 2_000_000 },
+    });
+    assert.equal(e.uplinkKbps, undefined);
+  });
+
+  test('the only connection we send on (the SFU) held back: our uplink', () => {
+    assert.equal(evidence({ sfu: { sending: true, held: true, aob: 380_000 } }).uplinkKbps, 380);
+  });
+
+  test('every receiver reports loss of what we send (two or more): our uplink', () => {
+    const e = evidence({
+      a: { sending: true, remoteLoss: 0.2, aob: 200_000 },
+      b: { sending: true, remoteLoss: 0.1, aob: 200_000 },
+    });
+    assert.equal(e.uplinkKbps, 400);
+    assert.equal(evidence({ a: { sending: true, remoteLoss: 0.2, aob: 200_000 } }).uplinkKbps, undefined);
+  });
+
+  test('loss on the streams of weak senders only is theirs: no downlink evidence', () => {
+    // The lab's failing case: a fibre clinician receiving two weak-mobile peers directly and a fibre relay.
+    const e = evidence({
+      weak2: { bytesReceived: 100_000, inbound: { v: lossy, a: { kind: 'audio', received: 90, lost: 10 } } },
+      relative: { bytesReceived: 300_000, inbound: { v1: clean, v2: clean } },
+    });
+    assert.equal(e.downlinkKbps, undefined);
+  });
+
+  test('on one SFU connection too: only the lossy senders’ streams lose', () => {
+    const e = evidence({ sfu: { bytesReceived: 400_000, inbound: { w1: lossy, w2: lossy, f: clean } } });
+    assert.equal(e.downlinkKbps, undefined);
+  });
+
+  test('every incoming video stream loses: our downlink; what arrives bounds it (kbit/s)', () => {
+    const e = evidence({
+      a: { bytesReceived: 250_000, inbound: { v: lossy } },
+      sfu: {
+        bytesReceived: 125_000,
+        inbound: { w: lossy, f: lossy, au: { kind: 'audio', received: 100, lost: 0 } },
+      },
+    });
+    assert.equal(e.downlinkKbps, 1500);
+  });
+
+  test('audio only: audio streams are judged; a trickle of packets says nothing', () => {
+    const au = { kind: 'audio', received: 90, lost: 10 };
+    assert.equal(evidence({ a: { bytesReceived: 20_000, inbound: { x: au, y: au } } }).downlinkKbps, 80);
+    const few = { kind: 'video', received: 9, lost: 5 };
+    assert.equal(evidence({ a: { bytesReceived: 20_000, inbound: { x: few } } }).downlinkKbps, undefined);
+  });
+
+  test('the sample: uplink lowered only well below the probe; incoming loss asks for a new probe', () => {
+    const capacity = { uplinkKbps: 1000, downlinkKbps: 16_000 };
+    const low = linkSample(capacity, { uplinkKbps: 400 }, false);
+    assert.deepEqual(low, {
+      sample: { uplinkKbps: 400, downlinkKbps: 16_000, relayOnly: false },
+      lowered: true,
+      reprobe: true,
+    });
+    assert.equal(linkSample(capacity, { uplinkKbps: 800 }, false).lowered, false);
+    const lost = linkSample(capacity, { downlinkKbps: 2000 }, true);
+    assert.deepEqual(lost, { sample: { ...capacity, relayOnly: true }, lowered: false, reprobe: true });
+  });
+});
