@@ -19,6 +19,8 @@ import {
 } from './stats.ts';
 
 const KBPS_MAX = 10_000_000;
+/** Probes prompted by evidence start at most this often: each fills the link for a few seconds. */
+const REPROBE_SPACING_MS = 15_000;
 
 export interface BandwidthReporterOptions {
   send(message: ClientMessage): boolean;
@@ -50,6 +52,11 @@ export class BandwidthReporter {
   private probeFailed = false;
   /** Consecutive polls whose evidence was below the probed capacity. */
   private lowPolls = 0;
+  /** The uplink the live connections showed once the evidence persisted, until a probe measures it again. */
+  private loweredUplinkKbps: number | null = null;
+  private probeStartedAt = 0;
+  /** Probes failed in a row since the last that succeeded. */
+  private probeFailures = 0;
 
   constructor(private readonly o: BandwidthReporterOptions) {}
 
@@ -114,16 +121,33 @@ export class BandwidthReporter {
       const evidence = congestionEvidence(current, previous);
       const found = linkSample(this.capacity.value, evidence, relayOnlyOf(pairs, this.o.forcedRelay));
       // One poll's evidence can be a congestion controller still ramping up: act on it when it persists. Our own
-      // probe fills the link while it runs, so what the connections show then says nothing.
-      this.lowPolls = found.reprobe && !this.probing ? this.lowPolls + 1 : 0;
+      // probe fills the link while it runs, so what the connections show then says nothing (the count waits).
+      if (!this.probing) this.lowPolls = found.reprobe ? this.lowPolls + 1 : 0;
       const persisted = this.lowPolls >= (opts.lowEvidencePolls ?? 2);
-      sample =
-        persisted && found.lowered
-          ? found.sample
-          : { ...this.capacity.value, relayOnly: found.sample.relayOnly };
-      // The link carries less than it did: measure it again (with the call's media on it, as it is now), but not
-      // more often than every 15 s, since a probe fills the link and media stalls meanwhile.
-      if (persisted && Date.now() - this.capacity.at > 15_000) this.startProbe();
+      // The lowered uplink stands until a probe measures the link again: reporting the old capacity while that
+      // probe runs, or after it failed (a link that just collapsed often fails it), would plan the call on a
+      // link that is gone.
+      if (persisted && found.lowered) {
+        this.loweredUplinkKbps = Math.min(
+          this.loweredUplinkKbps ?? Number.POSITIVE_INFINITY,
+          found.sample.uplinkKbps,
+        );
+      }
+      sample = {
+        ...this.capacity.value,
+        uplinkKbps: Math.min(
+          this.capacity.value.uplinkKbps,
+          this.loweredUplinkKbps ?? Number.POSITIVE_INFINITY,
+        ),
+        relayOnly: found.sample.relayOnly,
+      };
+      // The link carries less than it did: measure it again (with the call's media on it, as it is now), also
+      // once the evidence is gone (the call now sends less), until a probe succeeds. Not more often than every
+      // 15 s, doubling after each failed probe, since a probe fills the link and media stalls meanwhile.
+      const spacing = REPROBE_SPACING_MS * 2 ** Math.min(3, this.probeFailures);
+      if ((persisted || this.loweredUplinkKbps !== null) && Date.now() - this.probeStartedAt > spacing) {
+        this.startProbe();
+      }
     } else if (this.o.probe && !this.probeFailed) {
       return; // not measured yet: the server plans with "unknown"
     } else {
@@ -139,13 +163,17 @@ export class BandwidthReporter {
   private startProbe(): void {
     if (this.probing || !this.o.probe) return;
     this.probing = true;
+    this.probeStartedAt = Date.now();
     this.o
       .probe()
       .then((value) => {
         this.capacity = { value, at: Date.now() };
         this.lowPolls = 0;
+        this.loweredUplinkKbps = null;
+        this.probeFailures = 0;
       })
       .catch(() => {
+        this.probeFailures++;
         // An old server or a refused probe: fall back to the connections' estimates rather than never reporting.
         if (!this.capacity) this.probeFailed = true;
       })

@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, mock, test } from 'node:test';
+import type { ClientMessage } from '@consulta/protocol';
+import { BandwidthReporter, type LinkCapacity } from '../src/index.ts';
+
+/** One SFU connection whose outgoing video is held back (or not) by its congestion controller at `aob` bit/s. */
+function sfuConnection(state: { held: boolean; aob: number }) {
+  let bytes = 0;
+  return {
+    key: 'sfu',
+    async getStats() {
+      bytes += 100_000;
+      const entries = [
+        { id: 'T', type: 'transport', selectedCandidatePairId: 'P' },
+        {
+          id: 'P',
+          type: 'candidate-pair',
+          state: 'succeeded',
+          nominated: true,
+          availableOutgoingBitrate: state.aob,
+          bytesSent: bytes,
+          bytesReceived: bytes,
+          timestamp: Date.now(),
+        },
+        {
+          id: 'O',
+          type: 'outbound-rtp',
+          kind: 'video',
+          qualityLimitationReason: state.held ? 'bandwidth' : 'none',
+        },
+      ];
+      return new Map(entries.map((e) => [e.id, e])) as unknown as RTCStatsReport;
+    },
+  };
+}
+
+const flush = async () => {
+  for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
+};
+
+beforeEach(() => mock.timers.enable({ apis: ['setInterval', 'Date'], now: 1_000_000 }));
+afterEach(() => mock.timers.reset());
+
+test('a collapsed uplink is reported from the live evidence, and stays reported while re-probes fail', async () => {
+  const sent: Array<Extract<ClientMessage, { type: 'bandwidth' }>> = [];
+  const state = { held: false, aob: 2_000_000 };
+  const probes: Array<() => Promise<LinkCapacity>> = [
+    async () => ({ uplinkKbps: 50_000, downlinkKbps: 50_000 }),
+  ];
+  let probeCalls = 0;
+  const conn = sfuConnection(state);
+  const reporter = new BandwidthReporter({
+    send: (m) => {
+      if (m.type === 'bandwidth') sent.push(m);
+      return true;
+    },
+    connections: () => [conn],
+    active: () => true,
+    reported: () => {},
+    forcedRelay: false,
+    probe: () => {
+      probeCalls++;
+      return (
+        probes.shift() ?? (async () => Promise.reject(new Error('link probe: no upload could be timed')))
+      )();
+    },
+  });
+  reporter.start();
+  const poll = async (n = 1) => {
+    for (let i = 0; i < n; i++) {
+      mock.timers.tick(2000);
+      await flush();
+    }
+  };
+  await poll(3);
+  assert.equal(sent.at(-1)?.uplinkKbps, 50_000, 'the probed capacity is reported');
+
+  // The link collapses: every connection we send on is held back at ~380 kbit/s.
+  Object.assign(state, { held: true, aob: 380_000 });
+  await poll(4);
+  assert.equal(sent.at(-1)?.uplinkKbps, 380, 'the evidence lowers the uplink once it persists');
+  await poll(5);
+  assert.equal(probeCalls, 2, 'and asks for a new probe (15 s after the last), which fails on the collapsed link');
+  assert.equal(sent.at(-1)?.uplinkKbps, 380);
+
+  // The call now sends less, so nothing is held back; the failed probe must not bring the old capacity back.
+  Object.assign(state, { held: false, aob: 400_000 });
+  await poll(20);
+  assert.ok(
+    sent.every((m, i) => i < 1 || m.uplinkKbps === 380),
+    JSON.stringify(sent.map((m) => m.uplinkKbps)),
+  );
+  assert.ok(probeCalls >= 3, `probed again after the spacing (${probeCalls})`);
+
+  // A probe that succeeds replaces the evidence.
+  probes.push(async () => ({ uplinkKbps: 420, downlinkKbps: 1500 }));
+  await poll(40);
+  assert.equal(sent.at(-1)?.uplinkKbps, 420);
+  reporter.stop();
+});
