@@ -20,6 +20,12 @@ import {
 
 export const LINE_TAG = 'NETLAB ';
 export const RUN_MS = Number(process.env.NETLAB_RUN_MS ?? 30_000);
+/**
+ * Time the call runs on the policy's plan before the first measured run. Every join probes its link (a few
+ * seconds of bulk transfer), and the congestion controllers ramp up after: the variant measured first carried
+ * all of it (53 s of freezes on the policy's run in one scenario where the same tree measured later had none).
+ */
+export const WARMUP_MS = Number(process.env.NETLAB_WARMUP_MS ?? 15_000);
 
 export const SCENARIOS: Array<{ name: string; profiles: ProfileName[] }> = [
   { name: '2: fibre + dsl', profiles: ['fibre', 'dsl'] },
@@ -92,6 +98,7 @@ async function runScenario(lab: NetLab, scenario: (typeof SCENARIOS)[number], in
         legacy: legacy ? [legacy.uplinkKbps, legacy.downlinkKbps] : null,
       });
     }
+    await sleep(WARMUP_MS);
     for (const variant of VARIANTS) {
       try {
         call.server.config.routing.forceTopology = variant === 'policy' ? null : variant;

@@ -122,8 +122,16 @@ export class LabCall {
       const first = plans[0];
       if (first && plans.every((p) => p?.version === first.version) && ok(first)) return first;
       if (Date.now() > deadline) {
+        // What each page reported: a plan that never comes is most often a measurement that is off.
+        const reports = await Promise.all(
+          who.map(async (p) => {
+            const r = await p.page.evaluate(() => window.lab.bandwidthReports()).catch(() => []);
+            const figures = r.map((x) => `${x.sample.uplinkKbps}/${x.sample.downlinkKbps}`).join(' ');
+            return `${p.name} (${p.id.slice(0, 8)}, ${p.host.profile.name}) up/down kbit/s: ${figures}`;
+          }),
+        );
         assert.fail(
-          `no settled plan in time: ${JSON.stringify(plans.map((p) => [p?.version, p?.topology, p?.quality, p?.reasons]))}`,
+          `no settled plan in time: ${JSON.stringify(plans.map((p) => [p?.version, p?.topology, p?.quality, p?.reasons]))}\n${reports.join('\n')}`,
         );
       }
       await sleep(200);
