@@ -1,9 +1,10 @@
 // Measures the access link's capacity against the Consulta server (GET/POST /api/link-probe, see
 // @consulta/protocol): a congestion controller's estimate only shows what a call happens to send (a 320x240
 // camera never finds out that the link carries 100 Mbit/s), while a short bulk transfer fills the link. Downloads
-// run a few requests in parallel (one TCP flow underuses a lossy link) until a time or byte budget is spent;
-// uploads grow until one takes long enough to time well, timed by the server from first to last byte.
+// run a few requests in parallel (one TCP flow underuses a lossy link) until a time or byte budget is spent, timed
+// only while some flow is transferring (probe-rate.ts); uploads grow until one takes long enough to time well.
 import { apiUrl, LINK_PROBE_MAX_BYTES, type LinkProbeUploadReply, Routes } from '@consulta/protocol';
+import { downloadKbps } from './probe-rate.ts';
 
 /** Shorter uploads are not timed well enough to count. */
 const MIN_TIMED_MS = 150;
@@ -36,13 +37,15 @@ async function probeDownlink(o: LinkProbeOptions): Promise<number> {
   const parallel = o.parallel ?? 6;
   const each = Math.max(1, Math.floor(maxBytes / parallel));
   const abort = new AbortController();
-  /** Cumulative bytes over time (ms), one point per chunk. */
-  const curve: Array<[number, number]> = [];
-  let bytes = 0;
+  const flows: Array<Array<[number, number]>> = [];
   let first = 0;
   const started = performance.now();
-  const timer = setTimeout(() => abort.abort(), budgetMs + 1000);
+  // The budget runs from the first byte (checked as chunks arrive); this only ends a probe whose server never
+  // answers or whose link stalls completely.
+  const timer = setTimeout(() => abort.abort(), 3 * budgetMs);
   const one = async () => {
+    const chunks: Array<[number, number]> = [];
+    flows.push(chunks);
     const res = await o.fetch(apiUrl(Routes.linkProbeDownload, { query: { bytes: each } }, o.serverUrl), {
       credentials: 'include',
       cache: 'no-store',
@@ -54,10 +57,8 @@ async function probeDownlink(o: LinkProbeOptions): Promise<number> {
       const { done, value } = await reader.read();
       if (done) return;
       const now = performance.now();
-      // The clock starts at the first byte: connection set-up and the request's way out are not the downlink.
-      if (bytes === 0) first = now;
-      bytes += value.byteLength;
-      curve.push([now, bytes]);
+      if (first === 0) first = now;
+      chunks.push([now, value.byteLength]);
       if (now - first >= budgetMs) {
         abort.abort();
         return;
@@ -67,18 +68,20 @@ async function probeDownlink(o: LinkProbeOptions): Promise<number> {
   try {
     await Promise.all(Array.from({ length: parallel }, one));
   } catch (err) {
-    if (!abort.signal.aborted) throw err;
+    if (!abort.signal.aborted) {
+      abort.abort();
+      throw err;
+    }
   } finally {
     clearTimeout(timer);
   }
-  if (curve.length < 2)
-    throw new Error(`link probe: nothing downloaded in ${performance.now() - started} ms`);
-  // TCP's slow start (and the shaper's initial burst) distort the first part: rate over the last three quarters.
-  const [endAt, endBytes] = curve.at(-1)!;
-  const from = first + (endAt - first) / 4;
-  const [fromAt, fromBytes] = curve.find(([t]) => t >= from) ?? curve[0]!;
-  if (endAt <= fromAt) return Math.round((endBytes * 8) / Math.max(1, endAt - first));
-  return Math.round(((endBytes - fromBytes) * 8) / (endAt - fromAt));
+  const kbps = downloadKbps(flows);
+  if (kbps === null) {
+    throw new Error(
+      `link probe: too little downloaded to time in ${Math.round(performance.now() - started)} ms`,
+    );
+  }
+  return kbps;
 }
 
 async function probeUplink(o: LinkProbeOptions): Promise<number> {

@@ -80,7 +80,11 @@ test('a collapsed uplink is reported from the live evidence, and stays reported 
   await poll(4);
   assert.equal(sent.at(-1)?.uplinkKbps, 380, 'the evidence lowers the uplink once it persists');
   await poll(5);
-  assert.equal(probeCalls, 2, 'and asks for a new probe (15 s after the last), which fails on the collapsed link');
+  assert.equal(
+    probeCalls,
+    2,
+    'and asks for a new probe (15 s after the last), which fails on the collapsed link',
+  );
   assert.equal(sent.at(-1)?.uplinkKbps, 380);
 
   // The call now sends less, so nothing is held back; the failed probe must not bring the old capacity back.
