@@ -171,6 +171,20 @@ if (!inLoopbackNamespace()) {
         .first()
         .waitFor();
       await shot(page, 'admin');
+      // The visit trail: pick the consultation, open its printable record in a new tab.
+      const trail = page.getByTestId('admin-visit-trail');
+      const option = trail.getByRole('option', { name: /Knee follow-up/ });
+      await trail
+        .getByTestId('visit-trail-select')
+        .selectOption((await option.first().getAttribute('value'))!);
+      const [printed] = await Promise.all([
+        page.waitForEvent('popup'),
+        trail.getByTestId('visit-print').click(),
+      ]);
+      await printed.getByText('Knee follow-up').first().waitFor();
+      assert.match(printed.url(), /\/export\/print$/);
+      await shot(page, 'admin-visit-trail');
+      await printed.close();
     });
 
     test('without a build the pages answer 503 with a clear message', async () => {

@@ -80,9 +80,20 @@ export function VisitTrail() {
           </select>
         </label>
         {selected && (
-          <a href={apiUrl(Routes.exportVisit, { params: { consultationId: selected } })} download>
-            Download visit export (JSON)
-          </a>
+          <>
+            <a href={apiUrl(Routes.exportVisit, { params: { consultationId: selected } })} download>
+              Download visit export (JSON)
+            </a>
+            {/* The same document as one HTML page, opened in a new tab to print or save as PDF. */}
+            <a
+              href={apiUrl(Routes.printVisit, { params: { consultationId: selected } })}
+              target="_blank"
+              rel="noopener"
+              data-testid="visit-print"
+            >
+              Printable visit record
+            </a>
+          </>
         )}
       </div>
       <ErrorText error={error} />
