@@ -4,16 +4,14 @@
 // its former children's video resumes. Assertions on getStats and on the server's plans. Runs in a lab of its own.
 import assert from 'node:assert/strict';
 import { availableParallelism, loadavg } from 'node:os';
-import { after, before, describe, test } from 'node:test';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Plan } from '@consulta/protocol';
 import { defaultPolicyConfig } from '../../packages/routing-policy/src/index.ts';
 import {
-  assertLabRunPasses,
   LabCall,
   type LabParticipant,
-  labId,
-  NetLab,
+  labSuite,
   PROFILES,
   type ProfileName,
   sleep,
@@ -22,27 +20,18 @@ import {
 
 const thisFile = fileURLToPath(import.meta.url);
 
-if (!labId()) {
-  test('bandwidth-aware routing in the network lab', async () => {
-    await assertLabRunPasses(thisFile, 3, 1_500_000);
-  });
-} else {
-  describe('bandwidth on shaped links', () => {
-    let lab: NetLab;
-    before(async () => {
-      lab = await NetLab.create();
-    });
-    after(async () => {
-      await lab?.close();
-    });
-
+labSuite(
+  thisFile,
+  { what: 'bandwidth-aware routing in the network lab', passes: 3, timeoutMs: 1_500_000 },
+  'bandwidth on shaped links',
+  (lab) => {
     test('each client reports its shaped rates within ±30 %', async () => {
       const call = await LabCall.start();
       try {
         const profiles: ProfileName[] = ['fibre', 'dsl', '4g', 'weak-mobile'];
         const people: LabParticipant[] = [];
         for (const [i, profile] of profiles.entries()) {
-          const host = await lab.addHost(`bw-${profile}`, profile);
+          const host = await lab().addHost(`bw-${profile}`, profile);
           people.push(i === 0 ? await call.addClinician(profile, host) : await call.addGuest(profile, host));
         }
         const lines: string[] = [];
@@ -100,10 +89,10 @@ if (!labId()) {
     test('4 people, two on weak mobile links: the SFU, so nobody is held to audio; everyone sees video', async () => {
       const call = await LabCall.start();
       try {
-        const doc = await call.addClinician('clinician', await lab.addHost('leaf-doc', 'fibre'));
-        await call.addGuest('relative', await lab.addHost('leaf-rel', 'fibre'));
-        await call.addGuest('weak1', await lab.addHost('leaf-w1', 'weak-mobile'));
-        await call.addGuest('weak2', await lab.addHost('leaf-w2', 'weak-mobile'));
+        const doc = await call.addClinician('clinician', await lab().addHost('leaf-doc', 'fibre'));
+        await call.addGuest('relative', await lab().addHost('leaf-rel', 'fibre'));
+        await call.addGuest('weak1', await lab().addHost('leaf-w1', 'weak-mobile'));
+        await call.addGuest('weak2', await lab().addHost('leaf-w2', 'weak-mobile'));
         const plan = await call.settledPlan((p) => p.topology !== 'p2p' && known(p), 60_000);
         console.log(`MEASURE two weak peers: ${planText(plan, call)}`);
         // A tree holds every stream to the weak downlinks (audio only here); the SFU lets the fibre peers see
@@ -125,9 +114,9 @@ if (!labId()) {
     test('4 people on DSL: no tree fits, the call runs on the SFU', async () => {
       const call = await LabCall.start();
       try {
-        await call.addClinician('dsl1', await lab.addHost('sfu-1', 'dsl'));
+        await call.addClinician('dsl1', await lab().addHost('sfu-1', 'dsl'));
         for (const name of ['dsl2', 'dsl3', 'dsl4'])
-          await call.addGuest(name, await lab.addHost(`sfu-${name}`, 'dsl'));
+          await call.addGuest(name, await lab().addHost(`sfu-${name}`, 'dsl'));
         const plan = await call.settledPlan((p) => known(p), 60_000);
         console.log(`MEASURE four DSL peers: ${planText(plan, call)}`);
         assert.equal(plan.topology, 'sfu', planText(plan, call));
@@ -146,9 +135,9 @@ if (!labId()) {
     }, async () => {
       const call = await LabCall.start();
       try {
-        const hub = await call.addClinician('hub', await lab.addHost('drop-hub', 'fibre'));
-        const a = await call.addGuest('a', await lab.addHost('drop-a', 'dsl'));
-        const b = await call.addGuest('b', await lab.addHost('drop-b', 'dsl'));
+        const hub = await call.addClinician('hub', await lab().addHost('drop-hub', 'fibre'));
+        const a = await call.addGuest('a', await lab().addHost('drop-a', 'dsl'));
+        const b = await call.addGuest('b', await lab().addHost('drop-b', 'dsl'));
         const plan = await call.settledPlan(
           (p) =>
             p.topology === 'tree' &&
@@ -184,8 +173,8 @@ if (!labId()) {
         await call.close();
       }
     });
-  });
-}
+  },
+);
 
 const QUALITY_KBPS = defaultPolicyConfig.qualityKbps;
 

@@ -3,38 +3,36 @@
 // from a throwaway CA that the lab's browsers trust), through coturn over plain TCP on the same port, and on the
 // SFU (its transports reach mediasoup through the relay). Runs inside a lab namespace of its own.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import {
-  assertLabRunPasses,
   type ConnectionPair,
   LAB_ADDRESSES,
   LabCall,
   type LabCall as LabCallType,
   type LabCertificates,
   type LabParticipant,
-  labId,
+  labSuite,
   makeCertificates,
-  NetLab,
   waitFor,
 } from '../support/netlab/index.ts';
 
 const thisFile = fileURLToPath(import.meta.url);
 
-if (!labId()) {
-  test('hospital firewall in the network lab: TURN over TLS and TCP on 443, and the SFU', async () => {
-    await assertLabRunPasses(thisFile, 3, 900_000);
-  });
-} else {
-  describe('a clinician whose outbound UDP is blocked', () => {
-    let lab: NetLab;
+labSuite(
+  thisFile,
+  {
+    what: 'hospital firewall in the network lab: TURN over TLS and TCP on 443, and the SFU',
+    passes: 3,
+    timeoutMs: 900_000,
+  },
+  'a clinician whose outbound UDP is blocked',
+  (lab) => {
     let certs: LabCertificates;
     before(async () => {
-      lab = await NetLab.create();
       certs = await makeCertificates(LAB_ADDRESSES.turn);
     });
     after(async () => {
-      await lab?.close();
       certs?.dispose();
     });
 
@@ -47,12 +45,12 @@ if (!labId()) {
         try {
           const doc = await call.addClinician(
             'clinician',
-            await lab.addHost(`hosp-${protocol}`, 'hospital'),
+            await lab().addHost(`hosp-${protocol}`, 'hospital'),
             {
               onlyIceUrls: prefix,
             },
           );
-          const patient = await call.addGuest('patient', await lab.addHost(`home-${protocol}`, 'dsl'));
+          const patient = await call.addGuest('patient', await lab().addHost(`home-${protocol}`, 'dsl'));
           const pair = await selectedPair(doc, call, 'mesh');
           assert.equal(pair.localCandidateType, 'relay', JSON.stringify(pair));
           assert.equal(pair.relayProtocol, protocol, JSON.stringify(pair));
@@ -71,8 +69,8 @@ if (!labId()) {
     test('the SFU path works from behind the firewall (through the relay)', async () => {
       const call = await LabCall.start({ tls: certs, overrides: { routing: { forceTopology: 'sfu' } } });
       try {
-        const doc = await call.addClinician('clinician', await lab.addHost('hosp-sfu', 'hospital'));
-        const patient = await call.addGuest('patient', await lab.addHost('home-sfu', 'dsl'));
+        const doc = await call.addClinician('clinician', await lab().addHost('hosp-sfu', 'hospital'));
+        const patient = await call.addGuest('patient', await lab().addHost('home-sfu', 'dsl'));
         await call.settledPlan((p) => p.topology === 'sfu');
         const pair = await selectedPair(doc, call, 'sfu-send');
         assert.equal(pair.localCandidateType, 'relay', JSON.stringify(pair));
@@ -83,8 +81,8 @@ if (!labId()) {
         await call.close();
       }
     });
-  });
-}
+  },
+);
 
 async function selectedPair(p: LabParticipant, call: LabCallType, role: string): Promise<ConnectionPair> {
   return waitFor(

@@ -3,41 +3,29 @@
 // resumes its place), and the other side never sees a leave. Runs in a lab of its own; figures print as MEASURE.
 import assert from 'node:assert/strict';
 import { loadavg } from 'node:os';
-import { after, before, describe, test } from 'node:test';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import {
-  assertLabRunPasses,
-  LabCall,
-  type LabParticipant,
-  labId,
-  NetLab,
-  sleep,
-} from '../support/netlab/index.ts';
+import { LabCall, type LabParticipant, labSuite, sleep } from '../support/netlab/index.ts';
 
 const thisFile = fileURLToPath(import.meta.url);
 const DOWN_MS = 10_000;
 /** The target for media after the link returns, reported beside the measured figure. */
 const BACK_TARGET_MS = 3_000;
 
-if (!labId()) {
-  test('a link down for 10 s in the network lab: media back within 3 s, no leave seen', async () => {
-    await assertLabRunPasses(thisFile, 1, 900_000);
-  });
-} else {
-  describe('a link that goes down for 10 s', () => {
-    let lab: NetLab;
-    before(async () => {
-      lab = await NetLab.create();
-    });
-    after(async () => {
-      await lab?.close();
-    });
-
+labSuite(
+  thisFile,
+  {
+    what: 'a link down for 10 s in the network lab: media back within 3 s, no leave seen',
+    passes: 1,
+    timeoutMs: 900_000,
+  },
+  'a link that goes down for 10 s',
+  (lab) => {
     test('media comes back when the link returns (target 3 s, printed) and nobody sees a leave', async () => {
       const call = await LabCall.start();
       try {
-        const doc = await call.addClinician('clinician', await lab.addHost('down-doc', 'fibre'));
-        const patient = await call.addGuest('patient', await lab.addHost('down-pat', 'dsl'));
+        const doc = await call.addClinician('clinician', await lab().addHost('down-doc', 'fibre'));
+        const patient = await call.addGuest('patient', await lab().addHost('down-pat', 'dsl'));
         await framesGrow(doc, patient.id, 30_000);
         await framesGrow(patient, doc.id, 30_000);
 
@@ -73,8 +61,8 @@ if (!labId()) {
         await call.close();
       }
     });
-  });
-}
+  },
+);
 
 async function frames(receiver: LabParticipant, sender: string): Promise<number> {
   return (await receiver.page.evaluate(() => window.lab.received()))[sender]?.framesDecoded ?? 0;

@@ -6,39 +6,32 @@
 // coturn's IP-only permissions allow); both cross coturn exactly once, and the test prints which it got.
 // The file re-runs itself inside a lab namespace (tests/support/netlab); figures print as `MEASURE`.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import {
-  assertLabRunPasses,
   type ConnectionPair,
   LabCall,
   type LabParticipant,
-  labId,
-  NetLab,
+  labSuite,
   waitFor,
 } from '../support/netlab/index.ts';
 
 const thisFile = fileURLToPath(import.meta.url);
 
-if (!labId()) {
-  test('NAT traversal in the network lab (symmetric NAT -> relay, endpoint-independent NAT -> direct)', async () => {
-    await assertLabRunPasses(thisFile, 2, 900_000);
-  });
-} else {
-  describe('1:1 calls across NATs', () => {
-    let lab: NetLab;
-    before(async () => {
-      lab = await NetLab.create();
-    });
-    after(async () => {
-      await lab?.close();
-    });
-
+labSuite(
+  thisFile,
+  {
+    what: 'NAT traversal in the network lab (symmetric NAT -> relay, endpoint-independent NAT -> direct)',
+    passes: 2,
+    timeoutMs: 900_000,
+  },
+  '1:1 calls across NATs',
+  (lab) => {
     test('both behind symmetric NAT: relay/relay through coturn with REST credentials', async () => {
       const call = await LabCall.start();
       try {
-        const doc = await call.addClinician('clinician', await lab.addHost('sym-a', 'symmetric-nat'));
-        const patient = await call.addGuest('patient', await lab.addHost('sym-b', 'symmetric-nat'));
+        const doc = await call.addClinician('clinician', await lab().addHost('sym-a', 'symmetric-nat'));
+        const patient = await call.addGuest('patient', await lab().addHost('sym-b', 'symmetric-nat'));
         await connectedPairs([doc, patient], call, () => true);
         await videoFlows([doc, patient]);
         // Direct checks never succeed, so the pair in use after media flowed is still through the relay.
@@ -78,8 +71,8 @@ if (!labId()) {
     test('both behind endpoint-independent NAT: a direct pair, no relay', async () => {
       const call = await LabCall.start();
       try {
-        const doc = await call.addClinician('clinician', await lab.addHost('eim-a', 'fibre'));
-        const patient = await call.addGuest('patient', await lab.addHost('eim-b', 'dsl'));
+        const doc = await call.addClinician('clinician', await lab().addHost('eim-a', 'fibre'));
+        const patient = await call.addGuest('patient', await lab().addHost('eim-b', 'dsl'));
         // ICE may nominate a relay pair first and move to the direct one once its checks succeed.
         const direct = (p: ConnectionPair) =>
           p.localCandidateType !== 'relay' && p.remoteCandidateType !== 'relay';
@@ -101,8 +94,8 @@ if (!labId()) {
         await call.close();
       }
     });
-  });
-}
+  },
+);
 
 /** Waits until each participant's p2p connection is connected on a pair `ok` accepts; that pair, per participant. */
 async function connectedPairs(

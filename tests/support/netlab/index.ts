@@ -6,6 +6,7 @@ export { type LabBrowser, type LabBrowserOptions, launchLabChromium } from './br
 export { api, LabCall, type LabParticipant, type PrepareContext, sleep, waitFor } from './call.ts';
 export { type LabServer, startLabServer } from './call-server.ts';
 export { LAB_ADDRESSES, LAB_ENV, type LabHost, labId, NetLab, removeLabNamespaces } from './lab.ts';
+export { labSuite } from './lab-suite.ts';
 export type { ConnectionPair, LabStartOptions, ReceivedMedia } from './page/app.ts';
 export { type LinkProfile, type NatKind, PROFILES, type ProfileName, profileOf } from './profiles.ts';
 export { assertLabRunPasses, type LabRunResult, runInLab, specSummary } from './runner.ts';
