@@ -4,7 +4,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { runInLab } from '../tests/support/netlab/index.ts';
-import type { BenchReport, BenchTable } from './report.ts';
+import { type BenchReport, type BenchTable, taggedLines } from './report.ts';
 import {
   LAB_LINE_TAG,
   LAB_OPTIONS,
@@ -23,11 +23,7 @@ export default async function run(): Promise<BenchReport> {
     timeoutMs: LAB_PAIRS.length * 6 * 60_000,
   });
   const loadAfter = os.loadavg()[0]!;
-  const lines: LabLatencyLine[] = [];
-  for (const line of output.split('\n')) {
-    const at = line.indexOf(`${LAB_LINE_TAG} {`);
-    if (at >= 0) lines.push(JSON.parse(line.slice(at + LAB_LINE_TAG.length + 1)) as LabLatencyLine);
-  }
+  const lines = taggedLines<LabLatencyLine>(output, LAB_LINE_TAG);
   const pairs = lines.filter((l): l is Extract<LabLatencyLine, { kind: 'pair' }> => l.kind === 'pair');
   const failures = lines.filter((l): l is Extract<LabLatencyLine, { kind: 'failed' }> => l.kind === 'failed');
   if (code !== 0 || lines.length === 0) {

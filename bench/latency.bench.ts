@@ -6,7 +6,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { runInLoopbackNamespace } from '../tests/support/chromium.ts';
-import { type BenchReport, type BenchTable, percentile } from './report.ts';
+import { type BenchReport, type BenchTable, leftAligned, percentile, taggedLines } from './report.ts';
 import { LINE_TAG, ROUTES, SCENARIO_OPTIONS, type ScenarioLine } from './support/latency-scenarios.ts';
 
 const scenarioFile = path.resolve(import.meta.dirname, 'support/latency-scenarios.ts');
@@ -21,7 +21,7 @@ export default async function run(): Promise<BenchReport> {
     timeoutMs: SCENARIO_OPTIONS.runs * 8 * 60_000,
   });
   const loadAfter = os.loadavg()[0]!;
-  const lines = parseLines(output);
+  const lines = taggedLines<ScenarioLine>(output, LINE_TAG);
   const pairs = lines.filter((l): l is PairLine => l.kind === 'pair');
   if (code !== 0 || pairs.length === 0) {
     throw new Error(`latency scenarios failed (exit ${code}):\n${output.slice(-6000)}`);
@@ -145,20 +145,6 @@ export default async function run(): Promise<BenchReport> {
       notes: NOTES,
     },
   };
-}
-
-function leftAligned(texts: string[]): string[][] {
-  const width = Math.max(...texts.map((t) => t.length));
-  return texts.map((t) => [t.padEnd(width)]);
-}
-
-function parseLines(output: string): ScenarioLine[] {
-  const out: ScenarioLine[] = [];
-  for (const line of output.split('\n')) {
-    const at = line.indexOf(`${LINE_TAG} {`);
-    if (at >= 0) out.push(JSON.parse(line.slice(at + LINE_TAG.length + 1)) as ScenarioLine);
-  }
-  return out;
 }
 
 const NOTES = [

@@ -38,3 +38,23 @@ export function percentile(values: number[], p: number): number {
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[rank]!;
 }
+
+/** One-column rows padded on the right, so a table of notes (formatTable pads on the left) reads as a paragraph. */
+export function leftAligned(texts: string[]): string[][] {
+  const width = Math.max(...texts.map((t) => t.length));
+  return texts.map((t) => [t.padEnd(width)]);
+}
+
+/**
+ * The JSON lines a bench's scenario run printed as `<tag> {…}` (wherever they start in a line: a test runner may
+ * prefix them), in order. The scenarios run in a namespace or a lab of their own, so their figures come back as
+ * output.
+ */
+export function taggedLines<T>(output: string, tag: string): T[] {
+  const out: T[] = [];
+  for (const line of output.split('\n')) {
+    const at = line.indexOf(`${tag} {`);
+    if (at >= 0) out.push(JSON.parse(line.slice(at + tag.length + 1)) as T);
+  }
+  return out;
+}

@@ -5,7 +5,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { runInLoopbackNamespace } from '../tests/support/chromium.ts';
-import { type BenchReport, type BenchTable, percentile } from './report.ts';
+import { type BenchReport, type BenchTable, leftAligned, percentile, taggedLines } from './report.ts';
 import { LINE_TAG, SCENARIO_OPTIONS, type ScenarioLine } from './support/tree-call-scenarios.ts';
 
 const scenarioFile = path.resolve(import.meta.dirname, 'support/tree-call-scenarios.ts');
@@ -30,7 +30,7 @@ export default async function run(): Promise<BenchReport> {
     timeoutMs: SCENARIO_OPTIONS.budgetMs + 150_000,
   });
   const loadAfter = os.loadavg()[0]!;
-  const lines = parseLines(output);
+  const lines = taggedLines<ScenarioLine>(output, LINE_TAG);
   const joins = lines.filter((l): l is JoinLine => l.kind === 'join');
   const gaps = lines.filter((l): l is GapLine => l.kind === 'gap');
   if (code !== 0 || joins.length === 0 || gaps.length === 0) {
@@ -169,21 +169,6 @@ export default async function run(): Promise<BenchReport> {
       notes: NOTES,
     },
   };
-}
-
-/** One-column rows padded on the right, so the table (which pads on the left) reads as a paragraph. */
-function leftAligned(texts: string[]): string[][] {
-  const width = Math.max(...texts.map((t) => t.length));
-  return texts.map((t) => [t.padEnd(width)]);
-}
-
-function parseLines(output: string): ScenarioLine[] {
-  const out: ScenarioLine[] = [];
-  for (const line of output.split('\n')) {
-    const at = line.indexOf(`${LINE_TAG} {`);
-    if (at >= 0) out.push(JSON.parse(line.slice(at + LINE_TAG.length + 1)) as ScenarioLine);
-  }
-  return out;
 }
 
 const NOTES = [
