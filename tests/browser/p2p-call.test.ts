@@ -5,12 +5,13 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Consultation, Invite, OpenInviteReply } from '@consulta/protocol';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { assertNamespacedRunPasses, inLoopbackNamespace, launchChromium } from '../support/chromium.ts';
+import { launchChromium } from '../support/chromium.ts';
 import { type RunningCoturn, startCoturn } from '../support/coturn.ts';
+import { namespacedSuite } from '../support/namespaced-suite.ts';
 import { startSmtpCapture } from '../support/smtp.ts';
 import type { RemoteMediaStats } from './fixture/app.ts';
 import { type FixtureServer, startFixtureServer } from './fixture-server.ts';
@@ -18,12 +19,11 @@ import { type FixtureServer, startFixtureServer } from './fixture-server.ts';
 const thisFile = fileURLToPath(import.meta.url);
 const resultsDir = path.resolve(path.dirname(thisFile), '../../test-results');
 
-if (!inLoopbackNamespace()) {
-  test('1:1 browser call, inside a loopback-only network namespace', async () => {
-    await assertNamespacedRunPasses(thisFile, 2);
-  });
-} else {
-  describe('1:1 call between two Chromium pages through the real server', () => {
+namespacedSuite(
+  thisFile,
+  { what: '1:1 browser call', passes: 2 },
+  '1:1 call between two Chromium pages through the real server',
+  () => {
     let smtp: Awaited<ReturnType<typeof startSmtpCapture>>;
     let coturn: RunningCoturn;
     let server: FixtureServer;
@@ -193,8 +193,8 @@ if (!inLoopbackNamespace()) {
         for (const c of contexts) await c.close();
       }
     }
-  });
-}
+  },
+);
 
 async function stats(page: Page): Promise<RemoteMediaStats> {
   const s = await page.evaluate(() => window.consultaTest.remoteStats());

@@ -14,14 +14,15 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { AuditList, Recording } from '@consulta/protocol';
 import type { Browser } from 'playwright-core';
 import { Keyring } from '../../apps/server/src/recording/at-rest/index.ts';
 import { PARTICIPANT_TAG } from '../../apps/server/src/recording/pipeline/index.ts';
-import { assertNamespacedRunPasses, inLoopbackNamespace, launchChromium } from '../support/chromium.ts';
+import { launchChromium } from '../support/chromium.ts';
 import type { HttpClient } from '../support/http.ts';
+import { namespacedSuite } from '../support/namespaced-suite.ts';
 import { filesWithMediaHeader, mediaExtentMs, unsealTo } from '../support/sealed-recording.ts';
 import { api, MediasoupWatch, type Person, SfuCall, until } from './sfu-support.ts';
 
@@ -56,12 +57,11 @@ function firstPacketMs(file: string, streamIndex: number): number {
 }
 const RECORD_MS = 10_000;
 
-if (!inLoopbackNamespace()) {
-  test('recording a consultation in Chromium, inside a loopback-only network namespace', async () => {
-    await assertNamespacedRunPasses(thisFile, 1);
-  });
-} else {
-  describe('consented recording on the SFU', () => {
+namespacedSuite(
+  thisFile,
+  { what: 'recording a consultation in Chromium', passes: 1 },
+  'consented recording on the SFU',
+  () => {
     let browser: Browser;
     let call: SfuCall;
     let admin: HttpClient;
@@ -460,5 +460,5 @@ if (!inLoopbackNamespace()) {
         await own.close();
       }
     });
-  });
-}
+  },
+);

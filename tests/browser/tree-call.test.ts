@@ -5,11 +5,12 @@
 // audio only (2 cores); every (receiver, sender) pair is checked through getStats. Figures print as `MEASURE`.
 // Everything runs in a loopback-only network namespace (the file re-runs itself under `unshare --net`).
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Consultation, GuestRole, OpenInviteReply, Plan } from '@consulta/protocol';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { assertNamespacedRunPasses, inLoopbackNamespace, launchChromium } from '../support/chromium.ts';
+import { launchChromium } from '../support/chromium.ts';
+import { namespacedSuite } from '../support/namespaced-suite.ts';
 import { startSmtpCapture } from '../support/smtp.ts';
 import type { StreamStat } from './fixture/app.ts';
 import { type FixtureServer, startFixtureServer } from './fixture-server.ts';
@@ -21,12 +22,11 @@ const STRONG = { uplinkKbps: 20_000, downlinkKbps: 20_000 };
 const WEAK = { uplinkKbps: 3_500, downlinkKbps: 20_000 };
 const POLL_MS = 50;
 
-if (!inLoopbackNamespace()) {
-  test('group browser call over peer trees, inside a loopback-only network namespace', async () => {
-    await assertNamespacedRunPasses(thisFile, 1);
-  });
-} else {
-  describe('4-person call between Chromium pages over peer trees', () => {
+namespacedSuite(
+  thisFile,
+  { what: 'group browser call over peer trees', passes: 1 },
+  '4-person call between Chromium pages over peer trees',
+  () => {
     let smtp: Awaited<ReturnType<typeof startSmtpCapture>>;
     let server: FixtureServer;
     let browser: Browser;
@@ -237,8 +237,8 @@ if (!inLoopbackNamespace()) {
         for (const c of contexts) await c.close();
       }
     });
-  });
-}
+  },
+);
 
 async function assertNoErrors(pages: Map<string, Page>, names: Map<string, string>): Promise<void> {
   for (const [id, page] of pages) {

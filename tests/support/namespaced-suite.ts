@@ -6,12 +6,14 @@ import { assertNamespacedRunPasses, inLoopbackNamespace } from './chromium.ts';
 
 export function namespacedSuite(
   file: string,
-  outer: { what: string; passes: number },
+  /** `prepare` runs before the inner run (e.g. building the web apps it serves). */
+  outer: { what: string; passes: number; prepare?: () => void | Promise<void> },
   title: string,
   body: () => void,
 ): void {
   if (!inLoopbackNamespace()) {
     test(`${outer.what}, inside a loopback-only network namespace`, async () => {
+      await outer.prepare?.();
       await assertNamespacedRunPasses(file, outer.passes);
     });
   } else describe(title, body);

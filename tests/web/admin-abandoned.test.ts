@@ -3,22 +3,20 @@
 // the grace ends it leaves the live cards, and the consultations table stops counting it as in a call (its stored
 // status stays ACTIVE: it says "nobody in the call"). Runs in a loopback-only network namespace.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { assertNamespacedRunPasses, inLoopbackNamespace } from '../support/chromium.ts';
+import { namespacedSuite } from '../support/namespaced-suite.ts';
 import { ensureWebBuild, startCall, startWebEnv, type WebEnv } from './support.ts';
 
 const thisFile = fileURLToPath(import.meta.url);
 const TITLE = 'Abandoned check-in';
 const GRACE_SECONDS = 4;
 
-if (!inLoopbackNamespace()) {
-  test('abandoned consultations leave the admin live list, inside a loopback-only network namespace', async () => {
-    ensureWebBuild();
-    await assertNamespacedRunPasses(thisFile, 1);
-  });
-} else {
-  describe('an abandoned consultation in the admin console', () => {
+namespacedSuite(
+  thisFile,
+  { what: 'abandoned consultations leave the admin live list', passes: 1, prepare: ensureWebBuild },
+  'an abandoned consultation in the admin console',
+  () => {
     let env: WebEnv;
     before(async () => {
       env = await startWebEnv({ overrides: { signaling: { reconnectGraceSeconds: GRACE_SECONDS } } });
@@ -64,5 +62,5 @@ if (!inLoopbackNamespace()) {
       assert.match((await row.textContent()) ?? '', /active · nobody in the call/);
       await env.shot(admin, 'admin-abandoned-laptop');
     });
-  });
-}
+  },
+);

@@ -4,24 +4,22 @@
 // its self view small, and its remote tiles on screen above the control bar. Screenshots of every state go to
 // test-results/web-layout-*.png. Runs in a loopback-only namespace.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { GuestRole } from '@consulta/protocol';
 import type { Locator, Page } from 'playwright-core';
-import { assertNamespacedRunPasses, inLoopbackNamespace } from '../support/chromium.ts';
+import { namespacedSuite } from '../support/namespaced-suite.ts';
 import { clinicianStarts, ensureWebBuild, PHONE, startWebEnv, type WebEnv } from './support.ts';
 
 const thisFile = fileURLToPath(import.meta.url);
 const LAPTOP = { width: 1280, height: 800 };
 const SIZES = { phone: PHONE, laptop: LAPTOP } as const;
 
-if (!inLoopbackNamespace()) {
-  test('the call screen fits phones and laptops, inside a loopback-only network namespace', async () => {
-    ensureWebBuild();
-    await assertNamespacedRunPasses(thisFile, 1);
-  });
-} else {
-  describe('the call screen at phone and laptop sizes', () => {
+namespacedSuite(
+  thisFile,
+  { what: 'the call screen fits phones and laptops', passes: 1, prepare: ensureWebBuild },
+  'the call screen at phone and laptop sizes',
+  () => {
     let env: WebEnv;
     before(async () => {
       env = await startWebEnv();
@@ -133,8 +131,8 @@ if (!inLoopbackNamespace()) {
       assert.ok(link.startsWith(`${env.url}/join#`), `invite link in: ${mail.text}`);
       return link;
     };
-  });
-}
+  },
+);
 
 const slug = (s: string) => s.toLowerCase().replace(/[^a-z]+/g, '-');
 

@@ -2,10 +2,10 @@
 // clinician revokes an invitation (the waiting patient and the link then show the revoked page), an expired link,
 // and a denied admission. Runs in a loopback-only namespace.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { assertNamespacedRunPasses, inLoopbackNamespace } from '../support/chromium.ts';
+import { namespacedSuite } from '../support/namespaced-suite.ts';
 import {
   clinicianStarts,
   ensureWebBuild,
@@ -18,13 +18,11 @@ import {
 
 const thisFile = fileURLToPath(import.meta.url);
 
-if (!inLoopbackNamespace()) {
-  test('invitation outcome pages through the UI, inside a loopback-only network namespace', async () => {
-    ensureWebBuild();
-    await assertNamespacedRunPasses(thisFile, 3);
-  });
-} else {
-  describe('revoked, expired and denied in Chromium', () => {
+namespacedSuite(
+  thisFile,
+  { what: 'invitation outcome pages through the UI', passes: 3, prepare: ensureWebBuild },
+  'revoked, expired and denied in Chromium',
+  () => {
     let env: WebEnv;
     before(async () => {
       env = await startWebEnv();
@@ -95,5 +93,5 @@ if (!inLoopbackNamespace()) {
       await env.shot(pat, 'patient-denied');
       await doc.getByText('Nobody is waiting.').waitFor();
     });
-  });
-}
+  },
+);

@@ -5,23 +5,21 @@
 // Builds apps/web first when its dist is missing or stale, then re-runs itself in a loopback-only namespace.
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { webApps } from '../../apps/server/src/http/web-apps.ts';
-import { assertNamespacedRunPasses, inLoopbackNamespace } from '../support/chromium.ts';
 import { type RunningCoturn, startCoturn } from '../support/coturn.ts';
+import { namespacedSuite } from '../support/namespaced-suite.ts';
 import { ensureWebBuild, PHONE, startWebEnv, videoPlaying, type WebEnv } from './support.ts';
 
 const thisFile = fileURLToPath(import.meta.url);
 
-if (!inLoopbackNamespace()) {
-  test('web apps through the UI, inside a loopback-only network namespace', async () => {
-    ensureWebBuild();
-    await assertNamespacedRunPasses(thisFile, 3);
-  });
-} else {
-  describe('clinician, patient and admin apps in Chromium', () => {
+namespacedSuite(
+  thisFile,
+  { what: 'web apps through the UI', passes: 3, prepare: ensureWebBuild },
+  'clinician, patient and admin apps in Chromium',
+  () => {
     let env: WebEnv;
     let url: string;
     let newPage: WebEnv['newPage'];
@@ -196,8 +194,8 @@ if (!inLoopbackNamespace()) {
       const res = await fetch(`${url}/assets/nope.js`);
       assert.equal(res.status, 404);
     });
-  });
-}
+  },
+);
 
 async function trackEnabled(page: Page): Promise<{ audio: boolean; video: boolean }> {
   return page.evaluate(() => {
