@@ -14,9 +14,13 @@ export interface BusyAction {
 
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
-export function useBusyAction(errorText: (err: unknown) => string = messageOf): BusyAction {
+/** `initialError`: what to show before any try (an error handed over by a redirect, say). */
+export function useBusyAction(
+  errorText: (err: unknown) => string = messageOf,
+  initialError: string | null = null,
+): BusyAction {
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(initialError);
   const run = async (action: () => Promise<void>) => {
     if (busy) return;
     setBusy(true);

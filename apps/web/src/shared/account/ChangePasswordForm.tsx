@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { api } from '../api.ts';
 import { ErrorText, Status, SubmitButton } from '../ui.tsx';
 import { useBusyAction } from '../use-busy-action.ts';
+import { AccountField } from './AccountField.tsx';
 import { accountErrorText } from './messages.ts';
 
 export function ChangePasswordForm() {
@@ -20,26 +21,20 @@ export function ChangePasswordForm() {
   return (
     <form className="card form" onSubmit={onSubmit} aria-labelledby="password-heading">
       <h2 id="password-heading">Password</h2>
-      <label>
-        Current password
-        <input
-          type="password"
-          autoComplete="current-password"
-          required
-          value={current}
-          onChange={(e) => setCurrent(e.target.value)}
-        />
-      </label>
-      <label>
-        New password
-        <input
-          type="password"
-          autoComplete="new-password"
-          required
-          value={next}
-          onChange={(e) => setNext(e.target.value)}
-        />
-      </label>
+      <AccountField
+        label="Current password"
+        type="password"
+        autoComplete="current-password"
+        value={current}
+        onChange={setCurrent}
+      />
+      <AccountField
+        label="New password"
+        type="password"
+        autoComplete="new-password"
+        value={next}
+        onChange={setNext}
+      />
       <ErrorText error={error} />
       {saved ? <Status>Password changed. Your other sessions were signed out.</Status> : null}
       <SubmitButton busy={busy} busyLabel="Saving…">

@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { api } from '../api.ts';
 import { ErrorText, SubmitButton } from '../ui.tsx';
 import { useBusyAction } from '../use-busy-action.ts';
+import { AccountField } from './AccountField.tsx';
 import { accountErrorText } from './messages.ts';
 
 export function ForgotPasswordForm({ onBack }: { onBack(): void }) {
@@ -30,16 +31,13 @@ export function ForgotPasswordForm({ onBack }: { onBack(): void }) {
         ) : (
           <>
             <p className="muted">We will email you a link to choose a new password.</p>
-            <label>
-              Email
-              <input
-                type="email"
-                autoComplete="username"
-                required
-                value={email}
-                onChange={(e) => setEmail(e.target.value)}
-              />
-            </label>
+            <AccountField
+              label="Email"
+              type="email"
+              autoComplete="username"
+              value={email}
+              onChange={setEmail}
+            />
             <ErrorText error={error} />
             <SubmitButton busy={busy} busyLabel="Sending…">
               Email me a link

@@ -4,6 +4,7 @@ import { type FormEvent, useState } from 'react';
 import { api } from '../api.ts';
 import { ErrorText, SubmitButton } from '../ui.tsx';
 import { useBusyAction } from '../use-busy-action.ts';
+import { AccountField } from './AccountField.tsx';
 import { accountErrorText } from './messages.ts';
 
 /** The token of an emailed account link in this page's address, if any. */
@@ -50,26 +51,20 @@ export function SetPasswordPage({ token, onDone }: { token: string; onDone(): vo
               At least 10 characters. A few unrelated words are strong and easy to remember; names, dates and
               common passwords are not.
             </p>
-            <label>
-              New password
-              <input
-                type="password"
-                autoComplete="new-password"
-                required
-                value={password}
-                onChange={(e) => setPassword(e.target.value)}
-              />
-            </label>
-            <label>
-              The same again
-              <input
-                type="password"
-                autoComplete="new-password"
-                required
-                value={again}
-                onChange={(e) => setAgain(e.target.value)}
-              />
-            </label>
+            <AccountField
+              label="New password"
+              type="password"
+              autoComplete="new-password"
+              value={password}
+              onChange={setPassword}
+            />
+            <AccountField
+              label="The same again"
+              type="password"
+              autoComplete="new-password"
+              value={again}
+              onChange={setAgain}
+            />
             <ErrorText error={error} />
             <SubmitButton busy={busy} busyLabel="Saving…">
               Set password

@@ -2,9 +2,11 @@
 // (or a recovery code), or enrolment when the clinic requires two-factor. "Forgot password?" asks for an emailed
 // reset link; "Sign in with …" goes through the clinic's identity provider when single sign-on is set up.
 import type { StaffApp, StaffUser } from '@consulta/protocol';
-import { type FormEvent, useCallback, useState } from 'react';
+import { useCallback, useState } from 'react';
 import { ApiError, api } from '../api.ts';
-import { ErrorText } from '../ui.tsx';
+import { ErrorText, SubmitButton } from '../ui.tsx';
+import { useBusyAction } from '../use-busy-action.ts';
+import { AccountField } from './AccountField.tsx';
 import { EnrolmentForm } from './EnrolmentForm.tsx';
 import { ForgotPasswordForm } from './ForgotPasswordForm.tsx';
 import { accountErrorText, ssoErrorText } from './messages.ts';
@@ -51,50 +53,33 @@ function PasswordForm(props: {
 }) {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<string | null>(props.initialError);
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
+  const { busy, error, submit } = useBusyAction(accountErrorText, props.initialError);
+  const onSubmit = submit(async () => {
     try {
       props.onSignedIn(await api.signIn({ body: { email, password } }));
     } catch (err) {
+      // Not failures: the account's next step.
       if (err instanceof ApiError && err.code === 'SECOND_FACTOR_REQUIRED') props.onSecondFactor();
       else if (err instanceof ApiError && err.code === 'TWO_FACTOR_ENROLMENT_REQUIRED') props.onEnrol();
-      else setError(accountErrorText(err));
-    } finally {
-      setBusy(false);
+      else throw err;
     }
-  };
+  });
   return (
     <div className="message-page">
-      <form className="card form" onSubmit={submit} aria-labelledby="signin-heading">
+      <form className="card form" onSubmit={onSubmit} aria-labelledby="signin-heading">
         <h1 id="signin-heading">{props.heading}</h1>
-        <label>
-          Email
-          <input
-            type="email"
-            autoComplete="username"
-            required
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-          />
-        </label>
-        <label>
-          Password
-          <input
-            type="password"
-            autoComplete="current-password"
-            required
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-        </label>
+        <AccountField label="Email" type="email" autoComplete="username" value={email} onChange={setEmail} />
+        <AccountField
+          label="Password"
+          type="password"
+          autoComplete="current-password"
+          value={password}
+          onChange={setPassword}
+        />
         <ErrorText error={error} />
-        <button type="submit" className="primary" disabled={busy}>
-          {busy ? 'Signing in…' : 'Sign in'}
-        </button>
+        <SubmitButton busy={busy} busyLabel="Signing in…">
+          Sign in
+        </SubmitButton>
         <button type="button" className="link-button" onClick={props.onForgot}>
           Forgot password?
         </button>
@@ -107,28 +92,22 @@ function PasswordForm(props: {
 function SecondFactorForm({ onSignedIn, onBack }: { onSignedIn(user: StaffUser): void; onBack(): void }) {
   const [useRecovery, setUseRecovery] = useState(false);
   const [value, setValue] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
+  const { busy, error, setError, submit } = useBusyAction(accountErrorText);
+  const onSubmit = submit(async () => {
+    const body = useRecovery ? { recoveryCode: value.trim() } : { code: value.replace(/\s/g, '') };
     try {
-      const body = useRecovery ? { recoveryCode: value.trim() } : { code: value.replace(/\s/g, '') };
       onSignedIn(await api.signInSecondFactor({ body }));
     } catch (err) {
       // The challenge expired (or was never there): start again from the password.
       if (err instanceof ApiError && err.code === 'UNAUTHENTICATED') onBack();
-      else setError(accountErrorText(err));
-    } finally {
-      setBusy(false);
+      else throw err;
     }
-  };
+  });
   return (
     <div className="message-page">
       <form
         className="card form"
-        onSubmit={submit}
+        onSubmit={onSubmit}
         aria-labelledby="code-heading"
         data-testid="second-factor"
       >
@@ -150,9 +129,9 @@ function SecondFactorForm({ onSignedIn, onBack }: { onSignedIn(user: StaffUser):
           />
         </label>
         <ErrorText error={error} />
-        <button type="submit" className="primary" disabled={busy}>
-          {busy ? 'Checking…' : 'Continue'}
-        </button>
+        <SubmitButton busy={busy} busyLabel="Checking…">
+          Continue
+        </SubmitButton>
         <button
           type="button"
           className="link-button"

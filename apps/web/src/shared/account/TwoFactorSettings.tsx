@@ -5,6 +5,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { api } from '../api.ts';
 import { ErrorText } from '../ui.tsx';
 import { useBusyAction } from '../use-busy-action.ts';
+import { AccountField } from './AccountField.tsx';
 import { accountErrorText } from './messages.ts';
 import { TotpCodeField, TotpKey } from './TotpFields.tsx';
 
@@ -58,16 +59,13 @@ export function TwoFactorSettings() {
             On. Sign-in asks for a code from your authenticator app ({account.recoveryCodesLeft} recovery
             codes left).
           </p>
-          <label>
-            Password, to turn it off
-            <input
-              type="password"
-              autoComplete="current-password"
-              required
-              value={value}
-              onChange={(e) => setValue(e.target.value)}
-            />
-          </label>
+          <AccountField
+            label="Password, to turn it off"
+            type="password"
+            autoComplete="current-password"
+            value={value}
+            onChange={setValue}
+          />
           <ErrorText error={error} />
           <button type="submit" disabled={busy}>
             Turn off
