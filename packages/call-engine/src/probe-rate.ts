@@ -8,13 +8,14 @@
 /** One flow's chunks: [arrival (ms), bytes in the chunk]. */
 export type FlowChunks = ReadonlyArray<readonly [at: number, bytes: number]>;
 
-/** Less active time or fewer bytes than this cannot be timed (the probe then fails rather than guess). */
-export const MIN_ACTIVE_MS = 100;
+/** Fewer bytes than this cannot be timed (the probe then fails rather than guess). */
 export const MIN_BYTES = 64 * 1024;
+/** A whole transfer shorter than this (a LAN, loopback) is timed without skipping its start. */
+export const MIN_ACTIVE_MS = 100;
 
 /**
  * Download rate in kbit/s over the active time of `flows` (the union of each flow's first-to-last chunk), the
- * first quarter of it skipped; null when too little was transferred to time. A flow's first chunk starts its
+ * first quarter of it skipped (unless it is all very short); null when too few bytes arrived to time. A flow's first chunk starts its
  * clock, so its bytes are not counted (they arrived before the clock ran).
  */
 export function downloadKbps(flows: readonly FlowChunks[]): number | null {
@@ -31,7 +32,9 @@ export function downloadKbps(flows: readonly FlowChunks[]): number | null {
   }
   const active = union.reduce((sum, [from, to]) => sum + (to - from), 0);
   const total = flows.reduce((sum, f) => sum + f.slice(1).reduce((n, [, b]) => n + b, 0), 0);
-  if (active < MIN_ACTIVE_MS || total < MIN_BYTES) return null;
+  if (total < MIN_BYTES || active <= 0) return null;
+  // Everything arrived almost at once: a fast link, whose rate this understates (slow start included).
+  if (active < MIN_ACTIVE_MS) return Math.round((total * 8) / active);
   // The moment a quarter of the active time has run.
   let skip = active / 4;
   let cut = union[0]![0];
