@@ -92,6 +92,7 @@ export const AuditActions = [
   'visit.export',
   'recording.hold',
   'recording.delete',
+  'recording.rewrap',
   'auth.sso',
   'staff.sso_link',
   'settings.sign_in',

@@ -1,9 +1,17 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Keyring } from './keyring.ts';
-import { OpenStream, SealStream } from './sealed-format.ts';
+import {
+  MAX_HEADER_BYTES,
+  OpenStream,
+  parseHeader,
+  SealedFileError,
+  SealStream,
+  sealedHeader,
+} from './sealed-format.ts';
 
 /** Seals `source` into `file` as it comes (with backpressure); size and SHA-256 are of the plaintext. */
 export async function sealToFile(
@@ -43,4 +51,45 @@ export async function verifySealedFile(
     }
   });
   return { sizeBytes, sha256: hash.digest('hex') };
+}
+
+/**
+ * Re-wraps a sealed file's data key under the keyring's current master key, so the key it was sealed under can
+ * be retired. Only the header changes (the chunks are encrypted under the data key, which stays, and the chunk
+ * format does not involve the header); the new file is written beside the old, synced and renamed over it, so a
+ * crash leaves one or the other whole. 'current' when it is already under the current key.
+ */
+export async function rewrapSealedFile(file: string, keyring: Keyring): Promise<'rewrapped' | 'current'> {
+  const handle = await open(file, 'r');
+  let bytes: Buffer;
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(MAX_HEADER_BYTES), 0, MAX_HEADER_BYTES, 0);
+    bytes = buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+  const header = parseHeader(bytes, keyring);
+  if (!header) throw new SealedFileError('TRUNCATED', 'truncated sealed recording: the header is incomplete');
+  if (header.keyId === keyring.currentId) return 'current';
+  const next = `${file}.rewrap`;
+  try {
+    await pipeline(
+      async function* () {
+        yield sealedHeader(keyring, header.dataKey, header.salt);
+        yield* createReadStream(file, { start: header.length });
+      },
+      createWriteStream(next, { mode: 0o600 }),
+    );
+    const written = await open(next, 'r+');
+    try {
+      await written.sync();
+    } finally {
+      await written.close();
+    }
+    await rename(next, file);
+  } catch (err) {
+    await rm(next, { force: true });
+    throw err;
+  }
+  return 'rewrapped';
 }

@@ -70,8 +70,7 @@ export class SealStream extends Transform {
 
   constructor(keyring: Keyring) {
     super();
-    const context = headerContext(keyring.currentId, this.salt);
-    this.push(Buffer.concat([context, keyring.wrap(this.dataKey, context)]));
+    this.push(sealedHeader(keyring, this.dataKey, this.salt));
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
@@ -175,33 +174,11 @@ export class OpenStream extends Transform {
 
   /** Parses the header once it is all buffered; false while more bytes are needed. */
   private readHeader(): boolean {
-    const b = this.buffered;
-    const seen = Math.min(b.length, MAGIC.length);
-    if (
-      !b.subarray(0, seen).equals(MAGIC.subarray(0, seen)) ||
-      (b.length > MAGIC.length && b[8] !== VERSION)
-    ) {
-      throw new SealedFileError('NOT_SEALED', 'not a sealed recording (wrong magic or version)');
-    }
-    if (b.length < MAGIC.length + 2) return false;
-    const idLength = b[9]!;
-    const saltAt = MAGIC.length + 2 + idLength;
-    const end = saltAt + SALT_BYTES + WRAPPED_KEY_BYTES;
-    if (b.length < end) return false;
-    const keyId = b.subarray(MAGIC.length + 2, saltAt).toString('utf8');
-    if (!this.keyring.has(keyId)) {
-      throw new SealedFileError('UNKNOWN_KEY', `sealed under master key "${keyId}", which is not configured`);
-    }
-    const salt = Buffer.from(b.subarray(saltAt, saltAt + SALT_BYTES));
-    const key = this.keyring.unwrap(
-      keyId,
-      b.subarray(saltAt + SALT_BYTES, end),
-      b.subarray(0, saltAt + SALT_BYTES),
-    );
-    if (!key) throw new SealedFileError('TAMPERED', 'the wrapped data key does not verify (header altered)');
-    this.dataKey = key;
-    this.salt = salt;
-    this.buffered = b.subarray(end);
+    const header = parseHeader(this.buffered, this.keyring);
+    if (!header) return false;
+    this.dataKey = header.dataKey;
+    this.salt = header.salt;
+    this.buffered = this.buffered.subarray(header.length);
     return true;
   }
 
@@ -222,5 +199,52 @@ export class OpenStream extends Transform {
     }
   }
 }
+
+/** A sealed file's header, its data key unwrapped. */
+export interface SealedHeader {
+  keyId: string;
+  salt: Buffer;
+  dataKey: Buffer;
+  /** Bytes of the header: the first chunk follows. */
+  length: number;
+}
+
+/**
+ * Parses the header at the start of `b`: null while more bytes are needed (at most 146), a SealedFileError for
+ * a file that is not sealed, a key that is not configured, or a header that was altered.
+ */
+export function parseHeader(b: Buffer, keyring: Keyring): SealedHeader | null {
+  const seen = Math.min(b.length, MAGIC.length);
+  if (!b.subarray(0, seen).equals(MAGIC.subarray(0, seen)) || (b.length > MAGIC.length && b[8] !== VERSION)) {
+    throw new SealedFileError('NOT_SEALED', 'not a sealed recording (wrong magic or version)');
+  }
+  if (b.length < MAGIC.length + 2) return null;
+  const idLength = b[9]!;
+  const saltAt = MAGIC.length + 2 + idLength;
+  const end = saltAt + SALT_BYTES + WRAPPED_KEY_BYTES;
+  if (b.length < end) return null;
+  const keyId = b.subarray(MAGIC.length + 2, saltAt).toString('utf8');
+  if (!keyring.has(keyId)) {
+    throw new SealedFileError('UNKNOWN_KEY', `sealed under master key "${keyId}", which is not configured`);
+  }
+  const salt = Buffer.from(b.subarray(saltAt, saltAt + SALT_BYTES));
+  const dataKey = keyring.unwrap(
+    keyId,
+    b.subarray(saltAt + SALT_BYTES, end),
+    b.subarray(0, saltAt + SALT_BYTES),
+  );
+  if (!dataKey)
+    throw new SealedFileError('TAMPERED', 'the wrapped data key does not verify (header altered)');
+  return { keyId, salt, dataKey, length: end };
+}
+
+/** The header of a file with this data key and salt, wrapped under the keyring's current master key. */
+export function sealedHeader(keyring: Keyring, dataKey: Buffer, salt: Buffer): Buffer {
+  const context = headerContext(keyring.currentId, salt);
+  return Buffer.concat([context, keyring.wrap(dataKey, context)]);
+}
+
+/** The most a header takes: a reader that has this many bytes (or the whole file) can parse it. */
+export const MAX_HEADER_BYTES = MAGIC.length + 2 + 255 + SALT_BYTES + WRAPPED_KEY_BYTES;
 
 const truncated = (why: string) => new SealedFileError('TRUNCATED', `truncated sealed recording: ${why}`);
