@@ -5,7 +5,7 @@
 // estimate of what a small camera happens to send. Reports are throttled so only real changes are sent.
 import type { ClientMessage, DeviceClass } from '@consulta/protocol';
 import { congestionEvidence, linkSample, type Observation, summarizeMedia } from './link-evidence.ts';
-import type { LinkCapacity } from './link-probe.ts';
+import { type LinkCapacity, LinkProbeError } from './link-probe.ts';
 import {
   type BandwidthSample,
   combineSamples,
@@ -21,6 +21,8 @@ import {
 const KBPS_MAX = 10_000_000;
 /** Probes prompted by evidence start at most this often: each fills the link for a few seconds. */
 const REPROBE_SPACING_MS = 15_000;
+/** Failed probes before the first success after which the connections' estimates are reported instead. */
+const FIRST_PROBE_TRIES = 3;
 
 export interface BandwidthReporterOptions {
   send(message: ClientMessage): boolean;
@@ -113,7 +115,15 @@ export class BandwidthReporter {
     const pairs = new Map<string, PairSummary>([...current].map(([k, o]) => [k, o.pair]));
 
     const reprobeMs = opts.reprobeIntervalMs ?? 300_000;
-    if (this.o.probe && !this.probeFailed && (!this.capacity || Date.now() - this.capacity.at > reprobeMs)) {
+    // Before the first success: at once, then again after 15 s, 30 s (a failure retried, see startProbe).
+    const firstTry =
+      !this.capacity &&
+      (this.probeFailures === 0 || Date.now() - this.probeStartedAt > this.probeSpacing() / 2);
+    if (
+      this.o.probe &&
+      !this.probeFailed &&
+      (firstTry || (this.capacity && Date.now() - this.capacity.at > reprobeMs))
+    ) {
       this.startProbe();
     }
     let sample: BandwidthSample | null;
@@ -144,8 +154,10 @@ export class BandwidthReporter {
       // The link carries less than it did: measure it again (with the call's media on it, as it is now), also
       // once the evidence is gone (the call now sends less), until a probe succeeds. Not more often than every
       // 15 s, doubling after each failed probe, since a probe fills the link and media stalls meanwhile.
-      const spacing = REPROBE_SPACING_MS * 2 ** Math.min(3, this.probeFailures);
-      if ((persisted || this.loweredUplinkKbps !== null) && Date.now() - this.probeStartedAt > spacing) {
+      if (
+        (persisted || this.loweredUplinkKbps !== null) &&
+        Date.now() - this.probeStartedAt > this.probeSpacing()
+      ) {
         this.startProbe();
       }
     } else if (this.o.probe && !this.probeFailed) {
@@ -160,6 +172,11 @@ export class BandwidthReporter {
     this.report(sample);
   }
 
+  /** Time between probes the evidence asks for: 15 s, doubling after each failed one (at most 8 times). */
+  private probeSpacing(): number {
+    return REPROBE_SPACING_MS * 2 ** Math.min(3, this.probeFailures);
+  }
+
   private startProbe(): void {
     if (this.probing || !this.o.probe) return;
     this.probing = true;
@@ -172,10 +189,13 @@ export class BandwidthReporter {
         this.loweredUplinkKbps = null;
         this.probeFailures = 0;
       })
-      .catch(() => {
+      .catch((err: unknown) => {
         this.probeFailures++;
-        // An old server or a refused probe: fall back to the connections' estimates rather than never reporting.
-        if (!this.capacity) this.probeFailed = true;
+        // A server without the probe (or refusing it), or a link that failed it again and again before it ever
+        // succeeded: fall back to the connections' estimates rather than never reporting. A probe that failed
+        // once (a busy machine, a link still coming up) is tried again first.
+        const refused = err instanceof LinkProbeError && !err.retryable;
+        if (!this.capacity && (refused || this.probeFailures >= FIRST_PROBE_TRIES)) this.probeFailed = true;
       })
       .finally(() => {
         this.probing = false;

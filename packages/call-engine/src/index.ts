@@ -21,7 +21,7 @@ export {
   type Observation,
   summarizeMedia,
 } from './link-evidence.ts';
-export { type LinkCapacity, type LinkProbeOptions, probeLink } from './link-probe.ts';
+export { type LinkCapacity, LinkProbeError, type LinkProbeOptions, probeLink } from './link-probe.ts';
 export {
   desiredLinks,
   diffLinks,

@@ -6,6 +6,23 @@
 import { apiUrl, LINK_PROBE_MAX_BYTES, type LinkProbeUploadReply, Routes } from '@consulta/protocol';
 import { downloadKbps } from './probe-rate.ts';
 
+/**
+ * Why a probe failed. Not retryable: the server refused it (no such route, not allowed), so asking again will not
+ * help; retryable: a busy server (429, 5xx), the network, or too little data to time.
+ */
+export class LinkProbeError extends Error {
+  override name = 'LinkProbeError';
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+}
+
+const httpError = (status: number) =>
+  new LinkProbeError(`link probe: HTTP ${status}`, status === 429 || status >= 500);
+
 /** Shorter uploads are not timed well enough to count. */
 const MIN_TIMED_MS = 150;
 
@@ -51,7 +68,7 @@ async function probeDownlink(o: LinkProbeOptions): Promise<number> {
       cache: 'no-store',
       signal: abort.signal,
     });
-    if (!res.ok || !res.body) throw new Error(`link probe: HTTP ${res.status}`);
+    if (!res.ok || !res.body) throw httpError(res.status);
     const reader = res.body.getReader();
     for (;;) {
       const { done, value } = await reader.read();
@@ -77,8 +94,9 @@ async function probeDownlink(o: LinkProbeOptions): Promise<number> {
   }
   const kbps = downloadKbps(flows);
   if (kbps === null) {
-    throw new Error(
+    throw new LinkProbeError(
       `link probe: too little downloaded to time in ${Math.round(performance.now() - started)} ms`,
+      true,
     );
   }
   return kbps;
@@ -105,7 +123,7 @@ async function probeUplink(o: LinkProbeOptions): Promise<number> {
         body: new Uint8Array(size),
         signal: abort.signal,
       });
-      if (!res.ok) throw new Error(`link probe: HTTP ${res.status}`);
+      if (!res.ok) throw httpError(res.status);
       // Timed here, from sending to the server's answer (an upper bound on the time, so a lower bound on the
       // rate): the server's own first-to-last-byte time shrinks when it is too busy to read as data arrives.
       const server = (await res.json()) as LinkProbeUploadReply;
@@ -126,6 +144,6 @@ async function probeUplink(o: LinkProbeOptions): Promise<number> {
     const rate = best ? best.bytes / best.ms : 0; // bytes per ms
     size = Math.min(maxBytes, size * 4, Math.max(size * 2, Math.round(rate * budgetMs)));
   }
-  if (!best) throw new Error('link probe: no upload could be timed');
+  if (!best) throw new LinkProbeError('link probe: no upload could be timed', true);
   return Math.round((best.bytes * 8) / best.ms);
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, mock, test } from 'node:test';
 import type { ClientMessage } from '@consulta/protocol';
-import { BandwidthReporter, type LinkCapacity } from '../src/index.ts';
+import { BandwidthReporter, type LinkCapacity, LinkProbeError } from '../src/index.ts';
 
 /** One SFU connection whose outgoing video is held back (or not) by its congestion controller at `aob` bit/s. */
 function sfuConnection(state: { held: boolean; aob: number }) {
@@ -101,4 +101,41 @@ test('a collapsed uplink is reported from the live evidence, and stays reported 
   await poll(40);
   assert.equal(sent.at(-1)?.uplinkKbps, 420);
   reporter.stop();
+});
+
+test('a first probe that fails on a busy machine is tried again; a server that refuses it is not', async () => {
+  const run = async (failures: Error[]) => {
+    const sent: number[] = [];
+    let calls = 0;
+    const conn = sfuConnection({ held: false, aob: 1_234_000 });
+    const reporter = new BandwidthReporter({
+      send: (m) => {
+        if (m.type === 'bandwidth') sent.push(m.uplinkKbps);
+        return true;
+      },
+      connections: () => [conn],
+      active: () => true,
+      reported: () => {},
+      forcedRelay: false,
+      probe: async () => {
+        const failure = failures[calls++];
+        if (failure) throw failure;
+        return { uplinkKbps: 8000, downlinkKbps: 40_000 };
+      },
+    });
+    reporter.start();
+    for (let i = 0; i < 40; i++) {
+      mock.timers.tick(2000);
+      await flush();
+    }
+    reporter.stop();
+    return { sent, calls };
+  };
+  const busy = new LinkProbeError('link probe: too little downloaded to time in 6000 ms', true);
+  const retried = await run([busy, busy]);
+  assert.equal(retried.calls, 3);
+  assert.deepEqual([...new Set(retried.sent)], [8000], 'the probed figure, never the estimate');
+  const refused = await run([new LinkProbeError('link probe: HTTP 404', false)]);
+  assert.equal(refused.calls, 1);
+  assert.equal(refused.sent.at(-1), 1234, 'the connections’ estimate at once');
 });
