@@ -9,6 +9,7 @@ import type { Link } from '../signaling/link.ts';
 import { Bus } from './bus.ts';
 import { Gateway } from './gateway.ts';
 import { NodeRegistry } from './node-registry.ts';
+import { NodeOutbox } from './outbox.ts';
 import { Ownership } from './ownership.ts';
 import { RemoteLinks } from './remote-links.ts';
 import { ClusterRoomCommands } from './room-commands.ts';
@@ -21,6 +22,7 @@ import { RoomStore } from './room-store.ts';
  */
 export class ClusterNode {
   private readonly ticker: NodeJS.Timeout;
+  private ticking: Promise<void> | null = null;
 
   private constructor(
     readonly nodeId: string,
@@ -30,6 +32,7 @@ export class ClusterNode {
     readonly gateway: Gateway,
     private readonly remote: RemoteLinks,
     readonly commands: ClusterRoomCommands,
+    private readonly redis: Redis,
     private readonly subscriber: Redis,
     private readonly sessions: AppContext['sessions'],
     leaseMs: number,
@@ -46,12 +49,22 @@ export class ClusterNode {
     ctx: AppContext;
     log: FastifyBaseLogger;
   }): Promise<ClusterNode> {
-    const { config, redis, ctx, log } = o;
+    const { config, ctx, log } = o;
     const c = config.cluster;
     if (!c.secret) throw new Error('cluster.secret is required with redis.url');
     const nodeId =
       c.nodeId ?? `${hostname().replace(/[^A-Za-z0-9._-]/g, '-')}-${randomBytes(4).toString('hex')}`;
+    // Connections of the cluster's own. While Redis is away their commands wait in the client (no retry limit)
+    // and go out in order once it is back, so no snapshot write or message is dropped; reconnecting is tried
+    // at least every 500 ms, so every node is back well within the quiet period after an outage.
+    const redis = o.redis.duplicate({
+      maxRetriesPerRequest: null,
+      retryStrategy: (times: number) => Math.min(times * 50, 500),
+    });
+    redis.on('error', (err) => log.warn({ err: err.message }, 'cluster redis connection error'));
+    await redis.connect();
     const subscriber = redis.duplicate();
+    subscriber.on('error', (err) => log.warn({ err: err.message }, 'cluster redis subscriber error'));
     const bus = await Bus.start({
       redis,
       subscriber,
@@ -72,10 +85,11 @@ export class ClusterNode {
       if (leaving && ref.node === nodeId) return null;
       return { ...ref, sessionId: link.principal.sessionId, ip: link.ip };
     };
+    const leases = new RoomLeases(redis, nodeId, c.leaseMs, stateTtlMs);
     const ownership = new Ownership({
       nodeId,
       rooms: ctx.rooms,
-      leases: new RoomLeases(redis, nodeId, c.leaseMs, stateTtlMs),
+      leases,
       store: new RoomStore(redis, stateTtlMs),
       socketOf,
       linkOf: async (via, consultationId) => {
@@ -86,8 +100,13 @@ export class ClusterNode {
       log,
     });
     gateway = new Gateway(nodeId, ctx, ownership, bus);
-    const send = (node: string, body: ClusterMessage) =>
-      void bus.send(node, body).catch((err) => log.warn({ err }, 'cluster send failed'));
+    const outbox = new NodeOutbox(
+      bus,
+      (node) => registry.isAlive(node),
+      (node) => remote!.nodeGone(node),
+      log,
+    );
+    const send = (node: string, body: ClusterMessage) => outbox.send(node, body);
     remote = new RemoteLinks(
       ctx,
       gateway,
@@ -119,7 +138,7 @@ export class ClusterNode {
         .broadcast({ type: 'sessions-ended', sessionIds, code, reason })
         .catch((err) => log.warn({ err }, 'could not tell other nodes of ended sessions'));
     log.info({ nodeId }, 'cluster node up');
-    return new ClusterNode(
+    const node = new ClusterNode(
       nodeId,
       bus,
       registry,
@@ -127,11 +146,21 @@ export class ClusterNode {
       gateway,
       remote,
       commands,
+      redis,
       subscriber,
       ctx.sessions,
       c.leaseMs,
       log,
     );
+    // Back after Redis was unreachable (or restarted): register again and renew (or reclaim) every lease before
+    // the quiet period ends, and take no room that may have a holder for a lease period (keys may be gone).
+    redis.on('ready', () => {
+      leases.strictUntil = Date.now() + c.leaseMs;
+      log.warn({ nodeId }, 'cluster redis connection back; reclaiming leases');
+      void registry.renew().catch(() => undefined);
+      void node.tick();
+    });
+    return node;
   }
 
   /** Rooms' `changed` hook. */
@@ -156,6 +185,7 @@ export class ClusterNode {
   async close(): Promise<void> {
     clearInterval(this.ticker);
     await this.subscriber.quit().catch(() => undefined);
+    await this.redis.quit().catch(() => undefined);
   }
 
   private receive(body: ClusterMessage): void {
@@ -184,8 +214,18 @@ export class ClusterNode {
     }
   }
 
-  /** Every third of the lease: renew leases, and notice nodes that died (their sockets are gone). */
-  private async tick(): Promise<void> {
+  /**
+   * Every third of the lease: renew leases, and notice nodes that died (their sockets are gone). One at a time:
+   * while Redis is away a tick waits for it, and the next one would only queue the same commands again.
+   */
+  tick(): Promise<void> {
+    this.ticking ??= this.upkeep().finally(() => {
+      this.ticking = null;
+    });
+    return this.ticking;
+  }
+
+  private async upkeep(): Promise<void> {
     try {
       await this.ownership.renew();
       for (const node of this.remote.nodes()) {

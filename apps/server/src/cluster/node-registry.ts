@@ -1,4 +1,16 @@
 import type { Redis } from 'ioredis';
+import { beatKey, nodeKey, upSinceKey } from './keys.ts';
+import { gapMs, OBSERVE } from './redis-clock.ts';
+
+const REGISTER = `${OBSERVE}
+redis.call('SET', KEYS[3], ARGV[2], 'PX', ARGV[3])
+return 1`;
+
+// Right after Redis was away every node's key may have expired: nobody counts as dead until the quiet period
+// has let them register again.
+const ALIVE = `${OBSERVE}
+if quiet > 0 then return 1 end
+return redis.call('EXISTS', KEYS[3])`;
 
 /**
  * This node's presence in Redis: `nodes:<id>` with a short expiry, renewed every third of it. "Alive" means the
@@ -20,20 +32,29 @@ export class NodeRegistry {
     this.timer.unref();
   }
 
-  isAlive(nodeId: string): Promise<boolean> {
-    return this.redis.exists(key(nodeId)).then((n) => n === 1);
+  async isAlive(nodeId: string): Promise<boolean> {
+    const alive = await this.redis.eval(ALIVE, 3, beatKey, upSinceKey, nodeKey(nodeId), gapMs(this.leaseMs));
+    return alive === 1;
   }
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    await this.redis.del(key(this.nodeId));
+    await this.redis.del(nodeKey(this.nodeId));
   }
 
-  private async renew(): Promise<void> {
+  /** Registers (again: also at once when the connection to Redis comes back). */
+  async renew(): Promise<void> {
     const value = JSON.stringify({ address: this.address, pid: process.pid, at: Date.now() });
-    await this.redis.set(key(this.nodeId), value, 'PX', this.leaseMs);
+    await this.redis.eval(
+      REGISTER,
+      3,
+      beatKey,
+      upSinceKey,
+      nodeKey(this.nodeId),
+      gapMs(this.leaseMs),
+      value,
+      this.leaseMs,
+    );
   }
 }
-
-const key = (nodeId: string) => `nodes:${nodeId}`;

@@ -1,8 +1,9 @@
 import type { SnapshotSocket } from '@consulta/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Link } from '../signaling/link.ts';
+import type { Room } from '../signaling/room.ts';
 import type { Rooms } from '../signaling/rooms.ts';
-import type { Lease, RoomLeases } from './room-lease.ts';
+import type { Lease, Quiet, RoomLeases } from './room-lease.ts';
 import type { RoomStore } from './room-store.ts';
 import { roomOf, snapshotOf } from './snapshot.ts';
 
@@ -84,12 +85,16 @@ export class Ownership {
     } else send();
   }
 
-  /** Rooms' `changed` hook: writes the room's snapshot, or lets the room go once it is gone. */
-  async persist(consultationId: string): Promise<void> {
+  /**
+   * Rooms' `changed` hook: writes the room's snapshot, or lets the room go once it is gone. The write is issued,
+   * not awaited: the room goes on while Redis is slow or away (the client queues commands until it is back, in
+   * order, so a later snapshot still lands after an earlier one), and a refused write makes the node let go.
+   */
+  persist(consultationId: string): Promise<void> {
     const depth = (this.depth.get(consultationId) ?? 1) - 1;
     if (depth > 0) {
       this.depth.set(consultationId, depth); // an inner task: the outer one writes
-      return;
+      return Promise.resolve();
     }
     this.depth.delete(consultationId);
     const held = this.held.get(consultationId) ?? [];
@@ -98,30 +103,49 @@ export class Ownership {
       for (const send of held) send();
     };
     const fence = this.owned.get(consultationId);
-    if (fence === undefined) return flush();
+    if (fence === undefined) return Promise.resolve(flush());
     const room = this.o.rooms.get(consultationId);
     if (!room) {
       flush();
       // Taken for a join that has not created the room yet (or failed): nothing to write, keep the lease.
-      if (!this.live.has(consultationId)) return;
+      if (!this.live.has(consultationId)) return Promise.resolve();
       this.owned.delete(consultationId);
       this.live.delete(consultationId);
-      await this.o.store.delete(consultationId, fence);
-      await this.o.leases.release(consultationId, fence);
-      return;
+      void this.o.store
+        .delete(consultationId, fence)
+        .then(() => this.o.leases.release(consultationId, fence))
+        .catch((err) => this.o.log.warn({ err, consultationId }, 'could not let an empty room go'));
+      return Promise.resolve();
     }
     this.live.add(consultationId);
     // Issued before the held messages, on the same connection: Redis runs the write first.
-    const saving = this.o.store.save(snapshotOf(room, fence, (l) => this.o.socketOf(l, false)));
+    this.save(consultationId, fence, room);
     flush();
-    if (!(await saving)) this.lose(consultationId, 'a newer fence holds the room');
+    return Promise.resolve();
   }
 
-  /** Renews every lease (called every third of the lease time); a lease lost is a room forgotten. */
+  /**
+   * Renews every lease (called every third of the lease time, and as soon as Redis is back). A lease lost to a
+   * newer fence is a room forgotten; Redis unreachable is not a loss (the holder keeps serving and renews once it
+   * is back: nobody can take the room meanwhile, see RoomLeases); a room whose state Redis lost is written again.
+   */
   async renew(): Promise<void> {
     for (const [id, fence] of [...this.owned]) {
-      const ok = await this.o.leases.renew(id, fence).catch(() => false);
-      if (!ok && this.owned.get(id) === fence) this.lose(id, 'lease lost');
+      let renewed: 0 | 1 | 2;
+      try {
+        renewed = await this.o.leases.renew(id, fence);
+      } catch (err) {
+        this.o.log.warn({ err, consultationId: id }, 'could not renew a lease; keeping the room');
+        continue;
+      }
+      if (this.owned.get(id) !== fence) continue;
+      if (renewed === 0) this.lose(id, 'lease lost');
+      else if (renewed === 2) {
+        await this.o.rooms.within(id, async () => {
+          const room = this.o.rooms.get(id);
+          if (room && this.owned.get(id) === fence) this.save(id, fence, room);
+        });
+      }
     }
   }
 
@@ -148,13 +172,19 @@ export class Ownership {
 
   private async take(consultationId: string, dead: Lease | null): Promise<'self' | Lease> {
     const { leases, nodeId } = this.o;
-    let fence: number | null;
-    if (dead) fence = await leases.takeOver(consultationId, dead);
+    let fence: number | null | Quiet;
+    if (dead) fence = await leases.take(consultationId, dead);
     else {
       const held = await leases.holder(consultationId);
       if (held && held.node !== nodeId) return held;
       // Held under our name but not in memory: a lease this node lost track of; take it anew under a new fence.
-      fence = held ? await leases.takeOver(consultationId, held) : await leases.acquire(consultationId);
+      fence = await leases.take(consultationId, held);
+    }
+    if (fence !== null && typeof fence === 'object') {
+      // Redis just came back: the holder (alive, most likely) gets the time to reclaim its room. Then ask again
+      // who holds it: a holder that is back is reached as usual; one that is not is taken over.
+      await new Promise((resolve) => setTimeout(resolve, fence.waitMs));
+      return this.take(consultationId, null);
     }
     if (fence === null) {
       const now = await leases.holder(consultationId);
@@ -172,6 +202,16 @@ export class Ownership {
     });
     this.o.log.info({ consultationId, fence, from: dead?.node ?? null }, 'took a room');
     return 'self';
+  }
+
+  private save(consultationId: string, fence: number, room: Room): void {
+    this.o.store
+      .save(snapshotOf(room, fence, (l) => this.o.socketOf(l, false)))
+      .then((ok) => {
+        if (!ok && this.owned.get(consultationId) === fence)
+          this.lose(consultationId, 'a newer fence holds the room');
+      })
+      .catch((err) => this.o.log.warn({ err, consultationId }, 'could not write a room snapshot'));
   }
 
   private lose(consultationId: string, why: string): void {

@@ -3,9 +3,12 @@ import type { Redis } from 'ioredis';
 import { fenceKey, stateKey } from './keys.ts';
 
 // Writes only under the room's current fence: an owner that lost its lease (a stale holder after a pause or a
-// split brain) cannot overwrite what the new owner wrote.
+// split brain) cannot overwrite what the new owner wrote. A fence missing (or lower) means Redis lost its data
+// (restarted empty) and nobody took the room since: the holder's write restores it.
 const SAVE = `
-if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
+local f = tonumber(redis.call('GET', KEYS[2]) or '')
+if f and f > tonumber(ARGV[1]) then return 0 end
+if f ~= tonumber(ARGV[1]) then redis.call('SET', KEYS[2], ARGV[1]) end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1`;
 
