@@ -135,7 +135,7 @@ describe('the bus and the fences', () => {
     // The old holder stalls past its lease (300 ms); the new one takes the room with a greater fence.
     const newFence = await waitFor(() => next.acquire(room));
     assert.ok(newFence > oldFence, `${newFence} > ${oldFence}`);
-    assert.equal(await old.renew(room, oldFence), false, 'the stale holder learns it lost the room');
+    assert.equal(await old.renew(room, oldFence), 0, 'the stale holder learns it lost the room');
     assert.equal(await store.save(snapshot(newFence, 'new')), true);
     assert.equal(await store.save(snapshot(oldFence, 'stale')), false, 'the stale write is refused');
     assert.equal((await store.load(room))?.lobby[0]?.participantId, 'new');

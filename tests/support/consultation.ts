@@ -35,7 +35,7 @@ export interface InvitedGuest {
 
 /** Invites someone by email and opens the emailed link in a fresh browser of theirs. */
 export async function inviteAndOpen(
-  server: TestServer,
+  server: Pick<TestServer, 'url'>,
   smtp: Smtp,
   clinician: HttpClient,
   consultationId: string,
