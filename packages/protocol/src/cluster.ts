@@ -27,6 +27,25 @@ export const SnapshotSocket = Type.Object({
 });
 export type SnapshotSocket = Static<typeof SnapshotSocket>;
 
+/** Owner → gateway: a message for one of its sockets. */
+const Deliver = Type.Object({
+  type: Type.Literal('deliver'),
+  consultationId: Room,
+  fence: Fence,
+  linkId: LinkId,
+  message: ServerMessage,
+});
+
+/** Owner → gateway: close one of its sockets. */
+const Close = Type.Object({
+  type: Type.Literal('close'),
+  consultationId: Room,
+  fence: Fence,
+  linkId: LinkId,
+  code: Type.Integer({ minimum: 1000, maximum: 4999 }),
+  reason: Type.String({ maxLength: 123 }),
+});
+
 export const ClusterMessage = Type.Union([
   /** Gateway → owner: a client's validated message, in the socket's order. */
   Type.Object({
@@ -44,22 +63,12 @@ export const ClusterMessage = Type.Union([
     from: SocketRef,
     final: Type.Boolean(),
   }),
-  /** Owner → gateway: a message for one of its sockets. */
+  Deliver,
+  Close,
+  /** Owner → gateway: several of the above, in order (what queued while the previous publish was under way). */
   Type.Object({
-    type: Type.Literal('deliver'),
-    consultationId: Room,
-    fence: Fence,
-    linkId: LinkId,
-    message: ServerMessage,
-  }),
-  /** Owner → gateway: close one of its sockets. */
-  Type.Object({
-    type: Type.Literal('close'),
-    consultationId: Room,
-    fence: Fence,
-    linkId: LinkId,
-    code: Type.Integer({ minimum: 1000, maximum: 4999 }),
-    reason: Type.String({ maxLength: 123 }),
+    type: Type.Literal('deliveries'),
+    messages: Type.Array(Type.Union([Deliver, Close]), { minItems: 1, maxItems: 200 }),
   }),
   /** Broadcast: these sessions ended (sign-out, revoke, …): every node closes their sockets with `code`. */
   Type.Object({

@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { CloseCode, type ClusterMessage, type SnapshotSocket } from '@consulta/protocol';
+import {
+  CloseCode,
+  type ClusterMessage,
+  type ClusterMessageOf,
+  type SnapshotSocket,
+} from '@consulta/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { AppConfig } from '../config/index.ts';
@@ -106,7 +111,8 @@ export class ClusterNode {
       (node) => remote!.nodeGone(node),
       log,
     );
-    const send = (node: string, body: ClusterMessage) => outbox.send(node, body);
+    const send = (node: string, body: ClusterMessageOf<'deliver'> | ClusterMessageOf<'close'>) =>
+      outbox.send(node, body);
     remote = new RemoteLinks(
       ctx,
       gateway,
@@ -198,6 +204,12 @@ export class ClusterNode {
         break;
       case 'deliver':
         this.gateway.deliver(body);
+        break;
+      case 'deliveries':
+        for (const m of body.messages) {
+          if (m.type === 'deliver') this.gateway.deliver(m);
+          else this.gateway.close(m);
+        }
         break;
       case 'close':
         this.gateway.close(body);

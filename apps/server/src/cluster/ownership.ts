@@ -183,6 +183,10 @@ export class Ownership {
     if (fence !== null && typeof fence === 'object') {
       // Redis just came back: the holder (alive, most likely) gets the time to reclaim its room. Then ask again
       // who holds it: a holder that is back is reached as usual; one that is not is taken over.
+      this.o.log.warn(
+        { consultationId, waitMs: fence.waitMs },
+        'Redis was away: waiting for holders to reclaim',
+      );
       await new Promise((resolve) => setTimeout(resolve, fence.waitMs));
       return this.take(consultationId, null);
     }
