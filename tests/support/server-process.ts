@@ -21,8 +21,9 @@ export interface ServerProcess {
 
 export async function startServerProcess(options: {
   databaseUrl: string;
-  redisUrl: string;
-  redisKeyPrefix: string;
+  /** Omitted: one process on its own, rooms in its memory (the default deployment). */
+  redisUrl?: string;
+  redisKeyPrefix?: string;
   cookieSecret: string;
   /** Signs node-to-node messages; the same on every node of a cluster (default: derived from cookieSecret). */
   clusterSecret?: string;
@@ -45,10 +46,14 @@ export async function startServerProcess(options: {
       PUBLIC_URL: url,
       LOG_LEVEL: 'warn',
       DATABASE_URL: options.databaseUrl,
-      REDIS_URL: options.redisUrl,
-      REDIS_KEY_PREFIX: options.redisKeyPrefix,
+      ...(options.redisUrl
+        ? {
+            REDIS_URL: options.redisUrl,
+            REDIS_KEY_PREFIX: options.redisKeyPrefix ?? 'consulta:',
+            CLUSTER_SECRET: options.clusterSecret ?? `cluster-${options.cookieSecret}`,
+          }
+        : {}),
       COOKIE_SECRET: options.cookieSecret,
-      CLUSTER_SECRET: options.clusterSecret ?? `cluster-${options.cookieSecret}`,
       ...(options.nodeId ? { NODE_ID: options.nodeId } : {}),
       // No SFU: these processes are for HTTP, and mediasoup workers would only cost the machine's two cores.
       NODE_CONFIG: JSON.stringify({ server: { varDir }, media: { enabled: false }, ...options.config }),
