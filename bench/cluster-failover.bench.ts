@@ -158,6 +158,10 @@ export default async function run(): Promise<BenchReport> {
         },
       ],
     };
+  } catch (err) {
+    // What the nodes logged (warnings and worse) says why.
+    for (const node of nodes) console.error(node.output().split('\n').slice(-40).join('\n'));
+    throw err;
   } finally {
     for (const m of everyone) m.ws.socket.terminate();
     for (const node of nodes) await node.kill('SIGKILL').catch(() => undefined);

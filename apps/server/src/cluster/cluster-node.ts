@@ -102,6 +102,7 @@ export class ClusterNode {
         if (!(await registry.isAlive(via.node))) return null;
         return remote!.forSnapshot(via, consultationId);
       },
+      lost: (consultationId) => gateway?.moved(consultationId),
       log,
     });
     gateway = new Gateway(nodeId, ctx, ownership, bus);

@@ -1,5 +1,5 @@
 import type { ClientMessage, ClusterMessage, ClusterMessageOf, SocketRef } from '@consulta/protocol';
-import { ErrorCode } from '@consulta/protocol';
+import { CloseCode, ErrorCode } from '@consulta/protocol';
 import type { AppContext } from '../context.ts';
 import { AppError } from '../errors.ts';
 import type { SignalingRoute } from '../signaling/edge.ts';
@@ -95,6 +95,17 @@ export class Gateway implements SignalingRoute {
       if ((await this.ownership.takeOver(room, owner)) === 'self') return here();
     }
     throw new AppError(ErrorCode.Internal, 'The consultation is moving between servers; try again');
+  }
+
+  /**
+   * This node stopped running `room` because another node took it (this one stalled past its lease): its sockets
+   * in the room are told to reconnect and resume, which brings them to the room where it runs now.
+   */
+  moved(room: string): void {
+    for (const link of [...this.local.values()]) {
+      if (this.bound.get(link) === room)
+        link.close(CloseCode.ServerRestarting, 'the consultation moved to another server; reconnect now');
+    }
   }
 
   deliver(m: ClusterMessageOf<'deliver'>): void {

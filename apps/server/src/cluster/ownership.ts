@@ -16,6 +16,8 @@ export interface OwnershipOptions {
   socketOf: (link: Link, leaving: boolean) => SnapshotSocket | null;
   /** The link for a socket named in a snapshot (null: gone). */
   linkOf: (via: SnapshotSocket, consultationId: string) => Promise<Link | null>;
+  /** This node stopped running a room it ran (another node took it): its sockets there must resume elsewhere. */
+  lost: (consultationId: string) => void;
   log: FastifyBaseLogger;
 }
 
@@ -130,21 +132,29 @@ export class Ownership {
    * is back: nobody can take the room meanwhile, see RoomLeases); a room whose state Redis lost is written again.
    */
   async renew(): Promise<void> {
-    for (const [id, fence] of [...this.owned]) {
-      let renewed: 0 | 1 | 2;
-      try {
-        renewed = await this.o.leases.renew(id, fence);
-      } catch (err) {
-        this.o.log.warn({ err, consultationId: id }, 'could not renew a lease; keeping the room');
-        continue;
-      }
-      if (this.owned.get(id) !== fence) continue;
+    // All at once: one round trip for every room, however many there are and however busy this process is.
+    const owned = [...this.owned];
+    const results = await Promise.all(
+      owned.map(([id, fence]) =>
+        this.o.leases.renew(id, fence).catch((err) => {
+          this.o.log.warn({ err, consultationId: id }, 'could not renew a lease; keeping the room');
+          return null;
+        }),
+      ),
+    );
+    for (const [i, [id, fence]] of owned.entries()) {
+      const renewed = results[i];
+      if (renewed === null || renewed === undefined || this.owned.get(id) !== fence) continue;
       if (renewed === 0) this.lose(id, 'lease lost');
       else if (renewed === 2) {
-        await this.o.rooms.within(id, async () => {
-          const room = this.o.rooms.get(id);
-          if (room && this.owned.get(id) === fence) this.save(id, fence, room);
-        });
+        // In the room's order, but not awaited: a room busy with a long task (a join) must not hold up the
+        // renewal of every other lease.
+        void this.o.rooms
+          .within(id, async () => {
+            const room = this.o.rooms.get(id);
+            if (room && this.owned.get(id) === fence) this.save(id, fence, room);
+          })
+          .catch((err) => this.o.log.warn({ err, consultationId: id }, 'could not write a room again'));
       }
     }
   }
@@ -223,5 +233,6 @@ export class Ownership {
     this.live.delete(consultationId);
     this.o.rooms.forget(consultationId);
     this.o.log.warn({ consultationId, why }, 'stopped running a room');
+    this.o.lost(consultationId);
   }
 }
