@@ -81,6 +81,8 @@ export class CallEngine extends Emitter<CallEngineEvents> {
       ...(options.reconnect ? { reconnect: options.reconnect } : {}),
       ...(options.pingIntervalMs !== undefined ? { pingIntervalMs: options.pingIntervalMs } : {}),
       ...(options.WebSocket ? { WebSocket: options.WebSocket } : {}),
+      // Read when the join is sent; the reporter is created below, before the socket opens (start()).
+      bandwidthForJoin: () => this.bandwidth.forJoin(),
     });
     this.signaling.on('message', (m) => this.handleServerMessage(m));
     this.signaling.on('state', (s) => this.handleSignalingState(s));
