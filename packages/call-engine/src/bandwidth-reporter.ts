@@ -30,6 +30,8 @@ export interface BandwidthReporterOptions {
   connections(): Array<{ key: string; getStats(): Promise<RTCStatsReport> }>;
   /** Whether measuring makes sense now (joined). */
   active(): boolean;
+  /** Whether the client waits in the lobby: a probe that finishes then is reported at once (kept for admission). */
+  waiting?(): boolean;
   reported(sample: BandwidthSample): void;
   device?: DeviceClass;
   forcedRelay: boolean;
@@ -70,7 +72,7 @@ export class BandwidthReporter {
    * nothing is known yet.
    */
   forJoin(): BandwidthReport | undefined {
-    const sample = this.fixedSample() ?? this.lastReport?.sample ?? null;
+    const sample = this.fixedSample() ?? this.lastReport?.sample ?? this.probedSample();
     this.carriedByJoin = sample;
     if (!sample) return undefined;
     return { ...sample, ...(this.o.device ? { device: this.o.device } : {}) };
@@ -90,6 +92,16 @@ export class BandwidthReporter {
     this.report(sample);
   }
 
+  private probedSample(): BandwidthSample | null {
+    if (!this.capacity) return null;
+    const { uplinkKbps, downlinkKbps } = this.capacity.value;
+    return {
+      uplinkKbps: clampKbps(uplinkKbps),
+      downlinkKbps: clampKbps(downlinkKbps),
+      relayOnly: this.o.forcedRelay,
+    };
+  }
+
   private fixedSample(): BandwidthSample | null {
     const fixed = this.o.fixed;
     if (!fixed) return null;
@@ -103,6 +115,9 @@ export class BandwidthReporter {
   start(): void {
     const opts = this.o.polling;
     if (opts === false || this.o.fixed || this.timer) return;
+    // Probe at once, not at the first poll after joining: a guest waiting to be admitted has its figures in the
+    // plan that admits it, and a rejoin carries them in its join.
+    this.startProbe();
     const throttle: ReportThrottle = {
       minIntervalMs: opts?.minIntervalMs ?? defaultThrottle.minIntervalMs,
       maxIntervalMs: opts?.maxIntervalMs ?? defaultThrottle.maxIntervalMs,
@@ -215,6 +230,7 @@ export class BandwidthReporter {
         this.lowPolls = 0;
         this.loweredUplinkKbps = null;
         this.probeFailures = 0;
+        if (this.o.waiting?.() && !this.lastReport) this.report(this.probedSample()!);
       })
       .catch((err: unknown) => {
         this.probeFailures++;

@@ -116,6 +116,7 @@ export class CallEngine extends Emitter<CallEngineEvents> {
       send: (m) => this.signaling.send(m),
       connections: () => this.measurableConnections(),
       active: () => this._state === 'joined',
+      waiting: () => this._state === 'waiting',
       reported: (sample) => this.emit('bandwidth', sample),
       forcedRelay: options.iceTransportPolicy === 'relay',
       ...(options.device ? { device: options.device } : {}),

@@ -36,3 +36,28 @@ test('without fixed figures a join carries the last report, or nothing before an
   });
   assert.equal(reporter.forJoin(), undefined);
 });
+
+test('the link is probed from the start: a waiting guest reports it, and a join carries it', async () => {
+  const sent: ClientMessage[] = [];
+  let waiting = true;
+  let finish: (v: { uplinkKbps: number; downlinkKbps: number }) => void = () => {};
+  const reporter = new BandwidthReporter({
+    send: (m) => sent.push(m) > 0,
+    connections: () => [],
+    active: () => !waiting,
+    waiting: () => waiting,
+    reported: () => {},
+    forcedRelay: false,
+    polling: { pollIntervalMs: 60_000 },
+    probe: () => new Promise((resolve) => (finish = resolve)),
+  });
+  reporter.start();
+  assert.equal(reporter.forJoin(), undefined, 'nothing known before the probe ends');
+  finish({ uplinkKbps: 9000.6, downlinkKbps: 40000 });
+  await new Promise((r) => setImmediate(r));
+  const sample = { uplinkKbps: 9001, downlinkKbps: 40000, relayOnly: false };
+  assert.deepEqual(sent, [{ type: 'bandwidth', ...sample }], 'reported from the waiting room');
+  assert.deepEqual(reporter.forJoin(), sample);
+  waiting = false;
+  reporter.stop();
+});
