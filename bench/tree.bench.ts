@@ -41,6 +41,8 @@ interface SizeResult {
   ours: Side & {
     rebalanceP50: number;
     rebalanceP99: number;
+    /** p99 of CPU time per operation: what the planner costs, without the waits for a core a busy machine adds. */
+    cpuP99: { join: number; leave: number; rebalance: number };
     failedJoins: number;
     unplacedAfterLeave: number;
   };
@@ -135,6 +137,20 @@ function measureSize({ peers, sessions, rounds }: (typeof SIZES)[number]): SizeR
         ours.flatMap((o) => o.rebalanceMs),
         99,
       ),
+      cpuP99: {
+        join: percentile(
+          ours.flatMap((o) => o.cpuMs.join),
+          99,
+        ),
+        leave: percentile(
+          ours.flatMap((o) => o.cpuMs.leave),
+          99,
+        ),
+        rebalance: percentile(
+          ours.flatMap((o) => o.cpuMs.rebalance),
+          99,
+        ),
+      },
       failedJoins: ours.reduce((a, o) => a + o.failedJoins, 0),
       unplacedAfterLeave: ours.reduce((a, o) => a + o.unplacedAfterLeave, 0),
     },
@@ -184,14 +200,26 @@ function tables(results: SizeResult[]): BenchTable[] {
       ]),
     },
     {
-      title: 'Planning time, continued (ms)',
-      columns: ['peers', 'base leave p50', 'base leave p99', 'rebalance p50', 'rebalance p99'],
+      title: 'Planning time, continued (ms; cpu: CPU time of the process, without waits for a core)',
+      columns: [
+        'peers',
+        'base leave p50',
+        'base leave p99',
+        'rebalance p50',
+        'rebalance p99',
+        'cpu join p99',
+        'cpu leave p99',
+        'cpu rebalance p99',
+      ],
       rows: results.map((r) => [
         r.peers,
         r.baseline.leaveP50,
         r.baseline.leaveP99,
         r.ours.rebalanceP50,
         r.ours.rebalanceP99,
+        r.ours.cpuP99.join,
+        r.ours.cpuP99.leave,
+        r.ours.cpuP99.rebalance,
       ]),
     },
     {
