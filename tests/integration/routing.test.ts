@@ -66,3 +66,28 @@ test('when nobody can relay, a group goes to the SFU and says why', async () => 
   assert.equal(row.topology, 'sfu');
   for (const p of people) await p.ws.close();
 });
+
+test('a plan is re-sent when only a later reason changes, and not when nothing changes', async () => {
+  const { people } = await call(1);
+  const [doc, guest] = people as [(typeof people)[0], (typeof people)[0]];
+  const report = (downlinkKbps: number) =>
+    guest.ws.send({ type: 'bandwidth', uplinkKbps: 20_000, downlinkKbps, device: 'desktop' });
+  const limitedTo = (p: Plan) => p.reasons.find((r) => r.code === 'quality-limited' && r.peerId === guest.id);
+  // The guest's downlink holds the call below hd: two-party first, the guest's limit later in the list.
+  report(2200);
+  const first = await planWhere(doc.ws, (p) => limitedTo(p) !== undefined);
+  // A slightly better downlink: same topology, quality and first reason; only the later figure moves.
+  report(2400);
+  const second = await planWhere(doc.ws, (p) => p.version > first.version);
+  assert.equal(second.topology, first.topology);
+  assert.equal(second.quality, first.quality);
+  assert.deepEqual(second.reasons[0], first.reasons[0]);
+  assert.notEqual(limitedTo(second)?.value, limitedTo(first)?.value, JSON.stringify(second.reasons));
+  // The same report again changes nothing and sends nothing: the next plan is the one the next change makes.
+  report(2400);
+  report(2100);
+  const third = await planWhere(doc.ws, (p) => p.version > second.version);
+  assert.equal(third.version, second.version + 1, 'no plan for the identical report');
+  assert.notEqual(limitedTo(third)?.value, limitedTo(second)?.value);
+  for (const p of people) await p.ws.close();
+});

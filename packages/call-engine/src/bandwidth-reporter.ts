@@ -3,7 +3,7 @@
 // video held back, incoming media lost), and probed again then. Until a probe has succeeded nothing is reported,
 // so the server plans with "unknown" (safe: such a peer never relays) instead of a congestion controller's
 // estimate of what a small camera happens to send. Reports are throttled so only real changes are sent.
-import type { ClientMessage, DeviceClass } from '@consulta/protocol';
+import type { BandwidthReport, ClientMessage, DeviceClass } from '@consulta/protocol';
 import { congestionEvidence, linkSample, type Observation, summarizeMedia } from './link-evidence.ts';
 import { type LinkCapacity, LinkProbeError } from './link-probe.ts';
 import {
@@ -30,6 +30,8 @@ export interface BandwidthReporterOptions {
   connections(): Array<{ key: string; getStats(): Promise<RTCStatsReport> }>;
   /** Whether measuring makes sense now (joined). */
   active(): boolean;
+  /** Whether the client waits in the lobby: a probe that finishes then is reported at once (kept for admission). */
+  waiting?(): boolean;
   reported(sample: BandwidthSample): void;
   device?: DeviceClass;
   forcedRelay: boolean;
@@ -59,23 +61,63 @@ export class BandwidthReporter {
   private probeStartedAt = 0;
   /** Probes failed in a row since the last that succeeded. */
   private probeFailures = 0;
+  /** The figures the last `join` carried, so `reportFixed` after `joined` does not send them again. */
+  private carriedByJoin: BandwidthSample | null = null;
 
   constructor(private readonly o: BandwidthReporterOptions) {}
 
-  /** Sends the fixed figures (on every join), when configured. */
+  /**
+   * What to send with `join`: the fixed figures, or else the last report (a rejoin after the place expired), so
+   * the server's first plan for the newcomer already has them (one plan per join, not two). Undefined when
+   * nothing is known yet.
+   */
+  forJoin(): BandwidthReport | undefined {
+    const sample = this.fixedSample() ?? this.lastReport?.sample ?? this.probedSample();
+    this.carriedByJoin = sample;
+    if (!sample) return undefined;
+    return { ...sample, ...(this.o.device ? { device: this.o.device } : {}) };
+  }
+
+  /** Sends the fixed figures (on every join), when configured and the join did not carry them already. */
   reportFixed(): void {
+    const sample = this.fixedSample();
+    if (!sample) return;
+    const carried = this.carriedByJoin;
+    this.carriedByJoin = null;
+    if (carried && sameSample(carried, sample)) {
+      this.lastReport = { sample, at: Date.now() };
+      this.o.reported(sample);
+      return;
+    }
+    this.report(sample);
+  }
+
+  private probedSample(): BandwidthSample | null {
+    if (!this.capacity) return null;
+    const { uplinkKbps, downlinkKbps } = this.capacity.value;
+    return {
+      uplinkKbps: clampKbps(uplinkKbps),
+      downlinkKbps: clampKbps(downlinkKbps),
+      relayOnly: this.o.forcedRelay,
+    };
+  }
+
+  private fixedSample(): BandwidthSample | null {
     const fixed = this.o.fixed;
-    if (!fixed) return;
-    this.report({
+    if (!fixed) return null;
+    return {
       uplinkKbps: clampKbps(fixed.uplinkKbps),
       downlinkKbps: clampKbps(fixed.downlinkKbps),
       relayOnly: fixed.relayOnly ?? this.o.forcedRelay,
-    });
+    };
   }
 
   start(): void {
     const opts = this.o.polling;
     if (opts === false || this.o.fixed || this.timer) return;
+    // Probe at once, not at the first poll after joining: a guest waiting to be admitted has its figures in the
+    // plan that admits it, and a rejoin carries them in its join.
+    this.startProbe();
     const throttle: ReportThrottle = {
       minIntervalMs: opts?.minIntervalMs ?? defaultThrottle.minIntervalMs,
       maxIntervalMs: opts?.maxIntervalMs ?? defaultThrottle.maxIntervalMs,
@@ -188,6 +230,7 @@ export class BandwidthReporter {
         this.lowPolls = 0;
         this.loweredUplinkKbps = null;
         this.probeFailures = 0;
+        if (this.o.waiting?.() && !this.lastReport) this.report(this.probedSample()!);
       })
       .catch((err: unknown) => {
         this.probeFailures++;
@@ -215,3 +258,6 @@ export class BandwidthReporter {
 }
 
 const clampKbps = (n: number) => Math.min(KBPS_MAX, Math.max(0, Math.round(n)));
+
+const sameSample = (a: BandwidthSample, b: BandwidthSample) =>
+  a.uplinkKbps === b.uplinkKbps && a.downlinkKbps === b.downlinkKbps && a.relayOnly === b.relayOnly;

@@ -81,6 +81,8 @@ export class CallEngine extends Emitter<CallEngineEvents> {
       ...(options.reconnect ? { reconnect: options.reconnect } : {}),
       ...(options.pingIntervalMs !== undefined ? { pingIntervalMs: options.pingIntervalMs } : {}),
       ...(options.WebSocket ? { WebSocket: options.WebSocket } : {}),
+      // Read when the join is sent; the reporter is created below, before the socket opens (start()).
+      bandwidthForJoin: () => this.bandwidth.forJoin(),
     });
     this.signaling.on('message', (m) => this.handleServerMessage(m));
     this.signaling.on('state', (s) => this.handleSignalingState(s));
@@ -114,6 +116,7 @@ export class CallEngine extends Emitter<CallEngineEvents> {
       send: (m) => this.signaling.send(m),
       connections: () => this.measurableConnections(),
       active: () => this._state === 'joined',
+      waiting: () => this._state === 'waiting',
       reported: (sample) => this.emit('bandwidth', sample),
       forcedRelay: options.iceTransportPolicy === 'relay',
       ...(options.device ? { device: options.device } : {}),

@@ -1,6 +1,7 @@
 // The signaling socket: one WebSocket at a time, `join` on every open (with the resume token once we have one),
 // reconnect with backoff when the network drops it, stop for good on the close codes that mean "do not come back".
 import {
+  type BandwidthReport,
   type ClientMessage,
   CloseCode,
   closeAction,
@@ -31,6 +32,8 @@ export interface SignalingOptions {
   /** Client ping every this many ms; a socket without a pong for two intervals is dropped (default 10000). */
   pingIntervalMs?: number;
   WebSocket?: typeof WebSocket;
+  /** What the client has measured of its link, sent with every `join` so the newcomer's first plan uses it. */
+  bandwidthForJoin?: () => BandwidthReport | undefined;
 }
 
 /** The browser's end of the signaling socket. (The server's end is its SignalingEdge.) */
@@ -99,11 +102,7 @@ export class SignalingSocket extends Emitter<SignalingEvents> {
       this.setState('open');
       this.lastPong = Date.now();
       this.startPing();
-      this.send({
-        type: 'join',
-        consultationId: this.options.consultationId,
-        ...(this.resumeToken ? { resumeToken: this.resumeToken } : {}),
-      });
+      this.sendJoin();
     };
     socket.onmessage = (ev: MessageEvent) => {
       if (this.socket !== socket) return;
@@ -153,7 +152,7 @@ export class SignalingSocket extends Emitter<SignalingEvents> {
         if (m.code === ErrorCode.ResumeFailed) {
           // Our place is gone (grace period over): join afresh; the engine sees a non-resumed `joined`.
           this.resumeToken = null;
-          this.send({ type: 'join', consultationId: this.options.consultationId });
+          this.sendJoin();
         }
         break;
       case 'denied':
@@ -162,6 +161,16 @@ export class SignalingSocket extends Emitter<SignalingEvents> {
         break;
     }
     this.emit('message', m);
+  }
+
+  private sendJoin(): void {
+    const bandwidth = this.options.bandwidthForJoin?.();
+    this.send({
+      type: 'join',
+      consultationId: this.options.consultationId,
+      ...(this.resumeToken ? { resumeToken: this.resumeToken } : {}),
+      ...(bandwidth ? { bandwidth } : {}),
+    });
   }
 
   private startPing(): void {

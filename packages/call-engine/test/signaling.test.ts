@@ -120,3 +120,28 @@ test('every close code of the protocol gets the behaviour its table entry promis
   assert.equal(closeAction(1006), 'retry');
   assert.equal(closeAction(1011), 'retry');
 });
+
+test('every join carries what the client has measured, so the first plan for it needs no second', async () => {
+  FakeSocket.all = [];
+  let measured: { uplinkKbps: number; downlinkKbps: number } | undefined;
+  const conn = new SignalingSocket({
+    url: 'ws://x/ws',
+    consultationId: 'c1',
+    reconnect: { initialDelayMs: 1, maxDelayMs: 2 },
+    pingIntervalMs: 0,
+    WebSocket: FakeSocket as unknown as typeof WebSocket,
+    bandwidthForJoin: () => measured,
+  });
+  conn.open();
+  await tick();
+  // Nothing measured yet: a plain join (the server plans with "unknown").
+  assert.deepEqual(FakeSocket.all[0]!.sent, [{ type: 'join', consultationId: 'c1' }]);
+  measured = { uplinkKbps: 8000, downlinkKbps: 30000 };
+  FakeSocket.all[0]!.receive({ type: 'error', code: 'RESUME_FAILED', message: 'expired', ref: 'join' });
+  assert.deepEqual(FakeSocket.all[0]!.sent.at(-1), {
+    type: 'join',
+    consultationId: 'c1',
+    bandwidth: measured,
+  });
+  conn.close();
+});

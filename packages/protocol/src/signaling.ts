@@ -87,18 +87,36 @@ export type SignalData = Static<typeof SignalData>;
 
 // ---- client -> server ----------------------------------------------------------------------------------------
 
-export const ClientMessage = Type.Union([
-  /** Enter a consultation's room. With `resumeToken` from an earlier `joined`, resume that place instead. */
-  message('join', { consultationId: Id, resumeToken: Type.Optional(Type.String({ maxLength: 128 })) }),
-  /** Relay to a peer of the same room; `streamId` names the sender's stream (BBVoice's treeId). */
-  message('signal', { to: Id, streamId: Id, data: SignalData }),
-  /** The sender's measured bandwidth, fed to the routing policy and tree planner. */
-  message('bandwidth', {
+/** A measured link, as `bandwidth` carries it and `join` may carry it too. */
+export const BandwidthReport = Type.Object(
+  {
     uplinkKbps: Kbps,
     downlinkKbps: Kbps,
     relayOnly: Type.Optional(Type.Boolean()),
     device: Type.Optional(DeviceClass),
+  },
+  { additionalProperties: false },
+);
+export type BandwidthReport = Static<typeof BandwidthReport>;
+
+export const ClientMessage = Type.Union([
+  /**
+   * Enter a consultation's room. With `resumeToken` from an earlier `joined`, resume that place instead. With
+   * `bandwidth` (what the client already measured), the plan made for the newcomer uses it at once: one plan per
+   * join instead of one without the newcomer's figures and a second when its first `bandwidth` follows.
+   */
+  message('join', {
+    consultationId: Id,
+    resumeToken: Type.Optional(Type.String({ maxLength: 128 })),
+    bandwidth: Type.Optional(BandwidthReport),
   }),
+  /** Relay to a peer of the same room; `streamId` names the sender's stream (BBVoice's treeId). */
+  message('signal', { to: Id, streamId: Id, data: SignalData }),
+  /**
+   * The sender's measured bandwidth, fed to the routing policy and tree planner. A guest in the waiting room may
+   * send it too: it is kept for the plan made when they are admitted.
+   */
+  message('bandwidth', BandwidthReport.properties),
   /** The sender's own media state (mute, camera off, screen share); others get it as `peer-updated`. */
   message('media-state', { media: MediaState }),
   /** Every few seconds while media flows: the measured receive latency of each incoming stream. */

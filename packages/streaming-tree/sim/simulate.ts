@@ -15,7 +15,16 @@ export interface SessionSpec {
 
 /** Raw samples of one session; times in ms. */
 export interface SessionSamples {
-  ours: PlannerSamples & { rebalanceMs: number[]; failedJoins: number; unplacedAfterLeave: number };
+  ours: PlannerSamples & {
+    rebalanceMs: number[];
+    /**
+     * CPU time of the same operations (process.cpuUsage): unlike wall time it does not count time the process
+     * waited for a core, which on a shared machine is most of a wall-clock p99.
+     */
+    cpuMs: { join: number[]; leave: number[]; rebalance: number[] };
+    failedJoins: number;
+    unplacedAfterLeave: number;
+  };
   baseline: PlannerSamples;
   /** Edges touching a TURN-only peer in our final trees (each costs relay egress). */
   turnEdges: number;
@@ -47,7 +56,17 @@ export function simulateSession(spec: SessionSpec): SessionSamples {
   const planner = createTreePlanner({ bitrateKbps: spec.bitrateKbps });
   const baseline = new BinaryTreeBaseline();
   const present = new Map<number, SimPeer>();
-  const ours = { ...emptySamples(), rebalanceMs: [] as number[], failedJoins: 0, unplacedAfterLeave: 0 };
+  const ours = {
+    ...emptySamples(),
+    rebalanceMs: [] as number[],
+    cpuMs: { join: [] as number[], leave: [] as number[], rebalance: [] as number[] },
+    failedJoins: 0,
+    unplacedAfterLeave: 0,
+  };
+  const cpuSince = (start: NodeJS.CpuUsage) => {
+    const d = process.cpuUsage(start);
+    return (d.user + d.system) / 1000;
+  };
   const base = emptySamples();
   let next = 0;
 
@@ -66,9 +85,11 @@ export function simulateSession(spec: SessionSpec): SessionSamples {
     const n = next++;
     const peer = drawPeer(rand, `p${n}`);
     present.set(n, peer);
+    const cpu = process.cpuUsage();
     let t = performance.now();
     const ok = plan(peer);
     if (measure) ours.joinMs.push(performance.now() - t);
+    if (measure) ours.cpuMs.join.push(cpuSince(cpu));
     if (!ok) ours.failedJoins++;
     t = performance.now();
     baseline.join(n);
@@ -81,10 +102,12 @@ export function simulateSession(spec: SessionSpec): SessionSamples {
     const id = peer.id;
     present.delete(n);
     pending.delete(peer);
+    const cpu = process.cpuUsage();
     let t = performance.now();
     const r = planner.leave(id);
     if (r.failure !== 'unknown-peer') {
       ours.leaveMs.push(performance.now() - t);
+      ours.cpuMs.leave.push(cpuSince(cpu));
       ours.edgesPerLeave.push(r.diff.create.length + r.diff.remove.length);
       ours.unplacedAfterLeave += r.unplaced.length;
     }
@@ -93,9 +116,11 @@ export function simulateSession(spec: SessionSpec): SessionSamples {
     base.leaveMs.push(performance.now() - t);
   };
   const rebalance = () => {
+    const cpu = process.cpuUsage();
     const t = performance.now();
     planner.rebalance(spec.rebalanceEdges);
     ours.rebalanceMs.push(performance.now() - t);
+    ours.cpuMs.rebalance.push(cpuSince(cpu));
   };
 
   for (let i = 0; i < spec.peers; i++) join(false);

@@ -1,30 +1,57 @@
-import type { TreeDiff, TreeEdge } from './types.ts';
+import type { StreamTree } from './stream-tree.ts';
+import type { TreeDiff } from './types.ts';
 
-/** Collects the edge changes of one operation; an edge removed and created again cancels out. */
+/**
+ * Collects the edge changes of one operation as, per stream and receiver, its parent before the operation and
+ * after it: a receiver moved away and back yields nothing, one moved twice one edge each way. A receiver has one
+ * parent per tree, so this is the net of every edge created and removed. Receivers are found through a mark in
+ * their tree (`StreamTree.diffMark`) and kept in parallel arrays, not a string-keyed map of objects: a leave at
+ * 1000 peers touches ~20 000 edges. Edges come out in the order their receivers were first touched.
+ */
 export class DiffBuilder {
-  private readonly net = new Map<string, { edge: TreeEdge; delta: number }>();
+  private readonly trees: StreamTree[] = [];
+  private readonly children: number[] = [];
+  private readonly streamIds: string[] = [];
+  private readonly childIds: string[] = [];
+  /** Parent when the operation first touched the receiver (undefined: none). */
+  private readonly before: Array<string | undefined> = [];
+  private readonly after: Array<string | undefined> = [];
 
-  create(edge: TreeEdge): void {
-    this.change(edge, 1);
+  moved(
+    tree: StreamTree,
+    child: number,
+    streamId: string,
+    childId: string,
+    from: string | undefined,
+    to: string | undefined,
+  ): void {
+    const i = tree.diffMark[child]! - 1;
+    if (i >= 0) {
+      this.after[i] = to;
+      return;
+    }
+    this.trees.push(tree);
+    this.children.push(child);
+    this.streamIds.push(streamId);
+    this.childIds.push(childId);
+    this.before.push(from);
+    this.after.push(to);
+    tree.diffMark[child] = this.trees.length;
   }
 
-  remove(edge: TreeEdge): void {
-    this.change(edge, -1);
-  }
-
+  /** The net changes; also clears the marks, so every operation must end with one `build`. */
   build(): TreeDiff {
     const diff: TreeDiff = { create: [], remove: [] };
-    for (const { edge, delta } of this.net.values()) {
-      if (delta > 0) diff.create.push(edge);
-      else if (delta < 0) diff.remove.push(edge);
+    for (let i = 0; i < this.trees.length; i++) {
+      this.trees[i]!.diffMark[this.children[i]!] = 0;
+      const before = this.before[i];
+      const after = this.after[i];
+      if (before === after) continue;
+      const streamId = this.streamIds[i]!;
+      const child = this.childIds[i]!;
+      if (before !== undefined) diff.remove.push({ streamId, parent: before, child });
+      if (after !== undefined) diff.create.push({ streamId, parent: after, child });
     }
     return diff;
-  }
-
-  private change(edge: TreeEdge, delta: number): void {
-    const key = `${edge.streamId}\u0000${edge.parent}\u0000${edge.child}`;
-    const entry = this.net.get(key);
-    if (entry) entry.delta += delta;
-    else this.net.set(key, { edge, delta });
   }
 }

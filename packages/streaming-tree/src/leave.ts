@@ -16,8 +16,7 @@ export function leave(state: PlannerState, peerId: string): PlanResult {
   state.trees[slot] = undefined;
   const unplaced: UnplacedReceiver[] = [];
   for (const sender of peers.live) {
-    if (sender === slot) continue;
-    unplaced.push(...removeFromTree(state, state.trees[sender]!, slot));
+    if (sender !== slot) removeFromTree(state, state.trees[sender]!, slot, unplaced);
   }
   peers.remove(slot);
   const diff = state.takeDiff();
@@ -38,17 +37,31 @@ function dropOwnTree(state: PlannerState, tree: StreamTree): void {
   }
 }
 
-function removeFromTree(state: PlannerState, tree: StreamTree, slot: number): UnplacedReceiver[] {
+/** Takes `slot` out of `tree`, re-parents its orphans and adds those left without a parent to `unplaced`. */
+function removeFromTree(
+  state: PlannerState,
+  tree: StreamTree,
+  slot: number,
+  unplaced: UnplacedReceiver[],
+): void {
+  // A leaf (most peers in most trees) costs one edge and no search.
+  if (tree.childCount[slot] === 0) {
+    state.move(tree, slot, -1);
+    state.removeMember(tree, slot);
+    return;
+  }
   const orphans = tree.children(slot);
   for (const o of orphans) state.move(tree, o, -1);
   state.move(tree, slot, -1);
   state.removeMember(tree, slot);
   // Strong orphans first: once re-attached they can host the orphans that follow.
   const { peers } = state;
-  orphans.sort(
-    (a, b) =>
-      peers.relay[b]! - peers.relay[a]! || peers.spare(b) - peers.spare(a) || peers.seq[a]! - peers.seq[b]!,
-  );
-  for (const o of orphans) state.reattach(tree, o);
-  return state.unplacedIn(tree, orphans);
+  if (orphans.length > 1) orphans.sort(strongestFirst(peers));
+  state.reattachAll(tree, orphans);
+  if (tree.detached > 0) unplaced.push(...state.unplacedIn(tree, orphans));
 }
+
+const strongestFirst =
+  (peers: PlannerState['peers']) =>
+  (a: number, b: number): number =>
+    peers.relay[b]! - peers.relay[a]! || peers.spare(b) - peers.spare(a) || peers.seq[a]! - peers.seq[b]!;

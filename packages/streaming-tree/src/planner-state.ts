@@ -1,4 +1,5 @@
 import { DiffBuilder } from './diff-builder.ts';
+import { HostQueue } from './host-queue.ts';
 import { PeerTable } from './peer-table.ts';
 import type { StreamTree } from './stream-tree.ts';
 import type { PlannerOptions, UnplacedReceiver } from './types.ts';
@@ -15,12 +16,16 @@ export class PlannerState {
   cutOff = 0;
   /** Where the next rebalance pass starts, so successive calls visit every tree. */
   cursor = 0;
+  /** Scratch for `reattachAll`, reused so a leave allocates no heap per tree. */
+  private readonly queue: HostQueue;
+  private scratchArray = new Int32Array(0);
 
   constructor(readonly options: Required<PlannerOptions>) {
     this.maxDepth = options.maxDepth;
     this.peers = new PeerTable(options.bitrateKbps, options.minRelaySlots, (size) => {
       for (const t of this.trees) t?.grow(size);
     });
+    this.queue = new HostQueue(this.peers);
   }
 
   /** Operation boundary: returns the edge changes since the last call. */
@@ -35,21 +40,23 @@ export class PlannerState {
     const from = tree.parent[child]!;
     if (from === to) return;
     const { peers } = this;
-    const streamId = peers.ids[tree.root]!;
     if (from >= 0) {
       tree.unlink(child);
       peers.addLoad(from, -1);
-      this.diff.remove({ streamId, parent: peers.ids[from]!, child: peers.ids[child]! });
     } else {
       this.cutOff--;
+      tree.detached--;
     }
     if (to >= 0) {
       tree.link(child, to);
       peers.addLoad(to, 1);
-      this.diff.create({ streamId, parent: peers.ids[to]!, child: peers.ids[child]! });
     } else {
       this.cutOff++;
+      tree.detached++;
     }
+    const { ids } = peers;
+    const parentBefore = from >= 0 ? ids[from] : undefined;
+    this.diff.moved(tree, child, ids[tree.root]!, ids[child]!, parentBefore, to >= 0 ? ids[to] : undefined);
     this.undo?.push(() => this.move(tree, child, from));
   }
 
@@ -57,6 +64,7 @@ export class PlannerState {
   addMember(tree: StreamTree, node: number): void {
     tree.add(node);
     this.cutOff++;
+    tree.detached++;
     this.undo?.push(() => this.removeMember(tree, node));
   }
 
@@ -64,6 +72,7 @@ export class PlannerState {
   removeMember(tree: StreamTree, node: number): void {
     tree.remove(node);
     this.cutOff--;
+    tree.detached--;
   }
 
   /** May `slot` forward stream `tree` to one more child? */
@@ -81,6 +90,8 @@ export class PlannerState {
   bestHost(tree: StreamTree, height: number): number {
     const { capacity, load, seq } = this.peers;
     const depthLimit = this.maxDepth - 1 - height;
+    // The sender is the only peer at depth 0, so when it has a free slot nobody can beat it.
+    if (depthLimit >= 0 && capacity[tree.root]! > load[tree.root]!) return tree.root;
     let best = -1;
     let bestDepth = 0;
     let bestSpare = 0;
@@ -117,6 +128,36 @@ export class PlannerState {
     if (host < 0) return false;
     this.move(tree, node, host);
     return true;
+  }
+
+  /**
+   * `reattach` for each of `nodes` in turn (cut-off subtrees of one tree), with the same choices, but one scan of
+   * the hosts for the whole batch instead of one per node. Between the calls only these moves may change the tree.
+   */
+  reattachAll(tree: StreamTree, nodes: number[]): void {
+    const { queue } = this;
+    let started = false;
+    for (const node of nodes) {
+      const depthLimit = this.maxDepth - 1 - this.heightFor(tree, node);
+      if (depthLimit < 0) continue;
+      // The sender's free slot (bestHost's answer too) needs no queue; once it is full it stays full here.
+      let host = tree.root;
+      if (started || this.peers.spare(host) <= 0) {
+        if (!started) queue.start(tree);
+        started = true;
+        host = queue.best();
+        if (host < 0 || tree.depth[host]! > depthLimit) continue;
+      }
+      this.move(tree, node, host);
+      if (started) queue.took(host);
+    }
+    if (started) queue.clear();
+  }
+
+  /** A per-slot working array (contents undefined) for one computation at a time. */
+  scratch(): Int32Array {
+    if (this.scratchArray.length < this.peers.size) this.scratchArray = new Int32Array(this.peers.size);
+    return this.scratchArray;
   }
 
   unplacedIn(tree: StreamTree, nodes: number[]): UnplacedReceiver[] {

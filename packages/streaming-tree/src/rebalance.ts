@@ -32,7 +32,7 @@ export function rebalance(state: PlannerState, maxEdgeChanges: number): PlanResu
 }
 
 function cutOffRoots(state: PlannerState, tree: StreamTree): number[] {
-  if (state.cutOff === 0) return [];
+  if (tree.detached === 0) return [];
   return state.peers.live.filter((n) => n !== tree.root && tree.has(n) && tree.parent[n] === -1);
 }
 
@@ -52,19 +52,26 @@ function reattachCutOff(state: PlannerState, budget: number): number {
  * and moving subtree x (depth dx >= dh + 2) saves (dx - dh - 1) hops for each of its receivers.
  */
 function findLift(state: PlannerState, tree: StreamTree): { node: number; host: number } | undefined {
+  // Cheap exits first, from the per-level counts: most trees at scale are settled and must cost O(1), not a
+  // scan of the hosts and a walk of the tree (1000 trees per idle pass at 1000 peers).
+  const deepest = tree.maxLevel();
+  if (deepest < 2) return undefined;
+  // Without a free slot at the sender every host is at depth >= 1, so a lift needs depth >= 3.
+  if (deepest < 3 && !(state.peers.spare(tree.root) > 0 && state.maxDepth >= 1)) return undefined;
   const host = state.bestHost(tree, 0);
   if (host < 0) return undefined;
   const hostDepth = tree.depth[host]!;
-  if (maxDepthOf(tree, state.peers.live) < hostDepth + 2) return undefined;
+  if (deepest < hostDepth + 2) return undefined;
   const order = tree.subtree(tree.root);
   // Post-order accumulation of subtree sizes over the pre-order list.
-  const size = new Map<number, number>();
+  const size = state.scratch();
+  for (const n of order) size[n] = 0;
   for (let i = order.length - 1; i >= 0; i--) {
     const n = order[i]!;
-    const s = (size.get(n) ?? 0) + 1;
-    size.set(n, s);
+    const s = size[n]! + 1;
+    size[n] = s;
     const p = tree.parent[n]!;
-    if (p >= 0) size.set(p, (size.get(p) ?? 0) + s);
+    if (p >= 0) size[p]! += s;
   }
   const seq = state.peers.seq;
   let best = -1;
@@ -72,17 +79,11 @@ function findLift(state: PlannerState, tree: StreamTree): { node: number; host: 
   for (const n of order) {
     const d = tree.depth[n]!;
     if (d < hostDepth + 2) continue;
-    const gain = (d - hostDepth - 1) * size.get(n)!;
+    const gain = (d - hostDepth - 1) * size[n]!;
     if (gain > bestGain || (gain === bestGain && best >= 0 && seq[n]! < seq[best]!)) {
       best = n;
       bestGain = gain;
     }
   }
   return best < 0 ? undefined : { node: best, host };
-}
-
-function maxDepthOf(tree: StreamTree, nodes: number[]): number {
-  let m = 0;
-  for (const n of nodes) m = Math.max(m, tree.depth[n]!);
-  return m;
 }

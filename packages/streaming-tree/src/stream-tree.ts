@@ -1,18 +1,36 @@
 // One sender's distribution tree over peer slots. Children are an intrusive doubly linked list so that
-// moving a subtree is O(1) plus a walk of that subtree to refresh depths.
+// moving a subtree is O(1) plus a walk of that subtree to refresh depths. A count of members per depth is kept
+// in step with every depth change, so the deepest level is known without a walk (rebalance asks it of every
+// tree on every step, and at 1000 peers a walk per tree cost more than the step itself).
 
 const NONE = -1;
+
+/**
+ * One explicit stack for every tree walk (walks never nest), as a typed array: a per-tree `number[]` emptied
+ * with `length = 0` showed up as a tenth of a leave's time at 1000 peers.
+ */
+let walk = new Int32Array(1024);
+const walkRoom = (size: number) => {
+  if (walk.length < size) walk = new Int32Array(Math.max(size, 2 * walk.length));
+};
 
 /** The tree carrying one sender's stream; `depth` is -1 for members cut off from the sender. */
 export class StreamTree {
   parent: Int32Array;
   depth: Int32Array;
   childCount: Int32Array;
+  /** Members whose parent is -1 other than the root: roots of cut-off subtrees (kept by PlannerState). */
+  detached = 0;
+  /** Per slot: 1 + index of its change in the running operation's DiffBuilder, 0 when untouched. */
+  diffMark: Int32Array;
+  /** Connected members per depth. */
+  private levels: Int32Array;
+  /** An upper bound of the deepest non-empty level; lowered lazily by `maxLevel`. */
+  private top = 0;
   private member: Uint8Array;
   private firstChild: Int32Array;
   private nextSibling: Int32Array;
   private prevSibling: Int32Array;
-  private stack: number[] = [];
 
   constructor(
     readonly root: number,
@@ -25,8 +43,10 @@ export class StreamTree {
     this.firstChild = new Int32Array(size).fill(NONE);
     this.nextSibling = new Int32Array(size).fill(NONE);
     this.prevSibling = new Int32Array(size).fill(NONE);
+    this.levels = new Int32Array(size);
+    this.diffMark = new Int32Array(size);
     this.member[root] = 1;
-    this.depth[root] = 0;
+    this.setDepth(root, 0);
   }
 
   grow(size: number): void {
@@ -41,6 +61,8 @@ export class StreamTree {
     this.firstChild = grown(this.firstChild, NONE);
     this.nextSibling = grown(this.nextSibling, NONE);
     this.prevSibling = grown(this.prevSibling, NONE);
+    this.levels = grown(this.levels, 0);
+    this.diffMark = grown(this.diffMark, 0);
     const m = new Uint8Array(size);
     m.set(this.member);
     this.member = m;
@@ -54,11 +76,17 @@ export class StreamTree {
     return this.depth[node]! >= 0;
   }
 
+  /** Depth of the deepest connected member (0 when only the root is connected). */
+  maxLevel(): number {
+    while (this.top > 0 && this.levels[this.top] === 0) this.top--;
+    return this.top;
+  }
+
   /** Adds `node` as a member without a parent (cut off until linked). */
   add(node: number): void {
     this.member[node] = 1;
     this.parent[node] = NONE;
-    this.depth[node] = NONE;
+    this.setDepth(node, NONE);
     this.childCount[node] = 0;
     this.firstChild[node] = NONE;
   }
@@ -67,7 +95,7 @@ export class StreamTree {
   remove(node: number): void {
     this.member[node] = 0;
     this.parent[node] = NONE;
-    this.depth[node] = NONE;
+    this.setDepth(node, NONE);
   }
 
   link(child: number, parent: number): void {
@@ -103,13 +131,14 @@ export class StreamTree {
   /** `node` and all its descendants, pre-order. */
   subtree(node: number): number[] {
     const out: number[] = [];
-    const stack = this.stack;
-    stack.length = 0;
-    stack.push(node);
-    while (stack.length > 0) {
-      const n = stack.pop()!;
+    walkRoom(this.parent.length);
+    const stack = walk;
+    let top = 0;
+    stack[top++] = node;
+    while (top > 0) {
+      const n = stack[--top]!;
       out.push(n);
-      for (let c = this.firstChild[n]!; c !== NONE; c = this.nextSibling[c]!) stack.push(c);
+      for (let c = this.firstChild[n]!; c !== NONE; c = this.nextSibling[c]!) stack[top++] = c;
     }
     return out;
   }
@@ -133,17 +162,28 @@ export class StreamTree {
   }
 
   private setDepths(node: number, depth: number): void {
-    const stack = this.stack;
-    stack.length = 0;
-    stack.push(node);
-    this.depth[node] = depth;
-    while (stack.length > 0) {
-      const n = stack.pop()!;
+    walkRoom(this.parent.length);
+    const stack = walk;
+    let top = 0;
+    stack[top++] = node;
+    this.setDepth(node, depth);
+    while (top > 0) {
+      const n = stack[--top]!;
       const d = depth < 0 ? NONE : this.depth[n]! + 1;
       for (let c = this.firstChild[n]!; c !== NONE; c = this.nextSibling[c]!) {
-        this.depth[c] = d;
-        stack.push(c);
+        this.setDepth(c, d);
+        stack[top++] = c;
       }
     }
+  }
+
+  private setDepth(node: number, depth: number): void {
+    const old = this.depth[node]!;
+    if (old >= 0) this.levels[old]!--;
+    if (depth >= 0) {
+      this.levels[depth]!++;
+      if (depth > this.top) this.top = depth;
+    }
+    this.depth[node] = depth;
   }
 }

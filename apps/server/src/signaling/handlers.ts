@@ -13,7 +13,7 @@ type Handler<T extends ClientMessage['type']> = (
 
 /** One entry per client message type; the compiler insists every type has one. */
 const handlers: { [T in ClientMessage['type']]: Handler<T> } = {
-  join: (ctx, link, m) => ctx.rooms.join(link, m.consultationId, m.resumeToken),
+  join: (ctx, link, m) => ctx.rooms.join(link, m.consultationId, m.resumeToken, m.bandwidth),
   leave: (ctx, link) => ctx.rooms.leave(link),
   ping: (_ctx, link, m) => link.send({ type: 'pong', t: m.t, serverTime: Date.now() }),
 

@@ -1,4 +1,4 @@
-import type { DeviceClass, Peer, StreamLatency } from '@consulta/protocol';
+import type { BandwidthReport, DeviceClass, Peer, StreamLatency } from '@consulta/protocol';
 import type { Link } from './link.ts';
 
 /** A participant admitted to a room. Outlives its connection for the reconnect grace period. */
@@ -24,4 +24,6 @@ export interface Waiting {
   participantId: string;
   peer: Peer;
   link: Link;
+  /** Their latest report (with `join` or a `bandwidth` while waiting), in force from their first plan. */
+  bandwidth?: BandwidthReport;
 }

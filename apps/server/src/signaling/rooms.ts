@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import {
+  type BandwidthReport,
   CloseCode,
   ErrorCode,
   type MediaState,
@@ -50,14 +51,6 @@ export interface RoomObserver {
   memberUpdated?(room: Room, participantId: string): Promise<void> | void;
 }
 
-/** A member's measurement as the `bandwidth` message carries it. */
-export interface BandwidthReport {
-  uplinkKbps: number;
-  downlinkKbps: number;
-  relayOnly?: boolean;
-  device?: Member['device'];
-}
-
 /**
  * Every live room in this process, and the moves people make between them: join, wait, resume, leave, time out,
  * removal, end. Every change to one room runs in that consultation's queue, so two members acting at once, a
@@ -99,8 +92,11 @@ export class Rooms {
     return this.rooms.values();
   }
 
-  /** Handles a `join`: admits staff and admitted guests, parks other guests in the lobby, or resumes a place. */
-  join(link: Link, consultationId: string, resumeToken?: string): Promise<void> {
+  /**
+   * Handles a `join`: admits staff and admitted guests, parks other guests in the lobby, or resumes a place. A
+   * `bandwidth` report sent with it is in force before the first plan that includes the newcomer.
+   */
+  join(link: Link, consultationId: string, resumeToken?: string, bandwidth?: BandwidthReport): Promise<void> {
     return this.inRoom(consultationId, async () => {
       if (link.place.state !== 'idle')
         throw new AppError(ErrorCode.Conflict, 'Already in a room; leave first');
@@ -122,6 +118,7 @@ export class Rooms {
         const token = this.attach(room, existing, link);
         link.send(this.joinedMessage(room, existing, token, true));
         await this.notify((o) => o.memberJoined?.(room, existing.participantId, true));
+        if (bandwidth) await this.applyBandwidth(room, existing, bandwidth);
         return;
       }
       if (participant.admission === 'DENIED') {
@@ -130,14 +127,19 @@ export class Rooms {
       }
       if (participant.admission === 'WAITING') {
         room.lobby.get(participant.id)?.link.close(CloseCode.Replaced, 'replaced by a newer connection');
-        room.lobby.set(participant.id, { participantId: participant.id, peer: peerOf(participant), link });
+        room.lobby.set(participant.id, {
+          participantId: participant.id,
+          peer: peerOf(participant),
+          link,
+          ...(bandwidth ? { bandwidth } : {}),
+        });
         link.place = { state: 'waiting', consultationId, participantId: participant.id };
         link.send({ type: 'waiting', consultationId });
         room.broadcastLobby();
         return;
       }
       if (existing) await this.drop(room, existing, CloseCode.Replaced, 'replaced by a newer connection');
-      await this.enter(room, participant, link);
+      await this.enter(room, participant, link, bandwidth);
     });
   }
 
@@ -158,7 +160,7 @@ export class Rooms {
         waiting.link.send({ type: 'denied', consultationId });
         return;
       }
-      await this.enter(room, participant, waiting.link);
+      await this.enter(room, participant, waiting.link, waiting.bandwidth);
     });
   }
 
@@ -284,21 +286,24 @@ export class Rooms {
     });
   }
 
-  /** A member's measured bandwidth: others are told, the record kept, and the planner reacts. */
+  /**
+   * A member's measured bandwidth: others are told, the record kept, and the planner reacts. From a guest in the
+   * waiting room it is only kept, for the plan made when they are admitted (one plan for their arrival).
+   */
   reportBandwidth(link: Link, report: BandwidthReport): Promise<void> {
     const place = link.place;
-    if (place.state !== 'joined') return Promise.reject(notInRoom(place.state));
+    if (place.state === 'idle') return Promise.reject(notInRoom(place.state));
     return this.inRoom(place.consultationId, async () => {
       const room = this.rooms.get(place.consultationId);
+      if (place.state === 'waiting') {
+        const waiting = room?.lobby.get(place.participantId);
+        if (!waiting || waiting.link !== link || link.place !== place) throw notInRoom('idle');
+        waiting.bandwidth = report;
+        return;
+      }
       const member = room?.members.get(place.participantId);
       if (!room || !member || member.link !== link) throw notInRoom('idle');
-      member.peer = { ...member.peer, uplinkKbps: report.uplinkKbps, downlinkKbps: report.downlinkKbps };
-      member.relayOnly = report.relayOnly ?? member.relayOnly;
-      member.device = report.device ?? member.device;
-      await this.o.presence.measured(member.participantId, report.uplinkKbps, report.downlinkKbps);
-      room.broadcast({ type: 'peer-updated', peer: member.peer }, member.participantId);
-      await this.replan(room);
-      await this.notify((o) => o.memberUpdated?.(room, member.participantId));
+      await this.applyBandwidth(room, member, report);
     });
   }
 
@@ -406,10 +411,26 @@ export class Rooms {
     }
   }
 
+  /** Puts a member's report in force: the record, the other members, then a plan that follows it. */
+  private async applyBandwidth(room: Room, member: Member, report: BandwidthReport): Promise<void> {
+    this.takeReport(member, report);
+    await this.o.presence.measured(member.participantId, report.uplinkKbps, report.downlinkKbps);
+    room.broadcast({ type: 'peer-updated', peer: member.peer }, member.participantId);
+    await this.replan(room);
+    await this.notify((o) => o.memberUpdated?.(room, member.participantId));
+  }
+
+  private takeReport(member: Member, report: BandwidthReport): void {
+    member.peer = { ...member.peer, uplinkKbps: report.uplinkKbps, downlinkKbps: report.downlinkKbps };
+    member.relayOnly = report.relayOnly ?? member.relayOnly;
+    member.device = report.device ?? member.device;
+  }
+
   private async enter(
     room: Room,
     participant: Parameters<typeof peerOf>[0] & { userId: string | null },
     link: Link,
+    bandwidth?: BandwidthReport,
   ): Promise<void> {
     const member: Member = {
       participantId: participant.id,
@@ -421,6 +442,10 @@ export class Rooms {
       link: null,
       graceTimer: null,
     };
+    // A report sent with the join (or from the waiting room) is in force before anyone sees the newcomer, so the
+    // plan below is made with it: without it every join made two plans (one without the newcomer's figures, the
+    // second when its first report arrived), and at the 2 -> 3 switch peers connected for the first in between.
+    if (bandwidth) this.takeReport(member, bandwidth);
     room.members.set(member.participantId, member);
     const token = this.attach(room, member, link);
     await this.o.presence.entered(
@@ -430,6 +455,9 @@ export class Rooms {
       link.principal,
       link.ip,
     );
+    if (bandwidth) {
+      await this.o.presence.measured(member.participantId, bandwidth.uplinkKbps, bandwidth.downlinkKbps);
+    }
     room.broadcast({ type: 'peer-joined', peer: member.peer }, member.participantId);
     // joined carries the current plan; the replan that follows sends the newer one to everyone, newcomer included.
     link.send(this.joinedMessage(room, member, token, false));
