@@ -289,9 +289,7 @@ async function stopFromBrowser(doc: Page, others: Page[]): Promise<void> {
     ...others.map((p, i) => [`receiver ${i + 1}`, p] as const),
   ] as const) {
     await page.waitForFunction(screenSenders, 0, { timeout: 15_000 }).catch(async (err: Error) => {
-      throw new Error(
-        `${who} still sends a screen (${await page.evaluate(screenSenders, -1)}): ${err.message}`,
-      );
+      throw new Error(`${who} still sends a screen (${await page.evaluate(heldScreens)}): ${err.message}`);
     });
   }
   for (const p of others) await p.getByTestId('screen-tile').waitFor({ state: 'detached', timeout: 15_000 });
@@ -307,6 +305,17 @@ function screenSenders(want: number): number | boolean {
     .flatMap((pc) => pc.getSenders())
     .filter((s) => s.track?.contentHint === 'detail').length;
   return want < 0 ? held : held === want;
+}
+
+/** In the page: which tracks hinted 'detail' its open senders hold: the captured screen, or a received one. */
+function heldScreens(): string {
+  const w = window as unknown as { peerConnections: RTCPeerConnection[]; capturedScreen?: MediaStreamTrack };
+  return w.peerConnections
+    .filter((pc) => pc.connectionState !== 'closed')
+    .flatMap((pc) => pc.getSenders())
+    .filter((s) => s.track?.contentHint === 'detail')
+    .map((s) => (s.track === w.capturedScreen ? 'the captured screen' : `received track ${s.track?.id}`))
+    .join(', ');
 }
 
 async function sendsScreen(page: Page): Promise<boolean> {
