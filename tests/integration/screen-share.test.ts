@@ -1,6 +1,6 @@
 // Who may share a screen, enforced by the server over the real WebSocket: a patient's `media-state` declaring a
 // shared screen is refused FORBIDDEN (others never hear it), a clinician's and a colleague's reach everyone; the
-// start, the stop and the refusal are audited; on
+// start, the stop and the refusal are audited, and the plan counts a declared screen while it is shared; on
 // the SFU a patient's screen producer is refused FORBIDDEN before any media exists, and a clinician's screen
 // reaches the others as a consumer with `source: 'screen'`, which `sfu-producer-close` takes away again.
 import assert from 'node:assert/strict';
@@ -43,8 +43,18 @@ test('only clinicians, admins and colleagues may declare a shared screen', async
   doc.ws.send({ type: 'media-state', media: sharing });
   const told = await pat.ws.next('peer-updated', (m) => m.peer.id === doc.id);
   assert.equal(told.peer.media?.screenSharing, true);
+  // The plan counts the screen (docs/routing.md): a new plan names the sharer and the kbit/s counted.
+  const counted = await pat.ws.next('plan', (m) => m.plan.reasons.some((r) => r.code === 'screen-share'));
+  const screen = counted.plan.reasons.find((r) => r.code === 'screen-share');
+  assert.equal(screen?.peerId, doc.id);
+  assert.ok((screen?.value ?? 0) > 0, `a screen costs something: ${JSON.stringify(counted.plan)}`);
   doc.ws.send({ type: 'media-state', media: notSharing });
   await pat.ws.next('peer-updated', (m) => m.peer.id === doc.id && m.peer.media?.screenSharing === false);
+  const uncounted = await pat.ws.next('plan', (m) => m.plan.version > counted.plan.version);
+  assert.ok(
+    !uncounted.plan.reasons.some((r) => r.code === 'screen-share'),
+    `the stop replans without the screen: ${JSON.stringify(uncounted.plan.reasons)}`,
+  );
 
   // Audited: the refused attempt, the start and the stop, each with who did it.
   const admin = await server.signedIn('ADMIN');

@@ -34,7 +34,7 @@ const DOCTOR = 'Dr. Maximiliana Okonkwo-Fernández';
 if (!inLoopbackNamespace()) {
   test('screen share on p2p, tree and SFU, inside a loopback-only network namespace', async () => {
     ensureWebBuild();
-    await assertNamespacedRunPasses(thisFile, 2);
+    await assertNamespacedRunPasses(thisFile, 3);
   });
 } else {
   describe('screen share in Chromium', () => {
@@ -64,12 +64,7 @@ if (!inLoopbackNamespace()) {
       await stopFromBrowser(doc, [pat]);
     });
 
-    // Runs and reports, but does not fail the suite yet: both guests decode the relayed screen (1100x620) in
-    // every run so far, and after Stop sharing one of the sharer's tree senders still held the screen track
-    // 15 s later (issue 11, open). Drop the todo when the tree path releases it.
-    test('tree: the screen travels the sender tree, relays forward it; Stop sharing removes it', {
-      todo: 'after Stop sharing a tree sender still holds the screen (issue 11)',
-    }, async (t) => {
+    test('tree: the screen travels the sender tree, relays forward it; Stop sharing removes it', async (t) => {
       const e = await open({ routing: { forceTopology: 'tree', forceTreeChain: true } });
       const { doc, pat } = await startCall(e, names('tree'), PHONE);
       const link = await inviteByEmail(e, doc, 'robin@example.test', 'Robin Family');
@@ -95,7 +90,15 @@ if (!inLoopbackNamespace()) {
       );
       t.diagnostic(`tree: clinician's media relayed to [patient, family]: ${relayed}`);
       assert.ok(relayed.includes(true), 'one guest receives the clinician (and the screen) through a relay');
+      // The other guest is that relay: one of its senders forwards the screen (the track hinted 'detail').
+      const relay = relayed[0] ? fam : pat;
+      assert.equal(await sendsScreen(relay), true, 'the relay forwards the screen');
       await shots(e, doc, pat, 'tree');
+      await stopFromBrowser(doc, [pat, fam]);
+      // Sharing again: the same tree transceivers carry it, and the relay forwards it again.
+      await share(doc);
+      for (const page of [pat, fam]) await screenDecodes(page);
+      assert.equal(await sendsScreen(relay), true, 'the relay forwards the screen again');
       await stopFromBrowser(doc, [pat, fam]);
     });
 
@@ -279,17 +282,44 @@ async function stopFromBrowser(doc: Page, others: Page[]): Promise<void> {
   const bar = doc.getByRole('toolbar', { name: 'Call controls' });
   await bar.getByRole('button', { name: 'Share screen' }).waitFor();
   await doc.getByTestId('sharing-note').waitFor({ state: 'detached' });
-  // Every sender lets go of the screen (replaceTrack/close settle a moment after the button changed).
-  await doc.waitForFunction(
-    () =>
-      (window as unknown as { peerConnections: RTCPeerConnection[] }).peerConnections
-        .filter((pc) => pc.connectionState !== 'closed')
-        .flatMap((pc) => pc.getSenders())
-        .every((s) => s.track?.contentHint !== 'detail'),
-    undefined,
-    { timeout: 15_000 },
-  );
+  // Every sender lets go of the screen, the sharer's and a relay's (replaceTrack/close settle a moment after the
+  // button changed; a relay lets go when the stop's declaration reaches it).
+  for (const [who, page] of [
+    ['sharer', doc],
+    ...others.map((p, i) => [`receiver ${i + 1}`, p] as const),
+  ] as const) {
+    await page.waitForFunction(screenSenders, 0, { timeout: 15_000 }).catch(async (err: Error) => {
+      throw new Error(`${who} still sends a screen (${await page.evaluate(heldScreens)}): ${err.message}`);
+    });
+  }
   for (const p of others) await p.getByTestId('screen-tile').waitFor({ state: 'detached', timeout: 15_000 });
+}
+
+/**
+ * In the page: how many senders of its open peer connections hold a screen (a track hinted 'detail': the captured
+ * one, or one a relay forwards). With `want` >= 0, whether exactly that many do (for waitForFunction).
+ */
+function screenSenders(want: number): number | boolean {
+  const held = (window as unknown as { peerConnections: RTCPeerConnection[] }).peerConnections
+    .filter((pc) => pc.connectionState !== 'closed')
+    .flatMap((pc) => pc.getSenders())
+    .filter((s) => s.track?.contentHint === 'detail').length;
+  return want < 0 ? held : held === want;
+}
+
+/** In the page: which tracks hinted 'detail' its open senders hold: the captured screen, or a received one. */
+function heldScreens(): string {
+  const w = window as unknown as { peerConnections: RTCPeerConnection[]; capturedScreen?: MediaStreamTrack };
+  return w.peerConnections
+    .filter((pc) => pc.connectionState !== 'closed')
+    .flatMap((pc) => pc.getSenders())
+    .filter((s) => s.track?.contentHint === 'detail')
+    .map((s) => (s.track === w.capturedScreen ? 'the captured screen' : `received track ${s.track?.id}`))
+    .join(', ');
+}
+
+async function sendsScreen(page: Page): Promise<boolean> {
+  return ((await page.evaluate(screenSenders, -1)) as number) > 0;
 }
 
 async function shots(e: WebEnv, doc: Page, pat: Page, topology: string): Promise<void> {

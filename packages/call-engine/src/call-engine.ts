@@ -28,6 +28,7 @@ import { streamsFedBy, whenConnected, whenTrue } from './make-before-break.ts';
 import { PathReporter, type ReportableConnection } from './path-reporter.ts';
 import { type MediaKind, type MediaSlot, PeerLink } from './peer-link.ts';
 import type { LatencySource } from './receive-latency.ts';
+import { chooseScreen, type ScreenCandidate, screenCounts } from './remote-screen.ts';
 import { RemoteStreams } from './remote-streams.ts';
 import { applyVideoLimit, videoLimitOf } from './send-quality.ts';
 import { SfuPath } from './sfu-path.ts';
@@ -360,7 +361,11 @@ export class CallEngine extends Emitter<CallEngineEvents> {
         break;
       case 'peer-updated':
         if (m.peer.id === this.selfPeer?.id) this.selfPeer = m.peer;
-        else this.peers.set(m.peer.id, m.peer);
+        else {
+          this.peers.set(m.peer.id, m.peer);
+          // A declared share starts or stops: the tree's screen slot is shown and relayed only meanwhile.
+          this.syncScreen(m.peer.id);
+        }
         this.emit('peer-updated', m.peer);
         break;
       case 'peer-left':
@@ -417,6 +422,8 @@ export class CallEngine extends Emitter<CallEngineEvents> {
       const link = this.links.get(key)!;
       if (!this.peers.has(link.spec.remote)) this.closeLink(key);
     }
+    // Resumed: a share may have started or stopped while we were away.
+    for (const id of this.peers.keys()) this.syncScreen(id);
     this.setState('joined');
     this.sendMediaState();
     this.emit('joined', { self: m.self, peers: m.peers, resumed: m.resumed });
@@ -566,6 +573,9 @@ export class CallEngine extends Emitter<CallEngineEvents> {
         },
         track: (track, slot) => {
           if (spec.role === 'send') return;
+          // A tree link's screen slot waits (in link.remoteTracks) until its sender declares a share.
+          if (slot === 'screen' && !screenCounts(spec.role === 'recv', this.declaresScreen(senderOf(spec))))
+            return;
           this.onRemoteTrack(spec.remote, senderOf(spec), track, slot);
         },
         trackRemoved: (track, slot) => {
@@ -645,20 +655,44 @@ export class CallEngine extends Emitter<CallEngineEvents> {
 
   /** `sender`'s screen track stopped on one path: another path's screen fills in, or the screen is gone. */
   private detachScreen(sender: string, track: MediaStreamTrack): void {
-    const stream = this.remoteScreens.get(sender);
-    if (!stream?.getTracks().includes(track)) return;
-    const emptied = this.remoteScreens.remove(sender, [track]);
-    const other = [...this.links.values()].find(
-      (l) =>
-        !l.isClosed && l.spec.role !== 'send' && senderOf(l.spec) === sender && l.remoteTracks.has('screen'),
-    );
-    const next = other?.remoteTracks.get('screen');
-    if (other && next && next !== track && next.readyState === 'live') {
-      this.onRemoteTrack(other.spec.remote, sender, next, 'screen');
+    if (this.remoteScreens.get(sender)?.getTracks().includes(track)) this.syncScreen(sender, track);
+  }
+
+  /** Whether `sender` says it shares a screen (its last media state). */
+  private declaresScreen(sender: string): boolean {
+    return this.peers.get(sender)?.media?.screenSharing === true;
+  }
+
+  /**
+   * Brings `sender`'s screen (shown, and forwarded where we relay its stream) in line with its declaration and
+   * what our paths receive (remote-screen.ts); `gone` is a track just taken away. A stopped tree share leaves
+   * the screen here, so the relays' senders let go of it too.
+   */
+  private syncScreen(sender: string, gone?: MediaStreamTrack): void {
+    const current = this.remoteScreens.get(sender)?.getVideoTracks()[0] ?? null;
+    const candidates: ScreenCandidate<MediaStreamTrack>[] = [];
+    for (const l of this.links.values()) {
+      const track = l.remoteTracks.get('screen');
+      if (l.isClosed || l.spec.role === 'send' || senderOf(l.spec) !== sender || !track) continue;
+      candidates.push({
+        via: l.spec.remote,
+        treeSlot: l.spec.role === 'recv',
+        track,
+        live: track !== gone && track.readyState === 'live',
+      });
+    }
+    // A current track no link holds came from the SFU, which takes it away itself when the producer closes.
+    if (current && !candidates.some((c) => c.track === current))
+      candidates.push({ via: sender, treeSlot: false, track: current, live: current !== gone });
+    const next = chooseScreen(this.declaresScreen(sender), current, candidates);
+    if (next && next.track === current) return;
+    const emptied = current ? this.remoteScreens.remove(sender, [current]) : false;
+    if (next) {
+      this.onRemoteTrack(next.via, sender, next.track, 'screen');
       return;
     }
     if (emptied) this.emit('screen-removed', { streamId: sender });
-    this.refreshForwarding(sender);
+    if (current) this.refreshForwarding(sender);
   }
 
   /** These tracks of `sender` stopped (SFU consumer closed): another path's tracks fill in, if any. */

@@ -2,6 +2,7 @@
 // trickle ICE and ICE restart on failure. Input arrives through handleSignal; output leaves through callbacks.
 import type { SignalData } from '@consulta/protocol';
 import type { LinkSpec } from './links.ts';
+import { TrackSwapper } from './track-swap.ts';
 
 export type MediaKind = 'audio' | 'video';
 /** What a track is to the call: the microphone, the camera, or a shared screen (a second video). */
@@ -52,6 +53,7 @@ export class PeerLink {
   private settingRemoteAnswerPending = false;
   private queue: Promise<void> = Promise.resolve();
   private readonly senders = new Map<MediaSlot, RTCRtpSender>();
+  private readonly swapper = new TrackSwapper();
   /** Mesh: the screen we share on this link (sent on its own sendonly transceiver), and that transceiver. */
   private meshScreen: { track: MediaStreamTrack; stream: MediaStream } | null = null;
   private screenTransceiver: RTCRtpTransceiver | null = null;
@@ -200,12 +202,12 @@ export class PeerLink {
         preferResolution(this.screenTransceiver.sender);
         return;
       }
-      if (t.sender.track !== want.track) void t.sender.replaceTrack(want.track).catch(() => {});
+      this.swapper.swap(t.sender, want.track);
       if (t.direction !== 'sendonly') t.direction = 'sendonly';
       preferResolution(t.sender);
     } else if (t && t.direction !== 'inactive') {
       t.direction = 'inactive';
-      void t.sender.replaceTrack(null).catch(() => {});
+      this.swapper.swap(t.sender, null);
     }
   }
 
@@ -220,12 +222,12 @@ export class PeerLink {
       const wanted = muted.has(kind) ? null : track;
       const sender = this.senders.get(kind);
       if (sender) {
-        if (sender.track !== wanted) void sender.replaceTrack(wanted).catch(() => {});
+        this.swapper.swap(sender, wanted);
       } else {
         // addTrack needs the track (the transceiver pairing on glare depends on it); muting follows at once.
         const added = this.pc.addTrack(track, stream);
         this.senders.set(kind, added);
-        if (wanted === null) void added.replaceTrack(null).catch(() => {});
+        if (wanted === null) this.swapper.swap(added, null);
       }
     }
   }
@@ -244,8 +246,8 @@ export class PeerLink {
         }).sender;
         this.senders.set(slot, sender);
         if (slot === 'screen') preferResolution(sender);
-      } else if (sender.track !== track) {
-        void sender.replaceTrack(track).catch(() => {});
+      } else {
+        this.swapper.swap(sender, track);
       }
     }
   }

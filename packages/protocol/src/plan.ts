@@ -29,6 +29,8 @@ export const PlanReasonCodes = [
   'per-receiver-quality',
   /** Diagnostics and the network-lab bench: the topology is set by configuration (`routing.forceTopology`). */
   'forced-by-config',
+  /** `peerId` shares a screen: one more video each other participant receives, counted at `value` kbit/s. */
+  'screen-share',
 ] as const;
 export const PlanReasonCode = Type.Enum(PlanReasonCodes);
 export type PlanReasonCode = Static<typeof PlanReasonCode>;

@@ -10,9 +10,16 @@ export interface Budget {
   known: boolean;
   relayOnly: boolean;
   canRelay: boolean;
+  /** Shares a screen: sends one more video, which every other participant receives. */
+  sharing: boolean;
 }
 
-export function budgets(participants: readonly Participant[], config: PolicyConfig): Budget[] {
+export function budgets(
+  participants: readonly Participant[],
+  config: PolicyConfig,
+  screenSharers: Iterable<string> = [],
+): Budget[] {
+  const sharers = new Set(screenSharers);
   return [...participants]
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
     .map((p) => {
@@ -25,24 +32,37 @@ export function budgets(participants: readonly Participant[], config: PolicyConf
         relayOnly: p.relayOnly === true,
         // Unknown uplinks, TURN-only peers and battery devices only ever send their own stream.
         canRelay: known && p.relayOnly !== true && config.relayDevices.includes(p.device),
+        sharing: sharers.has(p.id),
       };
     });
 }
 
 /**
- * Peers that cannot receive everyone else's stream at `kbps` (what any topology needs), with their downlink
- * shrunk by `scale` (< 1 when a change must clear the hysteresis margin). These block the quality level.
+ * Peers that cannot receive everyone else's stream at `kbps` and every other sharer's screen at `screenKbps`
+ * (what any topology needs), with their downlink shrunk by `scale` (< 1 when a change must clear the hysteresis
+ * margin). These block the quality level.
  */
-export function receiveShortfalls(all: readonly Budget[], kbps: number, scale: number): Reason[] {
-  const receive = receiveKbps(all, kbps);
-  return all
-    .filter((b) => b.downKbps * scale < receive)
-    .map((b): Reason => ({ code: 'quality-limited', peerId: b.id, value: b.downKbps, limit: receive }));
+export function receiveShortfalls(
+  all: readonly Budget[],
+  kbps: number,
+  scale: number,
+  screenKbps = 0,
+): Reason[] {
+  return all.flatMap((b): Reason[] => {
+    const receive = receiveKbps(all, kbps, screenKbps, b);
+    return b.downKbps * scale < receive
+      ? [{ code: 'quality-limited', peerId: b.id, value: b.downKbps, limit: receive }]
+      : [];
+  });
 }
 
-/** What one participant needs to receive every other participant's stream at `kbps`. */
-export function receiveKbps(all: readonly Budget[], kbps: number): number {
-  return kbps * (all.length - 1);
+/**
+ * What participant `self` needs to receive every other participant's stream at `kbps` and every screen shared by
+ * someone else at `screenKbps` (without `self`: a participant who shares nothing).
+ */
+export function receiveKbps(all: readonly Budget[], kbps: number, screenKbps = 0, self?: Budget): number {
+  const screens = all.filter((b) => b.sharing && b !== self).length;
+  return kbps * (all.length - 1) + screenKbps * screens;
 }
 
 /**
@@ -50,10 +70,12 @@ export function receiveKbps(all: readonly Budget[], kbps: number): number {
  * put everyone on audio for one weak phone): each sends a single copy of its own stream, which its browser's
  * congestion control keeps within its uplink, so receivers get that sender at less than the call's quality.
  */
-export function sendLimits(all: readonly Budget[], kbps: number): Reason[] {
-  return all
-    .filter((b) => b.upKbps < kbps)
-    .map((b): Reason => ({ code: 'quality-limited', peerId: b.id, value: b.upKbps, limit: kbps }));
+export function sendLimits(all: readonly Budget[], kbps: number, screenKbps = 0): Reason[] {
+  return all.flatMap((b): Reason[] => {
+    // A sharer sends its screen too (the browser's congestion control splits its uplink between the two).
+    const send = kbps + (b.sharing ? screenKbps : 0);
+    return b.upKbps < send ? [{ code: 'quality-limited', peerId: b.id, value: b.upKbps, limit: send }] : [];
+  });
 }
 
 /**

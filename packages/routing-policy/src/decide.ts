@@ -8,6 +8,7 @@ import {
 } from './bandwidth.ts';
 import { defaultPolicyConfig, QUALITIES } from './config.ts';
 import { platformEgressKbps } from './egress.ts';
+import { screenKbpsAt } from './screen.ts';
 import type { PolicyConfig, PolicyDecision, PolicyInput, Quality, Reason, Topology } from './types.ts';
 
 const TOPOLOGIES: readonly Topology[] = ['p2p', 'tree', 'sfu'];
@@ -20,12 +21,13 @@ const TOPOLOGIES: readonly Topology[] = ['p2p', 'tree', 'sfu'];
  */
 export function decideTopology(input: PolicyInput, previous?: PolicyDecision): PolicyDecision {
   const config = input.config ?? defaultPolicyConfig;
-  const all = budgets(input.participants, config);
+  const all = budgets(input.participants, config, input.screenSharers);
   // Leaving an SFU chosen for per-receiver quality needs the margin at every level, so a weak receiver's
   // downlink hovering at a threshold does not swing the call between tree and SFU.
   const sticky = previous?.reasons.some((r) => r.code === 'per-receiver-quality') === true;
   const { quality, reasons: qualityReasons } = pickQuality(all, config, previous, sticky);
   const relayOnly = all.filter((b) => b.relayOnly);
+  const sharers = all.filter((b) => b.sharing);
   const egressAt = (q: Quality): Partial<Record<Topology, number>> => {
     const egress: Partial<Record<Topology, number>> = {};
     for (const t of TOPOLOGIES) {
@@ -33,6 +35,11 @@ export function decideTopology(input: PolicyInput, previous?: PolicyDecision): P
         participants: all.length,
         relayOnly: relayOnly.length,
         bitrateKbps: config.qualityKbps[q],
+        screens: {
+          count: sharers.length,
+          relayOnly: sharers.filter((b) => b.relayOnly).length,
+          kbps: screenKbpsAt(q, config),
+        },
       });
     }
     return egress;
@@ -50,11 +57,15 @@ export function decideTopology(input: PolicyInput, previous?: PolicyDecision): P
         : relayOnly.map(
             (b): Reason => ({ code: 'turn-relayed', peerId: b.id, topology, value: egress[topology] }),
           );
+    // Each shared screen, with what the plan counts for it at this quality.
+    const screens = sharers.map(
+      (b): Reason => ({ code: 'screen-share', peerId: b.id, value: screenKbpsAt(q, config) }),
+    );
     return {
       topology,
       quality: q,
       bitrateKbps: config.qualityKbps[q],
-      reasons: [...why, ...turn, ...notes],
+      reasons: [...why, ...turn, ...screens, ...notes],
       egressKbps: egress,
     };
   };
@@ -159,7 +170,7 @@ function pickQuality(
   let quality: Quality = 'audio';
   for (const q of QUALITIES) {
     const scale = marginEverywhere || (previous && rank(q) < rank(previous.quality)) ? upgrade : 1;
-    const shortfalls = receiveShortfalls(all, config.qualityKbps[q], scale);
+    const shortfalls = receiveShortfalls(all, config.qualityKbps[q], scale, screenKbpsAt(q, config));
     if (shortfalls.length === 0) {
       quality = q;
       break;
@@ -167,7 +178,7 @@ function pickQuality(
     limits = shortfalls;
     if (q === 'audio') limits = limits.map((r) => ({ ...r, code: 'below-minimum-quality' }));
   }
-  const senders = sendLimits(all, config.qualityKbps[quality]).map(
+  const senders = sendLimits(all, config.qualityKbps[quality], screenKbpsAt(quality, config)).map(
     (r): Reason => ((r.value ?? 0) < config.qualityKbps.audio ? { ...r, code: 'below-minimum-quality' } : r),
   );
   const named = new Set(limits.map((r) => r.peerId));
@@ -184,8 +195,8 @@ function majorityQuality(all: Budget[], config: PolicyConfig, previous?: PolicyD
   for (const q of QUALITIES) {
     const scale = previous && rank(q) < rank(previous.quality) ? upgrade : 1;
     const kbps = config.qualityKbps[q];
-    const need = receiveKbps(all, kbps);
-    const receivers = all.filter((b) => b.downKbps * scale >= need).length;
+    const screen = screenKbpsAt(q, config);
+    const receivers = all.filter((b) => b.downKbps * scale >= receiveKbps(all, kbps, screen, b)).length;
     const sender = all.some((b) => b.upKbps * scale >= kbps);
     if (sender && receivers * 2 >= all.length) return q;
   }

@@ -36,6 +36,11 @@ export interface PolicyInput {
   treePlanningFailed?: boolean;
   /** false when the server has no working SFU: `sfu` is never chosen (default true). */
   sfuAvailable?: boolean;
+  /**
+   * Ids of the participants sharing a screen now: each screen is one more video every other participant
+   * receives and its sharer sends (budgeted at `screenKbpsAt` of the quality). Absent: nobody shares.
+   */
+  screenSharers?: readonly string[];
   /** Full configuration; defaults to `defaultPolicyConfig`. */
   config?: PolicyConfig;
 }

@@ -86,6 +86,8 @@ export class PolicyRoutePlanner implements RoutePlanner {
     const input = {
       participants,
       recording: room.recording,
+      // Declared shares, as they are now (a declaration is no bandwidth report: no budget holds it back).
+      screenSharers: members.filter((m) => m.peer.media?.screenSharing === true).map((m) => m.participantId),
       config: this.config,
       sfuAvailable: this.sfuAvailable(),
     };

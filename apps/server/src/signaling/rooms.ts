@@ -333,7 +333,11 @@ export class Rooms {
       const wasSharing = member.peer.media?.screenSharing ?? false;
       member.peer = { ...member.peer, media };
       room.broadcast({ type: 'peer-updated', peer: member.peer }, member.participantId);
-      if (media.screenSharing !== wasSharing) await sharing(media.screenSharing);
+      if (media.screenSharing !== wasSharing) {
+        await sharing(media.screenSharing);
+        // The plan counts each shared screen (docs/routing.md): starting or stopping one can change it.
+        await this.replan(room);
+      }
     });
   }
 
