@@ -284,7 +284,11 @@ if (!inLoopbackNamespace()) {
 
       await controls.getByRole('button', { name: `Stop recording ${title}` }).click();
       await controls.getByText('complete', { exact: true }).waitFor({ timeout: 30_000 });
-      const row = admin.getByTestId('recording-row').filter({ hasText: 'complete' });
+      // The list also holds the first test's recording: this consultation's row.
+      const row = admin
+        .getByTestId('recording-row')
+        .filter({ hasText: 'complete' })
+        .filter({ hasText: title });
       const href = (await row.getByRole('link', { name: /Download recording/ }).getAttribute('href')) ?? '';
       const id = /\/api\/recordings\/([^/]+)\/file/.exec(href)?.[1];
       assert.ok(id, href);
