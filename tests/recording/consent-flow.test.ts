@@ -1,9 +1,17 @@
 // Recording consent over the real server, WebSocket and database (no media needed up to the point where
 // everyone agreed): who may ask, who is asked, what a decline or silence does, and what the audit log keeps.
-// Recording itself (media to a file) is covered by tests/browser/recording.test.ts.
+// Recording itself (media to a file) is covered by tests/browser/recording.test.ts; withdrawing consent here is
+// its protocol, record and audit (the file side: tests/sfu/recording-pipeline.test.ts, tests/web/recording-ui).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { AuditList, Consultation, OpenInviteReply, Recording, RecordingList } from '@consulta/protocol';
+import type {
+  AuditList,
+  Consultation,
+  OpenInviteReply,
+  Recording,
+  RecordingList,
+  VisitExport,
+} from '@consulta/protocol';
 import { HttpClient } from '../support/http.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { SignalingClient } from '../support/signaling-client.ts';
@@ -51,7 +59,35 @@ async function liveConsult(on: TestServer = server) {
   await pat.next('waiting');
   doc.send({ type: 'admit', participantId: opened.body.guest.participantId });
   await pat.next('joined');
-  return { consult, clinician, patient, doc, pat, docId, patId: opened.body.guest.participantId };
+  return { on, consult, clinician, patient, doc, pat, docId, patId: opened.body.guest.participantId };
+}
+
+/** One more guest invited to `live`, opened, admitted and in the room. */
+async function guestJoins(live: Awaited<ReturnType<typeof liveConsult>>, email: string, displayName: string) {
+  await live.clinician.post(`/api/consultations/${live.consult.id}/invites`, { email, displayName });
+  const token = /\/join#([A-Za-z0-9_-]+)/.exec((await smtp.nextMessage()).text ?? '')![1]!;
+  const http = new HttpClient(live.on.url);
+  const opened = await http.post<OpenInviteReply>('/api/invites/open', { token });
+  const sock = await SignalingClient.connect(live.on.url, http.cookieHeader);
+  sock.send({ type: 'join', consultationId: live.consult.id });
+  await sock.next('waiting');
+  live.doc.send({ type: 'admit', participantId: opened.body.guest.participantId });
+  await sock.next('joined');
+  return { sock, id: opened.body.guest.participantId };
+}
+
+/** Asks for a recording of `live` and has both agree; resolves once everyone was told it runs. */
+async function recordingRunning(live: Awaited<ReturnType<typeof liveConsult>>): Promise<string> {
+  const started = await admin.post<Recording>(`/api/consultations/${live.consult.id}/recordings`, {});
+  assert.equal(started.status, 201, JSON.stringify(started.body));
+  const id = started.body.id;
+  for (const c of [live.doc, live.pat]) {
+    await c.next('recording', (m) => m.recording.id === id);
+    c.send({ type: 'recording-consent', recordingId: id, granted: true });
+  }
+  for (const c of [live.doc, live.pat])
+    await c.next('recording', (m) => m.recording.id === id && m.recording.status === 'RECORDING');
+  return id;
 }
 
 describe('recording consent', () => {
@@ -160,6 +196,99 @@ describe('recording consent', () => {
     const err = await live.pat.next('error');
     assert.equal(err.code, 'NOT_FOUND');
     assert.equal(err.ref, 'recording-consent');
+    live.doc.close();
+    live.pat.close();
+  });
+});
+
+describe('withdrawing consent', () => {
+  test('refused with a typed error when nothing is recording, or the recording is only being asked for', async () => {
+    const live = await liveConsult();
+    live.pat.send({ type: 'recording-withdraw-consent', recordingId: 'no-such-recording' });
+    const none = await live.pat.next('error');
+    assert.equal(none.code, 'NOT_RECORDING');
+    assert.equal(none.ref, 'recording-withdraw-consent');
+    // Asked, not yet running: the answer to give is "no" to the question, not a withdrawal.
+    const asked = await admin.post<Recording>(`/api/consultations/${live.consult.id}/recordings`, {});
+    await live.pat.next('recording', (m) => m.recording.id === asked.body.id);
+    live.pat.send({ type: 'recording-withdraw-consent', recordingId: asked.body.id });
+    assert.equal((await live.pat.next('error')).code, 'NOT_RECORDING');
+    // Validated at the edge: a message without the recording's id never reaches the service.
+    live.pat.send({ type: 'recording-withdraw-consent' });
+    assert.equal((await live.pat.next('error')).code, 'MALFORMED_MESSAGE');
+    assert.equal((await admin.post(`/api/recordings/${asked.body.id}/stop`, {})).status, 200);
+    live.doc.close();
+    live.pat.close();
+  });
+
+  test('one withdraws: everyone sees it, it is audited and in the record; no re-consent; the last one stops it', async () => {
+    const live = await liveConsult();
+    const id = await recordingRunning(live);
+    // Someone who joins while it runs and has not agreed has nothing to withdraw.
+    const late = await guestJoins(live, 'late.guest@example.test', 'Late Guest');
+    await late.sock.next('recording', (m) => m.recording.id === id);
+    late.sock.send({ type: 'recording-withdraw-consent', recordingId: id });
+    assert.equal((await late.sock.next('error')).code, 'NO_CONSENT_TO_WITHDRAW');
+    await late.sock.close();
+
+    const sentAt = Date.now();
+    live.pat.send({ type: 'recording-withdraw-consent', recordingId: id });
+    // Everyone gets the state with the withdrawal, the recording still running for the rest.
+    for (const c of [live.doc, live.pat]) {
+      const seen = await c.next('recording', (m) =>
+        m.recording.consents.some((k) => k.participantId === live.patId && k.withdrawnAt !== null),
+      );
+      assert.equal(seen.recording.status, 'RECORDING');
+      const byDoc = seen.recording.consents.find((k) => k.participantId === live.docId);
+      assert.equal(byDoc?.withdrawnAt, null, 'the clinician is still recorded');
+      const byPat = seen.recording.consents.find((k) => k.participantId === live.patId)!;
+      assert.equal(byPat.decision, 'GRANTED', 'the grant stays in the record, with its time');
+      assert.ok(Math.abs(Date.parse(byPat.withdrawnAt!) - sentAt) < 10_000, byPat.withdrawnAt!);
+    }
+
+    // Withdrawing twice, or agreeing again, is refused with a typed error: no re-consent in this recording.
+    live.pat.send({ type: 'recording-withdraw-consent', recordingId: id });
+    assert.equal((await live.pat.next('error')).code, 'NO_CONSENT_TO_WITHDRAW');
+    live.pat.send({ type: 'recording-consent', recordingId: id, granted: true });
+    const again = await live.pat.next('error');
+    assert.equal(again.code, 'CONSENT_WITHDRAWN');
+    assert.equal(again.ref, 'recording-consent');
+
+    const audit = await admin.get<AuditList>(
+      `/api/audit?consultationId=${live.consult.id}&action=recording.consent_withdrawn`,
+    );
+    assert.equal(audit.body.events.length, 1, JSON.stringify(audit.body.events));
+    const event = audit.body.events[0]!;
+    assert.equal(event.targetId, id);
+    assert.equal(event.actorType, 'guest');
+    assert.equal((event.details as { participantId: string }).participantId, live.patId);
+
+    // The clinician says "no" to the running recording they agreed to: that is a withdrawal too, and with nobody
+    // left being recorded the recording stops (no media was sent in this test, so there is no file: FAILED).
+    live.doc.send({ type: 'recording-consent', recordingId: id, granted: false });
+    await live.pat.next('recording', (m) => m.recording.id === id && m.recording.status === 'FINALISING');
+    await live.pat.next('recording', (m) => m.recording.id === id && m.recording.status === 'FAILED');
+    const row = (await admin.get<Recording>(`/api/recordings/${id}`)).body;
+    assert.ok(
+      row.consents.every((k) => k.decision === 'GRANTED' && k.withdrawnAt !== null),
+      JSON.stringify(row.consents),
+    );
+
+    // The visit export lists both withdrawals with their times, and their audit events.
+    const exported = await admin.get<VisitExport>(`/api/consultations/${live.consult.id}/export`);
+    assert.equal(exported.status, 200);
+    const inExport = exported.body.recordings.find((r) => r.id === id)!;
+    assert.deepEqual(
+      inExport.consents.map((k) => [k.participantId, k.withdrawnAt !== null]).sort(),
+      [
+        [live.docId, true],
+        [live.patId, true],
+      ].sort(),
+    );
+    assert.equal(
+      exported.body.auditEvents.filter((e) => e.action === 'recording.consent_withdrawn').length,
+      2,
+    );
     live.doc.close();
     live.pat.close();
   });

@@ -1,7 +1,7 @@
 // The recording pipeline against a real mediasoup worker, real FFmpeg and ffprobe: synthetic participants (an
 // ffmpeg replaying a VP8 + Opus clip as RTP into PlainTransport producers) are recorded into one WebM, which is
-// then read back: its streams, timeline, decodability, size and hash. Covers joins and leaves mid-recording, an
-// FFmpeg killed under the recorder, a recorder that cannot start FFmpeg, and stopping twice. Everything the
+// then read back: its streams, timeline, decodability, size and hash. Covers joins and leaves mid-recording, a
+// participant withdrawing consent (their tracks end there, the others go on), an FFmpeg killed under the recorder, a recorder that cannot start FFmpeg, and stopping twice. Everything the
 // recorder writes is sealed (docs/recording.md, "Encrypted at rest"): the output directory is scanned for media
 // headers while recording and after, and the file is read back through the sealed format before ffprobe.
 import assert from 'node:assert/strict';
@@ -14,6 +14,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  ENDED_TAG,
   MIXED_AUDIO_TITLE,
   PARTICIPANT_TAG,
   type RecorderLog,
@@ -382,6 +383,60 @@ describe('recording pipeline (mediasoup PlainTransport -> FFmpeg -> WebM)', () =
     assert.ok(spans.earlyAudio.lastMs < spans.lateAudio.lastMs - 1000, detail);
     // Both overlap: the late one joined before the early one left.
     assert.ok(spans.lateVideo.firstMs < spans.earlyVideo.lastMs, detail);
+    assertNoRecorderProcesses(session);
+  });
+
+  test('withdrawn consent: their tracks end at that moment and say why, the others go on; they are not recorded again', {
+    timeout: TEST_TIMEOUT,
+  }, async () => {
+    const [doctor, patient] = [await participant(), await participant()];
+    const session = await record('withdrawn.webm', { armed: true });
+    addAll(session, doctor, 'doctor');
+    addAll(session, patient, 'patient');
+    await session.ready();
+    const allStarted = everyTrackStarted(session, 4);
+    const begunAt = Date.now();
+    session.begin();
+    await allStarted;
+    await sleep(2000);
+    const withdrawnAtMs = Date.now() - begunAt;
+    const cut = session.removeParticipant('patient', 'consent-withdrawn');
+    // A producer of theirs that arrives later (a screen share, a re-sent camera) is not recorded either.
+    const again = await participant(false);
+    assert.equal(
+      session.addProducer({ producer: again.audio!, participantId: 'patient', displayName: 'patient name' }),
+      null,
+    );
+    await cut;
+    await sleep(2500);
+    const stoppedAtMs = Date.now() - begunAt;
+    const result = ok(await session.stop());
+    await assertFileFacts(result);
+    assert.equal(result.complete, true, JSON.stringify(result.tracks));
+    const file = await plain(result);
+    await assertDecodes(file);
+    const facts = await probe(file);
+
+    const spanOf = async (participantId: string, kind: 'audio' | 'video') => {
+      const t = result.tracks.find((x) => x.participantId === participantId && x.kind === kind);
+      assert.ok(t && t.status === 'recorded' && t.streamIndex !== null, `${participantId} ${kind}`);
+      return { stream: facts.streams[t.streamIndex]!, span: await packetSpan(file, t.streamIndex) };
+    };
+    const detail = (x: unknown) => JSON.stringify({ withdrawnAtMs, stoppedAtMs, x, tracks: result.tracks });
+    for (const kind of ['audio', 'video'] as const) {
+      const withdrawn = await spanOf('patient', kind);
+      const stayed = await spanOf('doctor', kind);
+      // ffprobe shows it: the patient's stream ends at the withdrawal (nothing after it: the consumer is paused at
+      // once; a frame or two in flight and the RTP-timed track against the wall clock give the margin), and
+      // carries CONSULTA_ENDED=consent-withdrawn; the doctor's goes on to the stop, untagged.
+      assert.ok(withdrawn.span.lastMs <= withdrawnAtMs + 300, detail({ kind, withdrawn: withdrawn.span }));
+      assert.ok(withdrawn.span.lastMs >= withdrawnAtMs - 1000, detail({ kind, withdrawn: withdrawn.span }));
+      assert.equal(withdrawn.stream.tags?.[ENDED_TAG], 'consent-withdrawn');
+      assert.ok(stayed.span.lastMs >= withdrawnAtMs + 1500, detail({ kind, stayed: stayed.span }));
+      assert.ok(stayed.span.lastMs <= stoppedAtMs + 300, detail({ kind, stayed: stayed.span }));
+      assert.equal(stayed.stream.tags?.[ENDED_TAG], undefined);
+    }
+    assert.equal(result.tracks.filter((t) => t.participantId === 'patient').length, 2);
     assertNoRecorderProcesses(session);
   });
 

@@ -279,6 +279,10 @@ export class CallEngine extends Emitter<CallEngineEvents> {
   answerRecordingConsent(recordingId: string, granted: boolean): void {
     this.signaling.send({ type: 'recording-consent', recordingId, granted });
   }
+  /** Withdraws this participant's consent to the running recording: they are no longer recorded. */
+  withdrawRecordingConsent(recordingId: string): void {
+    this.signaling.send({ type: 'recording-withdraw-consent', recordingId });
+  }
 
   /** Leaves cleanly (others see it at once) and releases everything. Local tracks are left to the caller. */
   leave(): void {

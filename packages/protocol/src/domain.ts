@@ -70,6 +70,7 @@ export const AuditActions = [
   'audit.verify',
   'recording.request',
   'recording.consent',
+  'recording.consent_withdrawn',
   'recording.start',
   'recording.stop',
   'recording.blocked',

@@ -28,6 +28,12 @@ export const ErrorCode = {
   SfuUnavailable: 'SFU_UNAVAILABLE',
   /** A recording runs and this participant has not consented, so their media may not flow. */
   ConsentRequired: 'CONSENT_REQUIRED',
+  /** A consent withdrawal while no recording of the consultation runs (asked only: answer the request instead). */
+  NotRecording: 'NOT_RECORDING',
+  /** A consent withdrawal from someone the running recording does not record (never agreed, or already withdrew). */
+  NoConsentToWithdraw: 'NO_CONSENT_TO_WITHDRAW',
+  /** Consent again after withdrawing it: not during the same recording (docs/recording.md). */
+  ConsentWithdrawn: 'CONSENT_WITHDRAWN',
   /** A new password the strength rule refuses; the message says why and how to do better. */
   WeakPassword: 'WEAK_PASSWORD',
   /** An emailed account link (set password, reset) that is unknown, used or expired: one answer for all three. */
@@ -91,6 +97,9 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   NOT_ON_SFU: 409,
   SFU_UNAVAILABLE: 503,
   CONSENT_REQUIRED: 403,
+  NOT_RECORDING: 409,
+  NO_CONSENT_TO_WITHDRAW: 409,
+  CONSENT_WITHDRAWN: 409,
   WEAK_PASSWORD: 400,
   LINK_INVALID: 410,
   SECOND_FACTOR_REQUIRED: 401,

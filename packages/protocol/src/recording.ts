@@ -28,12 +28,17 @@ export const RECORDING_FILE_STATUSES: readonly RecordingStatus[] = ['COMPLETE', 
 export const ConsentDecision = Type.Enum(['GRANTED', 'DECLINED'] as const);
 export type ConsentDecision = Static<typeof ConsentDecision>;
 
-/** One participant's answer; `decision` is null while they have not answered. */
+/**
+ * One participant's answer; `decision` is null while they have not answered. `withdrawnAt`: they agreed, then
+ * withdrew their consent while the recording ran; from that moment their tracks are no longer recorded (the grant
+ * and its time stay, so the record shows both). Null otherwise.
+ */
 export const RecordingConsentState = Type.Object({
   participantId: Id,
   displayName: DisplayName,
   decision: Type.Union([ConsentDecision, Type.Null()]),
   decidedAt: Type.Union([Timestamp, Type.Null()]),
+  withdrawnAt: Type.Union([Timestamp, Type.Null()]),
 });
 export type RecordingConsentState = Static<typeof RecordingConsentState>;
 

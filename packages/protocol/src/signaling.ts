@@ -130,6 +130,12 @@ export const ClientMessage = Type.Union([
   message('leave', {}),
   /** Answer to a recording's consent request; also required of anyone joining while a recording runs. */
   message('recording-consent', { recordingId: Id, granted: Type.Boolean() }),
+  /**
+   * Withdraw the sender's consent to the running recording: their tracks stop being recorded at once, the rest
+   * goes on, and everyone gets the `recording` state with the withdrawal (`withdrawnAt`). No re-consent during
+   * that recording. Errors: NOT_RECORDING, NO_CONSENT_TO_WITHDRAW.
+   */
+  message('recording-withdraw-consent', { recordingId: Id }),
 
   /**
    * The selected ICE candidate pair of one of the client's connections, sent when it changes (null: the
@@ -212,7 +218,10 @@ export const ServerMessage = Type.Union([
   message('pong', { t: Type.Number(), serverTime: Type.Number() }),
   message('chat', { from: Id, text: Type.String(), at: Timestamp }),
   message('consultation-ended', { consultationId: Id }),
-  /** A recording's state changed (requested, consent given or declined, started, stopped). Sent on join too. */
+  /**
+   * A recording's state changed (requested, consent given, declined or withdrawn, started, stopped). Sent on join
+   * too.
+   */
   message('recording', { recording: Recording }),
 
   // SFU

@@ -24,6 +24,11 @@ export interface ActiveRecorder {
   begin(): void;
   /** Milliseconds from `begin()` to the first media of `kind` in the file; null if stopped first. */
   firstFrame(kind: 'audio' | 'video'): Promise<number | null>;
+  /**
+   * Stops recording the participant now (they withdrew consent): their tracks end, producers of theirs added
+   * later are ignored, the rest goes on. Resolves when their tracks are finished.
+   */
+  withdraw(participantId: string): Promise<void>;
   /** Finalises the file (an armed recorder that never began writes nothing and rejects). Safe to call twice. */
   stop(): Promise<RecorderResult>;
   /**

@@ -37,6 +37,8 @@ interface Active {
   /** Whose answer counts: present when requested, plus those who joined before it started. */
   required: Set<string>;
   decisions: Map<string, Decision>;
+  /** Those who agreed and then withdrew consent while it ran: no longer recorded, and not again in this recording. */
+  withdrawn: Set<string>;
   timer: NodeJS.Timeout | null;
   recorder: ActiveRecorder | null;
   /** The state last sent to the room, so a stop can be told from memory before the database is written. */
@@ -90,6 +92,7 @@ export class RecordingService implements RoomObserver {
       status: 'AWAITING_CONSENT',
       required: new Set(present.map((m) => m.participantId)),
       decisions: new Map(),
+      withdrawn: new Set(),
       timer: null,
       recorder: null,
       lastView: null,
@@ -136,9 +139,18 @@ export class RecordingService implements RoomObserver {
     const active = this.active.get(room.consultationId);
     if (!active || active.id !== recordingId)
       throw new AppError(ErrorCode.NotFound, 'That recording is no longer waiting for an answer');
+    if (active.withdrawn.has(participantId))
+      throw new AppError(
+        ErrorCode.ConsentWithdrawn,
+        'You withdrew your consent, so you are not recorded again during this recording',
+      );
+    // "No" from someone being recorded is a withdrawal: they stop being recorded and stay in the call (a plain
+    // DECLINED would close their media gate, cutting them off from the others).
+    if (!granted && active.status === 'RECORDING' && active.decisions.get(participantId) === 'GRANTED')
+      return this.withdraw(principal, room, participantId, recordingId, ip);
     const decision: Decision = granted ? 'GRANTED' : 'DECLINED';
     await this.run(active, async () => {
-      if (active.status === 'FINALISING') return;
+      if (active.status === 'FINALISING' || active.withdrawn.has(participantId)) return;
       await this.o.prisma.recordingConsent.upsert({
         where: { recordingId_participantId: { recordingId, participantId } },
         create: { recordingId, participantId, decision },
@@ -155,6 +167,61 @@ export class RecordingService implements RoomObserver {
         await this.publish(active);
       }
     });
+  }
+
+  /**
+   * The participant withdraws their consent while the recording runs: their tracks stop being recorded at once
+   * (before anything is written or sent), the rest goes on, and everyone gets the state with `withdrawnAt`. They
+   * stay in the call with their media flowing to the others. When nobody left in the room is being recorded, the
+   * recording stops. No re-consent during this recording (`consent` refuses it).
+   */
+  async withdraw(principal: Principal, room: Room, participantId: string, recordingId: string, ip: string) {
+    const check = (active: Active | undefined): Active => {
+      if (!active || active.id !== recordingId || active.status !== 'RECORDING')
+        throw new AppError(
+          ErrorCode.NotRecording,
+          'That recording is not running, so there is nothing to withdraw',
+        );
+      if (active.decisions.get(participantId) !== 'GRANTED' || active.withdrawn.has(participantId))
+        throw new AppError(
+          ErrorCode.NoConsentToWithdraw,
+          'You are not being recorded: you have not agreed to this recording, or already withdrew',
+        );
+      return active;
+    };
+    const active = check(this.active.get(room.consultationId));
+    // The cut comes first, outside the consultation's turn (which may be busy with a room change): from here no
+    // packet of theirs reaches the file.
+    const withdrawnAt = new Date();
+    active.withdrawn.add(participantId);
+    this.cut(active, participantId);
+    await this.run(active, async () => {
+      await this.o.prisma.recordingConsent.update({
+        where: { recordingId_participantId: { recordingId, participantId } },
+        data: { withdrawnAt },
+      });
+      const startedAt = active.lastView?.startedAt ? Date.parse(active.lastView.startedAt) : null;
+      await this.audit('recording.consent_withdrawn', principal, active, {
+        ip,
+        details: {
+          participantId,
+          ...(startedAt === null ? {} : { atRecordingMs: withdrawnAt.getTime() - startedAt }),
+        },
+      });
+      await this.publish(active);
+      if (active.status !== 'RECORDING') return;
+      const stillRecorded = [...room.members.keys()].some(
+        (id) => active.decisions.get(id) === 'GRANTED' && !active.withdrawn.has(id),
+      );
+      if (!stillRecorded) await this.finalise(active, system, undefined, undefined, 'everyone-withdrew');
+    });
+  }
+
+  /** Stops recording a participant who withdrew (their tracks end in the file). */
+  private cut(active: Active, participantId: string): void {
+    void active.recorder
+      ?.withdraw(participantId)
+      .catch((err) => this.o.log.error({ err, recordingId: active.id }, 'recording: withdrawal cut failed'));
   }
 
   // ---- room observer -------------------------------------------------------------------------------------
@@ -294,6 +361,8 @@ export class RecordingService implements RoomObserver {
     }
     const recorder = active.recorder;
     recorder.begin();
+    // Withdrawn while the recorder was still being armed (status was already RECORDING).
+    for (const id of active.withdrawn) this.cut(active, id);
     recorder.onLost((reason) => {
       this.run(active, async () => {
         if (active.status === 'RECORDING') await this.finalise(active, system, undefined, reason);
@@ -322,6 +391,8 @@ export class RecordingService implements RoomObserver {
     actor: Principal | typeof system,
     ip?: string,
     lost?: string,
+    /** Why it stopped when nobody asked for it (everyone withdrew consent): in the stop's audit event. */
+    endedBy?: string,
   ): Promise<Recording> {
     active.status = 'FINALISING';
     const stoppedAt = new Date();
@@ -361,6 +432,7 @@ export class RecordingService implements RoomObserver {
             details: {
               sha256: result.sha256,
               ...(partial ? { partial: lost ?? 'a track stopped early' } : {}),
+              ...(endedBy ? { endedBy } : {}),
             },
           });
           await this.leaveSfu(active);

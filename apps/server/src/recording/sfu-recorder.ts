@@ -59,7 +59,10 @@ export class SfuRecorder implements RecorderPort {
       lost = reason;
       lostListener?.(reason);
     };
+    // Withdrawn participants: kept here as well as in the session, which a re-arm replaces.
+    const withdrawn = new Set<string>();
     const onAdded = (p: RoomProducer) => {
+      if (withdrawn.has(p.participantId)) return;
       // A shared screen is one more video track; its title says so (`<name> (screen) (video)` in the file).
       const name = displayName(p.participantId);
       session.addProducer({
@@ -113,6 +116,10 @@ export class SfuRecorder implements RecorderPort {
       begin: () => {
         begun = true;
         session.begin();
+      },
+      withdraw: async (participantId) => {
+        withdrawn.add(participantId);
+        await session.removeParticipant(participantId, 'consent-withdrawn');
       },
       firstFrame: async (kind) => (await session.firstFrame(kind))?.elapsedMs ?? null,
       stop: () => {

@@ -15,6 +15,7 @@ interface RecordingRow {
     participantId: string;
     decision: 'GRANTED' | 'DECLINED';
     decidedAt: Date;
+    withdrawnAt: Date | null;
     participant: { displayName: string };
   }>;
 }
@@ -29,6 +30,7 @@ export function recordingView(
     displayName: c.participant.displayName,
     decision: c.decision,
     decidedAt: c.decidedAt.toISOString(),
+    withdrawnAt: c.withdrawnAt?.toISOString() ?? null,
   }));
   for (const p of pending) {
     if (consents.some((c) => c.participantId === p.participantId)) continue;
@@ -37,6 +39,7 @@ export function recordingView(
       displayName: p.displayName,
       decision: null,
       decidedAt: null,
+      withdrawnAt: null,
     });
   }
   return {

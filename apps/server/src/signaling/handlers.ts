@@ -59,6 +59,10 @@ const handlers: { [T in ClientMessage['type']]: Handler<T> } = {
     const { room, self } = joined(ctx, link);
     await ctx.recordings.consent(link.principal, room, self, m.recordingId, m.granted, link.ip);
   },
+  'recording-withdraw-consent': async (ctx, link, m) => {
+    const { room, self } = joined(ctx, link);
+    await ctx.recordings.withdraw(link.principal, room, self, m.recordingId, link.ip);
+  },
 
   // SFU: the media module does the work; replies carry the request's id (errors get it at the edge).
   'sfu-transport-create': async (ctx, link, m) => {

@@ -101,7 +101,12 @@ ${table(
     r.stoppedAt,
     r.durationMs === null ? null : (r.durationMs / 1000).toFixed(1),
     r.sha256,
-    r.consents.map((k) => `${k.displayName}: ${k.decision ?? 'not answered'}`).join('; '),
+    r.consents
+      .map(
+        (k) =>
+          `${k.displayName}: ${k.decision ?? 'not answered'}${k.withdrawnAt ? `, withdrawn ${k.withdrawnAt}` : ''}`,
+      )
+      .join('; '),
   ]),
 )}
 ${table(

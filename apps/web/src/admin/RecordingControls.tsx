@@ -105,10 +105,17 @@ function RecordingState({ recording }: { recording: Recording }) {
       {recording.consents.length > 0 && (
         <ul className="consents" aria-label="Consent">
           {recording.consents.map((c) => (
-            <li key={c.participantId} className={`consent-${(c.decision ?? 'pending').toLowerCase()}`}>
+            <li
+              key={c.participantId}
+              className={`consent-${c.withdrawnAt ? 'withdrawn' : (c.decision ?? 'pending').toLowerCase()}`}
+            >
               <span className="consent-name">{c.displayName}</span>
               <span className="consent-decision">
-                {c.decision ? DECISION_WORDS[c.decision] : 'not answered yet'}
+                {c.withdrawnAt
+                  ? `agreed, withdrew at ${new Date(c.withdrawnAt).toLocaleTimeString()}`
+                  : c.decision
+                    ? DECISION_WORDS[c.decision]
+                    : 'not answered yet'}
               </span>
             </li>
           ))}

@@ -11,6 +11,8 @@ export interface CallControls {
   leave(): void;
   sendChat(text: string): void;
   answerRecordingConsent(recordingId: string, granted: boolean): void;
+  /** Stops this participant being recorded (the running recording goes on without them). */
+  withdrawRecordingConsent(recordingId: string): void;
   /** Asks the browser for a screen, window or tab and shares it (nothing happens if the picker is cancelled). */
   shareScreen(): Promise<void>;
   stopScreenShare(): void;
@@ -113,6 +115,7 @@ export function useCall(
       sendChat: (text: string) => engineRef.current?.sendChat(text),
       answerRecordingConsent: (id: string, granted: boolean) =>
         engineRef.current?.answerRecordingConsent(id, granted),
+      withdrawRecordingConsent: (id: string) => engineRef.current?.withdrawRecordingConsent(id),
       engine: () => engineRef.current,
       shareScreen: async () => {
         const engine = engineRef.current;

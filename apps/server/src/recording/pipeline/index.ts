@@ -7,7 +7,7 @@ import { ffprobeBeside } from './file-facts.ts';
 import { RecordingSession, type ResolvedRecorderOptions } from './session.ts';
 import type { RecorderOptions, RecordingFailure } from './types.ts';
 
-export { MIXED_AUDIO_TITLE, PARTICIPANT_TAG, TRACK_TAG } from './remux.ts';
+export { ENDED_TAG, MIXED_AUDIO_TITLE, PARTICIPANT_TAG, TRACK_TAG } from './remux.ts';
 export type { RecorderProcess, RecordingSession, RecordingSessionEvents } from './session.ts';
 export type * from './types.ts';
 

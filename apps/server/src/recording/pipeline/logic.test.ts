@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { splitRange } from './ports.ts';
 import { progressReader, showsMedia } from './progress.ts';
-import { MIXED_AUDIO_TITLE, remuxPlan } from './remux.ts';
+import { ENDED_TAG, MIXED_AUDIO_TITLE, remuxPlan } from './remux.ts';
 import { rtcpBye } from './rtcp-bye.ts';
 import { isRecordable, recorderRtpCapabilities, recorderSdp } from './sdp.ts';
 
@@ -151,6 +151,18 @@ describe('remux plan', () => {
     const oneAudio = remuxPlan([input('a1', 'audio', 0)]);
     const graph = oneAudio.args[oneAudio.args.indexOf('-filter_complex') + 1];
     assert.equal(graph, '[0:0]aresample=async=1:first_pts=0[a0];[a0]anull[mix]');
+  });
+
+  test('the streams of a participant who withdrew say so; the others carry no such tag', () => {
+    const plan = remuxPlan([
+      { ...input('a1', 'audio', 0), endedBy: 'consent-withdrawn' },
+      { ...input('v1', 'video', 0), endedBy: 'consent-withdrawn' },
+      input('a2', 'audio', 0),
+    ]);
+    const args = plan.args.join(' ');
+    assert.ok(args.includes(`-metadata:s:1 ${ENDED_TAG}=consent-withdrawn`));
+    assert.ok(args.includes(`-metadata:s:2 ${ENDED_TAG}=consent-withdrawn`));
+    assert.ok(!args.includes(`-metadata:s:3 ${ENDED_TAG}`));
   });
 });
 

@@ -1,5 +1,5 @@
 import { FIRST_INPUT_FD, PROGRESS_FD } from './ffmpeg-process.ts';
-import type { TrackKind } from './types.ts';
+import type { TrackEndReason, TrackKind } from './types.ts';
 
 export interface RemuxInput {
   trackId: string;
@@ -10,6 +10,8 @@ export interface RemuxInput {
   path: string;
   /** Where the track starts on the final timeline. */
   offsetMs: number;
+  /** Set when the participant stopped being recorded before the end (their stream is tagged with it). */
+  endedBy?: TrackEndReason | null;
 }
 
 export interface RemuxPlan {
@@ -23,6 +25,8 @@ export const MIXED_AUDIO_TITLE = 'Consultation audio (all participants)';
 /** Matroska tags naming whose a stream is; ffprobe shows them as stream tags. */
 export const PARTICIPANT_TAG = 'CONSULTA_PARTICIPANT';
 export const TRACK_TAG = 'CONSULTA_TRACK';
+/** On a participant's streams that end early on purpose: `consent-withdrawn`. */
+export const ENDED_TAG = 'CONSULTA_ENDED';
 
 /**
  * One FFmpeg run that builds the consultation's file from the per-track files. Every track keeps its own stream,
@@ -65,6 +69,7 @@ export function remuxPlan(inputs: RemuxInput[]): RemuxPlan {
     args.push(`-metadata:s:${out}`, `title=${input.displayName} (${input.kind})`);
     args.push(`-metadata:s:${out}`, `${PARTICIPANT_TAG}=${input.participantId}`);
     args.push(`-metadata:s:${out}`, `${TRACK_TAG}=${input.trackId}`);
+    if (input.endedBy) args.push(`-metadata:s:${out}`, `${ENDED_TAG}=${input.endedBy}`);
     args.push(`-disposition:${out}`, isDefaultVideo ? 'default' : '0');
   });
   args.push('-progress', `pipe:${PROGRESS_FD}`, '-f', 'webm', 'pipe:1');

@@ -14,6 +14,7 @@ import type {
   RecorderOptions,
   RecordingFailure,
   RecordingResult,
+  TrackEndReason,
   TrackFailed,
   TrackKind,
 } from './types.ts';
@@ -49,6 +50,8 @@ export class RecordingSession extends EventEmitter<RecordingSessionEvents> {
   private readonly firstFrames: FirstFrame[] = [];
   private readonly waiters: Array<{ kind: TrackKind | null; resolve: (f: FirstFrame | null) => void }> = [];
   private stopping: Promise<RecordingResult> | null = null;
+  /** Participants no longer recorded (they withdrew consent): why, as tagged on their streams in the file. */
+  private readonly ended = new Map<string, TrackEndReason>();
 
   constructor(
     private readonly o: ResolvedRecorderOptions,
@@ -115,6 +118,7 @@ export class RecordingSession extends EventEmitter<RecordingSessionEvents> {
       this.o.log.warn({ producerId: source.producer.id }, 'recorder: producer added after stop, ignored');
       return null;
     }
+    if (this.ended.has(source.participantId)) return null;
     const current = this.tracks.find(
       (t) => t.producerId === source.producer.id && t.stoppedAtMs === null && !t.failure,
     );
@@ -127,6 +131,16 @@ export class RecordingSession extends EventEmitter<RecordingSessionEvents> {
   /** Ends the producer's track (its participant left); what was recorded stays in the file. */
   removeProducer(producerId: string): void {
     for (const track of this.tracks) if (track.producerId === producerId) void track.finish();
+  }
+
+  /**
+   * Stops recording the participant at once (they withdrew consent): each of their tracks ends now, like a leave,
+   * and producers of theirs added later are not recorded. What was recorded before stays in the file, where their
+   * streams carry `CONSULTA_ENDED=<reason>`. Resolves when their FFmpegs have finished their files.
+   */
+  async removeParticipant(participantId: string, reason: TrackEndReason): Promise<void> {
+    if (!this.ended.has(participantId)) this.ended.set(participantId, reason);
+    await Promise.all(this.tracks.filter((t) => t.participantId === participantId).map((t) => t.finish()));
   }
 
   /** Resolves when the first media (of `kind`, if given) is in a track file; null if the recording ends first. */
@@ -190,6 +204,7 @@ export class RecordingSession extends EventEmitter<RecordingSessionEvents> {
       kind: track.kind,
       path: track.filePath,
       offsetMs: Math.max(0, startOf(track) - origin),
+      endedBy: this.ended.get(track.participantId) ?? null,
     }));
     const describe = (streamIndex: Map<string, number> | null) =>
       probed.map(({ track, facts }) => {

@@ -124,6 +124,10 @@ export class TrackRecorder {
     this.finished ??= (async () => {
       this.finishing = true;
       this.signalFinishing();
+      // Nothing after this moment reaches FFmpeg (a withdrawal of consent must cut at once, not when FFmpeg
+      // gets round to the BYE); the BYE below still ends its input.
+      const consumer = this.consumer;
+      if (consumer && !consumer.closed) void consumer.pause().catch(() => undefined);
       await this.started;
       this.stopKeyFrameRequests();
       const ffmpeg = this.ffmpeg;

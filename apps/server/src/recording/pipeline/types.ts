@@ -92,6 +92,9 @@ export interface RecordingFailure {
 
 export type TrackKind = 'audio' | 'video';
 
+/** Why a participant's tracks ended before the recording did, tagged on their streams (`CONSULTA_ENDED`). */
+export type TrackEndReason = 'consent-withdrawn';
+
 export interface RecordedTrack {
   trackId: string;
   producerId: string;

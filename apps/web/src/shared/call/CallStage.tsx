@@ -13,6 +13,7 @@ import { Tiles } from './Tiles.tsx';
 import { TopologyIndicator } from './TopologyIndicator.tsx';
 import { useConnectionQuality } from './useQuality.ts';
 import { useVideoShown } from './useVideoShown.ts';
+import { mayWithdraw, WithdrawConsent } from './WithdrawConsent.tsx';
 
 function useNames(store: CallStore): ReadonlyMap<string, string> {
   const peers = store((s) => s.peers);
@@ -68,7 +69,11 @@ export function CallStage(props: {
 
   return (
     <div className="stage">
-      <RecordingBadge recording={recording} />
+      <RecordingBadge recording={recording} selfId={selfId}>
+        {inCall && recording && mayWithdraw(recording, selfId) && (
+          <WithdrawConsent onWithdraw={() => call.withdrawRecordingConsent(recording.id)} />
+        )}
+      </RecordingBadge>
       {inCall && (
         <TopologyIndicator
           plan={plan}
