@@ -2,7 +2,8 @@
 // recorded, and a confirmation that says what happens (the call goes on, what was recorded stays, no way back
 // into this recording), because it cannot be undone.
 import type { Recording } from '@consulta/protocol';
-import { useEffect, useId, useRef, useState } from 'react';
+import { useState } from 'react';
+import { ModalDialog } from './ModalDialog.tsx';
 
 /** Whether `selfId` is being recorded now, so may withdraw: the recording runs and they agreed, not withdrawn. */
 export function mayWithdraw(recording: Recording | null, selfId: string | null): boolean {
@@ -33,43 +34,26 @@ export function WithdrawConsent(props: { onWithdraw(): void }) {
 }
 
 function WithdrawDialog(props: { onConfirm(): void; onCancel(): void }) {
-  const ref = useRef<HTMLDialogElement>(null);
-  const titleId = useId();
-  const textId = useId();
-
-  useEffect(() => {
-    const dialog = ref.current;
-    if (dialog && !dialog.open) dialog.showModal();
-    return () => dialog?.close();
-  }, []);
-
   return (
-    <dialog
-      ref={ref}
-      className="consent-dialog"
-      aria-labelledby={titleId}
-      aria-describedby={textId}
-      data-testid="withdraw-dialog"
-      onCancel={(e) => {
-        // Escape means "no, keep things as they are".
-        e.preventDefault();
-        props.onCancel();
-      }}
+    <ModalDialog
+      testId="withdraw-dialog"
+      title="Withdraw your consent to the recording?"
+      // Escape means "no, keep things as they are".
+      onEscape={props.onCancel}
+      actions={
+        <>
+          <button type="button" className="primary" onClick={props.onConfirm}>
+            Withdraw my consent
+          </button>
+          <button type="button" onClick={props.onCancel}>
+            Keep recording me
+          </button>
+        </>
+      }
     >
-      <h2 id={titleId}>Withdraw your consent to the recording?</h2>
-      <div id={textId}>
-        <p>From now on your video and voice are no longer recorded. The consultation goes on as before.</p>
-        <p>What was recorded before now, with your consent, is kept. Everyone in the call is told.</p>
-        <p>You cannot be recorded again during this recording.</p>
-      </div>
-      <div className="dialog-actions">
-        <button type="button" className="primary" onClick={props.onConfirm}>
-          Withdraw my consent
-        </button>
-        <button type="button" onClick={props.onCancel}>
-          Keep recording me
-        </button>
-      </div>
-    </dialog>
+      <p>From now on your video and voice are no longer recorded. The consultation goes on as before.</p>
+      <p>What was recorded before now, with your consent, is kept. Everyone in the call is told.</p>
+      <p>You cannot be recorded again during this recording.</p>
+    </ModalDialog>
   );
 }
