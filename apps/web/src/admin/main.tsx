@@ -4,9 +4,9 @@ import type { StaffUser } from '@consulta/protocol';
 import { useCallback, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { AccountPage } from '../shared/account/AccountPage.tsx';
-import { SetPasswordPage, setPasswordToken } from '../shared/account/SetPasswordPage.tsx';
-import { api, currentStaff } from '../shared/api.ts';
-import { ErrorText, MessagePage, Shell, SignInForm } from '../shared/ui.tsx';
+import { StaffGate } from '../shared/account/StaffGate.tsx';
+import { api } from '../shared/api.ts';
+import { ErrorText, MessagePage, Shell } from '../shared/ui.tsx';
 import { AuditChainCheck } from './AuditChainCheck.tsx';
 import { AuditLog } from './AuditLog.tsx';
 import { ConsultationsTable } from './ConsultationsTable.tsx';
@@ -22,29 +22,25 @@ function App() {
   const user = useAdminStore((s) => s.user);
   const sessionChecked = useAdminStore((s) => s.sessionChecked);
   const setUser = useAdminStore((s) => s.setUser);
-  const [linkToken, setLinkToken] = useState(setPasswordToken);
-  useEffect(() => {
-    void currentStaff().then(setUser);
-  }, [setUser]);
-  if (linkToken)
-    return (
-      <SetPasswordPage
-        token={linkToken}
-        onDone={() => {
-          setLinkToken(null);
-          setUser(null);
-        }}
-      />
-    );
-  if (!sessionChecked) return <MessagePage testId="page-loading" title="Loading…" />;
-  if (!user) return <SignInForm heading="Administrator sign-in" app="admin" onSignedIn={setUser} />;
-  if (user.role !== 'ADMIN')
-    return (
-      <MessagePage testId="page-forbidden" title="Administrators only" tone="error">
-        <p>You are signed in as {user.displayName}, who is not an administrator.</p>
-      </MessagePage>
-    );
-  return <Dashboard user={user} />;
+  return (
+    <StaffGate
+      app="admin"
+      heading="Administrator sign-in"
+      user={user}
+      sessionChecked={sessionChecked}
+      setUser={setUser}
+    >
+      {(signedIn) =>
+        signedIn.role === 'ADMIN' ? (
+          <Dashboard user={signedIn} />
+        ) : (
+          <MessagePage testId="page-forbidden" title="Administrators only" tone="error">
+            <p>You are signed in as {signedIn.displayName}, who is not an administrator.</p>
+          </MessagePage>
+        )
+      }
+    </StaffGate>
+  );
 }
 
 function Dashboard({ user }: { user: StaffUser }) {
