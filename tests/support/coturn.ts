@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { type AppConfig, loadConfig } from '../../apps/server/src/config/index.ts';
 import { renderCoturnConfig } from '../../apps/server/src/turn/index.ts';
+import { stunBindingAnswered } from '../../apps/server/src/turn/stun-probe.ts';
 
 export interface StartCoturnOptions {
   /** Configuration to render; default loadConfig() (the test profile under scripts/run-tests.mjs). */
@@ -215,30 +216,6 @@ async function waitUntilServing(host: string, port: number, timeoutMs: number): 
     if ((await stunBindingAnswered(host, port, 200)) && (await tcpAccepts(host, port))) return;
   }
   throw new Error(`coturn did not answer on ${host}:${port} within ${timeoutMs} ms`);
-}
-
-function stunBindingAnswered(host: string, port: number, waitMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = dgram.createSocket('udp4');
-    const transactionId = randomBytes(12);
-    const request = Buffer.alloc(20);
-    request.writeUInt16BE(0x0001, 0); // Binding request
-    request.writeUInt16BE(0, 2);
-    request.writeUInt32BE(0x2112a442, 4); // magic cookie
-    transactionId.copy(request, 8);
-    const done = (ok: boolean) => {
-      clearTimeout(timer);
-      socket.close();
-      resolve(ok);
-    };
-    const timer = setTimeout(() => done(false), waitMs);
-    socket.on('message', (msg) => {
-      if (msg.length >= 20 && msg.readUInt16BE(0) === 0x0101 && msg.subarray(8, 20).equals(transactionId))
-        done(true);
-    });
-    socket.on('error', () => done(false));
-    socket.send(request, port, host);
-  });
 }
 
 function tcpAccepts(host: string, port: number): Promise<boolean> {
