@@ -144,7 +144,13 @@ if (!inLoopbackNamespace()) {
           assert.ok(later.frameWidth !== null && later.frameWidth > 0, `${who}: frames have a size`);
           if (mode === 'relay') {
             assert.equal(later.localCandidateType, 'relay', `${who}: local candidate through TURN`);
-            assert.equal(later.remoteCandidateType, 'relay', `${who}: remote candidate through TURN`);
+            // Both ends are relay-only, so every check either side receives comes from the other's TURN
+            // allocation; a browser that gets such a check before the trickled candidate names it learns the same
+            // address as peer-reflexive (Firefox did so in one CI run). The local relay on both sides is the proof.
+            assert.ok(
+              later.remoteCandidateType === 'relay' || later.remoteCandidateType === 'prflx',
+              `${who}: remote candidate through TURN (${later.remoteCandidateType})`,
+            );
           } else {
             assert.equal(later.localCandidateType, 'host', `${who}: a direct host pair`);
           }

@@ -58,3 +58,20 @@ test('the speaker is cleared after the configured silence, kept when sound retur
   speaker.close();
   assert.equal(timers.pending.size, 0, 'closing stops the timer');
 });
+
+test('while the room is silent, the dominant-speaker observer cannot name a speaker again', () => {
+  const timers = manualTimers();
+  const told: Array<string | null> = [];
+  const speaker = new ActiveSpeaker({ silenceMs: 2000, announce: (id) => told.push(id), ...timers });
+  speaker.dominant('ann');
+  speaker.silence();
+  // Everyone mutes: producers pause and the observer re-elects among them.
+  speaker.dominant('bob');
+  timers.fireAll();
+  speaker.dominant('ann');
+  assert.deepEqual(told, ['ann', null]);
+  // Sound again: the loudest is named, and the observer counts again.
+  speaker.sound('bob');
+  speaker.dominant('ann');
+  assert.deepEqual(told, ['ann', null, 'bob', 'ann']);
+});

@@ -15,6 +15,8 @@ export interface ActiveSpeakerOptions {
 export class ActiveSpeaker {
   private current: string | null = null;
   private silenceTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The levels said nobody is above the threshold, and no sound came since. */
+  private silent = false;
 
   constructor(private readonly o: ActiveSpeakerOptions) {}
 
@@ -22,13 +24,19 @@ export class ActiveSpeaker {
     return this.current;
   }
 
-  /** The dominant-speaker observer named someone (a change of dominant speaker). */
+  /**
+   * The dominant-speaker observer named someone (a change of dominant speaker). Ignored while the levels say the
+   * room is silent: that observer re-elects when producers pause (everyone muting), which named a speaker again
+   * after the silence had cleared it.
+   */
   dominant(peerId: string | null): void {
+    if (this.silent && peerId !== null) return;
     this.set(peerId);
   }
 
   /** Sound above the level threshold; `loudest` is its loudest producer's participant. */
   sound(loudest: string | null): void {
+    this.silent = false;
     this.cancel();
     // After a silence the dominant-speaker observer may still hold the same person and stay quiet about them.
     if (this.current === null && loudest !== null) this.set(loudest);
@@ -36,6 +44,7 @@ export class ActiveSpeaker {
 
   /** Everyone fell below the threshold: clear the speaker unless sound returns within `silenceMs`. */
   silence(): void {
+    this.silent = true;
     if (this.silenceTimer !== null) return;
     const setTimer = this.o.setTimer ?? setTimeout;
     this.silenceTimer = setTimer(() => {
