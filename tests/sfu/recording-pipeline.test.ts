@@ -268,7 +268,10 @@ describe('recording pipeline (mediasoup PlainTransport -> FFmpeg -> WebM)', () =
     const durations = `duration ${facts.durationMs} ms, recorded ${recordedMs} ms`;
     assert.ok(Math.abs(facts.durationMs - recordedMs) < 700, durations);
     assert.ok(facts.durationMs < stoppedAt - startedAt, durations);
-    assert.ok(Math.abs(result.durationMs - facts.durationMs) < 50);
+    assert.ok(
+      Math.abs(result.durationMs - facts.durationMs) < 50,
+      `the recorder's duration ${result.durationMs} ms against ffprobe's ${facts.durationMs} ms`,
+    );
 
     await assertDecodes(await plain(result));
     for (const s of facts.streams) {
