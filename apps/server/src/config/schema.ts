@@ -175,8 +175,6 @@ export const ConfigSchema = Type.Object({
     pipeThreshold: Type.Integer({ minimum: 1 }),
     /** After a room leaves the SFU, its transports are kept this long for clients still migrating off. */
     migrationGraceSeconds: Type.Number({ minimum: 0 }),
-    /** The room is told nobody speaks (active-speaker null) after this long without sound. */
-    activeSpeakerSilenceMs: Type.Integer({ minimum: 0, maximum: 60_000 }),
   }),
   recording: Type.Object({
     /** Where finished recordings are stored (a volume in compose); relative paths are under server.varDir. */

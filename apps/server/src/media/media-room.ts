@@ -11,11 +11,9 @@ import {
 import type { FastifyBaseLogger } from 'fastify';
 import { AppError } from '../errors.ts';
 import type { Room } from '../signaling/room.ts';
-import { ActiveSpeaker } from './active-speaker.ts';
 import { chooseLayer } from './layers.ts';
 import {
   type ActiveSpeakerObserver,
-  type AudioLevelObserver,
   type DtlsParameters,
   mediaCodecs,
   type Producer,
@@ -32,12 +30,7 @@ export interface MediaRoomDeps {
   log: FastifyBaseLogger;
   /** Producers + consumers on the room's worker past which new members go to another worker. */
   pipeThreshold: number;
-  /** Silence after which the active speaker is cleared (media.activeSpeakerSilenceMs). */
-  speakerSilenceMs: number;
 }
-
-/** Audio below this (dBov) counts as silence; a quiet room's background noise sits well under it. */
-const SPEECH_DBOV = -60;
 
 interface ProducerEntry {
   producer: Producer;
@@ -63,7 +56,7 @@ export class MediaRoom implements HandleSource {
   private readonly pipes = new Map<string, Promise<Producer>>();
   /** Consumers being created, by `participantId|producerId`: a producer is consumed once per member. */
   private readonly consuming = new Set<string>();
-  private readonly speaker: ActiveSpeaker;
+  private speaker: string | null = null;
   private drainTimer: NodeJS.Timeout | null = null;
   closed = false;
   /** Told once when this incarnation closes (drained, room gone, or its worker died). */
@@ -75,21 +68,17 @@ export class MediaRoom implements HandleSource {
     readonly mainWorker: PooledWorker,
     readonly router: Router,
     private readonly observer: ActiveSpeakerObserver,
-    private readonly levels: AudioLevelObserver,
     private readonly deps: MediaRoomDeps,
     /** Where the recording service listens; outlives this incarnation. */
     readonly handle: ConsultRoomHandle,
   ) {
     this.routers.set(mainWorker, router);
-    this.speaker = new ActiveSpeaker({
-      silenceMs: deps.speakerSilenceMs,
-      announce: (peerId) => this.room.broadcast({ type: 'active-speaker', peerId }),
+    observer.on('dominantspeaker', ({ producer }) => {
+      const who = this.allProducers.get(producer.id)?.participantId ?? null;
+      if (who === this.speaker) return;
+      this.speaker = who;
+      this.room.broadcast({ type: 'active-speaker', peerId: who });
     });
-    const who = (producerId: string | undefined) =>
-      (producerId && this.allProducers.get(producerId)?.participantId) || null;
-    observer.on('dominantspeaker', ({ producer }) => this.speaker.dominant(who(producer.id)));
-    levels.on('volumes', (volumes) => this.speaker.sound(who(volumes[0]?.producer.id)));
-    levels.on('silence', () => this.speaker.silence());
   }
 
   static async create(
@@ -102,13 +91,7 @@ export class MediaRoom implements HandleSource {
     if (!worker) throw new AppError(ErrorCode.SfuUnavailable, 'No media worker is running');
     const router = await deps.pool.createRouter(worker, { mediaCodecs });
     const observer = await router.createActiveSpeakerObserver({ interval: 300 });
-    // Only the loudest matters; 500 ms spans the gaps between syllables (and a fake microphone's beeps).
-    const levels = await router.createAudioLevelObserver({
-      maxEntries: 1,
-      threshold: SPEECH_DBOV,
-      interval: 500,
-    });
-    return new MediaRoom(room, epoch, worker, router, observer, levels, deps, handle);
+    return new MediaRoom(room, epoch, worker, router, observer, deps, handle);
   }
 
   get consultationId(): string {
@@ -210,10 +193,7 @@ export class MediaRoom implements HandleSource {
     }
     this.allProducers.set(producer.id, entry);
     producer.observer.once('close', () => this.producerClosed(entry, member));
-    if (kind === 'audio') {
-      await this.observer.addProducer({ producerId: producer.id }).catch(() => {});
-      await this.levels.addProducer({ producerId: producer.id }).catch(() => {});
-    }
+    if (kind === 'audio') await this.observer.addProducer({ producerId: producer.id }).catch(() => {});
     this.handle.emit('producer-added', { producer: entry.onMain, participantId, source });
     for (const other of this.members.values()) {
       if (other !== member) await this.consume(other, entry);
@@ -317,7 +297,6 @@ export class MediaRoom implements HandleSource {
     if (this.closed) return;
     this.closed = true;
     this.undrain();
-    this.speaker.close();
     for (const m of this.members.values()) m.close();
     this.members.clear();
     for (const r of this.routers.values()) r.close();
@@ -510,8 +489,9 @@ export class MediaRoom implements HandleSource {
         participantId: entry.participantId,
         source: entry.source,
       });
-    if (this.speaker.speaker === entry.participantId && entry.producer.kind === 'audio' && !this.closed) {
-      this.speaker.dominant(null);
+    if (this.speaker === entry.participantId && entry.producer.kind === 'audio' && !this.closed) {
+      this.speaker = null;
+      this.room.broadcast({ type: 'active-speaker', peerId: null });
     }
   }
 }

@@ -214,12 +214,7 @@ export class MediaService implements RoomObserver {
   }
 
   private roomDeps() {
-    return {
-      pool: this.pool!,
-      log: this.log,
-      pipeThreshold: this.config.pipeThreshold,
-      speakerSilenceMs: this.config.activeSpeakerSilenceMs,
-    };
+    return { pool: this.pool!, log: this.log, pipeThreshold: this.config.pipeThreshold };
   }
 
   /** An incarnation closed for good (drained or room gone): the recording service hears `closed`. */
