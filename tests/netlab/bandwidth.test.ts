@@ -75,7 +75,12 @@ labSuite(
             // TCP reads a link with 3 % random loss low (50-70 %).
             for (const pct of pcts) assert.ok(pct >= 35, `lossy link: ${line}`);
           } else {
-            for (const pct of pcts) assert.ok(pct >= 70, `within ±30 %: ${line}`);
+            // Uploads are timed from sending to the server's answer (a round trip and TCP's slow start included, so
+            // never an overstatement): on DSL's 1 Mbit/s that reads 64-95 % of the link in the runs of 2026-11-26,
+            // hence 60 % for the uplink; downloads are timed as they arrive and must be within ±30 %.
+            const [up, down] = pcts as [number, number];
+            assert.ok(up >= 60, `uplink within -40 %: ${line}`);
+            assert.ok(down >= 70, `downlink within ±30 %: ${line}`);
           }
         }
         // The server plans with these figures: nobody is "unknown" once everyone reported.
