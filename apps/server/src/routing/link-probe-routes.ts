@@ -8,6 +8,9 @@ import { AppError } from '../errors.ts';
 import { serveRoute } from '../http/serve-route.ts';
 import { waitWords } from '../limits/index.ts';
 
+/** How long a probe download may make no progress before its connection is dropped. */
+const PROBE_STALL_MS = 10_000;
+
 /** Random, so no compression on the way can make a link look faster than it is; shared by every download. */
 const PAYLOAD = randomBytes(64 * 1024);
 
@@ -29,6 +32,11 @@ export const linkProbeRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (a
 
   serveRoute(app, Routes.linkProbeDownload, async (request, reply) => {
     await admit(request);
+    // A download whose client vanished mid-transfer (a link that went down, a tab closed behind a NAT that never
+    // passed its reset on) would hold its socket, and a server shutdown waiting for it, until TCP gives up after
+    // many minutes: seen in the network lab as a test server that would not close. A probe lasts seconds, so
+    // nothing moving for PROBE_STALL_MS ends the connection.
+    request.raw.socket.setTimeout(PROBE_STALL_MS, () => request.raw.socket.destroy());
     const { bytes } = request.query;
     let left = bytes;
     const body = Readable.from(
