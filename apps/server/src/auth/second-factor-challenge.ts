@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.ts';
 import type { PrismaClient } from '../db/index.ts';
 import { type AccountTokenKind, issueAccountToken } from './account-tokens.ts';
+import { readSignInSettings } from './sign-in-settings.ts';
 import { hashToken } from './tokens.ts';
 
 /**
@@ -31,6 +32,34 @@ export async function startSecondFactor(
     signed: true,
     expires: expiresAt,
   });
+}
+
+export type NextSignInStep = 'second-factor' | 'two-factor-enrolment';
+
+/**
+ * After the first factor (a password, or a provider's sign-in whose own MFA is not trusted): the account's next
+ * step, with its challenge cookie set. The code of an authenticator set up, or enrolling one when the clinic
+ * requires two-factor for all staff (enrolment-sign-in.ts); null when the session may start now.
+ */
+export async function startNextSignInStep(
+  ctx: AppContext,
+  user: { id: string; totpEnabledAt: Date | null },
+  reply: FastifyReply,
+): Promise<NextSignInStep | null> {
+  const next: NextSignInStep | null = user.totpEnabledAt
+    ? 'second-factor'
+    : (await readSignInSettings(ctx.prisma)).requireTwoFactor
+      ? 'two-factor-enrolment'
+      : null;
+  if (next) {
+    await startSecondFactor(
+      ctx,
+      user.id,
+      reply,
+      next === 'second-factor' ? 'SIGN_IN_CHALLENGE' : 'ENROLMENT_CHALLENGE',
+    );
+  }
+  return next;
 }
 
 /** The pending challenge of this browser: its token row, or null when there is none, or it is used or expired. */

@@ -5,8 +5,7 @@ import type { AppContext } from '../context.ts';
 import { AppError } from '../errors.ts';
 import { waitWords } from '../limits/index.ts';
 import { dummyPasswordHash, verifyPassword } from './password.ts';
-import { startSecondFactor } from './second-factor-challenge.ts';
-import { readSignInSettings } from './sign-in-settings.ts';
+import { startNextSignInStep } from './second-factor-challenge.ts';
 import { startStaffSession } from './start-staff-session.ts';
 
 /**
@@ -55,20 +54,9 @@ export async function signIn(
     throw new AppError(ErrorCode.InvalidCredentials, 'Email or password is wrong');
   }
   await signInGuard.succeeded(email, request.ip, verdict.token);
-  // The password was right; a second step may come before the session: the code of an authenticator set up, or
-  // enrolling one when the clinic requires two-factor for all staff (enrolment-sign-in.ts).
-  const next = user.totpEnabledAt
-    ? 'second-factor'
-    : (await readSignInSettings(prisma)).requireTwoFactor
-      ? 'two-factor-enrolment'
-      : null;
+  // The password was right; a second step may come before the session.
+  const next = await startNextSignInStep(ctx, user, reply);
   if (next) {
-    await startSecondFactor(
-      ctx,
-      user.id,
-      reply,
-      next === 'second-factor' ? 'SIGN_IN_CHALLENGE' : 'ENROLMENT_CHALLENGE',
-    );
     await recordAudit(prisma, {
       action: 'auth.sign_in',
       actor: { kind: 'staff', userId: user.id },

@@ -6,9 +6,10 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { recordAudit } from '../audit/record.ts';
 import { generatePassword } from '../auth/password.ts';
-import { ConfigError, loadConfig } from '../config/index.ts';
-import { DatabaseLockedError, isUniqueViolation, openDatabase } from '../db/index.ts';
+import { loadConfig } from '../config/index.ts';
+import { isUniqueViolation, openDatabase } from '../db/index.ts';
 import { createStaffUser } from '../seed.ts';
+import { runCli } from './run-cli.ts';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -55,12 +56,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    if (err instanceof ConfigError || err instanceof DatabaseLockedError)
-      process.stderr.write(`${err.message}\n`);
-    else process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
-    process.exit(1);
-  },
-);
+runCli(main);

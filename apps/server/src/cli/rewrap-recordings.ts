@@ -3,10 +3,11 @@
 // from the configuration. Only file headers change; recordings stay downloadable throughout. With the embedded
 // database, stop the server first (PGlite allows one process); with PostgreSQL it runs beside the server.
 import path from 'node:path';
-import { ConfigError, loadConfig } from '../config/index.ts';
-import { DatabaseLockedError, openDatabase } from '../db/index.ts';
+import { loadConfig } from '../config/index.ts';
+import { openDatabase } from '../db/index.ts';
 import { Keyring } from '../recording/at-rest/index.ts';
 import { rewrapRecordings } from '../recording/rewrap.ts';
+import { runCli } from './run-cli.ts';
 
 async function main(): Promise<number> {
   const config = loadConfig();
@@ -28,12 +29,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    if (err instanceof ConfigError || err instanceof DatabaseLockedError)
-      process.stderr.write(`${err.message}\n`);
-    else process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
-    process.exit(1);
-  },
-);
+runCli(main);

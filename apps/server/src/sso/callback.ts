@@ -1,8 +1,7 @@
 import { ErrorCode, SSO_ERROR_FRAGMENT, type StaffApp } from '@consulta/protocol';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { recordAudit } from '../audit/record.ts';
-import { startSecondFactor } from '../auth/second-factor-challenge.ts';
-import { readSignInSettings } from '../auth/sign-in-settings.ts';
+import { startNextSignInStep } from '../auth/second-factor-challenge.ts';
 import { startStaffSession } from '../auth/start-staff-session.ts';
 import type { AppContext } from '../context.ts';
 import { AppError } from '../errors.ts';
@@ -50,20 +49,8 @@ export async function ssoCallback(
     const target = appPath(attempt.app === 'admin' ? 'admin' : 'clinician');
     // Unless the provider's own MFA is trusted, its sign-in stands for the password step only: the app asks for
     // the code next, or for enrolment when the clinic requires two-factor and the account has none.
-    const next = ctx.config.auth.oidc.trustProviderMfa
-      ? null
-      : user.totpEnabledAt
-        ? 'second-factor'
-        : (await readSignInSettings(ctx.prisma)).requireTwoFactor
-          ? 'two-factor-enrolment'
-          : null;
+    const next = ctx.config.auth.oidc.trustProviderMfa ? null : await startNextSignInStep(ctx, user, reply);
     if (next) {
-      await startSecondFactor(
-        ctx,
-        user.id,
-        reply,
-        next === 'second-factor' ? 'SIGN_IN_CHALLENGE' : 'ENROLMENT_CHALLENGE',
-      );
       await recordAudit(ctx.prisma, {
         action: 'auth.sso',
         actor: { kind: 'staff', userId: user.id },
