@@ -21,8 +21,6 @@ export interface MediaSummary {
   sending: boolean;
   /** Highest share of our packets the far end reports lost (remote-inbound-rtp fractionLost). */
   remoteLoss: number;
-  packetsReceived: number;
-  packetsLost: number;
   /** Incoming streams by stats id: on an SFU connection each sender's media is a stream of its own. */
   inbound: Record<string, InboundCounters>;
 }
@@ -32,8 +30,6 @@ export function summarizeMedia(stats: Iterable<Stat>): MediaSummary {
     bandwidthLimited: false,
     sending: false,
     remoteLoss: 0,
-    packetsReceived: 0,
-    packetsLost: 0,
     inbound: {},
   };
   for (const s of stats) {
@@ -45,8 +41,6 @@ export function summarizeMedia(stats: Iterable<Stat>): MediaSummary {
     } else if (s.type === 'inbound-rtp') {
       const received = num(s.packetsReceived) ?? 0;
       const lost = Math.max(0, num(s.packetsLost) ?? 0);
-      out.packetsReceived += received;
-      out.packetsLost += lost;
       if (typeof s.id === 'string') {
         out.inbound[s.id] = { kind: String(s.kind ?? ''), packetsReceived: received, packetsLost: lost };
       }
