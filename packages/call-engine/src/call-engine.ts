@@ -10,6 +10,7 @@ import {
   type SignalData,
 } from '@consulta/protocol';
 import { BandwidthReporter } from './bandwidth-reporter.ts';
+import type { CarriedBytes } from './carried-traffic.ts';
 import { Emitter } from './emitter.ts';
 import type { CallEngineEvents, CallEngineOptions, EngineState } from './engine-types.ts';
 import { IceServerSource } from './ice-servers.ts';
@@ -34,7 +35,7 @@ import { applyVideoLimit, videoLimitOf } from './send-quality.ts';
 import { SfuPath } from './sfu-path.ts';
 import type { SfuReceiver, TilePreference } from './sfu-session.ts';
 import { SignalingSocket, type SignalingState } from './signaling.ts';
-import { statsValues } from './stats.ts';
+import { statsValues, summarizeSelectedPair } from './stats.ts';
 
 export type {
   CallEngineEvents,
@@ -130,6 +131,7 @@ export class CallEngine extends Emitter<CallEngineEvents> {
               probeLink({
                 serverUrl: this.serverUrl,
                 fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
+                carried: () => this.carriedBytes(),
               }),
           }),
     });
@@ -804,6 +806,18 @@ export class CallEngine extends Emitter<CallEngineEvents> {
     );
     const settled = await Promise.allSettled([...links, ...sfu]);
     return settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  }
+
+  /** The selected pairs' byte counters of every measurable connection (what the link carries for the call). */
+  private async carriedBytes(): Promise<CarriedBytes> {
+    const out = new Map<string, { sent: number; received: number }>();
+    await Promise.all(
+      this.measurableConnections().map(async (c) => {
+        const pair = summarizeSelectedPair(statsValues(await c.getStats().catch(() => new Map())));
+        if (pair) out.set(c.key, { sent: pair.bytesSent, received: pair.bytesReceived });
+      }),
+    );
+    return out;
   }
 
   private measurableConnections(): Array<{ key: string; getStats(): Promise<RTCStatsReport> }> {

@@ -3,7 +3,9 @@
 // camera never finds out that the link carries 100 Mbit/s), while a short bulk transfer fills the link. Downloads
 // run a few requests in parallel (one TCP flow underuses a lossy link) until a time or byte budget is spent, timed
 // only while some flow is transferring (probe-rate.ts); uploads grow until one takes long enough to time well.
+// What the call's own media carried over the link meanwhile is added to each direction (carried-traffic.ts).
 import { apiUrl, LINK_PROBE_MAX_BYTES, type LinkProbeUploadReply, Routes } from '@consulta/protocol';
+import { type CarriedBytes, carriedRate } from './carried-traffic.ts';
 import { downloadKbps } from './probe-rate.ts';
 
 /**
@@ -40,12 +42,29 @@ export interface LinkProbeOptions {
   maxBytes?: number;
   /** Parallel download requests (default 6, a browser's limit per host). */
   parallel?: number;
+  /** The byte counters of the client's media connections now (none: the probe's own figures stand). */
+  carried?: () => Promise<CarriedBytes>;
 }
 
 export async function probeLink(o: LinkProbeOptions): Promise<LinkCapacity> {
-  const downlinkKbps = await probeDownlink(o);
-  const uplinkKbps = await probeUplink(o);
+  const downlinkKbps = await withCarried(o, 'downKbps', () => probeDownlink(o));
+  const uplinkKbps = await withCarried(o, 'upKbps', () => probeUplink(o));
   return { uplinkKbps, downlinkKbps };
+}
+
+/** `measure`'s figure plus what the media connections carried in that direction while it ran. */
+async function withCarried(
+  o: LinkProbeOptions,
+  direction: 'upKbps' | 'downKbps',
+  measure: () => Promise<number>,
+): Promise<number> {
+  const none: CarriedBytes = new Map();
+  const counters = async () => (o.carried ? await o.carried().catch(() => none) : none);
+  const before = await counters();
+  const from = performance.now();
+  const kbps = await measure();
+  const after = await counters();
+  return kbps + carriedRate(before, after, performance.now() - from)[direction];
 }
 
 async function probeDownlink(o: LinkProbeOptions): Promise<number> {

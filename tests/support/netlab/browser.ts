@@ -40,6 +40,9 @@ export async function launchLabChromium(
     );
     chmodSync(wrapper, 0o755);
     const args = [...CHROMIUM_ARGS, ...(options.extraArgs ?? [])];
+    // A net log per browser on request (docs/network-lab.md): how a network-level failure was found.
+    const netLogDir = process.env.NETLOG_DIR;
+    if (netLogDir) args.push(`--log-net-log=${path.join(netLogDir, `${host.name}-${Date.now()}.json`)}`);
     if (options.secureOrigins?.length) {
       args.push(`--unsafely-treat-insecure-origin-as-secure=${options.secureOrigins.join(',')}`);
     }

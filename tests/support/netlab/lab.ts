@@ -71,7 +71,9 @@ export class NetLab {
     await assertIsolatedNamespace();
     const lab = new NetLab(id);
     await run('ip', ['link', 'set', 'lo', 'up']);
-    await run('ip', ['link', 'add', 'br0', 'type', 'bridge']);
+    // A bridge takes the lowest MAC among its ports unless given one: each host's port would otherwise change
+    // the public side's MAC under the routers' ARP entries.
+    await run('ip', ['link', 'add', 'br0', 'address', '02:00:00:00:01:00', 'type', 'bridge']);
     await run('ip', ['addr', 'add', `${LAB_ADDRESSES.app}/16`, 'dev', 'br0']);
     await run('ip', ['addr', 'add', `${LAB_ADDRESSES.turn}/16`, 'dev', 'br0']);
     await run('ip', ['link', 'set', 'br0', 'up']);
@@ -111,7 +113,10 @@ export class NetLab {
     const port = `nlh${k}`;
     await run('ip', ['netns', 'add', routerNs]);
     await run('ip', ['netns', 'add', clientNs]);
-    for (const ns of [routerNs, clientNs]) await run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+    for (const ns of [routerNs, clientNs]) {
+      await run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+      await withoutIpv6((cmd, args) => inNetns(ns, cmd, args));
+    }
     // Client <-> router (the home LAN).
     await run('ip', [
       '-n',
@@ -270,6 +275,21 @@ async function setLinkUp(routerNs: string, up: boolean): Promise<void> {
         '}',
       ]);
   await inNetns(routerNs, 'nft', ['-f', '-'], ruleset);
+}
+
+/**
+ * The lab is IPv4 only. With IPv6 on, a fresh interface's link-local address finishes duplicate address detection
+ * a second or two after it comes up; Chromium takes that for a network change and fails every request in flight
+ * with ERR_NETWORK_CHANGED (seen as "Failed to fetch" on the first invite of most lab calls). Set in the hosts'
+ * router and client namespaces before any interface exists there, so none of them gets an IPv6 address at all.
+ */
+async function withoutIpv6(exec: (cmd: string, args: string[]) => Promise<unknown>): Promise<void> {
+  await exec('sysctl', [
+    '-q',
+    '-w',
+    'net.ipv6.conf.all.disable_ipv6=1',
+    'net.ipv6.conf.default.disable_ipv6=1',
+  ]);
 }
 
 /** An nft script that replaces `table` atomically (declaring it first makes the delete valid when it is new). */
