@@ -56,6 +56,7 @@ export const AuditActions = [
   'auth.sign_out',
   'consultation.create',
   'consultation.end',
+  'consultation.erase_personal_data',
   'invite.send',
   'invite.open',
   'invite.revoke',

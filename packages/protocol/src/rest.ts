@@ -87,6 +87,8 @@ export const Consultation = Type.Object({
   endedAt: Type.Union([Timestamp, Type.Null()]),
   createdAt: Timestamp,
   topology: Type.Union([Topology, Type.Null()]),
+  /** When retention erased its title and its guests' names and emails (they then read ERASED_TEXT); else null. */
+  personalDataErasedAt: Type.Union([Timestamp, Type.Null()]),
 });
 export type Consultation = Static<typeof Consultation>;
 

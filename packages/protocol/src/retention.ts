@@ -24,3 +24,10 @@ export type RetentionList = Static<typeof RetentionList>;
 
 export const LegalHoldBody = Type.Object({ hold: Type.Boolean() }, { additionalProperties: false });
 export type LegalHoldBody = Static<typeof LegalHoldBody>;
+
+/**
+ * What an ended consultation's erased personal data reads as (titles and guests' names): shown as is. Erased
+ * emails are `erased-<invite id>@erased.invalid` (RFC 2606's reserved .invalid domain: valid, never deliverable).
+ */
+export const ERASED_TEXT = '[erased]';
+export const erasedEmail = (inviteId: string) => `erased-${inviteId}@erased.invalid`;

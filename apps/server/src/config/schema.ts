@@ -203,6 +203,11 @@ export const ConfigSchema = Type.Object({
   retention: Type.Object({
     /** A finished recording is deleted (file and row, audited) this many days after it stopped, unless held. */
     recordingDays: Type.Number({ exclusiveMinimum: 0 }),
+    /**
+     * An ended consultation's guest names and emails and its title are erased this many days after it ended,
+     * unless one of its recordings is on legal hold.
+     */
+    personalDataDays: Type.Number({ exclusiveMinimum: 0 }),
     /** How often the retention job looks for what is due. */
     sweepIntervalSeconds: Type.Number({ exclusiveMinimum: 0 }),
   }),

@@ -23,6 +23,7 @@ export function consultationView(
     endedAt: iso(c.endedAt),
     createdAt: c.createdAt.toISOString(),
     topology: (c.topology as Topology | null) ?? null,
+    personalDataErasedAt: iso(c.personalDataErasedAt),
   };
 }
 

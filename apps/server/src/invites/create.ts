@@ -55,7 +55,9 @@ export async function createInvite(
     targetId: invite.id,
     consultationId: c.id,
     ip,
-    details: { email: invite.email, role: invite.role },
+    // The guest by invite id (targetId), not by email: the email lives in the invite row, which retention erases;
+    // a chained event cannot be edited.
+    details: { role: invite.role },
   });
   return invite;
 }

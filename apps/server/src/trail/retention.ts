@@ -3,6 +3,7 @@ import type { RecordingRetention } from '@consulta/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import { appendAudit } from '../audit/record.ts';
 import type { PrismaClient, Recording } from '../db/index.ts';
+import { PersonalDataEraser } from './personal-data-erasure.ts';
 
 const DAY_MS = 86_400_000;
 /** Statuses after which nothing writes the recording any more: only these are ever deleted. */
@@ -32,8 +33,9 @@ export function retentionView(r: Recording, recordingDays: number): RecordingRet
 }
 
 /**
- * The retention job: every `sweepIntervalSeconds`, deletes each finished recording past its retention period
- * that is not on legal hold: its file, its row (consents go with it) and an audit event saying what went. Each
+ * The retention job: every `sweepIntervalSeconds`, erases the personal data of consultations past theirs
+ * (personal-data-erasure.ts) and deletes each finished recording past its retention period that is not on legal
+ * hold: its file, its row (consents go with it) and an audit event saying what went. Each
  * recording is deleted in a transaction that first locks its row and re-checks the hold, so a hold set at the
  * same moment wins; the file goes inside that transaction, before the row, so a failure leaves the row to retry
  * rather than a file nobody tracks. Several server nodes may sweep at once: the lock lets one do each recording.
@@ -41,11 +43,19 @@ export function retentionView(r: Recording, recordingDays: number): RecordingRet
 export class RetentionSweeper {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<number> | null = null;
+  private readonly eraser: PersonalDataEraser;
 
   constructor(
     private readonly prisma: PrismaClient,
-    private readonly o: { recordingDays: number; sweepIntervalSeconds: number; log: FastifyBaseLogger },
-  ) {}
+    private readonly o: {
+      recordingDays: number;
+      personalDataDays: number;
+      sweepIntervalSeconds: number;
+      log: FastifyBaseLogger;
+    },
+  ) {
+    this.eraser = new PersonalDataEraser(prisma, o.personalDataDays);
+  }
 
   start(): void {
     const tick = () => {
@@ -85,6 +95,8 @@ export class RetentionSweeper {
       if (await this.deleteOne(id, now)) deleted++;
     }
     if (deleted > 0) this.o.log.info({ deleted }, 'retention: recordings deleted');
+    const erased = await this.eraser.eraseDue(now);
+    if (erased > 0) this.o.log.info({ erased }, "retention: consultations' personal data erased");
     return deleted;
   }
 

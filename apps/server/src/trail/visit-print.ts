@@ -57,6 +57,7 @@ export function renderVisitHtml(x: VisitExport): string {
 <dt>Scheduled</dt><dd>${esc(c.scheduledFor)}</dd>
 <dt>Started</dt><dd>${esc(c.startedAt)}</dd>
 <dt>Ended</dt><dd>${esc(c.endedAt)}</dd>
+${c.personalDataErasedAt ? `<dt>Personal data erased</dt><dd>${esc(c.personalDataErasedAt)} (retention)</dd>` : ''}
 <dt>Exported</dt><dd>${esc(x.exportedAt)} by ${esc(x.exportedBy.displayName)}</dd>
 <dt>Audit chain</dt><dd>${chain} <span class="mono">${esc(x.auditChain.chainKey)}</span></dd>
 </dl>
