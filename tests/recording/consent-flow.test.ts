@@ -292,6 +292,23 @@ describe('withdrawing consent', () => {
     live.doc.close();
     live.pat.close();
   });
+
+  test('the last person being recorded leaves: the recording stops though someone who never agreed stays', async () => {
+    const live = await liveConsult();
+    const id = await recordingRunning(live);
+    const late = await guestJoins(live, 'stays@example.test', 'Stays Unrecorded');
+    await late.sock.next('recording', (m) => m.recording.id === id && m.recording.status === 'RECORDING');
+    live.pat.send({ type: 'leave' });
+    await late.sock.next('peer-left', (m) => m.peerId === live.patId);
+    live.doc.send({ type: 'leave' });
+    await late.sock.next('peer-left', (m) => m.peerId === live.docId);
+    // Nobody left is being recorded: it stops (no media was sent here, so no file: FAILED).
+    await late.sock.next('recording', (m) => m.recording.id === id && m.recording.status === 'FINALISING');
+    await late.sock.next('recording', (m) => m.recording.id === id && m.recording.status === 'FAILED');
+    const row = (await admin.get<Recording>(`/api/recordings/${id}`)).body;
+    assert.ok(row.stoppedAt, 'stopped');
+    await late.sock.close();
+  });
 });
 
 describe('a server without an SFU', () => {

@@ -47,10 +47,15 @@ interface Active {
 
 const system = { kind: 'system' } as const;
 
+/** Whether someone in the room is being recorded now (agreed, and has not withdrawn). */
+const anyoneRecorded = (active: Active, room: Room): boolean =>
+  [...room.members.keys()].some((id) => active.decisions.get(id) === 'GRANTED' && !active.withdrawn.has(id));
+
 /**
  * Recording with consent. An admin asks; everyone present must agree (one decline blocks it, and nobody answering
  * in time blocks it too); then the room is put on the SFU and the recorder starts. Anyone joining while it runs
- * has no media until they agree. It finalises on stop, when the room empties or ends, and on shutdown.
+ * has no media until they agree. It finalises on stop, when the room ends or nobody in it is recorded any more
+ * (all left or withdrew), and on shutdown.
  */
 export class RecordingService implements RoomObserver {
   private readonly active = new Map<string, Active>();
@@ -210,10 +215,8 @@ export class RecordingService implements RoomObserver {
       });
       await this.publish(active);
       if (active.status !== 'RECORDING') return;
-      const stillRecorded = [...room.members.keys()].some(
-        (id) => active.decisions.get(id) === 'GRANTED' && !active.withdrawn.has(id),
-      );
-      if (!stillRecorded) await this.finalise(active, system, undefined, undefined, 'everyone-withdrew');
+      if (!anyoneRecorded(active, room))
+        await this.finalise(active, system, undefined, undefined, 'everyone-withdrew');
     });
   }
 
@@ -244,8 +247,12 @@ export class RecordingService implements RoomObserver {
         if (!active.decisions.has(participantId)) active.required.delete(participantId);
         if (room.members.size === 0) await this.block(active, { reason: 'everyone-left' });
         else await this.evaluate(active);
-      } else if (active.status === 'RECORDING' && room.members.size === 0) {
-        await this.finalise(active, system);
+      } else if (active.status === 'RECORDING') {
+        // The last person being recorded left: those still there never agreed (their media is held back), so
+        // the file would only grow with nothing in it. Stopping also gives them their media back.
+        if (room.members.size === 0) await this.finalise(active, system);
+        else if (!anyoneRecorded(active, room))
+          await this.finalise(active, system, undefined, undefined, 'nobody-recorded-left');
       }
     });
   }
