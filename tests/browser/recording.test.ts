@@ -1,5 +1,6 @@
-// Recording a consultation end to end in real Chromium, through the real server, SFU, FFmpeg and ffprobe: a 1:1
-// call on p2p; an admin asks for a recording and the call moves onto the SFU while the pages are asked (the
+// Recording a consultation end to end in real browsers, through the real server, SFU, FFmpeg and ffprobe: a 1:1
+// call on p2p between a Chromium clinician and a Firefox patient (mediasoup-client's Firefox handler, Firefox's
+// VP8 in the file); an admin asks for a recording and the call moves onto the SFU while the pages are asked (the
 // recorder is armed there); both consent in their pages; an interpreter who joins meanwhile gets no media until
 // they consent too; about 10 s later the admin stops it and every page is told at once (FINALISING); the file
 // downloads (admins only); ffprobe shows it covers consent to stop (within 0.5 s), the clinician's 640x360
@@ -17,10 +18,9 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { AuditList, Recording } from '@consulta/protocol';
-import type { Browser } from 'playwright-core';
 import { Keyring } from '../../apps/server/src/recording/at-rest/index.ts';
 import { PARTICIPANT_TAG } from '../../apps/server/src/recording/pipeline/index.ts';
-import { launchChromium } from '../support/chromium.ts';
+import { type BrowserEngine, launchEngines } from '../support/browser-engine.ts';
 import type { HttpClient } from '../support/http.ts';
 import { namespacedSuite } from '../support/namespaced-suite.ts';
 import { filesWithMediaHeader, mediaExtentMs, unsealTo } from '../support/sealed-recording.ts';
@@ -59,10 +59,12 @@ const RECORD_MS = 10_000;
 
 namespacedSuite(
   thisFile,
-  { what: 'recording a consultation in Chromium', passes: 1 },
+  { what: 'recording a consultation in Chromium and Firefox', passes: 1 },
   'consented recording on the SFU',
   () => {
-    let browser: Browser;
+    let browsers: Awaited<ReturnType<typeof launchEngines>>;
+    let chromium: BrowserEngine;
+    let firefox: BrowserEngine;
     let call: SfuCall;
     let admin: HttpClient;
     let tmp: string;
@@ -70,14 +72,16 @@ namespacedSuite(
     const watch = new MediasoupWatch();
 
     before(async () => {
-      browser = await launchChromium();
-      call = await SfuCall.start(browser, {});
+      browsers = await launchEngines(['chromium', 'firefox']);
+      chromium = browsers.engines.get('chromium')!;
+      firefox = browsers.engines.get('firefox')!;
+      call = await SfuCall.start(chromium, {});
       admin = await call.server.server.signedIn('ADMIN', 'Ops Admin');
       tmp = await mkdtemp(path.join(os.tmpdir(), 'consulta-recording-'));
     });
     after(async () => {
       await call?.close();
-      await browser?.close();
+      await browsers?.close();
       if (tmp) await rm(tmp, { recursive: true, force: true });
     });
 
@@ -112,7 +116,7 @@ namespacedSuite(
       try {
         // A laptop camera: 640x360 sends two simulcast layers, 320x180 and 640x360.
         const doctor = await call.open({ width: 640, height: 360 });
-        const patient = await call.admitGuest('patient', 'PATIENT');
+        const patient = await call.admitGuest('patient', 'PATIENT', firefox);
         await call.settledOn('p2p');
         await call.allReceive('peers');
         const consultId = call.consultationId;
@@ -302,6 +306,15 @@ namespacedSuite(
         assert.ok(doctorVideo, `the clinician's video is in the file: ${JSON.stringify(video)}`);
         measure(`clinician recorded at ${doctorVideo.width}x${doctorVideo.height}`);
         assert.equal(`${doctorVideo.width}x${doctorVideo.height}`, `${best.width}x${best.height}`);
+        // The Firefox patient's camera and voice are in the file too, and decode.
+        const patientVideo = video.find((v) => v.tags?.[PARTICIPANT_TAG] === patient.id);
+        assert.ok(patientVideo, `the Firefox patient's video is in the file: ${JSON.stringify(video)}`);
+        assert.ok(Number(patientVideo.nb_read_frames) > 0, "the Firefox patient's frames decode");
+        assert.ok(
+          audio.some((a) => a.tags?.[PARTICIPANT_TAG] === patient.id),
+          `the Firefox patient's audio is in the file: ${JSON.stringify(audio)}`,
+        );
+        measure(`Firefox patient recorded at ${patientVideo.width}x${patientVideo.height}`);
         // Consent complete -> first recorded frame, read from the file: time 0 is the last consent.
         for (const v of video.filter((x) => x.tags?.[PARTICIPANT_TAG] !== interpreter.id)) {
           const firstMs = firstPacketMs(file, v.index);
@@ -345,7 +358,7 @@ namespacedSuite(
       id: string;
       doctor: Person;
     }> {
-      const own = await SfuCall.start(browser, {});
+      const own = await SfuCall.start(chromium, {});
       const owner = await own.server.server.signedIn('ADMIN');
       const doctor = await own.open();
       const patient = await own.admitGuest('patient', 'PATIENT');

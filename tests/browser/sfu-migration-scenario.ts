@@ -1,0 +1,106 @@
+// The p2p -> SFU -> p2p migration, written once for any mix of engines (tests/browser/sfu-migration.test.ts in
+// Chromium, tests/firefox/migration-mixed.test.ts with Firefox participants): two people on p2p, a third joins
+// (treeMaxParticipants 2 puts three on the SFU), everyone keeps decoding and the peer connections close once the
+// SFU delivers; the third leaves, the two go back to p2p and their SFU transports close on the server. Each tile
+// keeps its one MediaStream throughout. The longest gap between frames a tile showed is reported through
+// `measure`; only that media resumes is asserted.
+import assert from 'node:assert/strict';
+import type { BrowserEngine } from '../support/browser-engine.ts';
+import type { MediasoupWatch, Person, SfuCall } from './sfu-support.ts';
+import { until } from './sfu-support.ts';
+
+/** Which engine each of the three opens their page in (the call's own browser when absent). */
+export interface MigrationEngines {
+  doctor?: BrowserEngine;
+  patient?: BrowserEngine;
+  family?: BrowserEngine;
+}
+
+/** The longest frame gap each pair among `people` saw since `since`, as "receiver<-sender ms". */
+async function gaps(people: Person[], since: number): Promise<{ max: number; text: string }> {
+  const parts: string[] = [];
+  let max = 0;
+  for (const r of people) {
+    const g = await r.page.evaluate((s) => window.sfuTest.longestGap(s), since);
+    for (const s of people.filter((x) => x !== r)) {
+      max = Math.max(max, g[s.id] ?? 0);
+      parts.push(`${r.name}<-${s.name} ${g[s.id]} ms`);
+    }
+  }
+  return { max, text: parts.join(', ') };
+}
+
+async function assertOneStreamPerTile(people: Person[]) {
+  for (const r of people) {
+    const shown = await r.page.evaluate(() => window.sfuTest.shown());
+    for (const s of people.filter((x) => x !== r)) {
+      assert.equal(shown[s.id]?.streams, 1, `${r.name}'s tile of ${s.name} kept its MediaStream`);
+    }
+  }
+}
+
+const peersClosed = async (call: SfuCall) => {
+  const peers = await Promise.all(call.people.map((p) => p.page.evaluate(() => window.sfuTest.viaPeers())));
+  return peers.every((v) => Object.keys(v).length === 0);
+};
+
+/**
+ * The scenario. `watch` must exist before the call's server starts (it learns of workers as they are created), or
+ * the check that the server closed its SFU transports would see none and pass without looking.
+ */
+export async function migrateThereAndBack(
+  call: SfuCall,
+  watch: MediasoupWatch,
+  engines: MigrationEngines,
+  measure: (line: string) => void,
+): Promise<void> {
+  assert.ok(watch.workers.length > 0, 'the watch saw the server start its mediasoup workers');
+  try {
+    const doctor = await call.open(undefined, engines.doctor);
+    const patient = await call.admitGuest('patient', 'PATIENT', engines.patient);
+    const pair = [doctor, patient];
+    await call.settledOn('p2p');
+    await call.allReceive('peers');
+    await call.allShowFrames();
+
+    // A third person: the room moves to the SFU. The p2p pair keeps decoding throughout.
+    const joinAt = Date.now();
+    const family = await call.admitGuest('family', 'FAMILY', engines.family);
+    await call.settledOn('sfu');
+    await call.allReceive('sfu');
+    // Make before break: the peer connections close once the SFU feeds every tile.
+    await until(() => peersClosed(call), 60_000, 'peer connections closed after the move to the SFU');
+    await call.allShowFrames();
+    const up = await gaps(pair, joinAt);
+    measure(`p2p->sfu: longest frame gap ${up.max} ms [${up.text}]`);
+    await assertOneStreamPerTile(pair);
+    await call.assertNoErrors();
+
+    // The third leaves: back to p2p; peer connections first, then the SFU session closes.
+    const leaveAt = Date.now();
+    await call.leave(family);
+    await call.settledOn('p2p');
+    await call.allReceive('peers');
+    await until(
+      async () => {
+        const sfu = await Promise.all(pair.map((p) => p.page.evaluate(() => window.sfuTest.viaSfu())));
+        return sfu.every((v) => Object.keys(v).length === 0);
+      },
+      60_000,
+      'the SFU sessions closed after the move to p2p',
+    );
+    await until(
+      () => watch.liveTransports('webrtc').length === 0,
+      30_000,
+      'the server closed every SFU transport',
+    );
+    await call.allShowFrames();
+    const down = await gaps(pair, leaveAt);
+    measure(`sfu->p2p: longest frame gap ${down.max} ms [${down.text}]`);
+    await assertOneStreamPerTile(pair);
+    await call.assertNoErrors();
+  } catch (err) {
+    await call.dump();
+    throw err;
+  }
+}
