@@ -1,30 +1,16 @@
 // Bad input of every kind gets a clear, typed error, and nothing else breaks.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { Consultation, ErrorBody, Invite, OpenInviteReply } from '@consulta/protocol';
 import { HttpClient } from '../support/http.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import { serverWithMail } from '../support/server-with-mail.ts';
 import { SignalingClient } from '../support/signaling-client.ts';
-import { startSmtpCapture } from '../support/smtp.ts';
 
-let server: TestServer;
-let smtp: Awaited<ReturnType<typeof startSmtpCapture>>;
-
-before(async () => {
-  smtp = await startSmtpCapture();
-  server = await startTestServer({
-    overrides: {
-      email: { smtpUrl: smtp.url },
-      auth: {
-        signInLimits: { perAddress: { max: 1000, windowSeconds: 60 } },
-      },
-      signaling: { maxMessageBytes: 4096, rateLimit: { perSecond: 20, burst: 40 } },
-    },
-  });
-});
-after(async () => {
-  await server?.close();
-  await smtp?.close();
+const env = serverWithMail({
+  auth: {
+    signInLimits: { perAddress: { max: 1000, windowSeconds: 60 } },
+  },
+  signaling: { maxMessageBytes: 4096, rateLimit: { perSecond: 20, burst: 40 } },
 });
 
 const codeOf = (body: unknown) => (body as ErrorBody).error.code;
@@ -38,22 +24,22 @@ async function consultWithInvite(clinician: HttpClient) {
       displayName: 'P',
     })
   ).body;
-  const mail = await smtp.nextMessage();
+  const mail = await env.smtp.nextMessage();
   const token = /\/join#([A-Za-z0-9_-]+)/.exec(mail.text ?? '')![1]!;
   return { consult, invite, token };
 }
 
 describe('HTTP', () => {
   test('wrong password and unknown account look the same', async () => {
-    await server.signedIn('CLINICIAN');
-    const anon = new HttpClient(server.url);
+    await env.server.signedIn('CLINICIAN');
+    const anon = new HttpClient(env.server.url);
     const wrong = await anon.post('/api/auth/sign-in', { email: 'nobody@example.test', password: 'x' });
     assert.equal(wrong.status, 401);
     assert.equal(codeOf(wrong.body), 'INVALID_CREDENTIALS');
   });
 
   test('guessing one account from one address is slowed after five failures', async () => {
-    const anon = new HttpClient(server.url);
+    const anon = new HttpClient(env.server.url);
     const statuses: number[] = [];
     for (let i = 0; i < 7; i++)
       statuses.push(
@@ -69,7 +55,7 @@ describe('HTTP', () => {
   });
 
   test('malformed bodies are rejected with VALIDATION_FAILED, unknown fields included', async () => {
-    const clinician = await server.signedIn('CLINICIAN');
+    const clinician = await env.server.signedIn('CLINICIAN');
     const notJson = await clinician.request('POST', '/api/consultations', '{"title":');
     assert.equal(notJson.status, 400);
     const extra = await clinician.post('/api/consultations', { title: 'x', clinicianId: 'someone-else' });
@@ -83,11 +69,11 @@ describe('HTTP', () => {
   });
 
   test('roles are enforced: patients and admins cannot create consults, strangers see nothing', async () => {
-    const clinician = await server.signedIn('CLINICIAN');
-    const other = await server.signedIn('CLINICIAN');
-    const admin = await server.signedIn('ADMIN');
+    const clinician = await env.server.signedIn('CLINICIAN');
+    const other = await env.server.signedIn('CLINICIAN');
+    const admin = await env.server.signedIn('ADMIN');
     const { consult } = await consultWithInvite(clinician);
-    assert.equal((await new HttpClient(server.url).get('/api/consultations')).status, 401);
+    assert.equal((await new HttpClient(env.server.url).get('/api/consultations')).status, 401);
     assert.equal((await admin.post('/api/consultations', { title: 'x' })).status, 403);
     const peek = await other.get(`/api/consultations/${consult.id}`);
     assert.equal(peek.status, 404, "another clinician's consult does not exist for them");
@@ -100,13 +86,13 @@ describe('HTTP', () => {
   });
 
   test('forged, revoked and expired invite tokens are refused distinctly', async () => {
-    const clinician = await server.signedIn('CLINICIAN');
-    const anon = new HttpClient(server.url);
+    const clinician = await env.server.signedIn('CLINICIAN');
+    const anon = new HttpClient(env.server.url);
     const forged = await anon.post('/api/invites/open', { token: 'A'.repeat(43) });
     assert.equal(codeOf(forged.body), 'INVITE_INVALID');
 
     const { consult, invite, token } = await consultWithInvite(clinician);
-    const patient = new HttpClient(server.url);
+    const patient = new HttpClient(env.server.url);
     assert.equal((await patient.post<OpenInviteReply>('/api/invites/open', { token })).status, 200);
     const revoked = await clinician.delete<Invite>(`/api/consultations/${consult.id}/invites/${invite.id}`);
     assert.ok(revoked.body.revokedAt);
@@ -115,7 +101,7 @@ describe('HTTP', () => {
     assert.equal((await patient.get('/api/auth/me')).status, 401);
 
     const second = await consultWithInvite(clinician);
-    await server.db.prisma.invite.update({
+    await env.server.db.prisma.invite.update({
       where: { id: second.invite.id },
       data: { expiresAt: new Date(Date.now() - 1000) },
     });
@@ -125,7 +111,7 @@ describe('HTTP', () => {
   });
 
   test('internal failures do not leak', async () => {
-    const res = await new HttpClient(server.url).get('/no/such/route');
+    const res = await new HttpClient(env.server.url).get('/no/such/route');
     assert.equal(res.status, 404);
     assert.equal(codeOf(res.body), 'NOT_FOUND');
   });
@@ -133,28 +119,32 @@ describe('HTTP', () => {
 
 describe('WebSocket', () => {
   test('unauthenticated sockets are closed with a reason', async () => {
-    const socket = await SignalingClient.connect(server.url, '');
+    const socket = await SignalingClient.connect(env.server.url, '');
     const { code } = await socket.closed;
     assert.equal(code, 4401);
   });
 
   test("a page on another origin cannot use a signed-in clinician's cookies", async () => {
-    const clinician = await server.signedIn('CLINICIAN');
-    const evil = await SignalingClient.connect(server.url, clinician.cookieHeader, 'https://evil.example');
+    const clinician = await env.server.signedIn('CLINICIAN');
+    const evil = await SignalingClient.connect(
+      env.server.url,
+      clinician.cookieHeader,
+      'https://evil.example',
+    );
     assert.equal((await evil.closed).code, 4403);
-    const own = await SignalingClient.connect(server.url, clinician.cookieHeader, server.url);
+    const own = await SignalingClient.connect(env.server.url, clinician.cookieHeader, env.server.url);
     own.send({ type: 'ping', t: 1 });
     await own.next('pong');
     await own.close();
   });
 
   test('malformed, oversized and foreign-room messages get typed errors; the connection survives', async () => {
-    const clinician = await server.signedIn('CLINICIAN');
+    const clinician = await env.server.signedIn('CLINICIAN');
     const { consult, token } = await consultWithInvite(clinician);
-    const other = await consultWithInvite(await server.signedIn('CLINICIAN'));
-    const patient = new HttpClient(server.url);
+    const other = await consultWithInvite(await env.server.signedIn('CLINICIAN'));
+    const patient = new HttpClient(env.server.url);
     await patient.post('/api/invites/open', { token });
-    const ws = await SignalingClient.connect(server.url, patient.cookieHeader);
+    const ws = await SignalingClient.connect(env.server.url, patient.cookieHeader);
 
     ws.sendRaw('{nope');
     assert.equal((await ws.next('error')).code, 'MALFORMED_MESSAGE');
@@ -178,12 +168,12 @@ describe('WebSocket', () => {
   });
 
   test('a joined peer cannot address peers outside its room', async () => {
-    const a = await server.signedIn('CLINICIAN');
-    const b = await server.signedIn('CLINICIAN');
+    const a = await env.server.signedIn('CLINICIAN');
+    const b = await env.server.signedIn('CLINICIAN');
     const ca = (await a.post<Consultation>('/api/consultations', { title: 'A' })).body;
     const cb = (await b.post<Consultation>('/api/consultations', { title: 'B' })).body;
-    const wa = await SignalingClient.connect(server.url, a.cookieHeader);
-    const wb = await SignalingClient.connect(server.url, b.cookieHeader);
+    const wa = await SignalingClient.connect(env.server.url, a.cookieHeader);
+    const wb = await SignalingClient.connect(env.server.url, b.cookieHeader);
     wa.send({ type: 'join', consultationId: ca.id });
     wb.send({ type: 'join', consultationId: cb.id });
     const ja = await wa.next('joined');
@@ -211,8 +201,8 @@ describe('WebSocket', () => {
   });
 
   test('a flood is throttled with RATE_LIMITED and the server keeps serving', async () => {
-    const clinician = await server.signedIn('CLINICIAN');
-    const ws = await SignalingClient.connect(server.url, clinician.cookieHeader);
+    const clinician = await env.server.signedIn('CLINICIAN');
+    const ws = await SignalingClient.connect(env.server.url, clinician.cookieHeader);
     for (let i = 0; i < 500; i++) ws.send({ type: 'ping', t: i });
     const limited = await ws.next('error', (m) => m.code === 'RATE_LIMITED');
     assert.match(limited.message, /Too many messages/);
@@ -222,8 +212,8 @@ describe('WebSocket', () => {
     assert.ok(pongs <= 45, `pongs: ${pongs}`);
     // Another client is unaffected.
     const other = await SignalingClient.connect(
-      server.url,
-      (await server.signedIn('CLINICIAN')).cookieHeader,
+      env.server.url,
+      (await env.server.signedIn('CLINICIAN')).cookieHeader,
     );
     other.send({ type: 'ping', t: 1 });
     await other.next('pong');
@@ -232,11 +222,11 @@ describe('WebSocket', () => {
   });
 
   test('frames past the hard limit close the socket (1009) without harming others', async () => {
-    const clinician = await server.signedIn('CLINICIAN');
-    const ws = await SignalingClient.connect(server.url, clinician.cookieHeader);
+    const clinician = await env.server.signedIn('CLINICIAN');
+    const ws = await SignalingClient.connect(env.server.url, clinician.cookieHeader);
     ws.sendRaw('x'.repeat(4096 * 4 + 10));
     assert.equal((await ws.closed).code, 1009);
-    const health = await new HttpClient(server.url).get('/healthz');
+    const health = await new HttpClient(env.server.url).get('/healthz');
     assert.equal(health.status, 200);
   });
 });

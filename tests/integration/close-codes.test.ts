@@ -2,37 +2,24 @@
 // the codes a client closes with keep its place (a drop is not a leave). The client's side of each code is
 // packages/call-engine/test/signaling.test.ts.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { type CloseCodeName, CloseCodes } from '@consulta/protocol';
 import { createConsultation, joinedCall } from '../support/consultation.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import { startTestServer } from '../support/server.ts';
+import { serverWithMail } from '../support/server-with-mail.ts';
 import { SignalingClient } from '../support/signaling-client.ts';
-import { startSmtpCapture } from '../support/smtp.ts';
 
-let server: TestServer;
-let smtp: Awaited<ReturnType<typeof startSmtpCapture>>;
-
-before(async () => {
-  smtp = await startSmtpCapture();
-  server = await startTestServer({
-    overrides: {
-      email: { smtpUrl: smtp.url },
-      signaling: { reconnectGraceSeconds: 30, maxMessageBytes: 4096 },
-    },
-  });
-});
-after(async () => {
-  await server?.close();
-  await smtp?.close();
+const env = serverWithMail({
+  signaling: { reconnectGraceSeconds: 30, maxMessageBytes: 4096 },
 });
 
 /** The client closes with `code` without `leave`: the others see nothing, and the place resumes. */
 async function clientCloseKeepsPlace(code: number) {
-  const { consult, people } = await joinedCall(server, smtp, 1);
+  const { consult, people } = await joinedCall(env.server, env.smtp, 1);
   const [doc, guest] = people as [(typeof people)[0], (typeof people)[0]];
   guest.ws.socket.close(code, 'client side');
   await guest.ws.closed;
-  const back = await SignalingClient.connect(server.url, guest.http.cookieHeader);
+  const back = await SignalingClient.connect(env.server.url, guest.http.cookieHeader);
   back.send({ type: 'join', consultationId: consult.id, resumeToken: guest.resumeToken });
   const joined = await back.next('joined');
   assert.equal(joined.resumed, true);
@@ -63,19 +50,19 @@ const cases: Record<CloseCodeName, () => Promise<void>> = {
   },
 
   async MessageTooBig() {
-    const staff = await server.signedIn('CLINICIAN');
-    const ws = await SignalingClient.connect(server.url, staff.cookieHeader);
+    const staff = await env.server.signedIn('CLINICIAN');
+    const ws = await SignalingClient.connect(env.server.url, staff.cookieHeader);
     ws.sendRaw('x'.repeat(4 * 4096 + 1));
     assert.equal((await ws.closed).code, CloseCodes.MessageTooBig.code);
   },
 
   async Replaced() {
-    const staff = await server.signedIn('CLINICIAN');
+    const staff = await env.server.signedIn('CLINICIAN');
     const consult = await createConsultation(staff);
-    const first = await SignalingClient.connect(server.url, staff.cookieHeader);
+    const first = await SignalingClient.connect(env.server.url, staff.cookieHeader);
     first.send({ type: 'join', consultationId: consult.id });
     await first.next('joined');
-    const second = await SignalingClient.connect(server.url, staff.cookieHeader);
+    const second = await SignalingClient.connect(env.server.url, staff.cookieHeader);
     second.send({ type: 'join', consultationId: consult.id });
     await second.next('joined');
     assert.equal((await first.closed).code, CloseCodes.Replaced.code);
@@ -83,7 +70,7 @@ const cases: Record<CloseCodeName, () => Promise<void>> = {
   },
 
   async AccessWithdrawn() {
-    const { consult, clinician, people } = await joinedCall(server, smtp, 1);
+    const { consult, clinician, people } = await joinedCall(env.server, env.smtp, 1);
     const detail = await clinician.get<{ invites: Array<{ id: string }> }>(
       `/api/consultations/${consult.id}`,
     );
@@ -93,26 +80,26 @@ const cases: Record<CloseCodeName, () => Promise<void>> = {
   },
 
   async ConsultationEnded() {
-    const { consult, clinician, people } = await joinedCall(server, smtp, 1);
+    const { consult, clinician, people } = await joinedCall(env.server, env.smtp, 1);
     await clinician.post(`/api/consultations/${consult.id}/end`);
     for (const p of people) assert.equal((await p.ws.closed).code, CloseCodes.ConsultationEnded.code);
   },
 
   async SessionEnded() {
-    const staff = await server.signedIn('CLINICIAN');
-    const ws = await SignalingClient.connect(server.url, staff.cookieHeader);
+    const staff = await env.server.signedIn('CLINICIAN');
+    const ws = await SignalingClient.connect(env.server.url, staff.cookieHeader);
     await staff.post('/api/auth/sign-out');
     assert.equal((await ws.closed).code, CloseCodes.SessionEnded.code);
   },
 
   async Unauthenticated() {
-    const ws = await SignalingClient.connect(server.url, '');
+    const ws = await SignalingClient.connect(env.server.url, '');
     assert.equal((await ws.closed).code, CloseCodes.Unauthenticated.code);
   },
 
   async CrossOrigin() {
-    const staff = await server.signedIn('CLINICIAN');
-    const ws = await SignalingClient.connect(server.url, staff.cookieHeader, 'https://elsewhere.example');
+    const staff = await env.server.signedIn('CLINICIAN');
+    const ws = await SignalingClient.connect(env.server.url, staff.cookieHeader, 'https://elsewhere.example');
     assert.equal((await ws.closed).code, CloseCodes.CrossOrigin.code);
   },
 

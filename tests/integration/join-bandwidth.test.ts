@@ -2,41 +2,30 @@
 // the plan that includes it, through the real server. Before, every join made a plan without the newcomer's
 // figures ("bandwidth-unknown") and a second one when its first report followed `joined`.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { BandwidthReport, ServerMessage } from '@consulta/protocol';
 import { createConsultation, inviteAndOpen } from '../support/consultation.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import { serverWithMail } from '../support/server-with-mail.ts';
 import { SignalingClient } from '../support/signaling-client.ts';
-import { startSmtpCapture } from '../support/smtp.ts';
 
-let server: TestServer;
-let smtp: Awaited<ReturnType<typeof startSmtpCapture>>;
-
-before(async () => {
-  smtp = await startSmtpCapture();
-  server = await startTestServer({ overrides: { email: { smtpUrl: smtp.url } } });
-});
-after(async () => {
-  await server?.close();
-  await smtp?.close();
-});
+const env = serverWithMail();
 
 const desktop: BandwidthReport = { uplinkKbps: 20_000, downlinkKbps: 50_000, device: 'desktop' };
 const plans = (ms: ServerMessage[]) => ms.flatMap((m) => (m.type === 'plan' ? [m.plan] : []));
 
 test('a newcomer that sends its bandwidth with join or from the waiting room gets one plan, made with it', async () => {
-  const clinician = await server.signedIn('CLINICIAN');
+  const clinician = await env.server.signedIn('CLINICIAN');
   const consult = await createConsultation(clinician, 'One plan per join');
-  const doc = await SignalingClient.connect(server.url, clinician.cookieHeader);
+  const doc = await SignalingClient.connect(env.server.url, clinician.cookieHeader);
   doc.send({ type: 'join', consultationId: consult.id, bandwidth: desktop });
   const docJoined = await doc.next('joined');
   assert.equal(docJoined.self.uplinkKbps, desktop.uplinkKbps, 'the join carried the clinician its figures');
   let lastVersion = docJoined.plan.version;
 
   const admit = async (how: 'with-join' | 'while-waiting') => {
-    const guest = await inviteAndOpen(server, smtp, clinician, consult.id, { role: 'FAMILY' });
+    const guest = await inviteAndOpen(env.server, env.smtp, clinician, consult.id, { role: 'FAMILY' });
     const id = guest.opened.guest.participantId;
-    const ws = await SignalingClient.connect(server.url, guest.http.cookieHeader);
+    const ws = await SignalingClient.connect(env.server.url, guest.http.cookieHeader);
     ws.send({
       type: 'join',
       consultationId: consult.id,

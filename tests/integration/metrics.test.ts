@@ -9,8 +9,8 @@ import { SfuUsage } from '../../apps/server/src/metrics/sfu-usage.ts';
 import { HttpClient } from '../support/http.ts';
 import { MEDIA_CODECS, startWorker } from '../support/rtp-source.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
+import { serverWithMail } from '../support/server-with-mail.ts';
 import { SignalingClient } from '../support/signaling-client.ts';
-import { startSmtpCapture } from '../support/smtp.ts';
 
 /** The value of one sample, `name{labels}` exactly as Prometheus' text format writes it; undefined if absent. */
 function sample(text: string, series: string): number | undefined {
@@ -63,38 +63,29 @@ describe('/metrics access', () => {
 });
 
 describe('/metrics follows a consultation', () => {
-  let server: TestServer;
-  let smtp: Awaited<ReturnType<typeof startSmtpCapture>>;
-  before(async () => {
-    smtp = await startSmtpCapture();
-    server = await startTestServer({ overrides: { email: { smtpUrl: smtp.url } } });
-  });
-  after(async () => {
-    await server?.close();
-    await smtp?.close();
-  });
-  const scrape = async () => (await fetch(`${server.url}/metrics`)).text();
+  const env = serverWithMail();
+  const scrape = async () => (await fetch(`${env.server.url}/metrics`)).text();
 
   test('consultations, participants, plans, signaling, TURN credentials and errors', async () => {
     const idle = await scrape();
     assert.equal(sample(idle, 'consulta_consultations_live{topology="p2p"}'), 0);
     assert.equal(sample(idle, 'consulta_websocket_connections'), 0);
 
-    const clinician = await server.signedIn('CLINICIAN', 'Dr. Metrics');
+    const clinician = await env.server.signedIn('CLINICIAN', 'Dr. Metrics');
     const consult = (await clinician.post<Consultation>('/api/consultations', { title: 'Metrics' })).body;
     const invite = await clinician.post<Invite>(`/api/consultations/${consult.id}/invites`, {
       email: 'metrics@example.test',
       displayName: 'Pat Metrics',
     });
     assert.equal(invite.status, 201);
-    const mail = await smtp.nextMessage();
+    const mail = await env.smtp.nextMessage();
     const token = /\/join#([A-Za-z0-9_-]+)/.exec(mail.text ?? '')![1]!;
-    const patient = new HttpClient(server.url);
+    const patient = new HttpClient(env.server.url);
     assert.equal((await patient.post<OpenInviteReply>('/api/invites/open', { token })).status, 200);
     assert.equal((await patient.get('/api/turn/credentials')).status, 200);
     assert.equal(
       (
-        await new HttpClient(server.url).post('/api/auth/sign-in', {
+        await new HttpClient(env.server.url).post('/api/auth/sign-in', {
           email: 'x@y.z',
           password: 'wrong-password',
         })
@@ -102,10 +93,10 @@ describe('/metrics follows a consultation', () => {
       401,
     );
 
-    const doc = await SignalingClient.connect(server.url, clinician.cookieHeader);
+    const doc = await SignalingClient.connect(env.server.url, clinician.cookieHeader);
     doc.send({ type: 'join', consultationId: consult.id });
     const docJoined = await doc.next('joined');
-    const pat = await SignalingClient.connect(server.url, patient.cookieHeader);
+    const pat = await SignalingClient.connect(env.server.url, patient.cookieHeader);
     pat.send({ type: 'join', consultationId: consult.id });
     await pat.next('waiting');
     const waiting = await scrape();

@@ -1,26 +1,15 @@
 // The routing policy and tree planner, driven through the real server by membership and bandwidth changes.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Plan } from '@consulta/protocol';
 import { joinedCall } from '../support/consultation.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import { serverWithMail } from '../support/server-with-mail.ts';
 import type { SignalingClient } from '../support/signaling-client.ts';
-import { startSmtpCapture } from '../support/smtp.ts';
 
-let server: TestServer;
-let smtp: Awaited<ReturnType<typeof startSmtpCapture>>;
-
-before(async () => {
-  smtp = await startSmtpCapture();
-  server = await startTestServer({ overrides: { email: { smtpUrl: smtp.url } } });
-});
-after(async () => {
-  await server?.close();
-  await smtp?.close();
-});
+const env = serverWithMail();
 
 /** A consult with the clinician and `guests` admitted guests, all joined. */
-const call = (guests: number) => joinedCall(server, smtp, guests);
+const call = (guests: number) => joinedCall(env.server, env.smtp, guests);
 
 /** Waits until `client` has received a plan satisfying `check`, returning it. */
 async function planWhere(client: SignalingClient, check: (p: Plan) => boolean): Promise<Plan> {
@@ -62,7 +51,7 @@ test('when nobody can relay, a group goes to the SFU and says why', async () => 
     plan.reasons.some((r) => r.code !== 'kept-previous'),
     JSON.stringify(plan.reasons),
   );
-  const row = await server.db.prisma.consultation.findUniqueOrThrow({ where: { id: consult.id } });
+  const row = await env.server.db.prisma.consultation.findUniqueOrThrow({ where: { id: consult.id } });
   assert.equal(row.topology, 'sfu');
   for (const p of people) await p.ws.close();
 });

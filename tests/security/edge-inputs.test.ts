@@ -2,28 +2,14 @@
 // documented error shape; binary frames count against the socket's rate limit; SFU parameter objects keep their
 // declared key length. Real server and database.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { ErrorBody } from '@consulta/protocol';
 import { createConsultation, joinedCall } from '../support/consultation.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import { serverWithMail } from '../support/server-with-mail.ts';
 import { SignalingClient } from '../support/signaling-client.ts';
-import { startSmtpCapture } from '../support/smtp.ts';
 
-let server: TestServer;
-let smtp: Awaited<ReturnType<typeof startSmtpCapture>>;
-
-before(async () => {
-  smtp = await startSmtpCapture();
-  server = await startTestServer({
-    overrides: {
-      email: { smtpUrl: smtp.url },
-      signaling: { rateLimit: { perSecond: 20, burst: 40 } },
-    },
-  });
-});
-after(async () => {
-  await server?.close();
-  await smtp?.close();
+const env = serverWithMail({
+  signaling: { rateLimit: { perSecond: 20, burst: 40 } },
 });
 
 const badInstants = [
@@ -39,7 +25,7 @@ const badInstants = [
 describe('edge values are refused with 400, never 500', () => {
   for (const scheduledFor of badInstants) {
     test(`scheduledFor ${scheduledFor}`, async () => {
-      const clinician = await server.signedIn('CLINICIAN');
+      const clinician = await env.server.signedIn('CLINICIAN');
       const res = await clinician.post<ErrorBody>('/api/consultations', { title: 'Edge', scheduledFor });
       assert.equal(res.status, 400, JSON.stringify(res.body));
       assert.equal(res.body.error.code, 'VALIDATION_FAILED');
@@ -47,7 +33,7 @@ describe('edge values are refused with 400, never 500', () => {
   }
 
   test('the audit filter refuses the same instants', async () => {
-    const admin = await server.signedIn('ADMIN');
+    const admin = await env.server.signedIn('ADMIN');
     for (const before of badInstants) {
       const res = await admin.get<ErrorBody>(`/api/audit?before=${encodeURIComponent(before)}`);
       assert.equal(res.status, 400, `${before}: ${JSON.stringify(res.body)}`);
@@ -56,7 +42,7 @@ describe('edge values are refused with 400, never 500', () => {
   });
 
   test('valid instants at the edges are stored exactly', async () => {
-    const clinician = await server.signedIn('CLINICIAN');
+    const clinician = await env.server.signedIn('CLINICIAN');
     for (const scheduledFor of [
       '0001-01-01T00:00:00Z',
       '9999-12-31T23:59:59.999Z',
@@ -72,7 +58,7 @@ describe('edge values are refused with 400, never 500', () => {
   });
 
   test('a NUL character in a title or a display name', async () => {
-    const clinician = await server.signedIn('CLINICIAN');
+    const clinician = await env.server.signedIn('CLINICIAN');
     const title = await clinician.post<ErrorBody>('/api/consultations', { title: 'Knee\u0000pain' });
     assert.equal(title.status, 400);
     assert.equal(title.body.error.code, 'VALIDATION_FAILED');
@@ -92,7 +78,7 @@ describe('edge values are refused with 400, never 500', () => {
   });
 
   test('chat text with a NUL is a malformed message; line breaks are fine', async () => {
-    const { people } = await joinedCall(server, smtp, 1);
+    const { people } = await joinedCall(env.server, env.smtp, 1);
     const [doc, guest] = people as [(typeof people)[0], (typeof people)[0]];
     doc.ws.send({ type: 'chat', text: 'a\u0000b' });
     assert.equal((await doc.ws.next('error', (m) => m.ref === 'chat')).code, 'MALFORMED_MESSAGE');
@@ -105,8 +91,8 @@ describe('edge values are refused with 400, never 500', () => {
 
 describe('the socket edge', () => {
   test('binary frames count against the rate limit', async () => {
-    const clinician = await server.signedIn('CLINICIAN');
-    const ws = await SignalingClient.connect(server.url, clinician.cookieHeader);
+    const clinician = await env.server.signedIn('CLINICIAN');
+    const ws = await SignalingClient.connect(env.server.url, clinician.cookieHeader);
     for (let i = 0; i < 300; i++) ws.sendRaw(Buffer.from([1, 2, 3]));
     const limited = await ws.next('error', (m) => m.code === 'RATE_LIMITED');
     assert.equal(limited.code, 'RATE_LIMITED');
@@ -116,7 +102,7 @@ describe('the socket edge', () => {
   });
 
   test('SFU parameter objects refuse keys longer than 64 characters', async () => {
-    const { people } = await joinedCall(server, smtp, 0);
+    const { people } = await joinedCall(env.server, env.smtp, 0);
     const doc = people[0]!;
     doc.ws.send({
       type: 'sfu-transport-connect',

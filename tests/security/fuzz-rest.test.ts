@@ -5,37 +5,26 @@
 // error body with the status its code maps to and a code the route declares. Sign-out is left to the signaling
 // fuzz, which follows what it ends. Bounded: fixed seed (FUZZ_SEED overrides) and run count.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import { ErrorCode, httpStatusOf, type RouteSpec, Routes } from '@consulta/protocol';
 import fc from 'fast-check';
 import { createConsultation } from '../support/consultation.ts';
 import { closeCast, setUpCast } from '../support/fuzz-cast.ts';
 import type { HttpClient } from '../support/http.ts';
 import { arbitraryOf, hostileSnippets } from '../support/schema-arbitrary.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
-import { startSmtpCapture } from '../support/smtp.ts';
+import { serverWithMail } from '../support/server-with-mail.ts';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_126);
 
-let server: TestServer;
-let smtp: Awaited<ReturnType<typeof startSmtpCapture>>;
-
-before(async () => {
-  smtp = await startSmtpCapture();
-  server = await startTestServer({
-    overrides: {
-      email: { smtpUrl: smtp.url },
-      // The limits have tests of their own; here they would only answer 429 to everything after a while.
-      auth: { signInLimits: { perAddress: { max: 1_000_000, windowSeconds: 60 } } },
-      invites: { openRateLimit: { max: 1_000_000, windowSeconds: 60 } },
-    },
-  });
-});
 after(async () => {
-  // No crash: after everything, the server still answers its health check.
-  if (server) assert.equal((await fetch(`${server.url}${Routes.health.path}`)).status, 200);
-  await server?.close();
-  await smtp?.close();
+  // No crash: after everything, the server still answers its health check (this hook is registered before
+  // serverWithMail's, and after hooks run in order, so the server is still up).
+  assert.equal((await fetch(`${env.server.url}${Routes.health.path}`)).status, 200);
+});
+const env = serverWithMail({
+  // The limits have tests of their own; here they would only answer 429 to everything after a while.
+  auth: { signInLimits: { perAddress: { max: 1_000_000, windowSeconds: 60 } } },
+  invites: { openRateLimit: { max: 1_000_000, windowSeconds: 60 } },
 });
 
 const routes = Object.entries(Routes).filter(([name]) => name !== 'signOut') as Array<[string, RouteSpec]>;
@@ -119,9 +108,9 @@ const call = fc.constantFrom(...routes).chain(([name, route]) =>
 );
 
 test('REST fuzz: no 500, every error typed and declared', async () => {
-  const cast = await setUpCast(server, smtp);
-  const admin = await server.signedIn('ADMIN');
-  const elsewhere = (await createConsultation(await server.signedIn('CLINICIAN'), 'Elsewhere')).id;
+  const cast = await setUpCast(env.server, env.smtp);
+  const admin = await env.server.signedIn('ADMIN');
+  const elsewhere = (await createConsultation(await env.server.signedIn('CLINICIAN'), 'Elsewhere')).id;
   const ids = [
     cast.consultationId,
     cast.clinician.participantId,
@@ -159,7 +148,7 @@ test('REST fuzz: no 500, every error typed and declared', async () => {
         headers['content-type'] = 'application/octet-stream';
         payload = new Blob([new Uint8Array(c.body.bytes)]);
       }
-      const url = `${server.url}${urlOf(c.route, params, query)}`;
+      const url = `${env.server.url}${urlOf(c.route, params, query)}`;
       const res = await fetch(url, { method: c.route.method, headers, body: payload });
       const text = await res.text();
       const what = `${c.route.method} ${url.slice(0, 300)} → ${res.status} ${text.slice(0, 300)}`;

@@ -4,45 +4,31 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { CloseCode, Routes } from '@consulta/protocol';
 import { apiOf } from '../support/api.ts';
 import { HttpClient } from '../support/http.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import { serverWithMail } from '../support/server-with-mail.ts';
 import { SignalingClient } from '../support/signaling-client.ts';
-import { startSmtpCapture } from '../support/smtp.ts';
 import { accountLinkFromEmail, rejectsWith, strongPassword } from './support.ts';
 
-let server: TestServer;
-let smtp: Awaited<ReturnType<typeof startSmtpCapture>>;
-
-before(async () => {
-  smtp = await startSmtpCapture();
-  server = await startTestServer({
-    overrides: {
-      email: { smtpUrl: smtp.url },
-      media: { enabled: false },
-      auth: { accountLinkLimit: { max: 40, windowSeconds: 600 } },
-    },
-  });
-});
-after(async () => {
-  await server?.close();
-  await smtp?.close();
+const env = serverWithMail({
+  media: { enabled: false },
+  auth: { accountLinkLimit: { max: 40, windowSeconds: 600 } },
 });
 
 describe('password reset by email', () => {
   test('the link sets a new password once, ends every session and closes live sockets', async () => {
-    const { email, password } = await server.createStaff('CLINICIAN', 'Dr Forgetful');
-    const browser = new HttpClient(server.url);
+    const { email, password } = await env.server.createStaff('CLINICIAN', 'Dr Forgetful');
+    const browser = new HttpClient(env.server.url);
     const old = apiOf(browser);
     await old.signIn({ body: { email, password } });
-    const ws = await SignalingClient.connect(server.url, browser.cookieHeader);
+    const ws = await SignalingClient.connect(env.server.url, browser.cookieHeader);
 
-    const anonymous = apiOf(new HttpClient(server.url));
+    const anonymous = apiOf(new HttpClient(env.server.url));
     assert.deepEqual(await anonymous.forgotPassword({ body: { email: email.toUpperCase() } }), { ok: true });
-    const link = await accountLinkFromEmail(smtp);
+    const link = await accountLinkFromEmail(env.smtp);
     assert.equal(link.to, email);
     assert.match(link.subject, /reset/i);
 
@@ -59,19 +45,19 @@ describe('password reset by email', () => {
   });
 
   test('a newer link replaces the older one; an expired link is refused like an unknown one', async () => {
-    const { email } = await server.createStaff('ADMIN', 'Ada Twice');
-    const api = apiOf(new HttpClient(server.url));
+    const { email } = await env.server.createStaff('ADMIN', 'Ada Twice');
+    const api = apiOf(new HttpClient(env.server.url));
     await api.forgotPassword({ body: { email } });
-    const first = await accountLinkFromEmail(smtp);
+    const first = await accountLinkFromEmail(env.smtp);
     assert.equal(first.app, 'admin', 'an admin’s link opens the admin app');
     await api.forgotPassword({ body: { email } });
-    const second = await accountLinkFromEmail(smtp);
+    const second = await accountLinkFromEmail(env.smtp);
     await rejectsWith(
       api.setPassword({ body: { token: first.token, password: strongPassword(9) } }),
       'LINK_INVALID',
     );
     // Expire the second one in the database (what an hour's wait would do).
-    await server.db.prisma.accountToken.updateMany({
+    await env.server.db.prisma.accountToken.updateMany({
       where: { kind: 'RESET', usedAt: null, user: { email } },
       data: { expiresAt: new Date(Date.now() - 1000) },
     });
@@ -86,14 +72,14 @@ describe('password reset by email', () => {
   });
 
   test('unknown and known addresses get the same answer, in about the same time, and only the known gets mail', async () => {
-    const { email } = await server.createStaff('CLINICIAN', 'Dr Known');
+    const { email } = await env.server.createStaff('CLINICIAN', 'Dr Known');
     const client = spawn(process.execPath, [fileURLToPath(new URL('./timing-client.mjs', import.meta.url))], {
       stdio: ['pipe', 'pipe', 'inherit'],
     });
     const replies = createInterface({ input: client.stdout! })[Symbol.asyncIterator]();
     const timed = async (address: string) => {
       client.stdin!.write(
-        `${server.url}${Routes.forgotPassword.path} ${JSON.stringify({ email: address })}\n`,
+        `${env.server.url}${Routes.forgotPassword.path} ${JSON.stringify({ email: address })}\n`,
       );
       const [status, ms] = ((await replies.next()).value as string).split(' ');
       assert.equal(status, '200');
@@ -107,7 +93,7 @@ describe('password reset by email', () => {
           timings[kind].push(await timed(kind === 'known' ? email : `nobody-${i}@clinic.test`));
           // Only the known address gets mail; it is awaited before the next request, so the sending does not
           // overlap the next timing.
-          if (kind === 'known') assert.equal((await accountLinkFromEmail(smtp)).to, email);
+          if (kind === 'known') assert.equal((await accountLinkFromEmail(env.smtp)).to, email);
         }
       }
     } finally {
@@ -128,7 +114,7 @@ describe('password reset by email', () => {
   });
 
   test('resets are audited (the request and the use)', async () => {
-    const admin = apiOf(await server.signedIn('ADMIN'));
+    const admin = apiOf(await env.server.signedIn('ADMIN'));
     const { events } = await admin.listAudit({ query: { limit: 500 } });
     const requests = events.filter((e) => e.action === 'auth.password_reset_request');
     assert.ok(requests.some((e) => (e.details as { sent?: boolean }).sent === false));
@@ -141,7 +127,7 @@ describe('password reset by email', () => {
 test('forgot-password requests and link attempts are rate-limited per address', async () => {
   // The budget is 40 per window for this file's server, and the tests above used part of it: keep asking until
   // refused, which must happen within 40 more.
-  const api = apiOf(new HttpClient(server.url));
+  const api = apiOf(new HttpClient(env.server.url));
   let refused = -1;
   for (let i = 0; i <= 40 && refused < 0; i++) {
     try {

@@ -1,12 +1,14 @@
 import { type ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 
-/** A real SMTP server on loopback that keeps what it receives, parsed. */
-export async function startSmtpCapture(): Promise<{
+export interface SmtpCapture {
   url: string;
   nextMessage(timeoutMs?: number): Promise<ParsedMail>;
   close(): Promise<void>;
-}> {
+}
+
+/** A real SMTP server on loopback that keeps what it receives, parsed. */
+export async function startSmtpCapture(): Promise<SmtpCapture> {
   const inbox: ParsedMail[] = [];
   const waiters: Array<(m: ParsedMail) => void> = [];
   const server = new SMTPServer({

@@ -4,22 +4,12 @@
 // shows up as a broken chain in the next export; admins only, and audited.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { ChainedAuditEvent, VisitExport } from '@consulta/protocol';
 import { joinedCall } from '../support/consultation.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
-import { startSmtpCapture } from '../support/smtp.ts';
+import { serverWithMail } from '../support/server-with-mail.ts';
 
-let server: TestServer;
-let smtp: Awaited<ReturnType<typeof startSmtpCapture>>;
-before(async () => {
-  smtp = await startSmtpCapture();
-  server = await startTestServer({ overrides: { email: { smtpUrl: smtp.url } } });
-});
-after(async () => {
-  await server?.close();
-  await smtp?.close();
-});
+const env = serverWithMail();
 
 /** Canonical JSON: keys sorted at every depth, no whitespace (docs/health-data.md). */
 function canonical(v: unknown): string {
@@ -37,7 +27,7 @@ function rehash(e: ChainedAuditEvent): string {
 }
 
 test('an admin exports a visit; the document is complete and its chain verifies on its own', async () => {
-  const { consult, clinician, people } = await joinedCall(server, smtp, 1, { title: 'Export me' });
+  const { consult, clinician, people } = await joinedCall(env.server, env.smtp, 1, { title: 'Export me' });
   const [doc, guest] = people as [(typeof people)[0], (typeof people)[0]];
   doc.ws.send({
     type: 'media-path',
@@ -52,7 +42,7 @@ test('an admin exports a visit; the document is complete and its chain verifies 
   await doc.ws.next('peer-left');
   assert.equal((await clinician.post(`/api/consultations/${consult.id}/end`)).status, 200);
 
-  const admin = await server.signedIn('ADMIN');
+  const admin = await env.server.signedIn('ADMIN');
   assert.equal((await clinician.get(`/api/consultations/${consult.id}/export`)).status, 403);
   assert.equal(
     (await admin.get('/api/consultations/00000000-0000-0000-0000-000000000000/export')).status,
@@ -104,7 +94,7 @@ test('an admin exports a visit; the document is complete and its chain verifies 
 
   // Someone edits the admission's time in the database: the next export says where the chain breaks.
   const admit = x.auditEvents.find((e) => e.action === 'participant.admit')!;
-  await server.db.prisma.$executeRawUnsafe(
+  await env.server.db.prisma.$executeRawUnsafe(
     `UPDATE "AuditEvent" SET "at" = "at" - interval '1 hour' WHERE "id" = '${admit.id}'`,
   );
   const again = (await admin.get<VisitExport>(`/api/consultations/${consult.id}/export`)).body;
@@ -121,9 +111,11 @@ test('an admin exports a visit; the document is complete and its chain verifies 
 });
 
 test('the printable view: the same visit as one HTML page, every value escaped, admins only, audited', async () => {
-  const { consult, clinician } = await joinedCall(server, smtp, 1, { title: '<b>Follow-up</b> & "check"' });
-  const admin = await server.signedIn('ADMIN');
-  const url = `${server.url}/api/consultations/${consult.id}/export/print`;
+  const { consult, clinician } = await joinedCall(env.server, env.smtp, 1, {
+    title: '<b>Follow-up</b> & "check"',
+  });
+  const admin = await env.server.signedIn('ADMIN');
+  const url = `${env.server.url}/api/consultations/${consult.id}/export/print`;
   assert.equal((await fetch(url, { headers: { cookie: clinician.cookieHeader } })).status, 403);
   const res = await fetch(url, { headers: { cookie: admin.cookieHeader } });
   assert.equal(res.status, 200);
