@@ -6,7 +6,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { runInLoopbackNamespace } from '../tests/support/chromium.ts';
-import { type BenchReport, type BenchTable, leftAligned, percentile, taggedLines } from './report.ts';
+import { type BenchReport, type BenchTable, notesTable, percentile, taggedLines } from './report.ts';
 import { LINE_TAG, ROUTES, SCENARIO_OPTIONS, type ScenarioLine } from './support/latency-scenarios.ts';
 
 const scenarioFile = path.resolve(import.meta.dirname, 'support/latency-scenarios.ts');
@@ -20,7 +20,7 @@ export default async function run(): Promise<BenchReport> {
     env: { NODE_ENV: 'test' },
     timeoutMs: SCENARIO_OPTIONS.runs * 8 * 60_000,
   });
-  const loadAfter = os.loadavg()[0]!;
+  const load = { before: loadBefore, after: os.loadavg()[0]! };
   const lines = taggedLines<ScenarioLine>(output, LINE_TAG);
   const pairs = lines.filter((l): l is PairLine => l.kind === 'pair');
   if (code !== 0 || pairs.length === 0) {
@@ -123,21 +123,14 @@ export default async function run(): Promise<BenchReport> {
       columns: ['route', 'run', 'why'],
       rows: failures.map((l) => (l.kind === 'failed' ? [l.route, l.run, l.reason] : [])),
     },
-    {
-      title: 'Notes',
-      columns: ['note'],
-      rows: leftAligned([
-        ...NOTES,
-        `load: 1-minute load average of this shared 2-core machine (${loadBefore.toFixed(1)} before the bench, ${loadAfter.toFixed(1)} after).`,
-      ]),
-    },
+    notesTable(NOTES, load),
   ];
   return {
     name: 'latency',
     tables,
     results: {
       options: SCENARIO_OPTIONS,
-      loadAverage: { before: loadBefore, after: loadAfter },
+      loadAverage: load,
       perRelayHopMs: { video: med(hopCosts), audio: med(hopAudio) },
       pairs,
       self: selfs,

@@ -58,3 +58,21 @@ export function taggedLines<T>(output: string, tag: string): T[] {
   }
   return out;
 }
+
+/** The 1-minute load average before and after a bench: the machine is shared, so every report states it. */
+export interface LoadAverage {
+  before: number;
+  after: number;
+}
+
+/** A bench's closing `Notes` table: its notes, then the load average it ran under. */
+export function notesTable(notes: string[], load: LoadAverage): BenchTable {
+  return {
+    title: 'Notes',
+    columns: ['note'],
+    rows: leftAligned([
+      ...notes,
+      `load: 1-minute load average of this shared 2-core machine (${load.before.toFixed(1)} before the bench, ${load.after.toFixed(1)} after).`,
+    ]),
+  };
+}

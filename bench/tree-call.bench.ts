@@ -5,7 +5,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { runInLoopbackNamespace } from '../tests/support/chromium.ts';
-import { type BenchReport, type BenchTable, leftAligned, percentile, taggedLines } from './report.ts';
+import { type BenchReport, type BenchTable, notesTable, percentile, taggedLines } from './report.ts';
 import { LINE_TAG, SCENARIO_OPTIONS, type ScenarioLine } from './support/tree-call-scenarios.ts';
 
 const scenarioFile = path.resolve(import.meta.dirname, 'support/tree-call-scenarios.ts');
@@ -29,7 +29,7 @@ export default async function run(): Promise<BenchReport> {
     // The budget bounds when the last session starts; it may then grow a room for a minute or two.
     timeoutMs: SCENARIO_OPTIONS.budgetMs + 150_000,
   });
-  const loadAfter = os.loadavg()[0]!;
+  const load = { before: loadBefore, after: os.loadavg()[0]! };
   const lines = taggedLines<ScenarioLine>(output, LINE_TAG);
   const joins = lines.filter((l): l is JoinLine => l.kind === 'join');
   const gaps = lines.filter((l): l is GapLine => l.kind === 'gap');
@@ -146,21 +146,14 @@ export default async function run(): Promise<BenchReport> {
           : []),
       ],
     },
-    {
-      title: 'Notes',
-      columns: ['note'],
-      rows: leftAligned([
-        ...NOTES,
-        `load: 1-minute load average of this shared 2-core machine (${loadBefore.toFixed(1)} before the bench, ${loadAfter.toFixed(1)} after).`,
-      ]),
-    },
+    notesTable(NOTES, load),
   ];
   return {
     name: 'tree-call',
     tables,
     results: {
       options: SCENARIO_OPTIONS,
-      loadAverage: { before: loadBefore, after: loadAfter },
+      loadAverage: load,
       thesis: THESIS,
       joins,
       gaps,

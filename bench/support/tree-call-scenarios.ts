@@ -11,6 +11,7 @@ import os from 'node:os';
 import type { Plan } from '@consulta/protocol';
 import type { ArrivalRecord } from '../../tests/browser/fixture/arrival-watch.ts';
 import { startFixtureServer } from '../../tests/browser/fixture-server.ts';
+import { orphanedPairs } from '../../tests/browser/tree-plan.ts';
 import { inLoopbackNamespace, launchChromium } from '../../tests/support/chromium.ts';
 import { startSmtpCapture } from '../../tests/support/smtp.ts';
 import { type Bandwidth, type Pair, type RoomEnv, sleep, TreeRoom } from './tree-room.ts';
@@ -361,20 +362,6 @@ async function gapLine(
     settledMs: settled.flowingAt - eventAt,
     doubled: settled.doubled,
   };
-}
-
-/** The (receiver, sender) pairs whose path from the sender runs through `relay` (the relay's own stream aside). */
-function orphanedPairs(plan: Plan, relay: string): Pair[] {
-  const out: Pair[] = [];
-  for (const sender of new Set(plan.edges.map((e) => e.streamId))) {
-    if (sender === relay) continue;
-    const below = (node: string): string[] =>
-      plan.edges
-        .filter((e) => e.streamId === sender && e.parent === node)
-        .flatMap((e) => [e.child, ...below(e.child)]);
-    for (const r of below(relay)) out.push([r, sender]);
-  }
-  return out;
 }
 
 /**

@@ -5,10 +5,9 @@
 // `MEASURE`.
 import assert from 'node:assert/strict';
 import os from 'node:os';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../support/chromium.ts';
+import type { Page } from 'playwright-core';
 import {
   clearSamples,
   type ProbeSample,
@@ -18,8 +17,7 @@ import {
 } from '../support/latency-probe/inject.ts';
 import { type LatencySummary, percentile, summarizeSamples } from '../support/latency-probe/stats.ts';
 import { namespacedSuite } from '../support/namespaced-suite.ts';
-import { startSmtpCapture } from '../support/smtp.ts';
-import { type FixtureServer, startFixtureServer } from './fixture-server.ts';
+import { fixtureSuite } from './fixture-suite.ts';
 import { ProbeCall } from './latency-call.ts';
 
 const thisFile = fileURLToPath(import.meta.url);
@@ -30,23 +28,10 @@ const BEEPS = 5;
 const ROUNDS = 3;
 
 namespacedSuite(thisFile, { what: 'latency probe', passes: 1 }, 'latency probe', () => {
-  let smtp: Awaited<ReturnType<typeof startSmtpCapture>>;
-  let server: FixtureServer;
-  let browser: Browser;
-
-  before(async () => {
-    smtp = await startSmtpCapture();
-    server = await startFixtureServer({ email: { smtpUrl: smtp.url } });
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-    await smtp?.close();
-  });
+  const suite = fixtureSuite();
 
   test(`a ${HOLD_MS} ms hold in the sender's canvas reads as +${HOLD_MS} ms ± ${TOLERANCE_MS} ms`, async (t) => {
-    const call = new ProbeCall(browser, server, smtp);
+    const call = new ProbeCall(suite.chromium, suite.server, suite.smtp);
     try {
       await call.open(1);
       await call.settledPlan((p) => p.topology === 'p2p');

@@ -2,83 +2,53 @@
 // span per participant whose route matches what each page's own getStats says of its selected candidate pair.
 // Runs in a loopback-only network namespace (the file re-runs itself under `unshare --net`), like p2p-call.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Consultation, MediaPathList, MediaPathSpan } from '@consulta/protocol';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from '../support/chromium.ts';
-import { type RunningCoturn, startCoturn } from '../support/coturn.ts';
+import type { ParticipantPage } from '../support/browser-engine.ts';
 import type { HttpClient } from '../support/http.ts';
 import { namespacedSuite } from '../support/namespaced-suite.ts';
-import { type FixtureServer, startFixtureServer } from './fixture-server.ts';
+import { STRONG_DESKTOP, WEAK_DESKTOP } from './fixture-group-call.ts';
+import { fixtureApi as api, FixturePages, startCall } from './fixture-page.ts';
+import { type FixtureSuite, fixtureSuite } from './fixture-suite.ts';
 
 const thisFile = fileURLToPath(import.meta.url);
-/** As in tree-call.test.ts: strong desktops feed everyone, the weak one can send a single copy. */
-const STRONG = { uplinkKbps: 20_000, downlinkKbps: 20_000 };
-const WEAK = { uplinkKbps: 3_500, downlinkKbps: 20_000 };
 
 namespacedSuite(
   thisFile,
   { what: 'media-path record from browser calls', passes: 3 },
   'media-path record of a tree call in Chromium',
   () => {
-    let server: FixtureServer;
-    let browser: Browser;
-    let auditor: HttpClient;
-    before(async () => {
-      // A tree from the start (three people, audio only: 2 cores), so every span is a tree edge.
-      server = await startFixtureServer({ routing: { forceTopology: 'tree' } });
-      browser = await launchChromium();
-      auditor = await server.server.signedIn('ADMIN', 'Auditor');
-    });
-    after(async () => {
-      await browser?.close();
-      await server?.close();
-    });
+    // A tree from the start (three people, audio only: 2 cores), so every span is a tree edge.
+    const suite = fixtureSuite({ server: { routing: { forceTopology: 'tree' } } });
+    const auditor = auditorOf(suite);
 
     test("tree: each edge's spans name the stream's sender and its relay, as the plan and getStats say", async (t) => {
-      const contexts: BrowserContext[] = [];
+      const opened = new FixturePages(suite);
       try {
-        const pages: Page[] = [];
-        const openPage = async (): Promise<Page> => {
-          const context = await browser.newContext();
-          contexts.push(context);
-          const page = await context.newPage();
-          await page.goto(server.pageUrl);
-          await page.waitForFunction(() => window.consultaTest !== undefined);
-          pages.push(page);
-          return page;
-        };
-        const api = (page: Page, method: string, p: string, body?: unknown) =>
-          page.evaluate(
-            ([m, pp, b]) => window.consultaTest.api(m as string, pp as string, b),
-            [method, p, body],
-          );
-        const doc = await openPage();
+        const doc = await opened.open();
         assert.equal(
-          (await api(doc, 'POST', '/api/auth/sign-in', await server.createClinician('Dr. Tree'))).status,
+          (await api(doc, 'POST', '/api/auth/sign-in', await suite.server.createClinician('Dr. Tree')))
+            .status,
           200,
         );
         const consult = (await api(doc, 'POST', '/api/consultations', { title: 'Paths (tree)' }))
           .body as Consultation;
         // One weak uplink: the planner has a strong peer relay that sender's stream to the third.
-        for (const [i, bw] of [STRONG, STRONG, WEAK].entries()) {
-          const page = i === 0 ? doc : await openPage();
+        for (const [i, bw] of [STRONG_DESKTOP, STRONG_DESKTOP, WEAK_DESKTOP].entries()) {
+          const page = i === 0 ? doc : await opened.open();
           if (page !== doc)
             assert.equal(
-              (await api(page, 'POST', '/api/auth/sign-in', await server.server.createStaff('ADMIN'))).status,
+              (await api(page, 'POST', '/api/auth/sign-in', await suite.server.server.createStaff('ADMIN')))
+                .status,
               200,
             );
-          await page.evaluate(
-            ([id, fixedBandwidth]) =>
-              window.consultaTest.start({
-                consultationId: id as string,
-                iceTransportPolicy: 'all',
-                audioOnly: true,
-                fixedBandwidth: fixedBandwidth as { uplinkKbps: number; downlinkKbps: number },
-              }),
-            [consult.id, bw] as const,
-          );
+          await startCall(page, {
+            consultationId: consult.id,
+            iceTransportPolicy: 'all',
+            audioOnly: true,
+            fixedBandwidth: bw,
+          });
           await page.waitForFunction(() => window.consultaTest.state() === 'joined');
         }
         // Settled: every page holds the same tree plan, and every edge's receiver gets packets.
@@ -90,7 +60,7 @@ namespacedSuite(
           { timeout: 20_000 },
         );
         const spans = await waitForSpans(
-          auditor,
+          auditor(),
           consult.id,
           (all) => {
             const open = all.filter((s) => s.endedAt === null);
@@ -123,7 +93,7 @@ namespacedSuite(
           assert.equal(send.relayedById, recv.relayedById);
         }
         // Against each receiver's getStats: the connection it receives each stream on, and that pair's types.
-        for (const page of pages) {
+        for (const page of opened.all) {
           const self = (await page.evaluate(() => window.consultaTest.selfId()))!;
           const links = await page.evaluate(() => window.consultaTest.linkPairs());
           for (const l of links.filter((x) => x.role === 'recv')) {
@@ -137,74 +107,45 @@ namespacedSuite(
           }
         }
       } finally {
-        for (const c of contexts) await c.close();
+        await opened.close();
       }
     });
   },
 );
 
 describe('media-path record of a 1:1 call in Chromium', () => {
-  let coturn: RunningCoturn;
-  let server: FixtureServer;
-  let browser: Browser;
-  let auditor: HttpClient;
-
-  before(async () => {
-    coturn = await startCoturn({ verbose: false });
-    server = await startFixtureServer({ turn: { urls: coturn.urls, secret: coturn.secret } });
-    browser = await launchChromium();
-    auditor = await server.server.signedIn('ADMIN', 'Auditor');
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-    await coturn?.stop();
-  });
+  const suite = fixtureSuite({ coturn: true });
+  const auditor = auditorOf(suite);
 
   for (const mode of ['direct', 'relay'] as const) {
     test(`${mode}: each participant's span states the route getStats reports`, async (t) => {
-      const contexts: BrowserContext[] = [];
+      const opened = new FixturePages(suite);
       try {
-        const openPage = async (): Promise<Page> => {
-          const context = await browser.newContext();
-          contexts.push(context);
-          const page = await context.newPage();
-          await page.goto(server.pageUrl);
-          await page.waitForFunction(() => window.consultaTest !== undefined);
-          return page;
-        };
-        const api = (page: Page, method: string, p: string, body?: unknown) =>
-          page.evaluate(
-            ([m, pp, b]) => window.consultaTest.api(m as string, pp as string, b),
-            [method, p, body],
-          );
         // Two staff members: the clinician and an admin who joins their consultation (no invite needed).
-        const doc = await openPage();
-        const adm = await openPage();
+        const doc = await opened.open();
+        const adm = await opened.open();
         assert.equal(
-          (await api(doc, 'POST', '/api/auth/sign-in', await server.createClinician('Dr. Path'))).status,
+          (await api(doc, 'POST', '/api/auth/sign-in', await suite.server.createClinician('Dr. Path')))
+            .status,
           200,
         );
         assert.equal(
-          (await api(adm, 'POST', '/api/auth/sign-in', await server.server.createStaff('ADMIN'))).status,
+          (await api(adm, 'POST', '/api/auth/sign-in', await suite.server.server.createStaff('ADMIN')))
+            .status,
           200,
         );
         const consult = (await api(doc, 'POST', '/api/consultations', { title: `Paths (${mode})` }))
           .body as Consultation;
-        const start = (page: Page) =>
-          page.evaluate(
-            ([consultationId, policy]) =>
-              window.consultaTest.start({
-                consultationId: consultationId as string,
-                iceTransportPolicy: policy as RTCIceTransportPolicy,
-              }),
-            [consult.id, mode === 'relay' ? 'relay' : 'all'],
-          );
+        const start = (page: ParticipantPage) =>
+          startCall(page, {
+            consultationId: consult.id,
+            iceTransportPolicy: mode === 'relay' ? 'relay' : 'all',
+          });
         await start(doc);
         await doc.waitForFunction(() => window.consultaTest.state() === 'joined');
         await start(adm);
         await adm.waitForFunction(() => window.consultaTest.state() === 'joined');
-        const ids = new Map<Page, string>();
+        const ids = new Map<ParticipantPage, string>();
         for (const page of [doc, adm]) {
           await page.waitForFunction(() => window.consultaTest.firstFrameAt(), undefined, {
             timeout: 20_000,
@@ -214,7 +155,7 @@ describe('media-path record of a 1:1 call in Chromium', () => {
 
         // The record fills in as each client reports its pair (within a poll or two of connecting).
         const spans = await waitForSpans(
-          auditor,
+          auditor(),
           consult.id,
           (s) => s.filter((x) => x.path !== 'unknown').length >= 2,
         );
@@ -250,14 +191,26 @@ describe('media-path record of a 1:1 call in Chromium', () => {
         // Leaving closes both spans.
         await doc.evaluate(() => window.consultaTest.leave());
         await adm.evaluate(() => window.consultaTest.leave());
-        const closed = await waitForSpans(auditor, consult.id, (s) => s.every((x) => x.endedAt !== null));
+        const closed = await waitForSpans(auditor(), consult.id, (s) => s.every((x) => x.endedAt !== null));
         assert.equal(closed.length, 2);
       } finally {
-        for (const c of contexts) await c.close();
+        await opened.close();
       }
     });
   }
 });
+
+/** An admin signed in to the suite's server once it is up, to read the media-path record. */
+function auditorOf(suite: FixtureSuite): () => HttpClient {
+  let auditor: HttpClient | undefined;
+  before(async () => {
+    auditor = await suite.server.server.signedIn('ADMIN', 'Auditor');
+  });
+  return () => {
+    assert.ok(auditor, 'the auditor signs in before the tests');
+    return auditor;
+  };
+}
 
 /** Reads the record through the admin route until `ok` holds; the route waits for queued writes itself. */
 async function waitForSpans(

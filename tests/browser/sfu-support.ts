@@ -2,13 +2,14 @@
 // the SFU fixture page, guests invited by (captured) email and admitted, waits on what pages receive, and a
 // watch on the server's mediasoup objects through mediasoup's own observer (same process, no app hook needed).
 import assert from 'node:assert/strict';
-import { after, before } from 'node:test';
+import { after, before, type TestContext, test } from 'node:test';
 import type { Consultation, GuestRole, OpenInviteReply } from '@consulta/protocol';
 import type { types } from 'mediasoup';
 import * as mediasoup from 'mediasoup';
 import type { Browser } from 'playwright-core';
 import { type BrowserEngine, chromiumEngine, type ParticipantPage } from '../support/browser-engine.ts';
 import { launchChromium } from '../support/chromium.ts';
+import { namespacedSuite } from '../support/namespaced-suite.ts';
 import { startSmtpCapture } from '../support/smtp.ts';
 import { type FixtureServer, startFixtureServer } from './fixture-server.ts';
 import type { Received } from './sfu-fixture/app.ts';
@@ -287,5 +288,33 @@ export function sfuCallPerSuite(
   after(async () => {
     await call?.close();
     await browser?.close();
+  });
+}
+
+/**
+ * A browser SFU test file's one test: in a loopback-only network namespace (namespacedSuite), `name` runs `body`
+ * on the suite's SfuCall (a server with `suite.overrides`); on failure every page's log is printed.
+ */
+export function sfuCallTest(
+  file: string,
+  suite: { what: string; title: string; overrides: Parameters<typeof startFixtureServer>[0] },
+  name: string,
+  body: (call: SfuCall, t: TestContext) => Promise<void>,
+): void {
+  namespacedSuite(file, { what: suite.what, passes: 1 }, suite.title, () => {
+    let started: SfuCall | undefined;
+    sfuCallPerSuite(suite.overrides, (c) => {
+      started = c;
+    });
+    test(name, async (t) => {
+      const call = started;
+      assert.ok(call, 'the SFU call is started before the test');
+      try {
+        await body(call, t);
+      } catch (err) {
+        await call.dump();
+        throw err;
+      }
+    });
   });
 }

@@ -2,65 +2,47 @@
 // epoch, and the call recovers in Chromium without anyone re-joining: every page gets the new `sfu-session`,
 // rebuilds its transports and decodes everyone again. Runs in a loopback-only network namespace.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { namespacedSuite } from '../support/namespaced-suite.ts';
-import { MediasoupWatch, type SfuCall, sfuCallPerSuite, until } from './sfu-support.ts';
+import { MediasoupWatch, sfuCallTest, until } from './sfu-support.ts';
 
-const thisFile = fileURLToPath(import.meta.url);
+const watch = new MediasoupWatch();
 
-namespacedSuite(
-  thisFile,
-  { what: 'SFU worker restart mid-call in Chromium', passes: 1 },
-  'a worker dies mid-call',
-  () => {
-    let call!: SfuCall;
-    sfuCallPerSuite({ routing: { treeMaxParticipants: 2 } }, (c) => {
-      call = c;
-    });
-    const watch = new MediasoupWatch();
+sfuCallTest(
+  fileURLToPath(import.meta.url),
+  {
+    what: 'SFU worker restart mid-call in Chromium',
+    title: 'a worker dies mid-call',
+    overrides: { routing: { treeMaxParticipants: 2 } },
+  },
+  'the worker is replaced and everyone decodes again, with no re-join',
+  async (call, t) => {
+    await call.open();
+    await call.admitGuest('patient', 'PATIENT');
+    await call.admitGuest('family', 'FAMILY');
+    await call.settledOn('sfu');
+    await call.allReceive('sfu');
 
-    test('the worker is replaced and everyone decodes again, with no re-join', async (t) => {
-      try {
-        await call.open();
-        await call.admitGuest('patient', 'PATIENT');
-        await call.admitGuest('family', 'FAMILY');
-        await call.settledOn('sfu');
-        await call.allReceive('sfu');
-
-        const room = watch.routers.find((r) => !r.router.closed);
-        assert.ok(room, 'the room has a router');
-        const victim = room.worker;
-        const killedAt = Date.now();
-        process.kill(victim.pid, 'SIGKILL');
-        await until(() => victim.died, 10_000, 'mediasoup notices the worker died');
-        await until(() => watch.liveWorkers().some((w) => w !== victim), 15_000, 'a replacement worker runs');
-        for (const p of call.people) {
-          await p.page.waitForFunction(() => window.sfuTest.sfuStates().includes('up:1'), undefined, {
-            timeout: 20_000,
-          });
-        }
-        await call.allReceive('sfu');
-        await call.allShowFrames();
-        t.diagnostic(`killed -> everyone decoding again: ${Date.now() - killedAt} ms`);
-        const live = watch.routers.filter((r) => !r.router.closed);
-        assert.ok(
-          live.length > 0 && live.every((r) => r.worker !== victim),
-          'the room lives on the new worker',
-        );
-        for (const p of call.people) {
-          assert.equal(
-            await p.page.evaluate(() => window.sfuTest.joinedCount()),
-            1,
-            `${p.name} never re-joined`,
-          );
-          assert.equal(await p.page.evaluate(() => window.sfuTest.state()), 'joined');
-        }
-        await call.assertNoErrors();
-      } catch (err) {
-        await call.dump();
-        throw err;
-      }
-    });
+    const room = watch.routers.find((r) => !r.router.closed);
+    assert.ok(room, 'the room has a router');
+    const victim = room.worker;
+    const killedAt = Date.now();
+    process.kill(victim.pid, 'SIGKILL');
+    await until(() => victim.died, 10_000, 'mediasoup notices the worker died');
+    await until(() => watch.liveWorkers().some((w) => w !== victim), 15_000, 'a replacement worker runs');
+    for (const p of call.people) {
+      await p.page.waitForFunction(() => window.sfuTest.sfuStates().includes('up:1'), undefined, {
+        timeout: 20_000,
+      });
+    }
+    await call.allReceive('sfu');
+    await call.allShowFrames();
+    t.diagnostic(`killed -> everyone decoding again: ${Date.now() - killedAt} ms`);
+    const live = watch.routers.filter((r) => !r.router.closed);
+    assert.ok(live.length > 0 && live.every((r) => r.worker !== victim), 'the room lives on the new worker');
+    for (const p of call.people) {
+      assert.equal(await p.page.evaluate(() => window.sfuTest.joinedCount()), 1, `${p.name} never re-joined`);
+      assert.equal(await p.page.evaluate(() => window.sfuTest.state()), 'joined');
+    }
+    await call.assertNoErrors();
   },
 );

@@ -7,57 +7,31 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { Consultation, OpenInviteReply } from '@consulta/protocol';
 import type { RemoteMediaStats } from '../browser/fixture/app.ts';
-import { type FixtureServer, startFixtureServer } from '../browser/fixture-server.ts';
-import {
-  type BrowserEngine,
-  type EngineName,
-  launchEngines,
-  type ParticipantPage,
-} from '../support/browser-engine.ts';
-import { assertNamespacedRunPasses, inLoopbackNamespace } from '../support/chromium.ts';
-import { type RunningCoturn, startCoturn } from '../support/coturn.ts';
-import { startSmtpCapture } from '../support/smtp.ts';
+import { admittedCall, openFixturePage } from '../browser/fixture-page.ts';
+import { fixtureSuite } from '../browser/fixture-suite.ts';
+import type { BrowserEngine, ParticipantPage } from '../support/browser-engine.ts';
+import { namespacedSuite } from '../support/namespaced-suite.ts';
 import { untilPage } from '../support/until-page.ts';
 
 const thisFile = fileURLToPath(import.meta.url);
 const resultsDir = path.resolve(path.dirname(thisFile), '../../test-results');
 
-if (!inLoopbackNamespace()) {
-  test('1:1 Chromium <-> Firefox P2P call, inside a loopback-only network namespace', async () => {
-    await assertNamespacedRunPasses(thisFile, 2);
-  });
-} else {
-  describe('1:1 call, Chromium clinician and Firefox patient, peer to peer', () => {
-    let smtp: Awaited<ReturnType<typeof startSmtpCapture>>;
-    let coturn: RunningCoturn;
-    let server: FixtureServer;
-    let browsers: Awaited<ReturnType<typeof launchEngines>>;
-
-    before(async () => {
-      smtp = await startSmtpCapture();
-      coturn = await startCoturn({ verbose: false });
-      server = await startFixtureServer({
-        email: { smtpUrl: smtp.url },
-        turn: { urls: coturn.urls, secret: coturn.secret },
-      });
-      browsers = await launchEngines(['chromium', 'firefox']);
+namespacedSuite(
+  thisFile,
+  { what: '1:1 Chromium <-> Firefox P2P call', passes: 2 },
+  '1:1 call, Chromium clinician and Firefox patient, peer to peer',
+  () => {
+    const suite = fixtureSuite({ coturn: true, firefox: true });
+    before(() => {
       mkdirSync(resultsDir, { recursive: true });
-    });
-    after(async () => {
-      await browsers?.close();
-      await server?.close();
-      await coturn?.stop();
-      await smtp?.close();
     });
 
     for (const mode of ['direct', 'relay'] as const) {
       test(`${mode}: admit, connect, both sides decode video and hear audio`, async (t) => {
-        const engine = (name: EngineName) => browsers.engines.get(name) as BrowserEngine;
-        const result = await oneCall(engine('chromium'), engine('firefox'), mode);
+        const result = await oneCall(suite.engine('chromium'), suite.engine('firefox'), mode);
         t.diagnostic(
           `${mode}: admit -> first decoded frame: clinician (chromium) ${result.docFrameMs} ms, ` +
             `patient (firefox) ${result.patFrameMs} ms; pair ${result.pair}`,
@@ -68,58 +42,18 @@ if (!inLoopbackNamespace()) {
     async function oneCall(docEngine: BrowserEngine, patEngine: BrowserEngine, mode: 'direct' | 'relay') {
       const pages: Array<[string, ParticipantPage]> = [];
       const openPage = async (who: string, on: BrowserEngine): Promise<ParticipantPage> => {
-        const page = await on.newPage();
+        const page = await openFixturePage(on, suite.server.pageUrl);
         pages.push([who, page]);
-        await page.goto(server.pageUrl);
-        await page.waitForFunction(() => window.consultaTest !== undefined);
         return page;
       };
-      const api = (page: ParticipantPage, method: string, p: string, body?: unknown) =>
-        page.evaluate(
-          ([m, pp, b]) => window.consultaTest.api(m as string, pp as string, b),
-          [method, p, body],
-        );
       try {
-        const account = await server.createClinician('Dr. Ada Osei');
         const doc = await openPage('clinician', docEngine);
-        assert.equal((await api(doc, 'POST', '/api/auth/sign-in', account)).status, 200);
-        const created = await api(doc, 'POST', '/api/consultations', { title: `Mixed call (${mode})` });
-        assert.equal(created.status, 201);
-        const consult = created.body as Consultation;
-        const invited = await api(doc, 'POST', `/api/consultations/${consult.id}/invites`, {
-          email: 'pat.patient@example.test',
-          displayName: 'Pat Patient',
-        });
-        assert.equal(invited.status, 201, JSON.stringify(invited.body));
-        const mail = await smtp.nextMessage();
-        const token = /\/join#([A-Za-z0-9_-]+)/.exec(mail.text ?? '')?.[1];
-        assert.ok(token, `no invite link in: ${mail.text}`);
         const pat = await openPage('patient', patEngine);
-        const opened = await api(pat, 'POST', '/api/invites/open', { token });
-        assert.equal(opened.status, 200);
-        const patientId = (opened.body as OpenInviteReply).guest.participantId;
-
-        const start = (page: ParticipantPage) =>
-          page.evaluate(
-            ([consultationId, iceTransportPolicy]) =>
-              window.consultaTest.start({
-                consultationId: consultationId as string,
-                iceTransportPolicy: iceTransportPolicy as RTCIceTransportPolicy,
-              }),
-            [consult.id, mode === 'relay' ? 'relay' : 'all'],
-          );
-        await start(doc);
-        await doc.waitForFunction(() => window.consultaTest.state() === 'joined');
-        await start(pat);
-        await pat.waitForFunction(() => window.consultaTest.state() === 'waiting');
-        await doc.waitForFunction((id) => window.consultaTest.lobbyIds().includes(id), patientId);
-        const admittedAt = Date.now();
-        await doc.evaluate((id) => window.consultaTest.admit(id), patientId);
-        await pat.waitForFunction(() => window.consultaTest.state() === 'joined');
-
-        const firstFrame = (page: ParticipantPage) =>
-          page.waitForFunction(() => window.consultaTest.firstFrameAt(), undefined, { timeout: 30_000 });
-        const [docFrame, patFrame] = await Promise.all([firstFrame(doc), firstFrame(pat)]);
+        const { admittedAt, docFrame, patFrame } = await admittedCall(suite, doc, pat, {
+          title: `Mixed call (${mode})`,
+          iceTransportPolicy: mode === 'relay' ? 'relay' : 'all',
+          firstFrameMs: 30_000,
+        });
 
         const pairs: string[] = [];
         for (const [who, page] of [
@@ -198,8 +132,8 @@ if (!inLoopbackNamespace()) {
         for (const [, page] of pages) await page.close().catch(() => {});
       }
     }
-  });
-}
+  },
+);
 
 async function remoteStats(page: ParticipantPage): Promise<RemoteMediaStats> {
   const s = await page.evaluate(() => window.consultaTest.remoteStats());
