@@ -1,31 +1,29 @@
 // The real server (tests/support/server.ts) plus two test-only routes serving a fixture page and its esbuild
-// bundle, registered before listening so the page shares the API's origin (and its cookies). Two pages exist:
+// bundle (engine-page-routes.ts), so the page shares the API's origin (and its cookies). Two pages exist:
 // `fixture/` (p2p and tree calls) and `sfu-fixture/` (SFU calls, migration, recording).
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AppConfig, DeepPartialConfig } from '@consulta/server';
-import { build } from 'esbuild';
+import { type EngineTestPage, engineTestPageRoutes } from '../support/engine-page-routes.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 export type FixturePage = 'fixture' | 'sfu-fixture';
 
-/** Bundles a fixture page's entry (and @consulta/call-engine with it) for the browser, in memory. */
-async function bundle(page: FixturePage): Promise<string> {
-  const result = await build({
-    entryPoints: [path.join(here, page, 'app.ts')],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'chrome120',
-    write: false,
-    sourcemap: 'inline',
-    logLevel: 'silent',
-  });
-  return result.outputFiles[0]!.text;
-}
+/** The two pages: their elements (the page scripts look them up by id) and video size. */
+const PAGES: Record<FixturePage, Omit<EngineTestPage, 'base' | 'entry'>> = {
+  fixture: {
+    title: 'Consulta call-engine fixture',
+    video: { width: 320, height: 240 },
+    body: '<video id="local" autoplay muted playsinline></video><video id="remote" autoplay muted playsinline></video>',
+  },
+  'sfu-fixture': {
+    title: 'Consulta SFU fixture',
+    video: { width: 160, height: 120 },
+    body: '<div id="tiles"></div>',
+  },
+};
 
 export interface FixtureServer {
   url: string;
@@ -42,17 +40,9 @@ export async function startFixtureServer(
   overrides: DeepPartialConfig = {},
   page: FixturePage = 'fixture',
 ): Promise<FixtureServer> {
-  const [html, js] = await Promise.all([readFile(path.join(here, page, 'index.html'), 'utf8'), bundle(page)]);
   const base = `/__${page}/`;
-  const server = await startTestServer({
-    overrides,
-    beforeListen: (app) => {
-      app.get(base, { schema: { hide: true } }, async (_req, reply) => reply.type('text/html').send(html));
-      app.get(`${base}app.js`, { schema: { hide: true } }, async (_req, reply) =>
-        reply.type('text/javascript').send(js),
-      );
-    },
-  });
+  const routes = await engineTestPageRoutes({ ...PAGES[page], base, entry: path.join(here, page, 'app.ts') });
+  const server = await startTestServer({ overrides, beforeListen: routes });
   return {
     url: server.url,
     pageUrl: `${server.url}${base}`,

@@ -4,6 +4,7 @@
 // callback on it records when frames are shown, which is the media gap a user would see during a migration.
 import type { Plan, Recording } from '@consulta/protocol';
 import { CallEngine, type EngineError, statsValues } from '../../../packages/call-engine/src/index.ts';
+import { EnginePage, mutedVideo } from '../../support/engine-page.ts';
 import { AudioMeter } from '../fixture/audio-meter.ts';
 
 /** Per sender: what arrived over a path, summed over its inbound-rtp entries. */
@@ -68,11 +69,7 @@ declare global {
   }
 }
 
-let engine: CallEngine | null = null;
-let lobby: string[] = [];
 let joinedCount = 0;
-const errors: EngineError[] = [];
-const lines: string[] = [];
 const speakers: Array<string | null> = [];
 const pausedEvents: Array<{ peerId: string; kind: string; paused: boolean }> = [];
 const sfuStates: string[] = [];
@@ -83,23 +80,16 @@ const tiles = new Map<
   { video: HTMLVideoElement; stream: MediaStream | null; streams: number; frameTimes: number[] }
 >();
 let meter: AudioMeter | null = null;
-const statusEl = document.getElementById('status')!;
+const page = new EnginePage(12);
+const log = page.log;
 const tilesEl = document.getElementById('tiles')!;
 const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
-
-function log(line: string): void {
-  lines.push(`${new Date().toISOString().slice(11, 23)} ${line}`);
-  statusEl.textContent = lines.slice(-12).join('\n');
-}
 
 /** The sender's tile: a <video> on the engine's stable stream, counting frames as they are presented. */
 function tile(sender: string, stream: MediaStream): void {
   let t = tiles.get(sender);
   if (!t) {
-    const video = document.createElement('video');
-    video.autoplay = true;
-    video.muted = true;
-    video.playsInline = true;
+    const video = mutedVideo();
     tilesEl.appendChild(video);
     t = { video, stream: null, streams: 0, frameTimes: [] };
     tiles.set(sender, t);
@@ -162,37 +152,25 @@ function pairBytes(report: RTCStatsReport | null): { sent: number; received: num
 }
 
 window.sfuTest = {
-  async api(method, path, body) {
-    const res = await fetch(path, {
-      method,
-      credentials: 'same-origin',
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? null : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
-  },
+  ...page.harness(),
 
   async start(consultationId, bandwidth, camera) {
     const local = await navigator.mediaDevices.getUserMedia({
       audio: true,
       video: { ...(camera ?? { width: 320, height: 240 }), frameRate: 15 },
     });
-    engine = new CallEngine({
-      consultationId,
-      localStream: local,
-      device: 'desktop',
-      fixedBandwidth: bandwidth ?? { uplinkKbps: 20_000, downlinkKbps: 20_000 },
-    });
-    engine.on('state', (s) => log(`state ${s}`));
-    engine.on('lobby', (waiting) => {
-      lobby = waiting.map((p) => p.id);
-    });
+    const engine = page.use(
+      new CallEngine({
+        consultationId,
+        localStream: local,
+        device: 'desktop',
+        fixedBandwidth: bandwidth ?? { uplinkKbps: 20_000, downlinkKbps: 20_000 },
+      }),
+    );
     engine.on('plan', (p) => log(`plan v${p.version} ${p.topology}`));
     engine.on('joined', () => {
       joinedCount++;
     });
-    engine.on('connection-state', (e) => log(`${e.role} ${e.peerId.slice(0, 6)} ${e.state}`));
     engine.on('track', (e) => {
       log(`track ${e.track.kind} of ${e.streamId.slice(0, 6)} via ${e.peerId.slice(0, 6)}`);
       tile(e.streamId, e.stream);
@@ -211,27 +189,17 @@ window.sfuTest = {
       sfuStates.push(`${e.state}:${e.epoch}`);
       log(`sfu ${e.state} epoch ${e.epoch}`);
     });
-    engine.on('error', (e) => {
-      errors.push(e);
-      log(`error ${e.code}: ${e.message}`);
-    });
     await engine.start();
   },
 
-  admit: (participantId) => engine?.admit(participantId),
-  leave: () => engine?.leave(),
-  setMuted: (kind, muted) => engine?.setMuted(kind, muted),
-  setTilePreference: (peerId, visible, width) => engine?.setTilePreference(peerId, { visible, width }),
-  state: () => engine?.state ?? 'none',
-  selfId: () => engine?.self?.id ?? null,
-  lobbyIds: () => lobby,
-  plan: () => engine?.currentPlan ?? null,
+  setMuted: (kind, muted) => page.engine?.setMuted(kind, muted),
+  setTilePreference: (peerId, visible, width) => page.engine?.setTilePreference(peerId, { visible, width }),
 
   viaSfu: () =>
-    received((engine?.sfuReceivers() ?? []).map((r) => ({ sender: r.peerId, report: r.getStats() }))),
+    received((page.engine?.sfuReceivers() ?? []).map((r) => ({ sender: r.peerId, report: r.getStats() }))),
   viaPeers: () =>
     received(
-      (engine?.connections() ?? [])
+      (page.engine?.connections() ?? [])
         .filter((c) => c.role !== 'send' && c.pc.connectionState !== 'closed')
         .map((c) => ({ sender: c.role === 'mesh' ? c.remote : c.streamId, report: c.pc.getStats() })),
     ),
@@ -260,14 +228,14 @@ window.sfuTest = {
   sfuStates: () => sfuStates,
   joinedCount: () => joinedCount,
   async sfuBytes() {
-    const stats = await (engine?.sfuTransportStats() ?? Promise.resolve({ send: null, recv: null }));
+    const stats = await (page.engine?.sfuTransportStats() ?? Promise.resolve({ send: null, recv: null }));
     const send = pairBytes(stats.send);
     const recv = pairBytes(stats.recv);
     return { sent: send.sent + recv.sent, received: send.received + recv.received };
   },
   async peerBytesSent() {
     let total = 0;
-    for (const c of engine?.connections() ?? []) {
+    for (const c of page.engine?.connections() ?? []) {
       if (c.pc.connectionState === 'closed') continue;
       total += pairBytes(await c.pc.getStats().catch(() => null)).sent;
     }
@@ -276,7 +244,7 @@ window.sfuTest = {
   recordings: () => recordingLog,
   recordingArrivals: () => recordingArrivals,
   async sentVideoLayers() {
-    const stats = await (engine?.sfuTransportStats() ?? Promise.resolve({ send: null, recv: null }));
+    const stats = await (page.engine?.sfuTransportStats() ?? Promise.resolve({ send: null, recv: null }));
     if (!stats.send) return [];
     return statsValues(stats.send)
       .filter((s) => s.type === 'outbound-rtp' && s.kind === 'video')
@@ -287,8 +255,6 @@ window.sfuTest = {
         framesEncoded: num(s.framesEncoded),
       }));
   },
-  consent: (recordingId, granted) => engine?.answerRecordingConsent(recordingId, granted),
-  errors: () => errors,
-  log: () => lines,
+  consent: (recordingId, granted) => page.engine?.answerRecordingConsent(recordingId, granted),
 };
 log('ready');

@@ -2,12 +2,11 @@
 // real coturn on 198.19.0.2 (UDP/TCP 3478, and TLS + TCP on 443 when certificates are given), both started from
 // the project's configuration. Serves the lab page (page/app.ts, bundled with the call engine) at /__netlab/.
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AppConfig, DeepPartialConfig } from '@consulta/server';
-import { build } from 'esbuild';
 import { type RunningCoturn, startCoturn } from '../coturn.ts';
+import { engineTestPageRoutes } from '../engine-page-routes.ts';
 import { startTestServer, type TestServer } from '../server.ts';
 import { LAB_ADDRESSES } from './lab.ts';
 import type { LabCertificates } from './tls.ts';
@@ -60,7 +59,13 @@ export async function startLabServer(
       tlsKeyFile: options.tls?.keyFile ?? null,
     },
   };
-  const [html, js] = await Promise.all([readFile(path.join(here, 'page/index.html'), 'utf8'), bundle()]);
+  const routes = await engineTestPageRoutes({
+    base: '/__netlab/',
+    entry: path.join(here, 'page/app.ts'),
+    title: 'Consulta network lab',
+    video: { width: 160, height: 120 },
+    body: '<video id="local" autoplay muted playsinline></video><div id="remotes"></div>',
+  });
   const server = await startTestServer({
     host: LAB_ADDRESSES.app,
     port: 80,
@@ -73,14 +78,7 @@ export async function startLabServer(
         ...options.overrides?.media,
       },
     } as DeepPartialConfig,
-    beforeListen: (app) => {
-      app.get('/__netlab/', { schema: { hide: true } }, async (_req, reply) =>
-        reply.type('text/html').send(html),
-      );
-      app.get('/__netlab/app.js', { schema: { hide: true } }, async (_req, reply) =>
-        reply.type('text/javascript').send(js),
-      );
-    },
+    beforeListen: routes,
   });
   let coturn: RunningCoturn;
   try {
@@ -108,17 +106,4 @@ export async function startLabServer(
       await coturn.stop();
     },
   };
-}
-
-async function bundle(): Promise<string> {
-  const result = await build({
-    entryPoints: [path.join(here, 'page/app.ts')],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'chrome120',
-    write: false,
-    logLevel: 'silent',
-  });
-  return result.outputFiles[0]!.text;
 }

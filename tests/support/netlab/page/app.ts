@@ -13,6 +13,7 @@ import {
   statsValues,
   summarizeSelectedPair,
 } from '../../../../packages/call-engine/src/index.ts';
+import { EnginePage, mutedVideo } from '../../engine-page.ts';
 
 /** What one receiver gets of one sender, summed over every connection delivering it (p2p, tree or SFU). */
 export interface ReceivedMedia {
@@ -102,21 +103,13 @@ declare global {
   }
 }
 
-let engine: CallEngine | null = null;
-let lobby: string[] = [];
 const planLog: Array<{ at: number; plan: Plan }> = [];
 const reports: Array<{ at: number; sample: BandwidthSample }> = [];
 const lefts: Array<{ at: number; peerId: string; reason: string }> = [];
-const errors: EngineError[] = [];
-const lines: string[] = [];
-const statusEl = document.getElementById('status')!;
+const page = new EnginePage(8);
+const log = page.log;
 const remotesEl = document.getElementById('remotes')!;
 const videos = new Map<string, HTMLVideoElement>();
-
-function log(line: string): void {
-  lines.push(`${new Date().toISOString().slice(11, 23)} ${line}`);
-  statusEl.textContent = lines.slice(-8).join('\n');
-}
 
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 
@@ -183,16 +176,7 @@ function describePair(
 }
 
 window.lab = {
-  async api(method, path, body) {
-    const res = await fetch(path, {
-      method,
-      credentials: 'same-origin',
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? null : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
-  },
+  ...page.harness(),
 
   async turnCredentials() {
     const res = await fetch('/api/turn/credentials', { credentials: 'same-origin' });
@@ -213,33 +197,27 @@ window.lab = {
         .filter((s) => s.urls.length > 0);
       log(`ice servers: ${iceServers.flatMap((s) => s.urls).join(' ')}`);
     }
-    engine = new CallEngine({
-      consultationId: o.consultationId,
-      iceTransportPolicy: o.iceTransportPolicy ?? 'all',
-      localStream: local,
-      device: o.device ?? 'desktop',
-      ...(o.fixedBandwidth ? { fixedBandwidth: o.fixedBandwidth } : {}),
-      ...(o.bandwidth ? { bandwidth: o.bandwidth } : {}),
-      ...(iceServers ? { iceServers, skipTurnCredentials: true } : {}),
-    });
-    engine.on('state', (s) => log(`state ${s}`));
-    engine.on('lobby', (waiting) => {
-      lobby = waiting.map((p) => p.id);
-    });
+    const engine = page.use(
+      new CallEngine({
+        consultationId: o.consultationId,
+        iceTransportPolicy: o.iceTransportPolicy ?? 'all',
+        localStream: local,
+        device: o.device ?? 'desktop',
+        ...(o.fixedBandwidth ? { fixedBandwidth: o.fixedBandwidth } : {}),
+        ...(o.bandwidth ? { bandwidth: o.bandwidth } : {}),
+        ...(iceServers ? { iceServers, skipTurnCredentials: true } : {}),
+      }),
+    );
     engine.on('joined', (j) => log(`joined${j.resumed ? ' (resumed)' : ''}`));
     engine.on('plan', (p) => {
       planLog.push({ at: Date.now(), plan: p });
       log(`plan v${p.version} ${p.topology} ${p.quality} ${p.reasons.map((r) => r.code).join(',')}`);
     });
     engine.on('peer-left', (e) => lefts.push({ at: Date.now(), peerId: e.peerId, reason: e.reason }));
-    engine.on('connection-state', (e) => log(`${e.role} ${e.peerId.slice(0, 6)} ${e.state}`));
     engine.on('track', (e) => {
       let video = videos.get(e.streamId);
       if (!video) {
-        video = document.createElement('video');
-        video.autoplay = true;
-        video.muted = true;
-        video.playsInline = true;
+        video = mutedVideo();
         remotesEl.append(video);
         videos.set(e.streamId, video);
       }
@@ -249,29 +227,16 @@ window.lab = {
       reports.push({ at: Date.now(), sample: b });
       log(`bandwidth up ${b.uplinkKbps} down ${b.downlinkKbps} relay ${b.relayOnly}`);
     });
-    engine.on('error', (e) => {
-      errors.push(e);
-      log(`error ${e.code}: ${e.message}`);
-    });
     await engine.start();
   },
 
-  admit(participantId) {
-    engine?.admit(participantId);
-  },
-  leave() {
-    engine?.leave();
-  },
-  state: () => engine?.state ?? 'none',
-  selfId: () => engine?.self?.id ?? null,
-  lobbyIds: () => lobby,
-  plan: () => engine?.currentPlan ?? null,
   plans: () => planLog,
   bandwidthReports: () => reports,
   peerLefts: () => lefts,
 
   async received() {
     const out: Record<string, ReceivedMedia> = {};
+    const engine = page.engine;
     if (!engine) return out;
     const entry = (sender: string) => {
       out[sender] ??= emptyMedia();
@@ -319,20 +284,20 @@ window.lab = {
         else audioBytes += num(s.bytesSent);
       }
     };
-    if (engine) {
-      for (const c of engine.connections()) {
+    if (page.engine) {
+      for (const c of page.engine.connections()) {
         if (c.role === 'recv' || c.pc.connectionState === 'closed') continue;
         add(await c.pc.getStats().catch(() => null));
       }
-      add((await engine.sfuTransportStats()).send);
+      add((await page.engine.sfuTransportStats()).send);
     }
     return { videoBytes, audioBytes, at: Date.now() };
   },
 
   async connectionPairs() {
-    if (!engine) return [];
+    if (!page.engine) return [];
     return Promise.all(
-      engine.connections().map(async (c) => {
+      page.engine.connections().map(async (c) => {
         const stats = statsValues(await c.pc.getStats().catch(() => new Map() as unknown as RTCStatsReport));
         const base = { role: c.role, remote: c.remote, streamId: c.streamId, state: c.pc.connectionState };
         return describePair(stats, base);
@@ -341,10 +306,10 @@ window.lab = {
   },
 
   async legacyEstimate() {
-    if (!engine) return null;
+    if (!page.engine) return null;
     const sample = async () => {
       const out = new Map<string, PairSummary>();
-      for (const [i, c] of engine!.connections().entries()) {
+      for (const [i, c] of page.engine!.connections().entries()) {
         if (c.state !== 'connected') continue;
         const pair = summarizeSelectedPair(
           statsValues(await c.pc.getStats().catch(() => new Map() as unknown as RTCStatsReport)),
@@ -359,8 +324,8 @@ window.lab = {
   },
 
   async sfuPairs() {
-    if (!engine) return [];
-    const { send, recv } = await engine.sfuTransportStats();
+    if (!page.engine) return [];
+    const { send, recv } = await page.engine.sfuTransportStats();
     const out: ConnectionPair[] = [];
     for (const [role, report] of [
       ['sfu-send', send],
@@ -371,7 +336,5 @@ window.lab = {
     }
     return out;
   },
-  errors: () => errors,
-  log: () => lines,
 };
 log('ready');
