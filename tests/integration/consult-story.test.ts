@@ -2,7 +2,7 @@
 // database: sign in, create, invite, read the email, open the link, wait, get admitted, exchange SDP and ICE,
 // drop and resume within the grace period, end, and find every step in the audit log.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type {
   AuditList,
   Consultation,
@@ -12,26 +12,13 @@ import type {
   TurnCredentials,
 } from '@consulta/protocol';
 import { HttpClient } from '../support/http.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import { serverWithMail } from '../support/server-with-mail.ts';
 import { SignalingClient } from '../support/signaling-client.ts';
-import { startSmtpCapture } from '../support/smtp.ts';
 
-let server: TestServer;
-let smtp: Awaited<ReturnType<typeof startSmtpCapture>>;
-
-before(async () => {
-  smtp = await startSmtpCapture();
-  server = await startTestServer({
-    overrides: { email: { smtpUrl: smtp.url }, signaling: { reconnectGraceSeconds: 5 } },
-  });
-});
-after(async () => {
-  await server?.close();
-  await smtp?.close();
-});
+const env = serverWithMail({ signaling: { reconnectGraceSeconds: 5 } });
 
 test('a consultation from sign-in to the audit log', async () => {
-  const clinician = await server.signedIn('CLINICIAN', 'Dr. Ada Osei');
+  const clinician = await env.server.signedIn('CLINICIAN', 'Dr. Ada Osei');
 
   const created = await clinician.post<Consultation>('/api/consultations', { title: 'Follow-up: knee' });
   assert.equal(created.status, 201);
@@ -47,18 +34,18 @@ test('a consultation from sign-in to the audit log', async () => {
   assert.equal('token' in invited.body, false, 'the token only travels in the email');
 
   // The email, as the patient receives it.
-  const mail = await smtp.nextMessage();
+  const mail = await env.smtp.nextMessage();
   assert.equal(mail.subject, 'Your video consultation: Follow-up: knee');
   assert.match(String(mail.to && 'text' in mail.to ? mail.to.text : ''), /pat\.patient@example\.test/);
   const link = /https?:\/\/\S+\/join#([A-Za-z0-9_-]+)/.exec(mail.text ?? '');
   assert.ok(link, `no link in: ${mail.text}`);
   const token = link[1]!;
   assert.ok(Buffer.from(token, 'base64url').length >= 16, 'at least 128 bits');
-  const stored = await server.db.prisma.invite.findUniqueOrThrow({ where: { id: invited.body.id } });
+  const stored = await env.server.db.prisma.invite.findUniqueOrThrow({ where: { id: invited.body.id } });
   assert.notEqual(stored.tokenHash, token, 'only a hash is stored');
 
   // The patient opens the link: a guest session, waiting.
-  const patient = new HttpClient(server.url);
+  const patient = new HttpClient(env.server.url);
   const opened = await patient.post<OpenInviteReply>('/api/invites/open', { token });
   assert.equal(opened.status, 200);
   assert.equal(opened.body.guest.admission, 'WAITING');
@@ -68,12 +55,12 @@ test('a consultation from sign-in to the audit log', async () => {
   assert.ok(turn.body.iceServers.some((s) => s.username?.endsWith(`:${opened.body.guest.participantId}`)));
 
   // Clinician enters the room; the patient lands in the waiting room and the clinician sees them.
-  const doc = await SignalingClient.connect(server.url, clinician.cookieHeader);
+  const doc = await SignalingClient.connect(env.server.url, clinician.cookieHeader);
   doc.send({ type: 'join', consultationId: consult.id });
   const docJoined = await doc.next('joined');
   assert.deepEqual(docJoined.peers, []);
 
-  const pat = await SignalingClient.connect(server.url, patient.cookieHeader);
+  const pat = await SignalingClient.connect(env.server.url, patient.cookieHeader);
   pat.send({ type: 'join', consultationId: consult.id });
   await pat.next('waiting');
   const lobby = await doc.next('lobby', (m) => m.waiting.length === 1);
@@ -143,7 +130,7 @@ test('a consultation from sign-in to the audit log', async () => {
 
   // The patient's network drops; they come back with their resume token. The clinician sees no leave.
   await pat.drop();
-  const back = await SignalingClient.connect(server.url, patient.cookieHeader);
+  const back = await SignalingClient.connect(env.server.url, patient.cookieHeader);
   back.send({ type: 'join', consultationId: consult.id, resumeToken: patJoined.resumeToken });
   const resumed = await back.next('joined');
   assert.equal(resumed.resumed, true);
@@ -169,13 +156,13 @@ test('a consultation from sign-in to the audit log', async () => {
   assert.equal(ended.body.status, 'ENDED');
   await back.next('consultation-ended');
   await back.closed;
-  const reopened = await new HttpClient(server.url).post('/api/invites/open', { token });
+  const reopened = await new HttpClient(env.server.url).post('/api/invites/open', { token });
   assert.equal(reopened.status, 410);
   assert.deepEqual((reopened.body as { error: { code: string } }).error.code, 'CONSULTATION_ENDED');
   await doc.closed;
 
   // Every step is in the audit log, for the admin.
-  const admin = await server.signedIn('ADMIN');
+  const admin = await env.server.signedIn('ADMIN');
   const audit = await admin.get<AuditList>(`/api/audit?consultationId=${consult.id}&limit=500`);
   assert.equal(audit.status, 200);
   const actions = audit.body.events.map((e) => `${e.action}:${e.outcome}`).reverse();

@@ -3,40 +3,27 @@
 // and guest sessions alike, denial and the end of the consultation end guests' sessions. Real server, real
 // WebSocket, real SMTP, embedded database.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { CloseCode } from '@consulta/protocol';
 import { createConsultation, inviteAndOpen, joinedCall } from '../support/consultation.ts';
 import { HttpClient } from '../support/http.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import { serverWithMail } from '../support/server-with-mail.ts';
 import { SignalingClient } from '../support/signaling-client.ts';
-import { startSmtpCapture } from '../support/smtp.ts';
 
-let server: TestServer;
-let smtp: Awaited<ReturnType<typeof startSmtpCapture>>;
-
-before(async () => {
-  smtp = await startSmtpCapture();
-  server = await startTestServer({
-    overrides: { email: { smtpUrl: smtp.url }, signaling: { reconnectGraceSeconds: 30 } },
-  });
-});
-after(async () => {
-  await server?.close();
-  await smtp?.close();
-});
+const env = serverWithMail({ signaling: { reconnectGraceSeconds: 30 } });
 
 /** A socket that is refused at once (the handshake succeeds, then the server closes it). */
 async function refusedWith(cookie: string): Promise<number> {
-  const ws = await SignalingClient.connect(server.url, cookie);
+  const ws = await SignalingClient.connect(env.server.url, cookie);
   return (await ws.closed).code;
 }
 
 describe('ending a session closes every socket of it', () => {
   test('a revoked guest is out on every socket, including one that never joined', async () => {
-    const { consult, clinician, people } = await joinedCall(server, smtp, 1);
+    const { consult, clinician, people } = await joinedCall(env.server, env.smtp, 1);
     const [doc, guest] = people as [(typeof people)[0], (typeof people)[0]];
     // Socket B: same cookie, opened and silent.
-    const socketB = await SignalingClient.connect(server.url, guest.http.cookieHeader);
+    const socketB = await SignalingClient.connect(env.server.url, guest.http.cookieHeader);
     const invites = await clinician.get<{ invites: Array<{ id: string }> }>(
       `/api/consultations/${consult.id}`,
     );
@@ -62,10 +49,10 @@ describe('ending a session closes every socket of it', () => {
   });
 
   test('signing out closes a staff socket opened before, and it cannot join', async () => {
-    const clinician = await server.signedIn('CLINICIAN');
+    const clinician = await env.server.signedIn('CLINICIAN');
     const consult = await createConsultation(clinician);
-    const before = await SignalingClient.connect(server.url, clinician.cookieHeader);
-    const other = await SignalingClient.connect(server.url, clinician.cookieHeader);
+    const before = await SignalingClient.connect(env.server.url, clinician.cookieHeader);
+    const other = await SignalingClient.connect(env.server.url, clinician.cookieHeader);
     other.send({ type: 'join', consultationId: consult.id });
     await other.next('joined');
     const cookie = clinician.cookieHeader;
@@ -73,35 +60,35 @@ describe('ending a session closes every socket of it', () => {
     assert.equal((await before.closed).code, CloseCode.SessionEnded);
     assert.equal((await other.closed).code, CloseCode.SessionEnded);
     // The old cookie is dead everywhere.
-    const replay = new HttpClient(server.url);
-    const me = await fetch(`${server.url}/api/auth/me`, { headers: { cookie } });
+    const replay = new HttpClient(env.server.url);
+    const me = await fetch(`${env.server.url}/api/auth/me`, { headers: { cookie } });
     assert.equal(me.status, 401);
     assert.equal(await refusedWith(cookie), CloseCode.Unauthenticated);
     assert.equal((await replay.get('/api/auth/me')).status, 401);
   });
 
   test('a guest who signs out is signed out on the server, not just in the browser', async () => {
-    const clinician = await server.signedIn('CLINICIAN');
+    const clinician = await env.server.signedIn('CLINICIAN');
     const consult = await createConsultation(clinician);
-    const guest = await inviteAndOpen(server, smtp, clinician, consult.id);
+    const guest = await inviteAndOpen(env.server, env.smtp, clinician, consult.id);
     const cookie = guest.http.cookieHeader;
-    const ws = await SignalingClient.connect(server.url, cookie);
+    const ws = await SignalingClient.connect(env.server.url, cookie);
     ws.send({ type: 'join', consultationId: consult.id });
     await ws.next('waiting');
     assert.equal((await guest.http.post('/api/auth/sign-out')).status, 200);
     assert.equal((await ws.closed).code, CloseCode.SessionEnded);
-    const me = await fetch(`${server.url}/api/auth/me`, { headers: { cookie } });
+    const me = await fetch(`${env.server.url}/api/auth/me`, { headers: { cookie } });
     assert.equal(me.status, 401, 'the same guest cookie no longer works');
   });
 
   test('a denied guest gets `denied`, then its sockets close and its session is over', async () => {
-    const clinician = await server.signedIn('CLINICIAN');
+    const clinician = await env.server.signedIn('CLINICIAN');
     const consult = await createConsultation(clinician);
-    const doc = await SignalingClient.connect(server.url, clinician.cookieHeader);
+    const doc = await SignalingClient.connect(env.server.url, clinician.cookieHeader);
     doc.send({ type: 'join', consultationId: consult.id });
     await doc.next('joined');
-    const guest = await inviteAndOpen(server, smtp, clinician, consult.id);
-    const ws = await SignalingClient.connect(server.url, guest.http.cookieHeader);
+    const guest = await inviteAndOpen(env.server, env.smtp, clinician, consult.id);
+    const ws = await SignalingClient.connect(env.server.url, guest.http.cookieHeader);
     ws.send({ type: 'join', consultationId: consult.id });
     await ws.next('waiting');
     doc.send({ type: 'deny', participantId: guest.opened.guest.participantId });
@@ -112,7 +99,7 @@ describe('ending a session closes every socket of it', () => {
   });
 
   test('the end of the consultation closes everyone with ConsultationEnded; staff stay signed in', async () => {
-    const { consult, clinician, people } = await joinedCall(server, smtp, 1);
+    const { consult, clinician, people } = await joinedCall(env.server, env.smtp, 1);
     const [doc, guest] = people as [(typeof people)[0], (typeof people)[0]];
     assert.equal((await clinician.post(`/api/consultations/${consult.id}/end`)).status, 200);
     await guest.ws.next('consultation-ended');
