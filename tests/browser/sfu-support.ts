@@ -274,7 +274,7 @@ export async function until(check: () => Promise<boolean> | boolean, timeoutMs: 
  * The set-up every SFU browser suite shares: one Chromium and one SfuCall (a server with `overrides`) for the
  * enclosing suite, closed after it. `use` receives the call once it is started (before the first test).
  */
-export function sfuCallPerSuite(
+function sfuCallPerSuite(
   overrides: Parameters<typeof startFixtureServer>[0],
   use: (call: SfuCall) => void,
 ): void {
