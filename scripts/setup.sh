@@ -33,7 +33,7 @@ fi
 
 # The clinician, patient and admin apps (apps/web, Vite), rebuilt when their sources are newer than the build.
 web_built=apps/web/dist/join/index.html
-if [ ! -f "$web_built" ] || [ -n "$(find apps/web/src apps/web/*/index.html apps/web/vite.config.ts \
+if [ ! -f "$web_built" ] || [ -n "$(find apps/web/src apps/web/*.ts \
   packages/call-engine/src packages/protocol/src -newer "$web_built" -print -quit)" ]; then
   log "building the web apps (vite)"
   pnpm --filter @consulta/web build >/dev/null
