@@ -6,12 +6,10 @@
 import type { BandwidthReport, ClientMessage, DeviceClass } from '@consulta/protocol';
 import { congestionEvidence, linkSample, type Observation, summarizeMedia } from './link-evidence.ts';
 import { type LinkCapacity, LinkProbeError } from './link-probe.ts';
+import type { BandwidthSample, PairSummary, ReportThrottle } from './stats.ts';
 import {
-  type BandwidthSample,
   combineSamples,
   defaultThrottle,
-  type PairSummary,
-  type ReportThrottle,
   relayOnlyOf,
   shouldReport,
   statsValues,
@@ -24,6 +22,15 @@ const REPROBE_SPACING_MS = 15_000;
 /** Failed probes before the first success after which the connections' estimates are reported instead. */
 const FIRST_PROBE_TRIES = 3;
 
+/** How often the live connections are polled and reports sent; false: never (fixed figures only, if any). */
+export type BandwidthPolling =
+  | false
+  | ({
+      pollIntervalMs?: number;
+      reprobeIntervalMs?: number;
+      lowEvidencePolls?: number;
+    } & Partial<ReportThrottle>);
+
 export interface BandwidthReporterOptions {
   send(message: ClientMessage): boolean;
   /** Live connections to measure, by a stable key. */
@@ -35,13 +42,7 @@ export interface BandwidthReporterOptions {
   reported(sample: BandwidthSample): void;
   device?: DeviceClass;
   forcedRelay: boolean;
-  polling?:
-    | false
-    | ({
-        pollIntervalMs?: number;
-        reprobeIntervalMs?: number;
-        lowEvidencePolls?: number;
-      } & Partial<ReportThrottle>);
+  polling?: BandwidthPolling;
   fixed?: { uplinkKbps: number; downlinkKbps: number; relayOnly?: boolean };
   /** Measures the link's capacity; without it (or when it fails) reports fall back to the connections' estimates. */
   probe?: () => Promise<LinkCapacity>;

@@ -1,8 +1,9 @@
 // The engine's public vocabulary: states, errors, events and options. The CallEngine class implements them.
 import type { DeviceClass, ErrorCode, Peer, Plan, Recording } from '@consulta/protocol';
+import type { BandwidthPolling } from './bandwidth-reporter.ts';
 import type { LinkSpec } from './links.ts';
 import type { MediaKind } from './peer-link.ts';
-import type { BandwidthSample, ReportThrottle } from './stats.ts';
+import type { BandwidthSample } from './stats.ts';
 
 export type EngineState =
   | 'idle'
@@ -100,13 +101,7 @@ export interface CallEngineOptions {
   localStream?: MediaStream | null;
   device?: DeviceClass;
   /** Stats polling for bandwidth reports; false disables reporting. */
-  bandwidth?:
-    | false
-    | ({
-        pollIntervalMs?: number;
-        reprobeIntervalMs?: number;
-        lowEvidencePolls?: number;
-      } & Partial<ReportThrottle>);
+  bandwidth?: BandwidthPolling;
   /** How often to send the measured receive latency (`receive-latency`), ms (default 5000); false: never. */
   latencyReportIntervalMs?: number | false;
   /** false: never probe the link against the server (reports then come from the connections' estimates). */

@@ -1,5 +1,9 @@
 export { backoffDelay } from './backoff.ts';
-export { BandwidthReporter, type BandwidthReporterOptions } from './bandwidth-reporter.ts';
+export {
+  type BandwidthPolling,
+  BandwidthReporter,
+  type BandwidthReporterOptions,
+} from './bandwidth-reporter.ts';
 export {
   CallEngine,
   type CallEngineEvents,
