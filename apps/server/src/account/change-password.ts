@@ -1,12 +1,12 @@
 import { type ChangePasswordBody, ErrorCode } from '@consulta/protocol';
 import type { FastifyReply } from 'fastify';
-import { recordAudit } from '../audit/record.ts';
-import { hashPassword, verifyPassword } from '../auth/password.ts';
+import { type AuditEntry, recordAudit } from '../audit/record.ts';
+import { hashPassword } from '../auth/password.ts';
 import { assertStrongPassword } from '../auth/password-policy.ts';
 import type { StaffPrincipal } from '../auth/principal.ts';
 import type { AppContext } from '../context.ts';
 import { AppError } from '../errors.ts';
-import { refuseIfLimited } from '../limits/refuse-limited.ts';
+import { recheckPassword } from './recheck-password.ts';
 
 /**
  * A signed-in staff member changes their password: the current one is checked within the sign-in limits (a stolen
@@ -19,22 +19,20 @@ export async function changePassword(
   ip: string,
   reply: FastifyReply,
 ): Promise<void> {
-  const verdict = await ctx.signInGuard.admit(staff.email, ip);
-  refuseIfLimited(verdict, reply, 'password attempts');
-  const user = await ctx.prisma.user.findUniqueOrThrow({ where: { id: staff.userId } });
-  if (!user.passwordHash || !(await verifyPassword(body.currentPassword, user.passwordHash))) {
-    await ctx.signInGuard.failed(staff.email, ip);
-    await recordAudit(ctx.prisma, {
+  const audit = (outcome: Pick<AuditEntry, 'outcome' | 'details'>) =>
+    recordAudit(ctx.prisma, {
       action: 'auth.password_change',
       actor: staff,
       targetType: 'user',
       targetId: staff.userId,
       ip,
-      outcome: 'failed',
+      ...outcome,
     });
+  const user = await recheckPassword(ctx, staff, body.currentPassword, ip, reply);
+  if (!user) {
+    await audit({ outcome: 'failed' });
     throw new AppError(ErrorCode.InvalidCredentials, 'Your current password is wrong');
   }
-  await ctx.signInGuard.succeeded(staff.email, ip, verdict.token);
   assertStrongPassword(body.newPassword, [user.email, user.displayName]);
   await ctx.prisma.user.update({
     where: { id: user.id },
@@ -44,12 +42,5 @@ export async function changePassword(
     { userId: user.id, exceptSessionId: staff.sessionId },
     'password-changed',
   );
-  await recordAudit(ctx.prisma, {
-    action: 'auth.password_change',
-    actor: staff,
-    targetType: 'user',
-    targetId: staff.userId,
-    ip,
-    details: { otherSessionsEnded: ended },
-  });
+  await audit({ details: { otherSessionsEnded: ended } });
 }

@@ -1,11 +1,10 @@
 import { ErrorCode } from '@consulta/protocol';
 import type { FastifyReply } from 'fastify';
 import { recordAudit } from '../audit/record.ts';
-import { verifyPassword } from '../auth/password.ts';
 import type { StaffPrincipal } from '../auth/principal.ts';
 import type { AppContext } from '../context.ts';
 import { AppError } from '../errors.ts';
-import { refuseIfLimited } from '../limits/refuse-limited.ts';
+import { recheckPassword } from './recheck-password.ts';
 
 /** Turns two-factor sign-in off; the password is asked again, so an unattended session cannot do it. */
 export async function disableTwoFactor(
@@ -15,14 +14,8 @@ export async function disableTwoFactor(
   ip: string,
   reply: FastifyReply,
 ): Promise<void> {
-  const verdict = await ctx.signInGuard.admit(staff.email, ip);
-  refuseIfLimited(verdict, reply, 'password attempts');
-  const user = await ctx.prisma.user.findUniqueOrThrow({ where: { id: staff.userId } });
-  if (!user.passwordHash || !(await verifyPassword(password, user.passwordHash))) {
-    await ctx.signInGuard.failed(staff.email, ip);
-    throw new AppError(ErrorCode.InvalidCredentials, 'Your password is wrong');
-  }
-  await ctx.signInGuard.succeeded(staff.email, ip, verdict.token);
+  const user = await recheckPassword(ctx, staff, password, ip, reply);
+  if (!user) throw new AppError(ErrorCode.InvalidCredentials, 'Your password is wrong');
   await ctx.prisma.$transaction([
     ctx.prisma.user.update({
       where: { id: user.id },

@@ -1,5 +1,5 @@
 import { DISPLAY_NAME_MAX_LENGTH, ErrorCode, type StaffRole } from '@consulta/protocol';
-import { recordAudit } from '../audit/record.ts';
+import { type AuditActor, type AuditEntry, recordAudit } from '../audit/record.ts';
 import type { AppConfig } from '../config/index.ts';
 import type { AppContext } from '../context.ts';
 import type { User } from '../db/index.ts';
@@ -7,6 +7,9 @@ import { AppError } from '../errors.ts';
 import type { ProviderIdentity } from './oidc-client.ts';
 
 type OidcSettings = AppConfig['auth']['oidc'];
+
+/** Every account change made here is the provider's doing, audited as the system's. */
+const SSO_ACTOR: AuditActor = { kind: 'system', id: 'sso' };
 
 /** Why a person the provider vouched for is not let in; the audit's reason and the error's message. */
 export class SsoRefusal extends AppError {
@@ -47,6 +50,8 @@ export async function staffAccountFor(
   const role = mappedRole(settings, identity.claims);
   const email = typeof identity.claims.email === 'string' ? identity.claims.email.toLowerCase() : null;
   const emailVerified = identity.claims.email_verified === true;
+  const audit = (action: AuditEntry['action'], account: User, details: AuditEntry['details']) =>
+    recordAudit(prisma, { action, actor: SSO_ACTOR, targetType: 'user', targetId: account.id, ip, details });
 
   let user = await prisma.user.findUnique({
     where: { oidcIssuer_oidcSubject: { oidcIssuer: identity.issuer, oidcSubject: identity.subject } },
@@ -64,14 +69,7 @@ export async function staffAccountFor(
         where: { id: byEmail.id },
         data: { oidcIssuer: identity.issuer, oidcSubject: identity.subject },
       });
-      await recordAudit(prisma, {
-        action: 'staff.sso_link',
-        actor: { kind: 'system', id: 'sso' },
-        targetType: 'user',
-        targetId: user.id,
-        ip,
-        details: { email, issuer: identity.issuer, subject: identity.subject },
-      });
+      await audit('staff.sso_link', user, { email, issuer: identity.issuer, subject: identity.subject });
     } else if (byEmail) {
       user = byEmail;
     }
@@ -98,13 +96,12 @@ export async function staffAccountFor(
         oidcSubject: identity.subject,
       },
     });
-    await recordAudit(prisma, {
-      action: 'staff.create',
-      actor: { kind: 'system', id: 'sso' },
-      targetType: 'user',
-      targetId: user.id,
-      ip,
-      details: { email, role: user.role, via: 'sso', issuer: identity.issuer, subject: identity.subject },
+    await audit('staff.create', user, {
+      email,
+      role: user.role,
+      via: 'sso',
+      issuer: identity.issuer,
+      subject: identity.subject,
     });
     return user;
   }
@@ -114,14 +111,7 @@ export async function staffAccountFor(
     user = await prisma.user.update({ where: { id: user.id }, data: { role } });
     // Sessions started under the old role end with it (the same rule as an admin's role change).
     const ended = await ctx.sessions.end({ userId: user.id }, 'role-changed');
-    await recordAudit(prisma, {
-      action: 'staff.role',
-      actor: { kind: 'system', id: 'sso' },
-      targetType: 'user',
-      targetId: user.id,
-      ip,
-      details: { email: user.email, from, to: role, via: 'sso', sessionsEnded: ended },
-    });
+    await audit('staff.role', user, { email: user.email, from, to: role, via: 'sso', sessionsEnded: ended });
   }
   return user;
 }
