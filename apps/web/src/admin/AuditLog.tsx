@@ -6,6 +6,7 @@ import { api } from '../shared/api.ts';
 import { ErrorText } from '../shared/ui.tsx';
 import { auditCsv } from './audit-csv.ts';
 import { auditQuery } from './audit-slice.ts';
+import { DataTable } from './DataTable.tsx';
 import { useAdminStore } from './store.ts';
 
 /** Export stops here: a bigger trail is a job for the database, not a browser download. */
@@ -106,36 +107,22 @@ export function AuditLog() {
       )}
       {exporting && <p className="status">{exporting}</p>}
       <ErrorText error={error} />
-      <div className="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Time</th>
-              <th scope="col">Action</th>
-              <th scope="col">Who</th>
-              <th scope="col">To whom / what</th>
-              <th scope="col">Outcome</th>
-              <th scope="col">IP</th>
-            </tr>
-          </thead>
-          <tbody>
-            {events.map((e) => (
-              <tr key={e.id} data-testid="audit-row">
-                <td>{new Date(e.at).toLocaleString()}</td>
-                <td>{e.action}</td>
-                <td>
-                  <Person person={e.actor} type={e.actorType} onPick={pick} />
-                </td>
-                <td>
-                  <Person person={e.target} type={e.targetType} onPick={pick} />
-                </td>
-                <td>{e.outcome}</td>
-                <td>{e.ip ?? '–'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable columns={['Time', 'Action', 'Who', 'To whom / what', 'Outcome', 'IP']} rows={events}>
+        {(e) => (
+          <tr key={e.id} data-testid="audit-row">
+            <td>{new Date(e.at).toLocaleString()}</td>
+            <td>{e.action}</td>
+            <td>
+              <Person person={e.actor} type={e.actorType} onPick={pick} />
+            </td>
+            <td>
+              <Person person={e.target} type={e.targetType} onPick={pick} />
+            </td>
+            <td>{e.outcome}</td>
+            <td>{e.ip ?? '–'}</td>
+          </tr>
+        )}
+      </DataTable>
       <div className="controls toolbar-start">
         <button type="button" disabled={trail.length === 0} onClick={() => void newer()}>
           Newer

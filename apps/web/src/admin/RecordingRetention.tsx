@@ -4,6 +4,7 @@ import type { RecordingRetention as Retention, RetentionList } from '@consulta/p
 import { useState } from 'react';
 import { api } from '../shared/api.ts';
 import { ErrorText } from '../shared/ui.tsx';
+import { DataTable } from './DataTable.tsx';
 import { useAdminStore } from './store.ts';
 
 export function RecordingRetention() {
@@ -46,49 +47,37 @@ export function RecordingRetention() {
             Finished recordings are deleted {list.recordingDays} days after they stopped, unless on legal
             hold.
           </p>
-          {list.recordings.length === 0 ? (
-            <p className="muted">No recordings.</p>
-          ) : (
-            <div className="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Consultation</th>
-                    <th scope="col">Stopped</th>
-                    <th scope="col">Deleted on</th>
-                    <th scope="col">Legal hold</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {list.recordings.map((r) => (
-                    <tr key={r.recordingId} data-testid="retention-row">
-                      <td>{titles.get(r.consultationId) ?? r.consultationId.slice(0, 8)}</td>
-                      <td>{r.stoppedAt ? new Date(r.stoppedAt).toLocaleString() : '–'}</td>
-                      <td>
-                        {r.deleteAfter
-                          ? new Date(r.deleteAfter).toLocaleDateString()
-                          : r.legalHold
-                            ? 'never while held'
-                            : 'after it finishes'}
-                      </td>
-                      <td>
-                        <label className="inline-check">
-                          <input
-                            type="checkbox"
-                            checked={r.legalHold}
-                            onChange={(e) => void setHold(r, e.target.checked)}
-                          />
-                          {r.legalHold && r.legalHoldAt
-                            ? `since ${new Date(r.legalHoldAt).toLocaleDateString()}`
-                            : 'hold'}
-                        </label>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
+          <DataTable
+            columns={['Consultation', 'Stopped', 'Deleted on', 'Legal hold']}
+            rows={list.recordings}
+            empty="No recordings."
+          >
+            {(r) => (
+              <tr key={r.recordingId} data-testid="retention-row">
+                <td>{titles.get(r.consultationId) ?? r.consultationId.slice(0, 8)}</td>
+                <td>{r.stoppedAt ? new Date(r.stoppedAt).toLocaleString() : '–'}</td>
+                <td>
+                  {r.deleteAfter
+                    ? new Date(r.deleteAfter).toLocaleDateString()
+                    : r.legalHold
+                      ? 'never while held'
+                      : 'after it finishes'}
+                </td>
+                <td>
+                  <label className="inline-check">
+                    <input
+                      type="checkbox"
+                      checked={r.legalHold}
+                      onChange={(e) => void setHold(r, e.target.checked)}
+                    />
+                    {r.legalHold && r.legalHoldAt
+                      ? `since ${new Date(r.legalHoldAt).toLocaleDateString()}`
+                      : 'hold'}
+                  </label>
+                </td>
+              </tr>
+            )}
+          </DataTable>
         </>
       )}
     </section>

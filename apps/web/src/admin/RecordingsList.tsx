@@ -2,6 +2,7 @@
 import { RECORDING_FILE_STATUSES } from '@consulta/protocol';
 import { recordingFileUrl } from '../shared/api.ts';
 import { ErrorText } from '../shared/ui.tsx';
+import { DataTable } from './DataTable.tsx';
 import { formatDuration, formatSize, STATUS_WORDS } from './format.ts';
 import { useAdminStore } from './store.ts';
 
@@ -20,52 +21,37 @@ export function RecordingsList() {
         </button>
       </div>
       <ErrorText error={error} />
-      {recordings.length === 0 ? (
-        <p className="muted">No recordings.</p>
-      ) : (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Consultation</th>
-                <th scope="col">Requested</th>
-                <th scope="col">Status</th>
-                <th scope="col">Duration</th>
-                <th scope="col">Size</th>
-                <th scope="col">SHA-256</th>
-                <th scope="col">File</th>
-              </tr>
-            </thead>
-            <tbody>
-              {recordings.map((r) => (
-                <tr key={r.id} data-testid="recording-row">
-                  <td>{titles.get(r.consultationId) ?? r.consultationId.slice(0, 8)}</td>
-                  <td>{new Date(r.createdAt).toLocaleString()}</td>
-                  <td>
-                    <span className={`badge rec-${r.status}`}>{STATUS_WORDS[r.status]}</span>
-                  </td>
-                  <td>{formatDuration(r.durationMs)}</td>
-                  <td>{formatSize(r.sizeBytes)}</td>
-                  <td className="hash-cell">{r.sha256 ? <code className="hash">{r.sha256}</code> : '–'}</td>
-                  <td>
-                    {RECORDING_FILE_STATUSES.includes(r.status) ? (
-                      <a
-                        href={recordingFileUrl(r.id)}
-                        download
-                        aria-label={`Download ${r.status === 'PARTIAL' ? 'partial ' : ''}recording of ${titles.get(r.consultationId) ?? 'consultation'} from ${new Date(r.createdAt).toLocaleString()}`}
-                      >
-                        {r.status === 'PARTIAL' ? 'Download (partial)' : 'Download'}
-                      </a>
-                    ) : (
-                      '–'
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <DataTable
+        columns={['Consultation', 'Requested', 'Status', 'Duration', 'Size', 'SHA-256', 'File']}
+        rows={recordings}
+        empty="No recordings."
+      >
+        {(r) => (
+          <tr key={r.id} data-testid="recording-row">
+            <td>{titles.get(r.consultationId) ?? r.consultationId.slice(0, 8)}</td>
+            <td>{new Date(r.createdAt).toLocaleString()}</td>
+            <td>
+              <span className={`badge rec-${r.status}`}>{STATUS_WORDS[r.status]}</span>
+            </td>
+            <td>{formatDuration(r.durationMs)}</td>
+            <td>{formatSize(r.sizeBytes)}</td>
+            <td className="hash-cell">{r.sha256 ? <code className="hash">{r.sha256}</code> : '–'}</td>
+            <td>
+              {RECORDING_FILE_STATUSES.includes(r.status) ? (
+                <a
+                  href={recordingFileUrl(r.id)}
+                  download
+                  aria-label={`Download ${r.status === 'PARTIAL' ? 'partial ' : ''}recording of ${titles.get(r.consultationId) ?? 'consultation'} from ${new Date(r.createdAt).toLocaleString()}`}
+                >
+                  {r.status === 'PARTIAL' ? 'Download (partial)' : 'Download'}
+                </a>
+              ) : (
+                '–'
+              )}
+            </td>
+          </tr>
+        )}
+      </DataTable>
     </section>
   );
 }

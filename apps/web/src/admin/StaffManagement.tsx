@@ -1,9 +1,10 @@
 // Staff management: invite by email, change roles, deactivate and reactivate, end someone's sessions.
-import type { StaffMember, StaffRole } from '@consulta/protocol';
+import { type StaffMember, type StaffRole, StaffRoles } from '@consulta/protocol';
 import { type FormEvent, useEffect, useState } from 'react';
 import { api } from '../shared/api.ts';
-import { InviteeFields } from '../shared/InviteeFields.tsx';
+import { InviteeFields, noInvitee } from '../shared/InviteeFields.tsx';
 import { ErrorText, Status } from '../shared/ui.tsx';
+import { DataTable } from './DataTable.tsx';
 import { SignInSettingsCard } from './SignInSettingsCard.tsx';
 import { useAdminStore } from './store.ts';
 
@@ -20,24 +21,9 @@ export function StaffManagement({ selfId }: { selfId: string }) {
       <SignInSettingsCard />
       <InviteStaffForm />
       <ErrorText error={error} />
-      <div className="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Email</th>
-              <th scope="col">Role</th>
-              <th scope="col">State</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {staff.map((m) => (
-              <StaffRow key={m.id} member={m} self={m.id === selfId} />
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable columns={['Name', 'Email', 'Role', 'State', 'Actions']} rows={staff}>
+        {(m) => <StaffRow key={m.id} member={m} self={m.id === selfId} />}
+      </DataTable>
     </section>
   );
 }
@@ -101,34 +87,19 @@ function StaffRow({ member: m, self }: { member: StaffMember; self: boolean }) {
 
 function InviteStaffForm() {
   const staffAction = useAdminStore((s) => s.staffAction);
-  const [email, setEmail] = useState('');
-  const [displayName, setDisplayName] = useState('');
-  const [role, setRole] = useState<StaffRole>('CLINICIAN');
+  const [invitee, setInvitee] = useState(noInvitee<StaffRole>('CLINICIAN'));
   const [sent, setSent] = useState<string | null>(null);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setSent(null);
-    if (await staffAction(() => api.inviteStaff({ body: { email, displayName, role } }))) {
-      setSent(email);
-      setEmail('');
-      setDisplayName('');
+    if (await staffAction(() => api.inviteStaff({ body: invitee }))) {
+      setSent(invitee.email);
+      setInvitee((now) => noInvitee(now.role));
     }
   };
   return (
     <form className="inline-form" onSubmit={submit} aria-label="Invite a staff member">
-      <InviteeFields
-        displayName={displayName}
-        email={email}
-        onDisplayName={setDisplayName}
-        onEmail={setEmail}
-      />
-      <label>
-        Role
-        <select value={role} onChange={(e) => setRole(e.target.value as StaffRole)}>
-          <option value="CLINICIAN">Clinician</option>
-          <option value="ADMIN">Admin</option>
-        </select>
-      </label>
+      <InviteeFields invitee={invitee} roles={StaffRoles} onChange={setInvitee} />
       <button type="submit" className="primary">
         Invite
       </button>

@@ -2,14 +2,12 @@
 import { type GuestRole, GuestRoles } from '@consulta/protocol';
 import { useEffect, useRef, useState } from 'react';
 import { api } from '../shared/api.ts';
-import { InviteeFields } from '../shared/InviteeFields.tsx';
+import { InviteeFields, noInvitee } from '../shared/InviteeFields.tsx';
 import { ErrorText, Status, SubmitButton } from '../shared/ui.tsx';
 import { useBusyAction } from '../shared/use-busy-action.ts';
 
 export function InviteForm({ id, onInvited }: { id: string; onInvited(): void }) {
-  const [email, setEmail] = useState('');
-  const [displayName, setDisplayName] = useState('');
-  const [role, setRole] = useState<GuestRole>('PATIENT');
+  const [invitee, setInvitee] = useState(noInvitee<GuestRole>('PATIENT'));
   const [status, setStatus] = useState<string | null>(null);
   const { busy, error, submit } = useBusyAction();
   const sent = useRef<HTMLDivElement>(null);
@@ -18,31 +16,15 @@ export function InviteForm({ id, onInvited }: { id: string; onInvited(): void })
     if (status) sent.current?.scrollIntoView({ block: 'nearest' });
   }, [status]);
   const onSubmit = submit(async () => {
-    await api.createInvite({ params: { consultationId: id }, body: { email, displayName, role } });
-    setStatus(`Invitation sent to ${email}.`);
-    setEmail('');
-    setDisplayName('');
+    await api.createInvite({ params: { consultationId: id }, body: invitee });
+    setStatus(`Invitation sent to ${invitee.email}.`);
+    setInvitee((now) => noInvitee(now.role));
     onInvited();
   });
   return (
     <form className="card form" onSubmit={onSubmit} aria-labelledby="invite-heading">
       <h2 id="invite-heading">Invite someone</h2>
-      <InviteeFields
-        displayName={displayName}
-        email={email}
-        onDisplayName={setDisplayName}
-        onEmail={setEmail}
-      />
-      <label>
-        Role
-        <select value={role} onChange={(e) => setRole(e.target.value as GuestRole)}>
-          {GuestRoles.map((r) => (
-            <option key={r} value={r}>
-              {r.charAt(0) + r.slice(1).toLowerCase()}
-            </option>
-          ))}
-        </select>
-      </label>
+      <InviteeFields invitee={invitee} roles={GuestRoles} onChange={setInvitee} />
       <SubmitButton busy={busy} busyLabel="Sending…">
         Send invitation
       </SubmitButton>

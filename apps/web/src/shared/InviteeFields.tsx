@@ -1,13 +1,31 @@
-// Who is being invited: a name and an email address, the same two fields wherever someone is invited (a patient
-// or guest to a consultation, a colleague to staff). Limits come from the protocol's schema.
+// Who is being invited and as what: a name, an email address and a role, the same fields wherever someone is
+// invited (a patient or guest to a consultation, a colleague to staff). Limits come from the protocol's schema.
 import { DISPLAY_NAME_MAX_LENGTH } from '@consulta/protocol';
 
-export function InviteeFields(props: {
+/** What an invitation says about the person: the body of both invite requests. */
+export interface Invitee<Role extends string> {
   displayName: string;
   email: string;
-  onDisplayName(value: string): void;
-  onEmail(value: string): void;
+  role: Role;
+}
+
+/** Nobody yet, with a role preselected (kept when the form is cleared for the next person). */
+export const noInvitee = <Role extends string>(role: Role): Invitee<Role> => ({
+  displayName: '',
+  email: '',
+  role,
+});
+
+/** CLINICIAN reads Clinician. */
+const roleWord = (role: string): string => role.charAt(0) + role.slice(1).toLowerCase();
+
+export function InviteeFields<Role extends string>(props: {
+  invitee: Invitee<Role>;
+  /** The roles offered, in this order. */
+  roles: readonly Role[];
+  onChange(invitee: Invitee<Role>): void;
 }) {
+  const { invitee, onChange } = props;
   return (
     <>
       <label>
@@ -15,13 +33,28 @@ export function InviteeFields(props: {
         <input
           required
           maxLength={DISPLAY_NAME_MAX_LENGTH}
-          value={props.displayName}
-          onChange={(e) => props.onDisplayName(e.target.value)}
+          value={invitee.displayName}
+          onChange={(e) => onChange({ ...invitee, displayName: e.target.value })}
         />
       </label>
       <label>
         Email
-        <input type="email" required value={props.email} onChange={(e) => props.onEmail(e.target.value)} />
+        <input
+          type="email"
+          required
+          value={invitee.email}
+          onChange={(e) => onChange({ ...invitee, email: e.target.value })}
+        />
+      </label>
+      <label>
+        Role
+        <select value={invitee.role} onChange={(e) => onChange({ ...invitee, role: e.target.value as Role })}>
+          {props.roles.map((r) => (
+            <option key={r} value={r}>
+              {roleWord(r)}
+            </option>
+          ))}
+        </select>
       </label>
     </>
   );
