@@ -6,12 +6,20 @@ import { VideoTile } from './VideoTile.tsx';
 const CORNERS = ['bottom-right', 'bottom-left', 'top-left', 'top-right'] as const;
 type Corner = (typeof CORNERS)[number];
 
-export function SelfView(props: {
+/** Your own picture, wherever it is shown. */
+export interface Self {
   stream: MediaStream | null;
   label: string;
   videoOff: boolean;
   speaking: boolean;
-}) {
+}
+
+/** Your own tile: in the grid while nobody else is there, else inside the self view. */
+export function SelfTile(self: Self) {
+  return <VideoTile {...self} local testId="local-tile" />;
+}
+
+export function SelfView(props: Self) {
   const [corner, setCorner] = useState<Corner>('top-right');
   const [drag, setDrag] = useState<{ dx: number; dy: number } | null>(null);
   const start = useRef<{ x: number; y: number; id: number } | null>(null);
@@ -47,14 +55,7 @@ export function SelfView(props: {
       onPointerUp={onPointerUp}
       onPointerCancel={onPointerUp}
     >
-      <VideoTile
-        stream={props.stream}
-        label={props.label}
-        local
-        testId="local-tile"
-        videoOff={props.videoOff}
-        speaking={props.speaking}
-      />
+      <SelfTile {...props} />
       <button
         type="button"
         className="self-view-move"

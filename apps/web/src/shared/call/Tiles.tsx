@@ -4,7 +4,7 @@
 import type { MediaState } from '@consulta/protocol';
 import { useRef } from 'react';
 import type { RemoteTile } from '../store.ts';
-import { SelfView } from './SelfView.tsx';
+import { type Self, SelfTile, SelfView } from './SelfView.tsx';
 import { bestGrid } from './tile-grid.ts';
 import { useFitHeight } from './useFitHeight.ts';
 import type { LinkQuality } from './useQuality.ts';
@@ -35,7 +35,12 @@ export function Tiles(props: {
   const alone = props.remote.length === 0 && props.names.size === 0;
   // Alone (waiting for others), your own picture is the one to look at; with others it floats small in a corner.
   const grid = bestGrid(Math.max(1, props.remote.length), size.width, size.height);
-  const selfSpeaking = props.selfId !== null && props.activeSpeakerId === props.selfId;
+  const self: Self = {
+    stream: props.local,
+    label: props.localLabel,
+    videoOff: props.videoOff,
+    speaking: props.selfId !== null && props.activeSpeakerId === props.selfId,
+  };
   const screen = props.screen ?? null;
   const people = props.remote.map((r) => (
     <VideoTile
@@ -78,23 +83,7 @@ export function Tiles(props: {
       ) : (
         people
       )}
-      {alone ? (
-        <VideoTile
-          stream={props.local}
-          label={props.localLabel}
-          local
-          testId="local-tile"
-          videoOff={props.videoOff}
-          speaking={selfSpeaking}
-        />
-      ) : (
-        <SelfView
-          stream={props.local}
-          label={props.localLabel}
-          videoOff={props.videoOff}
-          speaking={selfSpeaking}
-        />
-      )}
+      {alone ? <SelfTile {...self} /> : <SelfView {...self} />}
     </section>
   );
 }

@@ -3,6 +3,7 @@
 import { useEffect, useRef } from 'react';
 import { describeFigures, QUALITY_WORDS } from './quality.ts';
 import type { LinkQuality } from './useQuality.ts';
+import { watchLayout } from './watch-layout.ts';
 
 export function VideoTile(props: {
   stream: MediaStream | null;
@@ -40,13 +41,7 @@ export function VideoTile(props: {
       last = key;
       onLayout.current?.(visible, width);
     };
-    const observer = new ResizeObserver(report);
-    observer.observe(video);
-    document.addEventListener('visibilitychange', report);
-    return () => {
-      observer.disconnect();
-      document.removeEventListener('visibilitychange', report);
-    };
+    return watchLayout([video], document, 'visibilitychange', report);
   }, [wantsLayout]);
   useEffect(() => {
     const video = ref.current;

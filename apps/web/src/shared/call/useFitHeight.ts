@@ -1,6 +1,7 @@
 // Sizes an element to the rest of the viewport: from where it starts on the page down to the fixed call bar, so
 // the tiles are never taller than the screen (a phone's three stacked tiles used to end 940 px down).
 import { type RefObject, useEffect, useState } from 'react';
+import { watchLayout } from './watch-layout.ts';
 
 /** Below this the tiles stop shrinking and the page scrolls instead (the control bar stays fixed). */
 const MIN_HEIGHT = 200;
@@ -22,14 +23,7 @@ export function useFitHeight(ref: RefObject<HTMLElement | null>): { width: numbe
     };
     fit();
     // What sits above the tiles (a status line that wraps, the recording badge) moves them: follow the page.
-    const observer = new ResizeObserver(fit);
-    observer.observe(document.body);
-    observer.observe(el);
-    window.addEventListener('resize', fit);
-    return () => {
-      observer.disconnect();
-      window.removeEventListener('resize', fit);
-    };
+    return watchLayout([document.body, el], window, 'resize', fit);
   }, [ref]);
   return size;
 }
