@@ -4,7 +4,7 @@ import type { ReactNode } from 'react';
 
 export function AccountField(props: {
   label: ReactNode;
-  type: 'email' | 'password';
+  /** What the browser may fill in; it also makes the field: the username is the email, the rest passwords. */
   autoComplete: 'username' | 'current-password' | 'new-password';
   value: string;
   onChange(value: string): void;
@@ -13,7 +13,7 @@ export function AccountField(props: {
     <label>
       {props.label}
       <input
-        type={props.type}
+        type={props.autoComplete === 'username' ? 'email' : 'password'}
         autoComplete={props.autoComplete}
         required
         value={props.value}

@@ -23,18 +23,11 @@ export function ChangePasswordForm() {
       <h2 id="password-heading">Password</h2>
       <AccountField
         label="Current password"
-        type="password"
         autoComplete="current-password"
         value={current}
         onChange={setCurrent}
       />
-      <AccountField
-        label="New password"
-        type="password"
-        autoComplete="new-password"
-        value={next}
-        onChange={setNext}
-      />
+      <AccountField label="New password" autoComplete="new-password" value={next} onChange={setNext} />
       <ErrorText error={error} />
       {saved ? <Status>Password changed. Your other sessions were signed out.</Status> : null}
       <SubmitButton busy={busy} busyLabel="Saving…">

@@ -5,6 +5,7 @@ import { useEffect, useState } from 'react';
 import { ApiError, api } from '../api.ts';
 import { ErrorText, SubmitButton } from '../ui.tsx';
 import { useBusyAction } from '../use-busy-action.ts';
+import { AccountStep } from './AccountStep.tsx';
 import { accountErrorText } from './messages.ts';
 import { TotpCodeField, TotpKey } from './TotpFields.tsx';
 
@@ -31,40 +32,37 @@ export function EnrolmentForm({ onSignedIn, onBack }: { onSignedIn(user: StaffUs
     }
   });
   return (
-    <div className="message-page">
-      <form className="card form" onSubmit={confirm} aria-labelledby="enrol-heading" data-testid="enrolment">
-        <h1 id="enrol-heading">Set up two-factor sign-in</h1>
-        {done ? (
-          <>
-            <p>
-              <strong>Save these recovery codes</strong> somewhere safe. Each signs you in once if you lose
-              your phone. They are shown only now.
-            </p>
-            <ul className="recovery-codes" data-testid="recovery-codes">
-              {done.recoveryCodes.map((c) => (
-                <li key={c}>
-                  <code>{c}</code>
-                </li>
-              ))}
-            </ul>
-            <button type="button" className="primary" onClick={() => onSignedIn(done.user)}>
-              I saved them — continue
-            </button>
-          </>
-        ) : (
-          <>
-            <p className="muted">
-              Your clinic asks every staff member to use a code from an authenticator app when signing in.
-            </p>
-            {setup ? <TotpKey setup={setup} /> : null}
-            <TotpCodeField value={code} onChange={setCode} />
-            <ErrorText error={error} />
-            <SubmitButton busy={busy || !setup} busyLabel={setup ? 'Checking…' : 'Loading…'}>
-              Turn on and sign in
-            </SubmitButton>
-          </>
-        )}
-      </form>
-    </div>
+    <AccountStep name="enrol" heading="Set up two-factor sign-in" onSubmit={confirm} testId="enrolment">
+      {done ? (
+        <>
+          <p>
+            <strong>Save these recovery codes</strong> somewhere safe. Each signs you in once if you lose your
+            phone. They are shown only now.
+          </p>
+          <ul className="recovery-codes" data-testid="recovery-codes">
+            {done.recoveryCodes.map((c) => (
+              <li key={c}>
+                <code>{c}</code>
+              </li>
+            ))}
+          </ul>
+          <button type="button" className="primary" onClick={() => onSignedIn(done.user)}>
+            I saved them — continue
+          </button>
+        </>
+      ) : (
+        <>
+          <p className="muted">
+            Your clinic asks every staff member to use a code from an authenticator app when signing in.
+          </p>
+          {setup ? <TotpKey setup={setup} /> : null}
+          <TotpCodeField value={code} onChange={setCode} />
+          <ErrorText error={error} />
+          <SubmitButton busy={busy || !setup} busyLabel={setup ? 'Checking…' : 'Loading…'}>
+            Turn on and sign in
+          </SubmitButton>
+        </>
+      )}
+    </AccountStep>
   );
 }

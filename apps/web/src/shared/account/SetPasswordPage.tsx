@@ -5,6 +5,7 @@ import { api } from '../api.ts';
 import { ErrorText, SubmitButton } from '../ui.tsx';
 import { useBusyAction } from '../use-busy-action.ts';
 import { AccountField } from './AccountField.tsx';
+import { AccountStep } from './AccountStep.tsx';
 import { accountErrorText } from './messages.ts';
 
 /** The token of an emailed account link in this page's address, if any. */
@@ -30,48 +31,38 @@ export function SetPasswordPage({ token, onDone }: { token: string; onDone(): vo
     })(e);
   };
   return (
-    <div className="message-page">
-      <form
-        className="card form"
-        onSubmit={onSubmit}
-        aria-labelledby="set-heading"
-        data-testid="set-password"
-      >
-        <h1 id="set-heading">Choose your password</h1>
-        {done ? (
-          <>
-            <p role="status">Your password is set. You are signed out everywhere else.</p>
-            <button type="button" className="primary" onClick={onDone}>
-              Sign in
-            </button>
-          </>
-        ) : (
-          <>
-            <p className="muted">
-              At least 10 characters. A few unrelated words are strong and easy to remember; names, dates and
-              common passwords are not.
-            </p>
-            <AccountField
-              label="New password"
-              type="password"
-              autoComplete="new-password"
-              value={password}
-              onChange={setPassword}
-            />
-            <AccountField
-              label="The same again"
-              type="password"
-              autoComplete="new-password"
-              value={again}
-              onChange={setAgain}
-            />
-            <ErrorText error={error} />
-            <SubmitButton busy={busy} busyLabel="Saving…">
-              Set password
-            </SubmitButton>
-          </>
-        )}
-      </form>
-    </div>
+    <AccountStep name="set" heading="Choose your password" onSubmit={onSubmit} testId="set-password">
+      {done ? (
+        <>
+          <p role="status">Your password is set. You are signed out everywhere else.</p>
+          <button type="button" className="primary" onClick={onDone}>
+            Sign in
+          </button>
+        </>
+      ) : (
+        <>
+          <p className="muted">
+            At least 10 characters. A few unrelated words are strong and easy to remember; names, dates and
+            common passwords are not.
+          </p>
+          <AccountField
+            label="New password"
+            autoComplete="new-password"
+            value={password}
+            onChange={setPassword}
+          />
+          <AccountField
+            label="The same again"
+            autoComplete="new-password"
+            value={again}
+            onChange={setAgain}
+          />
+          <ErrorText error={error} />
+          <SubmitButton busy={busy} busyLabel="Saving…">
+            Set password
+          </SubmitButton>
+        </>
+      )}
+    </AccountStep>
   );
 }

@@ -7,6 +7,7 @@ import { ApiError, api } from '../api.ts';
 import { ErrorText, SubmitButton } from '../ui.tsx';
 import { useBusyAction } from '../use-busy-action.ts';
 import { AccountField } from './AccountField.tsx';
+import { AccountStep } from './AccountStep.tsx';
 import { EnrolmentForm } from './EnrolmentForm.tsx';
 import { ForgotPasswordForm } from './ForgotPasswordForm.tsx';
 import { accountErrorText, ssoErrorText } from './messages.ts';
@@ -65,27 +66,23 @@ function PasswordForm(props: {
     }
   });
   return (
-    <div className="message-page">
-      <form className="card form" onSubmit={onSubmit} aria-labelledby="signin-heading">
-        <h1 id="signin-heading">{props.heading}</h1>
-        <AccountField label="Email" type="email" autoComplete="username" value={email} onChange={setEmail} />
-        <AccountField
-          label="Password"
-          type="password"
-          autoComplete="current-password"
-          value={password}
-          onChange={setPassword}
-        />
-        <ErrorText error={error} />
-        <SubmitButton busy={busy} busyLabel="Signing in…">
-          Sign in
-        </SubmitButton>
-        <button type="button" className="link-button" onClick={props.onForgot}>
-          Forgot password?
-        </button>
-        <SsoButton app={props.app} />
-      </form>
-    </div>
+    <AccountStep name="signin" heading={props.heading} onSubmit={onSubmit}>
+      <AccountField label="Email" autoComplete="username" value={email} onChange={setEmail} />
+      <AccountField
+        label="Password"
+        autoComplete="current-password"
+        value={password}
+        onChange={setPassword}
+      />
+      <ErrorText error={error} />
+      <SubmitButton busy={busy} busyLabel="Signing in…">
+        Sign in
+      </SubmitButton>
+      <button type="button" className="link-button" onClick={props.onForgot}>
+        Forgot password?
+      </button>
+      <SsoButton app={props.app} />
+    </AccountStep>
   );
 }
 
@@ -104,46 +101,38 @@ function SecondFactorForm({ onSignedIn, onBack }: { onSignedIn(user: StaffUser):
     }
   });
   return (
-    <div className="message-page">
-      <form
-        className="card form"
-        onSubmit={onSubmit}
-        aria-labelledby="code-heading"
-        data-testid="second-factor"
+    <AccountStep name="code" heading="Two-factor sign-in" onSubmit={onSubmit} testId="second-factor">
+      <p className="muted">
+        {useRecovery
+          ? 'Type one of the recovery codes you saved when you turned two-factor sign-in on. Each works once.'
+          : 'Open your authenticator app and type the 6-digit code it shows for Consulta.'}
+      </p>
+      <label>
+        {useRecovery ? 'Recovery code' : 'Code'}
+        <input
+          inputMode={useRecovery ? 'text' : 'numeric'}
+          autoComplete="one-time-code"
+          pattern={useRecovery ? '[A-Za-z0-9-]{8,32}' : '[0-9 ]{6,7}'}
+          required
+          value={value}
+          onChange={(e) => setValue(e.target.value)}
+        />
+      </label>
+      <ErrorText error={error} />
+      <SubmitButton busy={busy} busyLabel="Checking…">
+        Continue
+      </SubmitButton>
+      <button
+        type="button"
+        className="link-button"
+        onClick={() => {
+          setUseRecovery(!useRecovery);
+          setValue('');
+          setError(null);
+        }}
       >
-        <h1 id="code-heading">Two-factor sign-in</h1>
-        <p className="muted">
-          {useRecovery
-            ? 'Type one of the recovery codes you saved when you turned two-factor sign-in on. Each works once.'
-            : 'Open your authenticator app and type the 6-digit code it shows for Consulta.'}
-        </p>
-        <label>
-          {useRecovery ? 'Recovery code' : 'Code'}
-          <input
-            inputMode={useRecovery ? 'text' : 'numeric'}
-            autoComplete="one-time-code"
-            pattern={useRecovery ? '[A-Za-z0-9-]{8,32}' : '[0-9 ]{6,7}'}
-            required
-            value={value}
-            onChange={(e) => setValue(e.target.value)}
-          />
-        </label>
-        <ErrorText error={error} />
-        <SubmitButton busy={busy} busyLabel="Checking…">
-          Continue
-        </SubmitButton>
-        <button
-          type="button"
-          className="link-button"
-          onClick={() => {
-            setUseRecovery(!useRecovery);
-            setValue('');
-            setError(null);
-          }}
-        >
-          {useRecovery ? 'Use a code from the app' : 'Lost your phone? Use a recovery code'}
-        </button>
-      </form>
-    </div>
+        {useRecovery ? 'Use a code from the app' : 'Lost your phone? Use a recovery code'}
+      </button>
+    </AccountStep>
   );
 }

@@ -61,7 +61,6 @@ export function TwoFactorSettings() {
           </p>
           <AccountField
             label="Password, to turn it off"
-            type="password"
             autoComplete="current-password"
             value={value}
             onChange={setValue}
