@@ -13,57 +13,49 @@ export interface CloseCodeInfo {
 }
 
 const info = <const T extends Record<string, CloseCodeInfo>>(table: T) => table;
+// An entry by what the client does, so the verdict reads first; code and verdict keep their literal types.
+const verdict =
+  <const V extends CloseCodeInfo['client']>(client: V) =>
+  <const C extends number>(code: C, meaning: string) => ({ code, meaning, client });
+const final = verdict('final');
+const retry = verdict('retry');
+const retryNow = verdict('retry-now');
 
 export const CloseCodes = info({
   /** The client closed the socket itself (leave, page gone). */
-  ClientClosed: { code: 1000, meaning: 'the client closed the connection', client: 'final' },
+  ClientClosed: final(1000, 'the client closed the connection'),
   /** The server process is shutting down without a successor (ws closes with 1001). */
-  ServerGoingAway: {
-    code: 1001,
-    meaning: 'the server is shutting down; reconnect and resume',
-    client: 'retry',
-  },
+  ServerGoingAway: retry(1001, 'the server is shutting down; reconnect and resume'),
   /** A frame above the hard size limit; ws itself closes with 1009. The client may reconnect. */
-  MessageTooBig: { code: 1009, meaning: 'a frame exceeded the hard size limit', client: 'retry' },
+  MessageTooBig: retry(1009, 'a frame exceeded the hard size limit'),
   /** The client dropped its socket as a network failure would (tests, missed pongs). */
-  ClientDropped: { code: 4000, meaning: 'the client dropped the connection to reconnect', client: 'retry' },
+  ClientDropped: retry(4000, 'the client dropped the connection to reconnect'),
   /** The same participant connected again elsewhere; this older connection is closed. */
-  Replaced: {
-    code: 4001,
-    meaning: 'replaced by a newer connection of the same participant',
-    client: 'final',
-  },
+  Replaced: final(4001, 'replaced by a newer connection of the same participant'),
   /** The guest's access was withdrawn: invite revoked, admission denied, or removed by staff. */
-  AccessWithdrawn: {
-    code: 4003,
-    meaning: 'access withdrawn (invite revoked, admission denied or removed)',
-    client: 'final',
-  },
+  AccessWithdrawn: final(4003, 'access withdrawn (invite revoked, admission denied or removed)'),
   /** The consultation ended; nothing is left to rejoin. */
-  ConsultationEnded: { code: 4010, meaning: 'the consultation ended', client: 'final' },
+  ConsultationEnded: final(4010, 'the consultation ended'),
   /**
    * The session behind the socket ended: signed out, password changed or reset, account deactivated, session
    * revoked or expired. The client must sign in (or open its invite) again.
    */
-  SessionEnded: {
-    code: 4011,
-    meaning:
-      'the session ended (signed out, password changed, role changed, deactivated, revoked or expired)',
-    client: 'final',
-  },
+  SessionEnded: final(
+    4011,
+    'the session ended (signed out, password changed, role changed, deactivated, revoked or expired)',
+  ),
   /** The handshake carried no valid session or guest cookie. */
-  Unauthenticated: { code: 4401, meaning: 'not signed in and no open invite', client: 'final' },
+  Unauthenticated: final(4401, 'not signed in and no open invite'),
   /** The handshake came from a page of another origin. */
-  CrossOrigin: { code: 4403, meaning: 'cross-origin connections are not allowed', client: 'final' },
+  CrossOrigin: final(4403, 'cross-origin connections are not allowed'),
   /**
    * This server node is restarting or draining (deploys, scale-in): reconnect at once, another node resumes the
    * place within the grace period; nobody else sees a leave.
    */
-  ServerRestarting: {
-    code: 4503,
-    meaning: 'this server node is restarting; reconnect now and resume on another node',
-    client: 'retry-now',
-  },
+  ServerRestarting: retryNow(
+    4503,
+    'this server node is restarting; reconnect now and resume on another node',
+  ),
 });
 
 export type CloseCodeName = keyof typeof CloseCodes;
