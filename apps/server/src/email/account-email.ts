@@ -1,17 +1,10 @@
-import type { OutgoingEmail } from './mailer.ts';
-
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+import { escapeHtml } from './escape-html.ts';
+import type { LinkToSend, OutgoingEmail } from './mailer.ts';
 
 /** A new staff member's invitation: the link sets their first password. */
-export function staffInviteEmail(input: {
-  to: string;
-  name: string;
-  invitedBy: string;
-  role: string;
-  link: string;
-  expiresAt: Date;
-}): OutgoingEmail {
+export function staffInviteEmail(
+  input: LinkToSend & { name: string; invitedBy: string; role: string },
+): OutgoingEmail {
   const expires = input.expiresAt.toUTCString();
   const role = input.role === 'ADMIN' ? 'an administrator' : 'a clinician';
   const text = [
@@ -31,12 +24,7 @@ export function staffInviteEmail(input: {
 }
 
 /** A password reset someone asked for (maybe not the owner: the email says what to do then). */
-export function passwordResetEmail(input: {
-  to: string;
-  name: string;
-  link: string;
-  expiresAt: Date;
-}): OutgoingEmail {
+export function passwordResetEmail(input: LinkToSend & { name: string }): OutgoingEmail {
   const expires = input.expiresAt.toUTCString();
   const text = [
     `Hello ${input.name},`,

@@ -1,16 +1,9 @@
-import type { OutgoingEmail } from './mailer.ts';
+import { escapeHtml } from './escape-html.ts';
+import type { LinkToSend, OutgoingEmail } from './mailer.ts';
 
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-
-export function inviteEmail(input: {
-  to: string;
-  guestName: string;
-  clinicianName: string;
-  title: string;
-  link: string;
-  expiresAt: Date;
-}): OutgoingEmail {
+export function inviteEmail(
+  input: LinkToSend & { guestName: string; clinicianName: string; title: string },
+): OutgoingEmail {
   const expires = input.expiresAt.toUTCString();
   const text = [
     `Hello ${input.guestName},`,

@@ -13,6 +13,13 @@ export interface OutgoingEmail {
   link?: string;
 }
 
+/** What every email carrying a personal link is written from: its recipient, the link, when the link stops working. */
+export interface LinkToSend {
+  to: string;
+  link: string;
+  expiresAt: Date;
+}
+
 export interface Mailer {
   send(email: OutgoingEmail): Promise<void>;
   close(): void;
