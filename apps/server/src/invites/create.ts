@@ -5,6 +5,7 @@ import { hashToken, newToken } from '../auth/tokens.ts';
 import { assertNotEnded, consultationForStaff } from '../consultations/access.ts';
 import type { AppContext } from '../context.ts';
 import { inviteEmail } from '../email/invite-email.ts';
+import { sendOrUndo } from '../email/send-or-undo.ts';
 
 /** Creates an invite and emails its link. The token exists only in the email; the database keeps its hash. */
 export async function createInvite(
@@ -32,22 +33,15 @@ export async function createInvite(
   // The token rides in the fragment, which browsers never send to servers: it stays out of access logs and
   // Referer headers. The patient app reads it and posts it to /api/invites/open.
   const link = `${ctx.config.server.publicUrl}/join#${token}`;
-  try {
-    await ctx.mailer.send(
-      inviteEmail({
-        to: invite.email,
-        guestName: invite.displayName,
-        clinicianName: c.clinician.displayName,
-        title: c.title,
-        link,
-        expiresAt,
-      }),
-    );
-  } catch (err) {
-    // An invite nobody received must not linger as a valid credential.
-    await ctx.prisma.invite.delete({ where: { id: invite.id } });
-    throw err;
-  }
+  const email = inviteEmail({
+    to: invite.email,
+    guestName: invite.displayName,
+    clinicianName: c.clinician.displayName,
+    title: c.title,
+    link,
+    expiresAt,
+  });
+  await sendOrUndo(ctx.mailer, email, () => ctx.prisma.invite.delete({ where: { id: invite.id } }));
   await recordAudit(ctx.prisma, {
     action: 'invite.send',
     actor: staff,

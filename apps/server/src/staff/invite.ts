@@ -5,6 +5,7 @@ import type { StaffPrincipal } from '../auth/principal.ts';
 import type { AppContext } from '../context.ts';
 import { isUniqueViolation } from '../db/index.ts';
 import { accountLink, staffInviteEmail } from '../email/account-email.ts';
+import { sendOrUndo } from '../email/send-or-undo.ts';
 import { AppError } from '../errors.ts';
 import { staffMemberView } from './view.ts';
 
@@ -30,22 +31,16 @@ export async function inviteStaff(ctx: AppContext, admin: StaffPrincipal, body: 
     'INVITE',
     ctx.config.auth.staffInviteTtlHours * 3_600_000,
   );
-  try {
-    await ctx.mailer.send(
-      staffInviteEmail({
-        to: email,
-        name: user.displayName,
-        invitedBy: admin.displayName,
-        role: user.role,
-        link: accountLink(ctx.config.server.publicUrl, user.role, token),
-        expiresAt,
-      }),
-    );
-  } catch (err) {
-    // Nobody received the link: no half-made account is left behind, and the admin can try again.
-    await ctx.prisma.user.delete({ where: { id: user.id } });
-    throw err;
-  }
+  const invitation = staffInviteEmail({
+    to: email,
+    name: user.displayName,
+    invitedBy: admin.displayName,
+    role: user.role,
+    link: accountLink(ctx.config.server.publicUrl, user.role, token),
+    expiresAt,
+  });
+  // Nobody received the link: no half-made account is left behind.
+  await sendOrUndo(ctx.mailer, invitation, () => ctx.prisma.user.delete({ where: { id: user.id } }));
   await recordAudit(ctx.prisma, {
     action: 'staff.invite',
     actor: admin,
