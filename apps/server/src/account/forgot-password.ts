@@ -1,6 +1,6 @@
 import type { ForgotPasswordBody } from '@consulta/protocol';
 import type { FastifyBaseLogger, FastifyReply } from 'fastify';
-import { recordAudit } from '../audit/record.ts';
+import { aboutUser, recordAudit } from '../audit/record.ts';
 import { issueAccountToken } from '../auth/account-tokens.ts';
 import type { AppContext } from '../context.ts';
 import type { User } from '../db/index.ts';
@@ -26,8 +26,7 @@ export async function forgotPassword(
   await recordAudit(ctx.prisma, {
     action: 'auth.password_reset_request',
     actor: { kind: 'anonymous' },
-    targetType: 'user',
-    ...(user ? { targetId: user.id } : {}),
+    ...aboutUser(user?.id),
     ip,
     details: { email, sent: eligible },
   });

@@ -1,6 +1,6 @@
 import { ErrorCode, type SetPasswordBody } from '@consulta/protocol';
 import type { FastifyReply } from 'fastify';
-import { recordAudit } from '../audit/record.ts';
+import { aboutUser, recordAudit } from '../audit/record.ts';
 import { hashPassword } from '../auth/password.ts';
 import { assertStrongPassword } from '../auth/password-policy.ts';
 import { hashToken } from '../auth/tokens.ts';
@@ -40,8 +40,7 @@ export async function setPasswordFromLink(
     await recordAudit(ctx.prisma, {
       action: 'auth.password_set',
       actor: { kind: 'anonymous' },
-      targetType: 'user',
-      ...(row ? { targetId: row.userId } : {}),
+      ...aboutUser(row?.userId),
       ip,
       outcome: 'denied',
       details: { reason: !row ? 'unknown' : row.usedAt ? 'used' : 'expired-or-inactive' },

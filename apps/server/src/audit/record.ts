@@ -21,6 +21,15 @@ export interface AuditEntry {
 }
 
 /**
+ * The account an event is about, when there is one: a sign-in or a reset for an unknown email (or with an unknown
+ * link) is still about "a user", just none that exists.
+ */
+export const aboutUser = (userId: string | undefined): Pick<AuditEntry, 'targetType' | 'targetId'> => ({
+  targetType: 'user',
+  ...(userId ? { targetId: userId } : {}),
+});
+
+/**
  * Appends one audit event to its hash chain. Awaited by callers: an action whose audit cannot be written is not
  * done. Runs in a transaction of its own; use appendAudit to append inside a caller's transaction.
  */

@@ -1,6 +1,6 @@
 import { ErrorCode, type SignInBody, type StaffUser } from '@consulta/protocol';
 import type { FastifyReply } from 'fastify';
-import { recordAudit } from '../audit/record.ts';
+import { aboutUser, recordAudit } from '../audit/record.ts';
 import type { AppContext } from '../context.ts';
 import { AppError } from '../errors.ts';
 import { waitWords } from '../limits/index.ts';
@@ -45,8 +45,7 @@ export async function signIn(
     await recordAudit(prisma, {
       action: 'auth.sign_in',
       actor: { kind: 'anonymous' },
-      targetType: 'user',
-      ...(user ? { targetId: user.id } : {}),
+      ...aboutUser(user?.id),
       ip: request.ip,
       outcome: 'failed',
       details: { email, ...(user?.deactivatedAt && ok ? { reason: 'deactivated' } : {}) },
