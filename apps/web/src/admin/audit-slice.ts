@@ -3,6 +3,7 @@
 import type { AuditAction, AuditEvent, AuditQuery } from '@consulta/protocol';
 import type { StateCreator } from 'zustand';
 import { api } from '../shared/api.ts';
+import { loadInto } from './load-into.ts';
 
 export interface AuditFilters {
   personId?: string;
@@ -55,14 +56,11 @@ export const createAuditSlice: StateCreator<AuditSlice, [], [], AuditSlice> = (s
   auditTrail: [],
   auditNext: null,
   auditError: null,
-  async loadAudit(cursor) {
-    try {
+  loadAudit: (cursor) =>
+    loadInto(set, 'auditError', async () => {
       const page = await api.listAudit({ query: auditQuery(get().auditFilters, cursor) });
-      set({ events: page.events, auditCursor: cursor, auditNext: page.nextCursor, auditError: null });
-    } catch (err) {
-      set({ auditError: (err as Error).message });
-    }
-  },
+      return { events: page.events, auditCursor: cursor, auditNext: page.nextCursor };
+    }),
   async setAuditFilters(auditFilters) {
     set({ auditFilters, auditTrail: [] });
     await get().loadAudit();

@@ -3,6 +3,7 @@
 import type { LiveSnapshot } from '@consulta/protocol';
 import type { StateCreator } from 'zustand';
 import { api } from '../shared/api.ts';
+import { loadInto } from './load-into.ts';
 
 export interface LiveSlice {
   live: LiveSnapshot | null;
@@ -16,12 +17,9 @@ export const createLiveSlice: StateCreator<LiveSlice, [], [], LiveSlice> = (set)
   live: null,
   liveClockSkewMs: 0,
   liveError: null,
-  async loadLive() {
-    try {
+  loadLive: () =>
+    loadInto(set, 'liveError', async () => {
       const live = await api.liveConsultations();
-      set({ live, liveClockSkewMs: Date.now() - Date.parse(live.at), liveError: null });
-    } catch (err) {
-      set({ liveError: (err as Error).message });
-    }
-  },
+      return { live, liveClockSkewMs: Date.now() - Date.parse(live.at) };
+    }),
 });

@@ -3,6 +3,7 @@ import type { StaffMember } from '@consulta/protocol';
 import type { StateCreator } from 'zustand';
 import { accountErrorText } from '../shared/account/messages.ts';
 import { api } from '../shared/api.ts';
+import { loadInto } from './load-into.ts';
 
 export interface StaffSlice {
   staff: StaffMember[];
@@ -15,13 +16,8 @@ export interface StaffSlice {
 export const createStaffSlice: StateCreator<StaffSlice, [], [], StaffSlice> = (set, get) => ({
   staff: [],
   staffError: null,
-  async loadStaff() {
-    try {
-      set({ staff: (await api.listStaff()).staff, staffError: null });
-    } catch (err) {
-      set({ staffError: accountErrorText(err) });
-    }
-  },
+  loadStaff: () =>
+    loadInto(set, 'staffError', async () => ({ staff: (await api.listStaff()).staff }), accountErrorText),
   async staffAction(action) {
     try {
       await action();

@@ -5,6 +5,7 @@ import { api } from '../shared/api.ts';
 import { createSessionSlice, type SessionSlice } from '../shared/store.ts';
 import { type AuditSlice, createAuditSlice } from './audit-slice.ts';
 import { createLiveSlice, type LiveSlice } from './live-slice.ts';
+import { loadInto } from './load-into.ts';
 import { createStaffSlice, type StaffSlice } from './staff-slice.ts';
 
 interface ConsultSlice {
@@ -16,13 +17,8 @@ interface ConsultSlice {
 const createConsultSlice: StateCreator<ConsultSlice, [], [], ConsultSlice> = (set) => ({
   consultations: [],
   error: null,
-  async refresh() {
-    try {
-      set({ consultations: (await api.listConsultations()).consultations, error: null });
-    } catch (err) {
-      set({ error: (err as Error).message });
-    }
-  },
+  refresh: () =>
+    loadInto(set, 'error', async () => ({ consultations: (await api.listConsultations()).consultations })),
 });
 
 interface RecordingsSlice {
@@ -38,13 +34,8 @@ interface RecordingsSlice {
 const createRecordingsSlice: StateCreator<RecordingsSlice, [], [], RecordingsSlice> = (set) => ({
   recordings: [],
   recordingsError: null,
-  async loadRecordings() {
-    try {
-      set({ recordings: (await api.listRecordings()).recordings, recordingsError: null });
-    } catch (err) {
-      set({ recordingsError: (err as Error).message });
-    }
-  },
+  loadRecordings: () =>
+    loadInto(set, 'recordingsError', async () => ({ recordings: (await api.listRecordings()).recordings })),
   putRecording: (recording) =>
     set((s) => ({
       recordings: s.recordings.some((r) => r.id === recording.id)
