@@ -93,8 +93,7 @@ export class HostQueue {
   private push(slot: number): void {
     if (this.at[slot]! >= 0) return;
     const i = this.count++;
-    this.heap[i] = slot;
-    this.at[slot] = i;
+    this.place(slot, i);
     this.up(i);
   }
 
@@ -103,10 +102,15 @@ export class HostQueue {
     const last = this.heap[--this.count]!;
     this.at[slot] = -1;
     if (i === this.count) return;
-    this.heap[i] = last;
-    this.at[last] = i;
+    this.place(last, i);
     this.down(i);
     this.up(this.at[last]!);
+  }
+
+  /** Puts `slot` at heap position `i`, keeping its index in step. */
+  private place(slot: number, i: number): void {
+    this.heap[i] = slot;
+    this.at[slot] = i;
   }
 
   private up(i: number): void {
@@ -116,12 +120,10 @@ export class HostQueue {
       const p = (i - 1) >> 1;
       const ps = heap[p]!;
       if (!this.before(slot, ps)) break;
-      heap[i] = ps;
-      this.at[ps] = i;
+      this.place(ps, i);
       i = p;
     }
-    heap[i] = slot;
-    this.at[slot] = i;
+    this.place(slot, i);
   }
 
   private down(i: number): void {
@@ -133,11 +135,9 @@ export class HostQueue {
       if (c + 1 < this.count && this.before(heap[c + 1]!, heap[c]!)) c++;
       const cs = heap[c]!;
       if (!this.before(cs, slot)) break;
-      heap[i] = cs;
-      this.at[cs] = i;
+      this.place(cs, i);
       i = c;
     }
-    heap[i] = slot;
-    this.at[slot] = i;
+    this.place(slot, i);
   }
 }
