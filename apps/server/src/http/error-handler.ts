@@ -30,6 +30,14 @@ export function errorHandler(
           : ErrorCode.ValidationFailed;
     status = httpStatusOf[code];
     body = { error: { code, message: error.message } };
+  } else if ((error as NodeJS.ErrnoException).code === 'ECONNRESET' && request.raw.destroyed) {
+    // The client went away mid-body (a link-probe upload it gave up on, a closed tab): nothing on our side
+    // failed, and nobody is left to answer. Answered anyway, in case a proxy still listens.
+    request.log.info({ reqId: request.id }, 'request aborted by the client');
+    status = 400;
+    body = {
+      error: { code: ErrorCode.ValidationFailed, message: 'The request ended before its body arrived' },
+    };
   } else {
     request.log.error({ err: error }, 'unhandled error');
     status = 500;

@@ -59,7 +59,13 @@ export const linkProbeRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (a
   app.addContentTypeParser(
     'application/octet-stream',
     { bodyLimit: LINK_PROBE_MAX_BYTES },
-    (_request, payload, done) => {
+    (request, payload, done) => {
+      // Refused on its announced length before any of it is read: fastify checks a body limit against
+      // content-length only for the bodies it reads itself, and this parser reads the stream.
+      if (Number(request.headers['content-length'] ?? 0) > LINK_PROBE_MAX_BYTES) {
+        done(new AppError(ErrorCode.MessageTooLarge, 'The probe is larger than allowed'), undefined);
+        return;
+      }
       let bytes = 0;
       let first = 0;
       payload.on('data', (chunk: Buffer) => {
@@ -74,8 +80,11 @@ export const linkProbeRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (a
   );
   serveRoute(app, Routes.linkProbeUpload, async (request) => {
     await admit(request);
+    // Only what this file's parser counted: any other body (JSON with a `bytes` field, say) is not a probe.
+    const octets =
+      (request.headers['content-type'] ?? '').split(';')[0]?.trim() === 'application/octet-stream';
     const received = request.body as unknown as { bytes: number; ms: number } | undefined;
-    if (!received || typeof received.bytes !== 'number') {
+    if (!octets || !received || typeof received.bytes !== 'number' || typeof received.ms !== 'number') {
       throw new AppError(ErrorCode.ValidationFailed, 'Send the probe as application/octet-stream');
     }
     return { bytes: received.bytes, ms: Math.round(received.ms * 10) / 10 };
