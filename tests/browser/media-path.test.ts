@@ -153,38 +153,67 @@ describe('media-path record of a 1:1 call in Chromium', () => {
           ids.set(page, (await page.evaluate(() => window.consultaTest.selfId())) as string);
         }
 
-        // The record fills in as each client reports its pair (within a poll or two of connecting).
-        const spans = await waitForSpans(
-          auditor(),
-          consult.id,
-          (s) => s.filter((x) => x.path !== 'unknown').length >= 2,
-        );
+        // The record fills in as each client reports its pair (within a poll or two of connecting). Chrome may
+        // switch its selected pair in the first seconds (a relay reached over TCP, then the one over UDP): that
+        // ends the span and opens the next, so a participant has one open span, after earlier ones that each
+        // ended where the next began. The open one must match what getStats shows now; a switch just made is
+        // in the record within a poll, so it is read again until they agree.
+        const deadline = Date.now() + 20_000;
         for (const page of [doc, adm]) {
           const self = ids.get(page)!;
           const other = [...ids.values()].find((id) => id !== self)!;
-          const mine = spans.filter((s) => s.participantId === self);
-          assert.equal(mine.length, 1, `one span for ${self}: ${JSON.stringify(spans)}`);
-          const span = mine[0]!;
-          const seen = await page.evaluate(() => window.consultaTest.selectedCandidates());
-          assert.ok(seen, 'the page has a selected pair');
-          t.diagnostic(
-            `${mode} ${self.slice(0, 8)}: record ${span.path} ${JSON.stringify(span.pair)}; getStats local ${seen.local.candidateType}/${seen.local.protocol}${seen.local.relayProtocol ? `/${seen.local.relayProtocol}` : ''} remote ${seen.remote.candidateType}`,
-          );
-          assert.equal(span.topology, 'p2p');
-          assert.equal(span.link, 'mesh');
-          assert.equal(span.peerId, other);
-          assert.equal(span.endedAt, null);
-          assert.equal(span.pair?.localType, seen.local.candidateType);
-          assert.equal(span.pair?.remoteType, seen.remote.candidateType);
-          assert.equal(span.pair?.protocol, seen.local.protocol);
-          if (mode === 'relay') {
-            assert.equal(span.path, 'turn');
-            assert.equal(span.pair?.localType, 'relay');
-            assert.equal(span.pair?.relayProtocol, seen.local.relayProtocol);
-            assert.equal(span.pair?.relayAddress, `${seen.local.address}:${seen.local.port}`);
-          } else {
-            assert.equal(span.path, 'direct-host');
-            assert.equal(span.pair?.relayAddress, undefined, 'no participant address is kept');
+          for (;;) {
+            const spans = await waitForSpans(
+              auditor(),
+              consult.id,
+              (s) => s.filter((x) => x.path !== 'unknown' && x.endedAt === null).length >= 2,
+            );
+            const mine = spans
+              .filter((x) => x.participantId === self)
+              .sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt));
+            const open = mine.filter((x) => x.endedAt === null);
+            assert.equal(open.length, 1, `one open span for ${self}: ${JSON.stringify(spans)}`);
+            const span = open[0]!;
+            assert.equal(mine.at(-1), span, `the open span is the latest: ${JSON.stringify(mine)}`);
+            for (const [i, earlier] of mine.slice(0, -1).entries()) {
+              assert.equal(
+                earlier.endedAt,
+                mine[i + 1]!.startedAt,
+                `a continuous record: ${JSON.stringify(mine)}`,
+              );
+            }
+            const seen = await page.evaluate(() => window.consultaTest.selectedCandidates());
+            assert.ok(seen, 'the page has a selected pair');
+            const agrees =
+              span.pair?.localType === seen.local.candidateType &&
+              span.pair?.remoteType === seen.remote.candidateType &&
+              span.pair?.protocol === seen.local.protocol &&
+              (mode !== 'relay' ||
+                (span.pair?.relayProtocol === seen.local.relayProtocol &&
+                  span.pair?.relayAddress === `${seen.local.address}:${seen.local.port}`));
+            if (!agrees && Date.now() < deadline) {
+              await new Promise((r) => setTimeout(r, 500));
+              continue;
+            }
+            t.diagnostic(
+              `${mode} ${self.slice(0, 8)}: record ${span.path} ${JSON.stringify(span.pair)} (${mine.length} span(s)); getStats local ${seen.local.candidateType}/${seen.local.protocol}${seen.local.relayProtocol ? `/${seen.local.relayProtocol}` : ''} remote ${seen.remote.candidateType}`,
+            );
+            assert.equal(span.topology, 'p2p');
+            assert.equal(span.link, 'mesh');
+            assert.equal(span.peerId, other);
+            assert.equal(span.pair?.localType, seen.local.candidateType);
+            assert.equal(span.pair?.remoteType, seen.remote.candidateType);
+            assert.equal(span.pair?.protocol, seen.local.protocol);
+            if (mode === 'relay') {
+              assert.equal(span.path, 'turn');
+              assert.equal(span.pair?.localType, 'relay');
+              assert.equal(span.pair?.relayProtocol, seen.local.relayProtocol);
+              assert.equal(span.pair?.relayAddress, `${seen.local.address}:${seen.local.port}`);
+            } else {
+              assert.equal(span.path, 'direct-host');
+              assert.equal(span.pair?.relayAddress, undefined, 'no participant address is kept');
+            }
+            break;
           }
         }
 
@@ -192,7 +221,7 @@ describe('media-path record of a 1:1 call in Chromium', () => {
         await doc.evaluate(() => window.consultaTest.leave());
         await adm.evaluate(() => window.consultaTest.leave());
         const closed = await waitForSpans(auditor(), consult.id, (s) => s.every((x) => x.endedAt !== null));
-        assert.equal(closed.length, 2);
+        assert.ok(closed.length >= 2, JSON.stringify(closed));
       } finally {
         await opened.close();
       }
