@@ -205,7 +205,8 @@ async function muteIsShownAndStopsSending(who: Page, other: Page, topology: stri
   await waitForSenders(
     who,
     `muted on ${topology}`,
-    (sent) => sent.length > 0 && sent.every((x) => x.track === null),
+    // A relay in a tree also forwards others' tracks: those stay live; only this person's own must stop.
+    (sent) => sent.some((x) => !x.relayed) && sent.filter((x) => !x.relayed).every((x) => x.track === null),
   );
   const tile = other.getByTestId('remote-tile').filter({ has: other.getByTestId('muted-indicator') });
   await tile.getByTestId('camera-off-indicator').waitFor({ timeout: 10_000 });
@@ -222,12 +223,15 @@ interface SentTrack {
   kind: string;
   direction: string | null;
   track: string | null;
+  /** Someone else's track this page forwards (it arrived on one of its connections): a tree relay's. */
+  relayed: boolean;
 }
 
 /** What every live connection's sending transceivers carry: the track's state, or null for no track. */
 function sentTracks(page: Page): Promise<SentTrack[]> {
   return page.evaluate(() => {
     const pcs = (window as unknown as { peerConnections: RTCPeerConnection[] }).peerConnections;
+    const received = new Set(pcs.flatMap((pc) => pc.getReceivers().map((r) => r.track.id)));
     return pcs
       .filter((pc) => pc.connectionState !== 'closed')
       .flatMap((pc) => pc.getTransceivers())
@@ -236,6 +240,7 @@ function sentTracks(page: Page): Promise<SentTrack[]> {
         kind: t.receiver.track.kind,
         direction: t.currentDirection,
         track: t.sender.track ? t.sender.track.readyState : null,
+        relayed: t.sender.track !== null && received.has(t.sender.track.id),
       }));
   });
 }
