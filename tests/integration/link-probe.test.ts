@@ -30,21 +30,26 @@ const probe = (
     ...(body ? { body } : {}),
   });
 
+/** A probe upload by hand (node:http), announcing `length` bytes: the body is the caller's to send or not. */
+function rawUpload(length: number) {
+  const url = new URL(`${server.url}/api/link-probe`);
+  return httpRequest({
+    host: url.hostname,
+    port: url.port,
+    path: url.pathname,
+    method: 'POST',
+    headers: {
+      cookie: clinician.cookieHeader,
+      'content-type': 'application/octet-stream',
+      'content-length': String(length),
+    },
+  });
+}
+
 /** A POST that announces `length` bytes of octet-stream and sends none: the server's answer to the headers. */
 function announcedUpload(length: number): Promise<{ status: number; code: string }> {
   return new Promise((resolve, reject) => {
-    const url = new URL(`${server.url}/api/link-probe`);
-    const req = httpRequest({
-      host: url.hostname,
-      port: url.port,
-      path: url.pathname,
-      method: 'POST',
-      headers: {
-        cookie: clinician.cookieHeader,
-        'content-type': 'application/octet-stream',
-        'content-length': String(length),
-      },
-    });
+    const req = rawUpload(length);
     req.on('response', (res) => {
       let text = '';
       res.on('data', (c: Buffer) => {
@@ -105,18 +110,7 @@ test('an upload is counted and timed; too large, wrong type or a bad size is a t
 
 test('an upload abandoned mid-body: the server goes on serving', async () => {
   await new Promise<void>((resolve) => {
-    const url = new URL(`${server.url}/api/link-probe`);
-    const req = httpRequest({
-      host: url.hostname,
-      port: url.port,
-      path: url.pathname,
-      method: 'POST',
-      headers: {
-        cookie: clinician.cookieHeader,
-        'content-type': 'application/octet-stream',
-        'content-length': String(1_000_000),
-      },
-    });
+    const req = rawUpload(1_000_000);
     req.on('error', () => resolve());
     req.on('close', () => resolve());
     // Half the announced body, then the client gives up.
