@@ -22,7 +22,7 @@ const thisFile = fileURLToPath(import.meta.url);
 
 labSuite(
   thisFile,
-  { what: 'bandwidth-aware routing in the network lab', passes: 3, timeoutMs: 1_500_000 },
+  { what: 'bandwidth-aware routing in the network lab', passes: 4, timeoutMs: 1_500_000 },
   'bandwidth on shaped links',
   (lab) => {
     test('each client reports its shaped rates within ±30 %', async () => {
@@ -137,14 +137,11 @@ labSuite(
       }
     });
 
-    // TODO (issue 10, open): runs and reports, but does not fail the suite. Detecting the drop depends on the hub's
-    // re-probe succeeding on the collapsed link or on every connection it sends on being held back; on a loaded
-    // machine neither is reliable yet. 12.4 s at load 16 in one run; in the CI pre-run of 2026-11-26 the hub kept
-    // reporting fibre for 30 s (its relayed and own streams were not all held back, and no re-probe finished).
-    const relayDropTodo = 'the drop is not reliably detected within 30 s yet (issue 10 open)';
-    test('a relay whose link drops from fibre to weak mobile is shed (target 10 s, printed); its children get video again', {
-      todo: relayDropTodo,
-    }, async () => {
+    // Detected from the live connections (link-evidence.ts): every connection the relay sends on is allowed far
+    // less than the plan's cap, so its uplink is lowered to what the controllers allow after two polls, without
+    // waiting for a probe (which a collapsed link often fails).
+    test('a relay whose link drops from fibre to weak mobile is shed within 10 s; its children get video again', async () => {
+      let watch: { stop(): Promise<void> } | undefined;
       const call = await LabCall.start();
       try {
         const hub = await call.addClinician('hub', await lab().addHost('drop-hub', 'fibre'));
@@ -162,16 +159,21 @@ labSuite(
         await everyoneSeesVideo(call, hub);
         const droppedAt = Date.now();
         await hub.host.setProfile('weak-mobile');
+        watch = watchSending(hub, call, droppedAt);
         const next = await call.settledPlan(
           (p) =>
             p.version > plan.version && !p.edges.some((e) => e.parent === hub.id && e.streamId !== hub.id),
           30_000,
         );
         const replannedMs = Date.now() - droppedAt;
+        await watch.stop();
+        watch = undefined;
         console.log(`MEASURE after the drop (${replannedMs} ms): ${planText(next, call)}`);
-        // The 10 s target is reported, not asserted: on a loaded CI machine the probe and the replan take longer
-        // (the 30 s wait above is the bound).
-        if (replannedMs > 11_000) console.log(`MEASURE over the 10 s target (load ${loadavg()[0]})`);
+        // 5.5-7.2 s on a quiet machine. The target is checked while the machine has CPU to keep the pages' 2 s
+        // polls on time (as the accuracy floors above); on a CPU-starved one the 30 s wait above is the bound.
+        const perCore = loadavg()[0]! / Math.max(1, availableParallelism());
+        if (perCore <= 4) assert.ok(replannedMs <= 10_000, `shed within 10 s, took ${replannedMs} ms`);
+        else console.log(`MEASURE 10 s target not checked at load ${perCore.toFixed(1)} per core`);
         for (const e of orphans) {
           const child = call.participants.find((p) => p.id === e.child)!;
           const resumedMs = await videoResumes(child, e.streamId, hub.id, droppedAt);
@@ -182,6 +184,7 @@ labSuite(
         void a;
         void b;
       } finally {
+        await watch?.stop();
         await call.close();
       }
     });
@@ -235,9 +238,12 @@ async function videoResumes(
   shed: string,
   since: number,
 ): Promise<number> {
+  // Frames through any other path: the old one through `shed` may still trickle until it is closed.
   const frames = async () => {
     const m = (await receiver.page.evaluate(() => window.lab.received()))[sender];
-    return m && m.via.length > 0 && !m.via.includes(shed) ? m.framesDecoded : null;
+    if (!m) return null;
+    const other = Object.entries(m.framesVia).filter(([via]) => via !== shed);
+    return other.length > 0 ? other.reduce((n, [, f]) => n + f, 0) : null;
   };
   let last: number | null = null;
   await waitFor(
@@ -251,6 +257,35 @@ async function videoResumes(
     `${receiver.name} sees ${sender} again, not through ${shed}`,
   );
   return Date.now() - since;
+}
+
+/** Prints, every 2 s until stopped, what the participant's sending connections show and what it reported. */
+function watchSending(p: LabParticipant, call: LabCall, since: number): { stop(): Promise<void> } {
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const views = await p.page.evaluate(() => window.lab.sending()).catch(() => []);
+      const reports = await p.page.evaluate(() => window.lab.bandwidthReports()).catch(() => []);
+      const last = reports.at(-1);
+      const conns = views
+        .map(
+          (v) =>
+            `${call.nameOf(v.streamId)}>${call.nameOf(v.remote)} ${v.limited} avail ${v.availableKbps} ` +
+            `target ${v.videoKbpsTarget} rtt ${v.rttMs} loss ${v.remoteLossPct}%`,
+        )
+        .join('; ');
+      console.log(
+        `MEASURE ${p.name} +${Date.now() - since} ms: reported up ${last?.sample.uplinkKbps ?? '-'} | ${conns}`,
+      );
+      await sleep(2000);
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+    },
+  };
 }
 
 function planText(plan: Plan, call: LabCall): string {

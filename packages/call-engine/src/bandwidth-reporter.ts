@@ -19,6 +19,11 @@ import {
 const KBPS_MAX = 10_000_000;
 /** Probes prompted by evidence start at most this often: each fills the link for a few seconds. */
 const REPROBE_SPACING_MS = 15_000;
+/**
+ * A connection's congestion controller is judged against the plan's cap only after this long: a new connection's
+ * estimate starts low and ramps up (Chrome: a few seconds on a fast link), which must not read as a weak link.
+ */
+const RAMP_UP_MS = 8000;
 /** Failed probes before the first success after which the connections' estimates are reported instead. */
 const FIRST_PROBE_TRIES = 3;
 
@@ -33,8 +38,15 @@ export type BandwidthPolling =
 
 export interface BandwidthReporterOptions {
   send(message: ClientMessage): boolean;
-  /** Live connections to measure, by a stable key. */
-  connections(): Array<{ key: string; getStats(): Promise<RTCStatsReport> }>;
+  /**
+   * Live connections to measure, by a stable key, with the most video the plan lets each send (kbit/s, when
+   * known: see link-evidence.ts allowsBelowCap).
+   */
+  connections(): Array<{
+    key: string;
+    getStats(): Promise<RTCStatsReport>;
+    videoCapKbps?(): number | undefined;
+  }>;
   /** Whether measuring makes sense now (joined). */
   active(): boolean;
   /** Whether the client waits in the lobby: a probe that finishes then is reported at once (kept for admission). */
@@ -51,6 +63,8 @@ export interface BandwidthReporterOptions {
 export class BandwidthReporter {
   private timer: ReturnType<typeof setInterval> | null = null;
   private last = new Map<string, Observation>();
+  /** When each connection (by key) was first seen connected. */
+  private firstSeen = new Map<string, number>();
   private lastReport: { sample: BandwidthSample; at: number } | null = null;
   private capacity: { value: LinkCapacity; at: number } | null = null;
   private probing = false;
@@ -142,17 +156,27 @@ export class BandwidthReporter {
   private async measure(throttle: ReportThrottle): Promise<void> {
     const opts = this.o.polling || {};
     const current = new Map<string, Observation>();
+    const now = Date.now();
     await Promise.all(
       this.o.connections().map(async (c) => {
         try {
           const stats = statsValues(await c.getStats());
           const pair = summarizeSelectedPair(stats);
-          if (pair) current.set(c.key, { pair, media: summarizeMedia(stats) });
+          if (!pair) return;
+          const since = this.firstSeen.get(c.key) ?? now;
+          this.firstSeen.set(c.key, since);
+          const cap = now - since >= RAMP_UP_MS ? c.videoCapKbps?.() : undefined;
+          current.set(c.key, {
+            pair,
+            media: summarizeMedia(stats),
+            ...(cap !== undefined ? { settledCapKbps: cap } : {}),
+          });
         } catch {
           // closed meanwhile
         }
       }),
     );
+    for (const key of this.firstSeen.keys()) if (!current.has(key)) this.firstSeen.delete(key);
     const previous = this.last;
     this.last = current;
     const pairs = new Map<string, PairSummary>([...current].map(([k, o]) => [k, o.pair]));

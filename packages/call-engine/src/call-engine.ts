@@ -31,7 +31,7 @@ import { type MediaKind, type MediaSlot, PeerLink } from './peer-link.ts';
 import type { LatencySource } from './receive-latency.ts';
 import { chooseScreen, type ScreenCandidate, screenCounts } from './remote-screen.ts';
 import { RemoteStreams } from './remote-streams.ts';
-import { applyVideoLimit, videoLimitOf } from './send-quality.ts';
+import { applyVideoLimit, videoCapKbps, videoLimitOf } from './send-quality.ts';
 import { SfuPath } from './sfu-path.ts';
 import type { SfuReceiver, TilePreference } from './sfu-session.ts';
 import { SignalingSocket, type SignalingState } from './signaling.ts';
@@ -820,10 +820,18 @@ export class CallEngine extends Emitter<CallEngineEvents> {
     return out;
   }
 
-  private measurableConnections(): Array<{ key: string; getStats(): Promise<RTCStatsReport> }> {
-    const out = [...this.links]
+  private measurableConnections(): Array<{
+    key: string;
+    getStats(): Promise<RTCStatsReport>;
+    videoCapKbps?(): number | undefined;
+  }> {
+    const out: ReturnType<CallEngine['measurableConnections']> = [...this.links]
       .filter(([, link]) => link.state === 'connected')
-      .map(([key, link]) => ({ key, getStats: () => link.pc.getStats() }));
+      .map(([key, link]) => ({
+        key,
+        getStats: () => link.pc.getStats(),
+        videoCapKbps: () => videoCapKbps(link.pc),
+      }));
     const session = this.sfu.session;
     if (session) {
       for (const direction of ['send', 'recv'] as const) {

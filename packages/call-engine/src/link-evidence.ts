@@ -17,6 +17,8 @@ export interface InboundCounters {
 export interface MediaSummary {
   /** Some outgoing video is held back by the congestion controller (qualityLimitationReason 'bandwidth'). */
   bandwidthLimited: boolean;
+  /** Some outgoing video is held back by the encoder's CPU (qualityLimitationReason 'cpu'). */
+  cpuLimited: boolean;
   /** Our media is being sent on this connection. */
   sending: boolean;
   /** Highest share of our packets the far end reports lost (remote-inbound-rtp fractionLost). */
@@ -28,6 +30,7 @@ export interface MediaSummary {
 export function summarizeMedia(stats: Iterable<Stat>): MediaSummary {
   const out: MediaSummary = {
     bandwidthLimited: false,
+    cpuLimited: false,
     sending: false,
     remoteLoss: 0,
     inbound: {},
@@ -36,6 +39,7 @@ export function summarizeMedia(stats: Iterable<Stat>): MediaSummary {
     if (s.type === 'outbound-rtp') {
       out.sending = true;
       if (s.kind === 'video' && s.qualityLimitationReason === 'bandwidth') out.bandwidthLimited = true;
+      if (s.kind === 'video' && s.qualityLimitationReason === 'cpu') out.cpuLimited = true;
     } else if (s.type === 'remote-inbound-rtp') {
       out.remoteLoss = Math.max(out.remoteLoss, num(s.fractionLost) ?? 0);
     } else if (s.type === 'inbound-rtp') {
@@ -52,6 +56,12 @@ export function summarizeMedia(stats: Iterable<Stat>): MediaSummary {
 export interface Observation {
   pair: PairSummary;
   media: MediaSummary;
+  /**
+   * The most video this connection's senders may send (the plan's caps on their active encodings, kbit/s), once
+   * the connection has been up long enough for its congestion controller to have ramped up to it; undefined
+   * when no cap is known or the connection is new.
+   */
+  settledCapKbps?: number;
 }
 
 /** Signs, from the live connections, that the link carries less now than the last probe said (kbit/s). */
@@ -62,14 +72,27 @@ export interface CongestionEvidence {
   downlinkKbps?: number;
 }
 
+/**
+ * The congestion controller allows this connection less than half of what the plan lets it send. On a link with
+ * room, Chrome's estimate climbs past the senders' caps (1.6-2.3 times them in the lab before a drop), so an
+ * estimate well under the cap means the path holds the video back. This catches what qualityLimitationReason
+ * misses: a link that collapses under a relay pushes the encoder to its floor (30 kbit/s), where Chrome reports
+ * the reason as 'none' (seen in the lab: fibre to weak mobile, every connection 'none', estimates 85 kbit/s
+ * against caps of 2452).
+ */
+function allowsBelowCap(o: Observation): boolean {
+  const aob = o.pair.availableOutgoingBitrate;
+  return o.settledCapKbps !== undefined && aob !== undefined && aob / 1000 < o.settledCapKbps * 0.5;
+}
+
 /** Fewer packets than this in a stream between two polls say nothing about its loss. */
 const MIN_STREAM_PACKETS = 20;
 
 /**
  * Evidence of a constrained link between two polls. When the link has room, the controllers' estimates and
  * the received rate only show what the call sends, so they say nothing. Uplink: when every connection we send
- * on holds its video back (or, with two or more, every receiver reports loss), the controllers' estimates summed
- * over them are what our uplink carries. Downlink: when every incoming video stream (audio when there is no
+ * on holds its video back (the encoder says so, or the estimate is well under the plan's cap) or, with two or
+ * more, every receiver reports loss, the controllers' estimates summed over them are what our uplink carries. Downlink: when every incoming video stream (audio when there is no
  * video) loses more than `lossRatio`, what still arrives bounds it; loss on some streams only is their senders'.
  */
 export function congestionEvidence(
@@ -84,13 +107,19 @@ export function congestionEvidence(
   let upSum = 0;
   let downRate = 0;
   const streams: Array<{ kind: string; received: number; lost: number }> = [];
+  // A CPU-starved client delays its own packets (pacer, stats), which a delay-based controller reads as a queue
+  // and backs off from; its encoders say 'cpu' then. The caps are no yardstick in that poll.
+  const cpuStarved = [...current.values()].some((o) => o.media.cpuLimited);
   for (const [key, o] of current) {
     if (o.media.sending) {
       sending++;
-      if (o.media.bandwidthLimited) held++;
+      if (o.media.bandwidthLimited || (!cpuStarved && allowsBelowCap(o))) held++;
       if (o.media.remoteLoss > lossRatio) lossy++;
+      // Only connections carrying our media: a receive-only one's estimate is its controller's starting guess
+      // (Chrome: 300 kbit/s), never tested by anything sent, and counting it read a collapsed 400 kbit/s
+      // uplink as 958 in the lab.
+      upSum += o.pair.availableOutgoingBitrate ?? 0;
     }
-    upSum += o.pair.availableOutgoingBitrate ?? 0;
     const p = previous.get(key);
     if (!p) continue;
     for (const [id, s] of Object.entries(o.media.inbound)) {

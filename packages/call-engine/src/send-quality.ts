@@ -44,3 +44,22 @@ export async function applyVideoLimit(pc: RTCPeerConnection, limit: VideoLimit):
     }),
   );
 }
+
+/**
+ * The most video `pc` may send under the plan's caps (kbit/s): the caps of its senders' active encodings summed.
+ * Undefined when it sends no video or some active encoding has no cap (nothing to judge its controller against).
+ */
+export function videoCapKbps(pc: RTCPeerConnection): number | undefined {
+  if (pc.signalingState === 'closed') return undefined;
+  let total = 0;
+  for (const t of pc.getTransceivers()) {
+    if (t.sender.track?.kind !== 'video' || t.direction === 'recvonly' || t.direction === 'inactive')
+      continue;
+    for (const e of t.sender.getParameters().encodings ?? []) {
+      if (e.active === false) continue;
+      if (e.maxBitrate === undefined) return undefined;
+      total += e.maxBitrate / 1000;
+    }
+  }
+  return total > 0 ? total : undefined;
+}

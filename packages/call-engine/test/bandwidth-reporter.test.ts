@@ -139,3 +139,44 @@ test('a first probe that fails on a busy machine is tried again; a server that r
   assert.equal(refused.calls, 1);
   assert.equal(refused.sent.at(-1), 1234, 'the connections’ estimate at once');
 });
+
+test('a relay whose uplink collapses under it (encoders at their floor, reason "none") is reported low within 3 polls; a new connection still ramping up is not', async () => {
+  const sent: number[] = [];
+  const state = { held: false, aob: 300_000 };
+  // Two tree links sending video capped at 2452 kbit/s each; Chrome's estimate starts low on a new connection.
+  const links = ['own>a', 'relayed>b'].map((key) => ({
+    ...sfuConnection(state),
+    key,
+    videoCapKbps: () => 2452,
+  }));
+  const reporter = new BandwidthReporter({
+    send: (m) => {
+      if (m.type === 'bandwidth') sent.push(m.uplinkKbps);
+      return true;
+    },
+    connections: () => links,
+    active: () => true,
+    reported: () => {},
+    forcedRelay: false,
+    probe: async () => ({ uplinkKbps: 55_000, downlinkKbps: 90_000 }),
+  });
+  reporter.start();
+  const poll = async (n: number) => {
+    for (let i = 0; i < n; i++) {
+      mock.timers.tick(2000);
+      await flush();
+    }
+  };
+  // Ramping up: 300 kbit/s against a cap of 2452 for the first 8 s is no evidence.
+  await poll(3);
+  assert.deepEqual(sent, [55_000]);
+  Object.assign(state, { aob: 5_000_000 });
+  await poll(5);
+  assert.deepEqual(sent, [55_000], 'a link with room: the estimates climb past the caps');
+
+  // Fibre to weak mobile: both estimates fall to 85 kbit/s, the encoders' reason stays 'none'.
+  Object.assign(state, { aob: 85_000 });
+  await poll(3);
+  assert.equal(sent.at(-1), 170, `the evidence is reported (${sent.join(', ')})`);
+  reporter.stop();
+});

@@ -6,8 +6,12 @@ import { congestionEvidence, linkSample, type Observation, summarizeMedia } from
 interface Conn {
   sending?: boolean;
   held?: boolean;
+  /** The encoder is CPU-limited. */
+  cpu?: boolean;
   remoteLoss?: number;
   aob?: number;
+  /** The plan's video cap, known once the connection has ramped up (kbit/s). */
+  cap?: number;
   bytesReceived?: number;
   inbound?: Record<string, { kind: string; received: number; lost: number }>;
 }
@@ -18,7 +22,7 @@ function observe(c: Conn, at: number): Observation {
     stats.push({
       type: 'outbound-rtp',
       kind: 'video',
-      qualityLimitationReason: c.held ? 'bandwidth' : 'none',
+      qualityLimitationReason: c.held ? 'bandwidth' : c.cpu ? 'cpu' : 'none',
     });
     stats.push({ type: 'remote-inbound-rtp', kind: 'video', fractionLost: c.remoteLoss ?? 0 });
   }
@@ -33,6 +37,7 @@ function observe(c: Conn, at: number): Observation {
       ...(c.aob === undefined ? {} : { availableOutgoingBitrate: c.aob }),
     },
     media: summarizeMedia(stats),
+    ...(c.cap === undefined ? {} : { settledCapKbps: c.cap }),
   };
 }
 
@@ -60,6 +65,46 @@ describe('link evidence: our link or someone else’s', () => {
       b: { sending: true, held: true, aob: 100_000 },
     });
     assert.equal(e.uplinkKbps, 250);
+  });
+
+  test('a collapsed uplink: the encoders at their floor say "none", but every estimate is far under its cap', () => {
+    // The lab's relay after fibre -> weak mobile: four connections, reason 'none', 85 kbit/s against 2452.
+    const e = evidence({
+      own1: { sending: true, aob: 85_000, cap: 2452 },
+      own2: { sending: true, aob: 88_000, cap: 2452 },
+      relayed1: { sending: true, aob: 84_000, cap: 2452 },
+      relayed2: { sending: true, aob: 86_000, cap: 2452 },
+    });
+    assert.equal(e.uplinkKbps, 343);
+  });
+
+  test('estimates above the caps (a link with room), or one connection under it (its far end): no evidence', () => {
+    const roomy = evidence({
+      a: { sending: true, aob: 5_700_000, cap: 2452 },
+      b: { sending: true, aob: 4_000_000, cap: 2452 },
+    });
+    assert.equal(roomy.uplinkKbps, undefined);
+    const oneWeakChild = evidence({
+      weak: { sending: true, aob: 300_000, cap: 2452 },
+      fibre: { sending: true, aob: 4_000_000, cap: 2452 },
+    });
+    assert.equal(oneWeakChild.uplinkKbps, undefined);
+  });
+
+  test('an encoder short of CPU on any connection: the estimates under the caps are not read as the link', () => {
+    const e = evidence({
+      a: { sending: true, aob: 500_000, cap: 2452, cpu: true },
+      b: { sending: true, aob: 500_000, cap: 2452 },
+    });
+    assert.equal(e.uplinkKbps, undefined);
+  });
+
+  test('no cap known (a connection still ramping up, or uncapped): a low estimate alone says nothing', () => {
+    const e = evidence({
+      a: { sending: true, aob: 85_000 },
+      b: { sending: true, aob: 85_000, cap: 2452 },
+    });
+    assert.equal(e.uplinkKbps, undefined);
   });
 
   test('one child of ours held back (its downlink), the others not: no uplink evidence', () => {

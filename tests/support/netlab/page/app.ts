@@ -34,6 +34,8 @@ export interface ReceivedMedia {
   paths: string[];
   /** The peer each delivering connection goes to (the sender, a relaying parent, or 'sfu'). */
   via: string[];
+  /** Frames decoded per delivering peer (`via`): an old path that still trickles is told from the new one. */
+  framesVia: Record<string, number>;
 }
 
 export interface ConnectionPair {
@@ -47,6 +49,18 @@ export interface ConnectionPair {
   relayProtocol: string | null;
   /** Every local candidate gathered, as "type/protocol[/relayProtocol]". */
   localCandidates: string[];
+}
+
+/** One sending connection as its congestion controller sees it. */
+export interface SendingView {
+  remote: string;
+  streamId: string;
+  /** Video's qualityLimitationReason ('none' without video). */
+  limited: string;
+  videoKbpsTarget: number | null;
+  availableKbps: number | null;
+  rttMs: number | null;
+  remoteLossPct: number;
 }
 
 export interface LabStartOptions {
@@ -86,6 +100,8 @@ export interface LabHarness {
   /** Bytes of video and audio sent so far over every connection (p2p, tree and SFU). */
   sent(): Promise<{ videoBytes: number; audioBytes: number; at: number }>;
   connectionPairs(): Promise<ConnectionPair[]>;
+  /** What each connection sending our media shows: the congestion controller's view of the uplink (diagnostics). */
+  sending(): Promise<SendingView[]>;
   /**
    * What the engine reported before the link probe existed (the congestion controllers' estimate and the
    * received rate over 2 s, stats.ts combineSamples), for the bench's before/after.
@@ -127,15 +143,22 @@ function emptyMedia(): ReceivedMedia {
     rttSeconds: null,
     paths: [],
     via: [],
+    framesVia: {},
   };
 }
 
-function addInbound(into: ReceivedMedia, stats: ReturnType<typeof statsValues>, onlyTrack?: string): void {
+function addInbound(
+  into: ReceivedMedia,
+  stats: ReturnType<typeof statsValues>,
+  via: string,
+  onlyTrack?: string,
+): void {
   for (const s of stats) {
     if (s.type !== 'inbound-rtp') continue;
     if (onlyTrack && s.trackIdentifier !== onlyTrack) continue;
     if (s.kind === 'video') {
       into.framesDecoded += num(s.framesDecoded);
+      into.framesVia[via] = (into.framesVia[via] ?? 0) + num(s.framesDecoded);
       into.framesPerSecond += num(s.framesPerSecond);
       into.freezeCount += num(s.freezeCount);
       into.totalFreezesDuration += num(s.totalFreezesDuration);
@@ -251,7 +274,7 @@ window.lab = {
           const e = entry(sender);
           e.paths.push(c.role);
           e.via.push(c.remote);
-          addInbound(e, stats);
+          addInbound(e, stats, c.remote);
         } catch {
           // closed meanwhile
         }
@@ -264,7 +287,7 @@ window.lab = {
             e.paths.push('sfu');
             e.via.push('sfu');
           }
-          addInbound(e, stats, r.track.id);
+          addInbound(e, stats, 'sfu', r.track.id);
         } catch {
           // closed meanwhile
         }
@@ -303,6 +326,44 @@ window.lab = {
         return describePair(stats, base);
       }),
     );
+  },
+
+  async sending() {
+    if (!page.engine) return [];
+    const out: SendingView[] = [];
+    for (const c of page.engine.connections()) {
+      if (c.pc.connectionState === 'closed') continue;
+      const stats = statsValues(await c.pc.getStats().catch(() => new Map() as unknown as RTCStatsReport));
+      const view: SendingView = {
+        remote: c.remote,
+        streamId: c.streamId,
+        limited: 'none',
+        videoKbpsTarget: null,
+        availableKbps: null,
+        rttMs: null,
+        remoteLossPct: 0,
+      };
+      let sends = false;
+      for (const s of stats) {
+        if (s.type === 'outbound-rtp') {
+          sends = true;
+          if (s.kind === 'video') {
+            view.limited = String(s.qualityLimitationReason ?? 'none');
+            if (typeof s.targetBitrate === 'number')
+              view.videoKbpsTarget = Math.round(s.targetBitrate / 1000);
+          }
+        } else if (s.type === 'remote-inbound-rtp' && typeof s.fractionLost === 'number') {
+          view.remoteLossPct = Math.max(view.remoteLossPct, Math.round(s.fractionLost * 100));
+        }
+      }
+      if (!sends) continue;
+      const pair = summarizeSelectedPair(stats);
+      if (pair?.availableOutgoingBitrate !== undefined)
+        view.availableKbps = Math.round(pair.availableOutgoingBitrate / 1000);
+      if (pair?.currentRoundTripTime !== undefined) view.rttMs = Math.round(pair.currentRoundTripTime * 1000);
+      out.push(view);
+    }
+    return out;
   },
 
   async legacyEstimate() {
