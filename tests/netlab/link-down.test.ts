@@ -46,6 +46,11 @@ labSuite(
         console.log(
           `MEASURE link back -> media: clinician sees patient ${docMs} ms, patient sees clinician ${patientMs} ms`,
         );
+        for (const p of [patient, doc]) {
+          const reports = await p.page.evaluate(() => window.lab.bandwidthReports());
+          const text = reports.map((r) => `${r.sample.uplinkKbps}/${r.sample.downlinkKbps}`).join(', ');
+          console.log(`MEASURE ${p.name} reported up/down kbit/s: ${text}`);
+        }
         const lefts = await doc.page.evaluate(() => window.lab.peerLefts());
         assert.deepEqual(lefts, [], 'the clinician never saw the patient leave');
         assert.equal(await patient.page.evaluate(() => window.lab.state()), 'joined');
