@@ -19,11 +19,13 @@ import { probeLink } from './link-probe.ts';
 import {
   desiredLinks,
   diffLinks,
+  handedOverByLeaver,
   isNewerPlan,
   isPolite,
   type LinkSpec,
   linkForSignal,
   linkKey,
+  outlivesLeave,
 } from './links.ts';
 import { streamsFedBy, whenConnected, whenTrue } from './make-before-break.ts';
 import { PathReporter, type ReportableConnection } from './path-reporter.ts';
@@ -57,6 +59,8 @@ export class CallEngine extends Emitter<CallEngineEvents> {
   private readonly links = new Map<string, PeerLink>();
   /** Links replaced by a plan change, closed once their replacements are up. */
   private readonly retiring = new Set<string>();
+  /** Links with a relay that left, kept for the handover (links.ts outlivesLeave), closed when it ends. */
+  private readonly handingOver = new Set<string>();
   private readonly remoteStreams = new RemoteStreams();
   /** Remote senders' shared screens, one stable stream each (like remoteStreams). */
   private readonly remoteScreens = new RemoteStreams();
@@ -289,7 +293,12 @@ export class CallEngine extends Emitter<CallEngineEvents> {
   /** Leaves cleanly (others see it at once) and releases everything. Local tracks are left to the caller. */
   leave(): void {
     this.signaling.send({ type: 'leave' });
-    this.shutdown('closed');
+    // A relay goes on forwarding others' streams for the handover, so its children do not lose them before
+    // their new parents deliver; its own media stops now.
+    const self = this.selfPeer?.id;
+    const specs = [...this.links.values()].map((l) => l.spec);
+    const kept = self && this.plan?.topology === 'tree' ? handedOverByLeaver(specs, self).map(linkKey) : [];
+    this.shutdown('closed', kept);
   }
 
   /** Releases everything without a `leave` (the server keeps the place for the grace period). */
@@ -482,7 +491,22 @@ export class CallEngine extends Emitter<CallEngineEvents> {
 
   private handlePeerLeft(peerId: string): void {
     this.peers.delete(peerId);
-    for (const [key, link] of [...this.links]) if (link.spec.remote === peerId) this.closeLink(key);
+    for (const [key, link] of [...this.links]) {
+      if (link.spec.remote !== peerId) continue;
+      // A relay that left announced it and forwards others' streams a moment longer (leave()): what we get
+      // through it stays until the next plan's parent delivers (reconcile retires it), what we give it to
+      // forward until the handover ends. A relay that crashed took its links down already.
+      if (outlivesLeave(link.spec, peerId) && link.state === 'connected') this.handOver(key);
+      else this.closeLink(key);
+    }
+  }
+
+  /** Keeps a link for the handover (see leave()), then closes it. */
+  private handOver(key: string): void {
+    this.handingOver.add(key);
+    setTimeout(() => {
+      if (this.handingOver.has(key)) this.closeLink(key);
+    }, this.options.leaveHandoverMs ?? 3000);
   }
 
   private handleSignalingState(s: SignalingState): void {
@@ -526,7 +550,11 @@ export class CallEngine extends Emitter<CallEngineEvents> {
           if (this.plan?.topology !== 'sfu') this.sfu.close(true);
         });
     }
-    const toRetire = diff.disconnect.filter((k) => !this.retiring.has(k));
+    // What we send a relay that left to forward stays for the handover: we cannot see when its children's new
+    // parents deliver, and they need it until then.
+    const toRetire = diff.disconnect.filter(
+      (k) => !this.retiring.has(k) && !(this.handingOver.has(k) && this.links.get(k)?.spec.role === 'send'),
+    );
     if (toRetire.length === 0) return;
     for (const key of toRetire) this.retiring.add(key);
     // Make before break: close the replaced connections once the new path carries media (or time is up). On
@@ -731,6 +759,7 @@ export class CallEngine extends Emitter<CallEngineEvents> {
     if (!link) return;
     this.links.delete(key);
     this.retiring.delete(key);
+    this.handingOver.delete(key);
     link.close();
     this.emit('connection-state', {
       peerId: link.spec.remote,
@@ -826,7 +855,7 @@ export class CallEngine extends Emitter<CallEngineEvents> {
     videoCapKbps?(): number | undefined;
   }> {
     const out: ReturnType<CallEngine['measurableConnections']> = [...this.links]
-      .filter(([, link]) => link.state === 'connected')
+      .filter(([key, link]) => link.state === 'connected' && !this.handingOver.has(key))
       .map(([key, link]) => ({
         key,
         getStats: () => link.pc.getStats(),
@@ -851,7 +880,7 @@ export class CallEngine extends Emitter<CallEngineEvents> {
   /** Connections whose route the media-path record wants: connected peer links and the SFU transports. */
   private reportableConnections(): ReportableConnection[] {
     const out: ReportableConnection[] = [...this.links]
-      .filter(([, link]) => link.state === 'connected')
+      .filter(([key, link]) => link.state === 'connected' && !this.handingOver.has(key))
       .map(([key, link]) => ({
         key,
         link: link.spec.role,
@@ -886,7 +915,8 @@ export class CallEngine extends Emitter<CallEngineEvents> {
     this.emit('state', state);
   }
 
-  private shutdown(state: 'closed' | 'denied' | 'ended'): void {
+  /** Stops everything; `handedOver` links (a leaving relay's, see leave()) close when the handover ends. */
+  private shutdown(state: 'closed' | 'denied' | 'ended', handedOver: readonly string[] = []): void {
     if (this.isShutDown) return;
     this.bandwidth.stop();
     this.latency.stop();
@@ -894,7 +924,10 @@ export class CallEngine extends Emitter<CallEngineEvents> {
     this.ice.stop();
     if (this.reconcileTimer) clearTimeout(this.reconcileTimer);
     this.reconcileTimer = null;
-    this.closeAllLinks();
+    for (const key of [...this.links.keys()]) {
+      if (handedOver.includes(key)) this.handOver(key);
+      else this.closeLink(key);
+    }
     // Leaving the call: the server closes our SFU transports with our place (no `sfu-close` needed).
     this.sfu.close(false);
     this.signaling.close();

@@ -115,6 +115,11 @@ export interface CallEngineOptions {
   pingIntervalMs?: number;
   /** Make before break: how long to wait for new connections before closing replaced ones (default 8000). */
   makeBeforeBreakTimeoutMs?: number;
+  /**
+   * How long tree links carrying others' streams through a relay outlive its announced leave (default 3000 ms),
+   * so its children keep the streams until their new parents deliver (links.ts handedOverByLeaver).
+   */
+  leaveHandoverMs?: number;
   /** Delay between a membership change and connecting, for the plan that may follow (default 50 ms). */
   membershipSettleMs?: number;
   WebSocket?: typeof WebSocket;

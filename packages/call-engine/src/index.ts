@@ -29,6 +29,7 @@ export { type LinkCapacity, LinkProbeError, type LinkProbeOptions, probeLink } f
 export {
   desiredLinks,
   diffLinks,
+  handedOverByLeaver,
   isNewerPlan,
   isPolite,
   type LinkDiff,
@@ -37,6 +38,7 @@ export {
   linkForSignal,
   linkKey,
   meshStreamId,
+  outlivesLeave,
 } from './links.ts';
 export { PathReporter, type PathReporterOptions, type ReportableConnection } from './path-reporter.ts';
 export { type MediaKind, PeerLink, type PeerLinkCallbacks, type PeerLinkOptions } from './peer-link.ts';

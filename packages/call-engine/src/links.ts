@@ -126,3 +126,27 @@ export function linkForSignal(
 export function isNewerPlan(current: Plan | null, next: Plan): boolean {
   return current === null || next.version > current.version;
 }
+
+// Make before break across a relay's announced leave (the handover): tree links that carry other senders'
+// streams through the relay outlive its leave for a moment, so that nobody below it loses a stream before its
+// new parent delivers. Mesh links and the leaver's own stream end at once: that media ended with the leave.
+
+/**
+ * At the relay that leaves: the copies of others' streams it forwards (`send` of a stream not its own) and the
+ * `recv` links feeding them.
+ */
+export function handedOverByLeaver(links: readonly LinkSpec[], selfId: string): LinkSpec[] {
+  const forwarded = new Set(
+    links.filter((l) => l.role === 'send' && l.streamId !== selfId).map((l) => l.streamId),
+  );
+  return links.filter((l) => forwarded.has(l.streamId) && (l.role === 'send' || l.role === 'recv'));
+}
+
+/**
+ * At a peer that stays, whether its link with `leaver` outlives the leave: what it receives through the relay
+ * (`recv` of another's stream; closed once the new parent's link is up) and what it sends the relay to forward
+ * (`send` of any stream but the leaver's; closed when the handover ends).
+ */
+export function outlivesLeave(spec: LinkSpec, leaver: string): boolean {
+  return spec.remote === leaver && spec.role !== 'mesh' && spec.streamId !== leaver;
+}

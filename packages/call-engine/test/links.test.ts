@@ -4,11 +4,13 @@ import type { Plan } from '@consulta/protocol';
 import {
   desiredLinks,
   diffLinks,
+  handedOverByLeaver,
   isNewerPlan,
   isPolite,
   linkForSignal,
   linkKey,
   meshStreamId,
+  outlivesLeave,
 } from '../src/index.ts';
 
 const plan = (topology: Plan['topology'], edges: Plan['edges'] = [], version = 1): Plan => ({
@@ -160,4 +162,45 @@ test('plans only move forward', () => {
   assert.equal(isNewerPlan(plan('p2p', [], 3), plan('tree', [], 2)), false);
   assert.equal(isNewerPlan(plan('p2p', [], 3), plan('p2p', [], 3)), false);
   assert.equal(isNewerPlan(plan('p2p', [], 3), plan('tree', [], 4)), true);
+});
+
+describe('a relay that leaves hands over', () => {
+  // Stream a: a -> b -> c (b relays a's stream to c); stream c: c -> b -> a; stream b: b -> a, b -> c.
+  const p = plan('tree', [
+    { streamId: 'a', parent: 'a', child: 'b' },
+    { streamId: 'a', parent: 'b', child: 'c' },
+    { streamId: 'b', parent: 'b', child: 'a' },
+    { streamId: 'b', parent: 'b', child: 'c' },
+    { streamId: 'c', parent: 'c', child: 'b' },
+    { streamId: 'c', parent: 'b', child: 'a' },
+  ]);
+
+  test('the leaver keeps what it forwards and what feeds it, not its own stream', () => {
+    const kept = handedOverByLeaver(desiredLinks(p, 'b', ['a', 'c']), 'b')
+      .map(linkKey)
+      .sort();
+    assert.deepEqual(
+      kept,
+      [
+        linkKey({ role: 'recv', remote: 'a', streamId: 'a' }),
+        linkKey({ role: 'recv', remote: 'c', streamId: 'c' }),
+        linkKey({ role: 'send', remote: 'a', streamId: 'c' }),
+        linkKey({ role: 'send', remote: 'c', streamId: 'a' }),
+      ].sort(),
+    );
+  });
+
+  test('a leaver that relays nothing keeps nothing', () => {
+    assert.deepEqual(handedOverByLeaver(desiredLinks(p, 'a', ['b', 'c']), 'a'), []);
+  });
+
+  test('those who stay keep their links with the relay that carry others’ streams, not the relay’s own', () => {
+    const atA = desiredLinks(p, 'a', ['b', 'c']).filter((l) => outlivesLeave(l, 'b'));
+    assert.deepEqual(atA, [
+      { role: 'send', remote: 'b', streamId: 'a' },
+      { role: 'recv', remote: 'b', streamId: 'c' },
+    ]);
+    assert.equal(outlivesLeave({ role: 'mesh', remote: 'b', streamId: meshStreamId('a', 'b') }, 'b'), false);
+    assert.equal(outlivesLeave({ role: 'recv', remote: 'c', streamId: 'c' }, 'b'), false, 'not through b');
+  });
 });

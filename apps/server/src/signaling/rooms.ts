@@ -517,8 +517,9 @@ export class Rooms {
     member.graceTimer = null;
     room.members.delete(member.participantId);
     room.broadcast({ type: 'peer-left', peerId: member.participantId, reason });
-    await this.o.presence.left(room.consultationId, member.participantId, reason);
+    // The plan first: a relay's children connect to their new parents while the record is written.
     await this.replan(room);
+    await this.o.presence.left(room.consultationId, member.participantId, reason);
     await this.notify((o) => o.memberLeft?.(room, member.participantId, reason));
   }
 
