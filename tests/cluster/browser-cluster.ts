@@ -39,6 +39,12 @@ export interface BrowserCluster {
   stop(name: NodeName, signal: 'SIGKILL' | 'SIGTERM'): Promise<void>;
   /** Starts the node again in place: same NODE_ID, same port (the balancer's backend). */
   restart(name: NodeName): Promise<void>;
+  /**
+   * Cuts the node's link to Redis one way: nothing the node sends reaches Redis (its snapshot writes, its
+   * publishes), what Redis sends still reaches it. `healRedis` drops what waited (the node is dead by then).
+   */
+  cutRedis(name: NodeName): void;
+  healRedis(name: NodeName): void;
   /** The room's lease holder (node id), from Redis. */
   leaseHolder(consultationId: string): Promise<string | null>;
   /** The room's snapshot in Redis (which node each member is connected through). */
@@ -61,9 +67,15 @@ export async function startBrowserCluster(): Promise<BrowserCluster> {
     const smtp = await startSmtpCapture();
     cleanup.push(() => smtp.close());
 
+    // Each node reaches Redis through a relay of its own, which a test can cut (a partition between them).
+    const redisLinks = {} as Record<NodeName, TcpBalancer>;
+    for (const name of ['a', 'b'] as const) {
+      const relay = await startTcpBalancer({ backends: [backendOf(ownRedis.url)] });
+      cleanup.push(() => relay.close());
+      redisLinks[name] = relay;
+    }
     const shared = {
       databaseUrl: db.url,
-      redisUrl: ownRedis.url,
       redisKeyPrefix: prefix,
       cookieSecret: randomBytes(32).toString('hex'),
       config: { email: { smtpUrl: smtp.url } },
@@ -71,7 +83,12 @@ export async function startBrowserCluster(): Promise<BrowserCluster> {
     const ports: Record<NodeName, number> = { a: await freePort(), b: await freePort() };
     const nodes: Record<NodeName, ServerProcess | null> = { a: null, b: null };
     const start = async (name: NodeName) => {
-      nodes[name] = await startServerProcess({ ...shared, nodeId: `node-${name}`, port: ports[name] });
+      nodes[name] = await startServerProcess({
+        ...shared,
+        redisUrl: redisLinks[name].url.replace(/^http:/, 'redis:'),
+        nodeId: `node-${name}`,
+        port: ports[name],
+      });
     };
     cleanup.push(async () => {
       for (const n of Object.values(nodes)) await n?.close().catch(() => undefined);
@@ -127,6 +144,8 @@ export async function startBrowserCluster(): Promise<BrowserCluster> {
         else await n.kill(signal);
       },
       restart: start,
+      cutRedis: (name) => redisLinks[name].cut(),
+      healRedis: (name) => redisLinks[name].heal(),
       async leaseHolder(consultationId) {
         return (await redis.get(`rooms:${consultationId}:lease`))?.split(' ')[0] ?? null;
       },

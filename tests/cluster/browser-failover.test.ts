@@ -8,6 +8,9 @@
 // - A 3-person call over peer trees (one stream relayed) while both nodes are restarted one after the other
 //   (SIGTERM, wait for the exit, start again): nobody sees a leave, no plan is lost (versions only grow, everyone
 //   ends on the plan the room holds, and the next plan continues from it), audio keeps arriving on every pair.
+// - The owner dies right after sending a plan to its own socket that it could not store (its link to Redis cut):
+//   the node taking over continues from the stored plan, and the clinician's page must follow the room's next plan
+//   (which reuses the lost plan's version) rather than keep the dead node's.
 // Everything runs in a loopback-only network namespace (the file re-runs itself under `unshare --net`).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -33,7 +36,7 @@ const MAX_GAP_MS = 1_000;
 
 namespacedSuite(
   thisFile,
-  { what: 'browser calls across two cluster nodes', passes: 2 },
+  { what: 'browser calls across two cluster nodes', passes: 3 },
   'a P2P call in Chromium split over two cluster nodes',
   () => {
     let cluster: BrowserCluster;
@@ -145,20 +148,14 @@ namespacedSuite(
 
         // The next plan comes from node B and continues the sequence: a third member (a signaling client of
         // the test's, through the patient's balancer) is admitted by the clinician's resumed page.
-        const { token } = await emailInvite(doc, cluster.smtp, consultationId, {
-          email: 'family@example.test',
-          displayName: 'Family member',
-          role: 'FAMILY',
-        });
-        const third = new HttpClient(balancerOrigin(cluster.pageUrl.toB));
-        const opened = await third.post<{ guest: { participantId: string } }>('/api/invites/open', { token });
-        assert.equal(opened.status, 200, JSON.stringify(opened.body));
-        const thirdId = opened.body.guest.participantId;
-        const ws = await SignalingClient.connect(third.baseUrl, third.cookieHeader);
+        const { ws, id: thirdId } = await waitingGuest(
+          cluster,
+          doc,
+          cluster.pageUrl.toB,
+          consultationId,
+          'family',
+        );
         try {
-          ws.send({ type: 'join', consultationId });
-          await ws.next('waiting');
-          await doc.waitForFunction((id) => window.consultaTest.lobbyIds().includes(id), thirdId);
           await doc.evaluate((id) => window.consultaTest.admit(id), thirdId);
           // What the newcomer joins is the room as B runs it: at least the plan A had made (none lost).
           const joined = await ws.next('joined');
@@ -351,6 +348,116 @@ namespacedSuite(
         await call.close();
       }
     });
+
+    test('SIGKILL of the owner after it sent a plan it could not store: the clinician follows the room B continues', async (t) => {
+      const measure = (line: string) => {
+        console.log(`MEASURE ${line}`);
+        t.diagnostic(line);
+      };
+      for (const n of ['a', 'b'] as const) if (!cluster.node(n)) await cluster.restart(n);
+      const pages: ParticipantPage[] = [];
+      let cut = false;
+      const guests: SignalingClient[] = [];
+      try {
+        const doc = await openFixturePage(cluster.chromium, cluster.pageUrl.toA);
+        pages.push(doc);
+        const pat = await openFixturePage(cluster.chromium, cluster.pageUrl.toB);
+        pages.push(pat);
+        const { consultationId, patientId } = await admittedCall(cluster.groupCallServices(), doc, pat, {
+          title: 'A plan the owner could not store',
+          iceTransportPolicy: 'all',
+          firstFrameMs: 20_000,
+        });
+        const docId = (await doc.evaluate(() => window.consultaTest.selfId())) as string;
+        const both = new Map([
+          [docId, doc],
+          [patientId, pat],
+        ]);
+        assert.equal(await cluster.leaseHolder(consultationId), 'node-a');
+        await socketsAre(cluster, consultationId, { [docId]: 'node-a', [patientId]: 'node-b' });
+        const stored = await settledPlan(both, () => true, 10_000);
+
+        // A guest waits on node A. Node A's link to Redis is cut; the clinician admits the guest: node A runs the
+        // room, so it plans at once and sends the plan to its own socket (the clinician's), while the snapshot
+        // write with that plan (and the copy for the patient on B) never reaches Redis. Then node A dies.
+        const early = await waitingGuest(cluster, doc, cluster.pageUrl.toA, consultationId, 'early');
+        guests.push(early.ws);
+        await Promise.all(
+          [doc, pat].map((p) => p.evaluate((ms) => window.consultaTest.watchFrames(ms), SAMPLE_MS)),
+        );
+        cluster.cutRedis('a');
+        cut = true;
+        await doc.evaluate((id) => window.consultaTest.admit(id), early.id);
+        await doc.waitForFunction((v) => (window.consultaTest.plan()?.version ?? 0) > v, stored.version);
+        const unstored = (await doc.evaluate(() => window.consultaTest.plan()))!;
+        const killedAt = Date.now();
+        await cluster.stop('a', 'SIGKILL');
+        cluster.healRedis('a');
+        cut = false;
+        await doc.waitForFunction(() => window.consultaTest.resumedCount() >= 1, undefined, {
+          timeout: 30_000,
+        });
+        const resumedAt = Date.now();
+        assert.equal(await cluster.leaseHolder(consultationId), 'node-b');
+
+        // B continues the room from what A stored: the plan the clinician got from A is gone with A. The next
+        // plan (another guest admitted, now through B) must be the one both pages follow.
+        const late = await waitingGuest(cluster, doc, cluster.pageUrl.toB, consultationId, 'late');
+        guests.push(late.ws);
+        await doc.evaluate((id) => window.consultaTest.admit(id), late.id);
+        const joined = await late.ws.next('joined');
+        const next = await late.ws.next('plan', (m) => m.plan.version > joined.plan.version);
+        assert.deepEqual(
+          joined.peers.map((p) => p.id).sort(),
+          [docId, patientId].sort(),
+          'the room B runs is the one A stored (without the early guest)',
+        );
+        const held = await eventually(async () => {
+          const plans = await Promise.all(
+            [doc, pat].map((p) => p.evaluate(() => window.consultaTest.plan())),
+          );
+          for (const plan of plans)
+            assert.deepEqual(plan, next.plan, "both pages follow the room's next plan");
+          return plans;
+        }, 10_000);
+        assert.equal(held.length, 2);
+        const resumedWith = (await doc.evaluate(() => window.consultaTest.wirePlans())).find(
+          (w) => w.resumed,
+        );
+        measure(
+          `plan v${stored.version} stored, v${unstored.version} sent by A to the clinician only, A killed; ` +
+            `the clinician resumed on B ${resumedAt - killedAt} ms after the kill, its joined carrying ` +
+            `v${resumedWith?.version}; the second guest joined B's room at v${joined.plan.version}, and B's next ` +
+            `plan v${next.plan.version} is what both pages hold`,
+        );
+
+        // The call itself never noticed: no leave, and video decoded on both sides throughout.
+        for (const [who, page] of [
+          ['clinician', doc],
+          ['patient', pat],
+        ] as const) {
+          const w = await frameWatch(page);
+          measure(
+            `${who}: longest interval without a new decoded frame ${w.maxGapMs} ms (A cut off from Redis, then killed)`,
+          );
+          assert.ok(w.maxGapMs < MAX_GAP_MS, `${who}: video kept decoding (longest gap ${w.maxGapMs} ms)`);
+          assert.deepEqual(
+            (await page.evaluate(() => window.consultaTest.peersLeft())).filter(
+              (l) => l.peerId === docId || l.peerId === patientId,
+            ),
+            [],
+            `${who} saw nobody of the call leave`,
+          );
+        }
+      } catch (err) {
+        await dumpFixturePages(pages);
+        throw err;
+      } finally {
+        if (cut) cluster.healRedis('a');
+        for (const ws of guests) ws.socket.close();
+        for (const p of pages) await p.close().catch(() => undefined);
+      }
+    });
   },
 );
 
@@ -358,7 +465,32 @@ const rising = (prev: StreamStat, cur: StreamStat) => cur.packets > prev.packets
 
 const relative = (ms: number) => (ms >= 0 ? `${ms} ms after` : `${-ms} ms before`);
 
-const balancerOrigin = (pageUrl: string) => new URL(pageUrl).origin;
+/**
+ * A guest as a signaling client of the test's (no media), invited by email from the clinician's page, reaching
+ * the cluster through the balancer of `pageUrl`, waiting in the lobby until the clinician's page sees it.
+ */
+async function waitingGuest(
+  cluster: BrowserCluster,
+  doc: ParticipantPage,
+  pageUrl: string,
+  consultationId: string,
+  name: string,
+): Promise<{ ws: SignalingClient; id: string }> {
+  const { token } = await emailInvite(doc, cluster.smtp, consultationId, {
+    email: `${name}@example.test`,
+    displayName: name,
+    role: 'FAMILY',
+  });
+  const http = new HttpClient(new URL(pageUrl).origin);
+  const opened = await http.post<{ guest: { participantId: string } }>('/api/invites/open', { token });
+  assert.equal(opened.status, 200, JSON.stringify(opened.body));
+  const id = opened.body.guest.participantId;
+  const ws = await SignalingClient.connect(http.baseUrl, http.cookieHeader);
+  ws.send({ type: 'join', consultationId });
+  await ws.next('waiting');
+  await doc.waitForFunction((pid) => window.consultaTest.lobbyIds().includes(pid), id);
+  return { ws, id };
+}
 
 /**
  * Runs `check` until it passes (or fails with its last error after `timeoutMs`): for what Redis shows a moment

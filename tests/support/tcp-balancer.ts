@@ -3,7 +3,8 @@
 // accepts it. While a node is down its port refuses connections, so new ones go to the next node; connections
 // already forwarded to a node that dies break with it (as through a real balancer), and the page's reconnect then
 // reaches a live node under the same URL. A route by the first request's path can send a connection elsewhere
-// (the test page's static files, as a proxy serves static assets itself).
+// (the test page's static files, as a proxy serves static assets itself). With one backend it is a plain relay,
+// which can be cut: a link that stops carrying what one side sends (a partition), for a node's link to Redis.
 import net from 'node:net';
 
 export interface Backend {
@@ -14,6 +15,13 @@ export interface Backend {
 export interface TcpBalancer {
   /** http://127.0.0.1:<port>: the one URL the pages use. */
   url: string;
+  /**
+   * From now on nothing the clients of the connections open now send is forwarded (it waits unread); what comes
+   * back still arrives. The sender cannot tell: its writes succeed, no reply comes.
+   */
+  cut(): void;
+  /** Closes every connection that was cut, dropping what waited in them: none of it ever arrives. */
+  heal(): void;
   close(): Promise<void>;
 }
 
@@ -33,6 +41,9 @@ export async function startTcpBalancer(options: {
   byPath?: { prefix: string; backend: Backend };
 }): Promise<TcpBalancer> {
   const open = new Set<net.Socket>();
+  /** Client -> upstream of every forwarded connection. */
+  const forwarded = new Map<net.Socket, net.Socket>();
+  const cut = new Set<net.Socket>();
   const server = net.createServer((client) => {
     open.add(client);
     client.once('close', () => open.delete(client));
@@ -57,6 +68,8 @@ export async function startTcpBalancer(options: {
         }
         open.add(upstream);
         upstream.once('close', () => open.delete(upstream));
+        forwarded.set(client, upstream);
+        client.once('close', () => forwarded.delete(client));
         upstream.write(first);
         client.pipe(upstream);
         upstream.pipe(client);
@@ -75,6 +88,20 @@ export async function startTcpBalancer(options: {
   const { port } = server.address() as net.AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    cut() {
+      for (const [client, upstream] of forwarded) {
+        client.unpipe(upstream);
+        client.pause();
+        cut.add(client);
+      }
+    },
+    heal() {
+      for (const client of cut) {
+        forwarded.get(client)?.destroy();
+        client.destroy();
+      }
+      cut.clear();
+    },
     async close() {
       for (const s of open) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

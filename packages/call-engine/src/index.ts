@@ -37,6 +37,7 @@ export {
   linkForSignal,
   linkKey,
   meshStreamId,
+  takesJoinedPlan,
 } from './links.ts';
 export { PathReporter, type PathReporterOptions, type ReportableConnection } from './path-reporter.ts';
 export { type MediaKind, PeerLink, type PeerLinkCallbacks, type PeerLinkOptions } from './peer-link.ts';
