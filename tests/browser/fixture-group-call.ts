@@ -11,6 +11,7 @@ import type { StartOptions, StreamStat } from './fixture/app.ts';
 import {
   createConsultation,
   emailInvite,
+  type FixturePageSource,
   FixturePages,
   inLobby,
   openInvite,
@@ -32,8 +33,16 @@ export interface Guest {
   name: string;
   /** The engine the guest's page runs on (default Chromium). */
   on?: EngineName;
+  /** Where the guest opens the page (default the suite's): a cluster test places guests on nodes this way. */
+  pageUrl?: string;
   bw: Bandwidth;
 }
+
+/** What a group call needs of its suite: email, engines, the page, clinician accounts (a FixtureSuite has all). */
+export type GroupCallServices = FixturePageSource &
+  Pick<FixtureSuite, 'smtp'> & {
+    server: { pageUrl: string; createClinician(name: string): Promise<{ email: string; password: string }> };
+  };
 
 export class FixtureGroupCall {
   /** Participant id -> page, for everyone still in the call. */
@@ -45,7 +54,7 @@ export class FixtureGroupCall {
   private clinician: ParticipantPage | undefined;
 
   constructor(
-    private readonly suite: FixtureSuite,
+    private readonly suite: GroupCallServices,
     /** Everyone's engine options besides the consultation and bandwidth (audio only on 2 cores). */
     private readonly options: Omit<StartOptions, 'consultationId' | 'fixedBandwidth'> = {
       iceTransportPolicy: 'all',
@@ -55,15 +64,20 @@ export class FixtureGroupCall {
     this.opened = new FixturePages(suite);
   }
 
+  /** The consultation's id (once the clinician has opened the call). */
+  get consultation(): string {
+    return this.consultationId;
+  }
+
   get doc(): ParticipantPage {
     if (!this.clinician) throw new Error('the clinician has not opened the call');
     return this.clinician;
   }
 
-  /** The clinician signs in on `on`, creates the consultation titled `title` and joins; their id. */
-  async open(on: EngineName, name: string, title: string, bw: Bandwidth): Promise<string> {
+  /** The clinician signs in on `on` (at `pageUrl`), creates the consultation titled `title` and joins; their id. */
+  async open(on: EngineName, name: string, title: string, bw: Bandwidth, pageUrl?: string): Promise<string> {
     const account = await this.suite.server.createClinician('Dr. Ada Osei');
-    const doc = await this.opened.open(on);
+    const doc = await this.opened.open(on, pageUrl);
     this.clinician = doc;
     this.consultationId = (await createConsultation(doc, account, title)).id;
     await this.start(doc, bw);
@@ -81,7 +95,7 @@ export class FixtureGroupCall {
       displayName: guest.name,
       role: guest.role,
     });
-    const page = await this.opened.open(guest.on ?? 'chromium');
+    const page = await this.opened.open(guest.on ?? 'chromium', guest.pageUrl);
     const id = await openInvite(page, token);
     await this.start(page, guest.bw);
     await inLobby(this.doc, page, id);

@@ -72,14 +72,18 @@ export async function inLobby(doc: ParticipantPage, page: ParticipantPage, id: s
   await doc.waitForFunction((pid) => window.consultaTest.lobbyIds().includes(pid), id);
 }
 
+/** What opening fixture pages needs: the engines, and where the page is (a FixtureSuite has both). */
+export type FixturePageSource = Pick<FixtureSuite, 'engine'> & { server: { pageUrl: string } };
+
 /** The fixture pages one test opens (each its own profile), closed together at its end. */
 export class FixturePages {
   readonly all: ParticipantPage[] = [];
 
-  constructor(private readonly suite: FixtureSuite) {}
+  constructor(private readonly suite: FixturePageSource) {}
 
-  async open(on: EngineName = 'chromium'): Promise<ParticipantPage> {
-    const page = await openFixturePage(this.suite.engine(on), this.suite.server.pageUrl);
+  /** `url`: the page elsewhere than the suite's (a cluster test picks the node through the balancer it uses). */
+  async open(on: EngineName = 'chromium', url = this.suite.server.pageUrl): Promise<ParticipantPage> {
+    const page = await openFixturePage(this.suite.engine(on), url);
     this.all.push(page);
     return page;
   }
@@ -107,14 +111,25 @@ export async function dumpFixturePages(pages: Iterable<ParticipantPage>): Promis
  * A 1:1 call through the admission: the clinician signs in on `doc`, creates a consultation titled `title` and
  * invites the patient by email; the patient opens the emailed link on `pat`; both start their engines with
  * `iceTransportPolicy`, the patient waits in the lobby and the clinician admits them; then both pages decode a
- * first frame (within `firstFrameMs`). When the admission was, and each side's first frame (Date.now() values).
+ * first frame (within `firstFrameMs`). When the admission was, each side's first frame (Date.now() values), the
+ * consultation and the patient's participant id.
  */
 export async function admittedCall(
-  suite: FixtureSuite,
+  /** Where the invite email goes, and how a clinician account is made (a FixtureSuite, or a cluster's). */
+  suite: {
+    smtp: SmtpCapture;
+    server: { createClinician(name: string): Promise<{ email: string; password: string }> };
+  },
   doc: ParticipantPage,
   pat: ParticipantPage,
   options: { title: string; iceTransportPolicy: RTCIceTransportPolicy; firstFrameMs: number },
-): Promise<{ admittedAt: number; docFrame: number; patFrame: number }> {
+): Promise<{
+  admittedAt: number;
+  docFrame: number;
+  patFrame: number;
+  consultationId: string;
+  patientId: string;
+}> {
   const account = await suite.server.createClinician('Dr. Ada Osei');
   const consult = await createConsultation(doc, account, options.title);
   const { invite, token } = await emailInvite(doc, suite.smtp, consult.id, {
@@ -137,5 +152,5 @@ export async function admittedCall(
       timeout: options.firstFrameMs,
     });
   const [docFrame, patFrame] = await Promise.all([firstFrame(doc), firstFrame(pat)]);
-  return { admittedAt, docFrame, patFrame };
+  return { admittedAt, docFrame, patFrame, consultationId: consult.id, patientId };
 }

@@ -25,6 +25,11 @@ const PAGES: Record<FixturePage, Omit<EngineTestPage, 'base' | 'entry'>> = {
   },
 };
 
+/** The fixture page `page` as engine-page-routes serves it (at `/__<page>/`). */
+export function fixtureTestPage(page: FixturePage): EngineTestPage {
+  return { ...PAGES[page], base: `/__${page}/`, entry: path.join(here, page, 'app.ts') };
+}
+
 export interface FixtureServer {
   url: string;
   /** The fixture page, same origin as the API. */
@@ -40,8 +45,9 @@ export async function startFixtureServer(
   overrides: DeepPartialConfig = {},
   page: FixturePage = 'fixture',
 ): Promise<FixtureServer> {
-  const base = `/__${page}/`;
-  const routes = await engineTestPageRoutes({ ...PAGES[page], base, entry: path.join(here, page, 'app.ts') });
+  const spec = fixtureTestPage(page);
+  const routes = await engineTestPageRoutes(spec);
+  const base = spec.base;
   const server = await startTestServer({ overrides, beforeListen: routes });
   return {
     url: server.url,

@@ -75,6 +75,9 @@ groupCallTest(
     const orphans = orphanedPairs(plan, relay);
     assert.ok(orphans.length > 0);
     await call.assertNoErrors();
+    // Everyone who stays times every sender's audio from here (the longest silence, over old and new links).
+    const stayers = [...pages.keys()].filter((id) => id !== relay);
+    for (const id of stayers) await pages.get(id)!.evaluate(() => window.consultaTest.watchStreams());
     const leftAt = await call.leave(relay);
     const next = await call.settledPlan(
       (p) => p.version > plan.version && !p.edges.some((e) => e.parent === relay || e.child === relay),
@@ -91,6 +94,30 @@ groupCallTest(
       call.pairs(),
       (prev, cur) => rising(prev, cur) && !cur.via.includes(relay) && !prev.via.includes(relay),
       15_000,
+    );
+    // The handover (links.ts): the relay forwards others' streams until its orphans' new parents deliver, so
+    // an orphan's longest silence is no worse than what the unaffected pairs see (the method's floor: 20 ms
+    // packets, polling and a loaded machine's jitter) plus a margin. Without the handover the orphans heard
+    // nothing from the leave until the new link was up (260-400 ms in the bench and this test).
+    const silences = new Map<string, number>();
+    for (const id of stayers) {
+      const watch = await pages.get(id)!.evaluate(() => window.consultaTest.streamWatch());
+      await pages.get(id)!.evaluate(() => window.consultaTest.stopWatch());
+      for (const [sender, rec] of Object.entries(watch)) {
+        if (sender !== relay) silences.set(pairKey([id, sender]), rec.maxGapMs);
+      }
+    }
+    const orphanKeys = new Set(orphans.map(pairKey));
+    const silenceOf = (keys: string[]) => Math.max(0, ...keys.map((k) => silences.get(k) ?? Infinity));
+    const orphanSilence = silenceOf([...orphanKeys]);
+    const otherSilence = silenceOf([...silences.keys()].filter((k) => !orphanKeys.has(k)));
+    measure(
+      `relay ${names.get(relay)} left: longest silence for its orphans ${Math.round(orphanSilence)} ms, ` +
+        `for the other pairs ${Math.round(otherSilence)} ms`,
+    );
+    assert.ok(
+      orphanSilence <= otherSilence + 150,
+      `orphans keep hearing through the handover: ${Math.round(orphanSilence)} ms vs ${Math.round(otherSilence)} ms`,
     );
     const orphanGaps = orphans.map(
       (p) => `${names.get(p[0])}<-${names.get(p[1])} ${resumed.get(pairKey(p))! - leftAt} ms`,

@@ -18,8 +18,8 @@ export interface EngineTestPage {
   body: string;
 }
 
-/** Builds the page's script, then the routes to register (startTestServer's beforeListen). */
-export async function engineTestPageRoutes(page: EngineTestPage): Promise<(app: App) => void> {
+/** The page's HTML and its script's bundle (for any server that serves them: routes below, or a page server). */
+export async function engineTestPageFiles(page: EngineTestPage): Promise<{ html: string; js: string }> {
   const js = await bundle(page.entry);
   const html = `<!doctype html>
 <html lang="en">
@@ -39,6 +39,12 @@ export async function engineTestPageRoutes(page: EngineTestPage): Promise<(app: 
   </body>
 </html>
 `;
+  return { html, js };
+}
+
+/** Builds the page's script, then the routes to register (startTestServer's beforeListen). */
+export async function engineTestPageRoutes(page: EngineTestPage): Promise<(app: App) => void> {
+  const { html, js } = await engineTestPageFiles(page);
   return (app) => {
     app.get(page.base, { schema: { hide: true } }, async (_req, reply) => reply.type('text/html').send(html));
     app.get(`${page.base}app.js`, { schema: { hide: true } }, async (_req, reply) =>

@@ -1,8 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { inLoopbackNamespace } from './chromium.ts';
 
-/** The local PostgreSQL used by tests (trust auth); override with CONSULTA_TEST_PG_URL. */
-const adminUrl = process.env.CONSULTA_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+/**
+ * The local PostgreSQL used by tests (trust auth); override with CONSULTA_TEST_PG_URL. Inside a loopback-only
+ * network namespace (namespaced-suite.ts) the machine's 127.0.0.1:5432 is out of reach, but its unix socket is not
+ * (a path in the file system belongs to no network namespace): browser tests that need PostgreSQL use that.
+ */
+const adminUrl =
+  process.env.CONSULTA_TEST_PG_URL ??
+  (inLoopbackNamespace()
+    ? 'postgres://postgres@localhost/postgres?host=/var/run/postgresql'
+    : 'postgres://postgres@127.0.0.1:5432/postgres');
 
 /**
  * Creates an empty database consulta_test_<random> on the test server, so each test file gets its own schema

@@ -29,11 +29,13 @@ export async function startServerProcess(options: {
   clusterSecret?: string;
   /** Kept by this process under its name (NODE_ID), so tests can tell nodes apart. */
   nodeId?: string;
+  /** Listen here (default: a free port); a node restarted in place keeps its address behind the balancer. */
+  port?: number;
   /** Settings beyond the environment variables', as node-config's NODE_CONFIG JSON. */
   config?: Record<string, unknown>;
 }): Promise<ServerProcess> {
   const varDir = await mkdtemp(path.join(os.tmpdir(), 'consulta-process-'));
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'apps/server/src/server.ts'], {
     cwd: repoRoot,

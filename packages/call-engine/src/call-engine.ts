@@ -26,6 +26,7 @@ import {
   linkForSignal,
   linkKey,
   outlivesLeave,
+  takesJoinedPlan,
 } from './links.ts';
 import { streamsFedBy, whenConnected, whenTrue } from './make-before-break.ts';
 import { PathReporter, type ReportableConnection } from './path-reporter.ts';
@@ -443,9 +444,11 @@ export class CallEngine extends Emitter<CallEngineEvents> {
     this.sendMediaState();
     this.emit('joined', { self: m.self, peers: m.peers, resumed: m.resumed });
     if (m.lobby.length > 0) this.emit('lobby', m.lobby);
-    if (isNewerPlan(this.plan, m.plan) || fresh) {
+    // The room's plan, even when older than ours (takesJoinedPlan: a resume after the node running the room died).
+    if (takesJoinedPlan(this.plan, m.plan) || fresh) {
       this.plan = m.plan;
       this.emit('plan', m.plan);
+      for (const link of this.links.values()) this.limitVideo(link);
     }
     this.bandwidth.reportFixed();
     // The server may have lost what we told it (a restart): tell it again.

@@ -39,6 +39,7 @@ export {
   linkKey,
   meshStreamId,
   outlivesLeave,
+  takesJoinedPlan,
 } from './links.ts';
 export { PathReporter, type PathReporterOptions, type ReportableConnection } from './path-reporter.ts';
 export { type MediaKind, PeerLink, type PeerLinkCallbacks, type PeerLinkOptions } from './peer-link.ts';

@@ -150,3 +150,16 @@ export function handedOverByLeaver(links: readonly LinkSpec[], selfId: string): 
 export function outlivesLeave(spec: LinkSpec, leaver: string): boolean {
   return spec.remote === leaver && spec.role !== 'mesh' && spec.streamId !== leaver;
 }
+
+/**
+ * True when the plan a `joined` carries should replace `current`: whenever it differs, older or not. A `plan`
+ * message only moves forward (isNewerPlan), but `joined` carries the room's own plan, and in a cluster that can be
+ * behind ours (docs/cluster.md): the node that ran the room sends each plan to its own sockets at once and stores
+ * it in Redis just after, so a node killed in between (or during a Redis outage) leaves its clients holding a
+ * version that the node taking the room over never had. The room goes on from what was stored, and its next plan
+ * reuses the lost one's version. Keeping ours would leave us alone on a plan nobody else follows, ignoring the
+ * room's plans until one overtook it (a browser test showed the clinician's page stuck on the dead node's plan).
+ */
+export function takesJoinedPlan(current: Plan | null, joined: Plan): boolean {
+  return current === null || JSON.stringify(current) !== JSON.stringify(joined);
+}

@@ -11,6 +11,7 @@ import {
   linkKey,
   meshStreamId,
   outlivesLeave,
+  takesJoinedPlan,
 } from '../src/index.ts';
 
 const plan = (topology: Plan['topology'], edges: Plan['edges'] = [], version = 1): Plan => ({
@@ -155,6 +156,22 @@ describe('routing an incoming signal to a link', () => {
     assert.equal(linkForSignal('a', 'b', 'c', new Set()).role, 'recv');
     assert.equal(linkForSignal('a', 'b', 'a', new Set()).role, 'send');
   });
+});
+
+test("a joined's plan is the room's: taken whenever it differs, older or not", () => {
+  assert.equal(takesJoinedPlan(null, plan('p2p', [], 2)), true);
+  assert.equal(
+    takesJoinedPlan(plan('p2p', [], 3), plan('p2p', [], 3)),
+    false,
+    'the same plan: nothing to do',
+  );
+  assert.equal(
+    takesJoinedPlan(plan('tree', [], 3), plan('p2p', [], 2)),
+    true,
+    'older: the newer one was lost',
+  );
+  assert.equal(takesJoinedPlan(plan('tree', [], 3), plan('p2p', [], 3)), true, 'same version, other plan');
+  assert.equal(takesJoinedPlan(plan('p2p', [], 3), plan('tree', [], 4)), true);
 });
 
 test('plans only move forward', () => {
