@@ -268,8 +268,11 @@ describe('recording pipeline (mediasoup PlainTransport -> FFmpeg -> WebM)', () =
     const durations = `duration ${facts.durationMs} ms, recorded ${recordedMs} ms`;
     assert.ok(Math.abs(facts.durationMs - recordedMs) < 700, durations);
     assert.ok(facts.durationMs < stoppedAt - startedAt, durations);
+    // The recorder reports FFmpeg's last out_time (the last packet written); the container's duration also
+    // counts that packet's own length, and a 15 fps frame lasts 67 ms (59 ms apart in a CI pre-run, 50 allowed
+    // then): within 100 ms, what an admin reading a duration in seconds cannot tell apart.
     assert.ok(
-      Math.abs(result.durationMs - facts.durationMs) < 50,
+      Math.abs(result.durationMs - facts.durationMs) < 100,
       `the recorder's duration ${result.durationMs} ms against ffprobe's ${facts.durationMs} ms`,
     );
 
