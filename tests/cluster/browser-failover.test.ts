@@ -13,13 +13,13 @@
 //   (which reuses the lost plan's version) rather than keep the dead node's.
 // Everything runs in a loopback-only network namespace (the file re-runs itself under `unshare --net`).
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, before, type TestContext, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { StreamStat } from '../browser/fixture/app.ts';
 import type { FrameWatchRecord } from '../browser/fixture/frame-watch.ts';
 import { FixtureGroupCall, type Guest, STRONG_DESKTOP, WEAK_DESKTOP } from '../browser/fixture-group-call.ts';
 import { admittedCall, dumpFixturePages, emailInvite, openFixturePage } from '../browser/fixture-page.ts';
-import { type CallPages, settledPlan } from '../browser/stream-pairs.ts';
+import { assertNoEngineErrors, type CallPages, settledPlan } from '../browser/stream-pairs.ts';
 import { describeTree, fullyKnown } from '../browser/tree-plan.ts';
 import type { ParticipantPage } from '../support/browser-engine.ts';
 import { HttpClient } from '../support/http.ts';
@@ -48,32 +48,14 @@ namespacedSuite(
     });
 
     test('SIGKILL on the node that runs the room: the clinician resumes on B, no leave, no media gap, B plans next', async (t) => {
-      const measure = (line: string) => {
-        console.log(`MEASURE ${line}`);
-        t.diagnostic(line);
-      };
+      const measure = measurer(t);
       const pages: ParticipantPage[] = [];
       try {
-        const doc = await openFixturePage(cluster.chromium, cluster.pageUrl.toA);
-        pages.push(doc);
-        const pat = await openFixturePage(cluster.chromium, cluster.pageUrl.toB);
-        pages.push(pat);
-        const call = await admittedCall(cluster.groupCallServices(), doc, pat, {
-          title: 'Across two nodes',
-          iceTransportPolicy: 'all',
-          firstFrameMs: 20_000,
-        });
-        const { consultationId, patientId } = call;
-        const docId = (await doc.evaluate(() => window.consultaTest.selfId())) as string;
-
-        const both = new Map([
-          [docId, doc],
-          [patientId, pat],
-        ]);
-
-        // The room runs on A (the clinician's join took it); each page's socket is on its own node.
-        assert.equal(await cluster.leaseHolder(consultationId), 'node-a');
-        await socketsAre(cluster, consultationId, { [docId]: 'node-a', [patientId]: 'node-b' });
+        const { doc, pat, consultationId, patientId, docId, both } = await crossNodeCall(
+          cluster,
+          pages,
+          'Across two nodes',
+        );
         assert.equal((await settledPlan(both, () => true, 10_000)).topology, 'p2p');
 
         // Video decodes both ways before anything happens.
@@ -189,14 +171,7 @@ namespacedSuite(
         } finally {
           ws.socket.close();
         }
-        for (const [who, page] of [
-          ['clinician', doc],
-          ['patient', pat],
-        ] as const) {
-          const errors = await page.evaluate(() => window.consultaTest.errors());
-          const log = await page.evaluate(() => window.consultaTest.log());
-          assert.deepEqual(errors, [], `${who}: no engine errors; page log:\n${log.join('\n')}`);
-        }
+        await assertNoEngineErrors(both, roles(docId, patientId));
       } catch (err) {
         await dumpFixturePages(pages);
         throw err;
@@ -206,10 +181,7 @@ namespacedSuite(
     });
 
     test('rolling restart of both nodes during a 3-person tree call: no leave, no lost plan, audio keeps flowing', async (t) => {
-      const measure = (line: string) => {
-        console.log(`MEASURE ${line}`);
-        t.diagnostic(line);
-      };
+      const measure = measurer(t);
       // The first test left node A dead: a deploy starts from a whole cluster.
       if (!cluster.node('a')) await cluster.restart('a');
       const call = new FixtureGroupCall(cluster.groupCallServices());
@@ -350,31 +322,17 @@ namespacedSuite(
     });
 
     test('SIGKILL of the owner after it sent a plan it could not store: the clinician follows the room B continues', async (t) => {
-      const measure = (line: string) => {
-        console.log(`MEASURE ${line}`);
-        t.diagnostic(line);
-      };
+      const measure = measurer(t);
       for (const n of ['a', 'b'] as const) if (!cluster.node(n)) await cluster.restart(n);
       const pages: ParticipantPage[] = [];
       let cut = false;
       const guests: SignalingClient[] = [];
       try {
-        const doc = await openFixturePage(cluster.chromium, cluster.pageUrl.toA);
-        pages.push(doc);
-        const pat = await openFixturePage(cluster.chromium, cluster.pageUrl.toB);
-        pages.push(pat);
-        const { consultationId, patientId } = await admittedCall(cluster.groupCallServices(), doc, pat, {
-          title: 'A plan the owner could not store',
-          iceTransportPolicy: 'all',
-          firstFrameMs: 20_000,
-        });
-        const docId = (await doc.evaluate(() => window.consultaTest.selfId())) as string;
-        const both = new Map([
-          [docId, doc],
-          [patientId, pat],
-        ]);
-        assert.equal(await cluster.leaseHolder(consultationId), 'node-a');
-        await socketsAre(cluster, consultationId, { [docId]: 'node-a', [patientId]: 'node-b' });
+        const { doc, pat, consultationId, patientId, docId, both } = await crossNodeCall(
+          cluster,
+          pages,
+          'A plan the owner could not store',
+        );
         const stored = await settledPlan(both, () => true, 10_000);
 
         // A guest waits on node A. Node A's link to Redis is cut; the clinician admits the guest: node A runs the
@@ -571,4 +529,43 @@ async function waitWatch(page: ParticipantPage, ok: (w: FrameWatchRecord) => boo
     if (Date.now() > deadline) assert.fail(`the frame watch did not get there: ${JSON.stringify(w)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** Prints a figure for the logs and attaches it to the test's report. */
+function measurer(t: TestContext): (line: string) => void {
+  return (line) => {
+    console.log(`MEASURE ${line}`);
+    t.diagnostic(line);
+  };
+}
+
+function roles(docId: string, patientId: string): Map<string, string> {
+  return new Map([
+    [docId, 'clinician'],
+    [patientId, 'patient'],
+  ]);
+}
+
+/**
+ * A P2P call split over the nodes: the clinician's page through the balancer that prefers A (so A runs the room,
+ * the clinician's join took it), the patient's through the one that prefers B, admitted and decoding.
+ */
+async function crossNodeCall(cluster: BrowserCluster, pages: ParticipantPage[], title: string) {
+  const doc = await openFixturePage(cluster.chromium, cluster.pageUrl.toA);
+  pages.push(doc);
+  const pat = await openFixturePage(cluster.chromium, cluster.pageUrl.toB);
+  pages.push(pat);
+  const { consultationId, patientId } = await admittedCall(cluster.groupCallServices(), doc, pat, {
+    title,
+    iceTransportPolicy: 'all',
+    firstFrameMs: 20_000,
+  });
+  const docId = (await doc.evaluate(() => window.consultaTest.selfId())) as string;
+  const both: CallPages = new Map([
+    [docId, doc],
+    [patientId, pat],
+  ]);
+  assert.equal(await cluster.leaseHolder(consultationId), 'node-a');
+  await socketsAre(cluster, consultationId, { [docId]: 'node-a', [patientId]: 'node-b' });
+  return { doc, pat, consultationId, patientId, docId, both };
 }

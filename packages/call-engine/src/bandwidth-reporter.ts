@@ -36,17 +36,18 @@ export type BandwidthPolling =
       lowEvidencePolls?: number;
     } & Partial<ReportThrottle>);
 
+/** A live connection, by a stable key. */
+export interface MeasurableConnection {
+  key: string;
+  getStats(): Promise<RTCStatsReport>;
+  /** The most video the plan lets it send (kbit/s), when known: see link-evidence.ts allowsBelowCap. */
+  videoCapKbps?(): number | undefined;
+}
+
 export interface BandwidthReporterOptions {
   send(message: ClientMessage): boolean;
-  /**
-   * Live connections to measure, by a stable key, with the most video the plan lets each send (kbit/s, when
-   * known: see link-evidence.ts allowsBelowCap).
-   */
-  connections(): Array<{
-    key: string;
-    getStats(): Promise<RTCStatsReport>;
-    videoCapKbps?(): number | undefined;
-  }>;
+  /** Live connections to measure. */
+  connections(): MeasurableConnection[];
   /** Whether measuring makes sense now (joined). */
   active(): boolean;
   /** Whether the client waits in the lobby: a probe that finishes then is reported at once (kept for admission). */

@@ -9,7 +9,7 @@ import {
   SIGNALING_PATH,
   type SignalData,
 } from '@consulta/protocol';
-import { BandwidthReporter } from './bandwidth-reporter.ts';
+import { BandwidthReporter, type MeasurableConnection } from './bandwidth-reporter.ts';
 import type { CarriedBytes } from './carried-traffic.ts';
 import { Emitter } from './emitter.ts';
 import type { CallEngineEvents, CallEngineOptions, EngineState } from './engine-types.ts';
@@ -298,8 +298,7 @@ export class CallEngine extends Emitter<CallEngineEvents> {
     // their new parents deliver; its own media stops now.
     const self = this.selfPeer?.id;
     const specs = [...this.links.values()].map((l) => l.spec);
-    const kept = self && this.plan?.topology === 'tree' ? handedOverByLeaver(specs, self).map(linkKey) : [];
-    this.shutdown('closed', kept);
+    this.shutdown('closed', self ? handedOverByLeaver(specs, self).map(linkKey) : []);
   }
 
   /** Releases everything without a `leave` (the server keeps the place for the grace period). */
@@ -371,6 +370,11 @@ export class CallEngine extends Emitter<CallEngineEvents> {
         this.emit('lobby', m.waiting);
         break;
       case 'peer-joined':
+        // A relay that left and is back within its handover is a new page: the links kept for the old one
+        // lead nowhere, and a plan naming the same link would otherwise keep them.
+        for (const key of [...this.handingOver]) {
+          if (this.links.get(key)?.spec.remote === m.peer.id) this.closeLink(key);
+        }
         this.peers.set(m.peer.id, m.peer);
         this.emit('peer-joined', m.peer);
         this.reconcileSoon();
@@ -852,12 +856,8 @@ export class CallEngine extends Emitter<CallEngineEvents> {
     return out;
   }
 
-  private measurableConnections(): Array<{
-    key: string;
-    getStats(): Promise<RTCStatsReport>;
-    videoCapKbps?(): number | undefined;
-  }> {
-    const out: ReturnType<CallEngine['measurableConnections']> = [...this.links]
+  private measurableConnections(): MeasurableConnection[] {
+    const out: MeasurableConnection[] = [...this.links]
       .filter(([key, link]) => link.state === 'connected' && !this.handingOver.has(key))
       .map(([key, link]) => ({
         key,
