@@ -459,8 +459,10 @@ export class CallEngine extends Emitter<CallEngineEvents> {
     this.paths.forget();
     this.reconcileSoon();
     if (m.resumed) {
-      // Signals sent while we were away may be lost: restart ICE on connections that are not up.
+      // Signals sent while we were away may be lost: an unanswered offer goes again, and ICE restarts on
+      // connections that are not up.
       for (const link of this.links.values()) {
+        if (link.resendPendingOffer()) continue;
         if (link.state !== 'connected' && link.state !== 'new' && !link.polite) link.restartIce();
       }
     }

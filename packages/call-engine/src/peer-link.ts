@@ -297,6 +297,18 @@ export class PeerLink {
     }
   }
 
+  /**
+   * Sends our unanswered offer again; true when there was one. An offer made while the signaling socket was
+   * reconnecting is lost (nothing is queued), and a connection in `have-local-offer` makes no new one until an
+   * answer comes: seen in a cluster test, a tree relay whose node restarted waited for an answer forever.
+   */
+  resendPendingOffer(): boolean {
+    const d = this.pc.localDescription;
+    if (this.closed || this.pc.signalingState !== 'have-local-offer' || !d) return false;
+    this.cb.signal({ kind: 'description', description: { type: d.type, sdp: d.sdp } });
+    return true;
+  }
+
   /** Restarts ICE (new ufrag/pwd): negotiationneeded fires and perfect negotiation carries the new offer. */
   restartIce(rtcConfig?: RTCConfiguration): void {
     if (this.closed) return;
