@@ -10,9 +10,31 @@ import type { FixtureSuite } from './fixture-suite.ts';
 /** A new page (its own profile) on `engine`, showing the fixture page at `url` once its harness is there. */
 export async function openFixturePage(engine: BrowserEngine, url: string): Promise<ParticipantPage> {
   const page = await engine.newPage();
-  await page.goto(url);
-  await page.waitForFunction(() => window.consultaTest !== undefined);
-  return page;
+  // Loaded once more when its script has not started after a while: a CI run once had a page whose script never
+  // ran (loaded, 30 s, no harness, cause unknown). This is the test's own page, not the product's, and what the
+  // page showed is printed, so a cause can be found.
+  for (const [attempt, timeout] of [
+    [1, 20_000],
+    [2, 30_000],
+  ] as const) {
+    await page.goto(url);
+    try {
+      await page.waitForFunction(() => window.consultaTest !== undefined, undefined, { timeout });
+      return page;
+    } catch (err) {
+      const seen = await page
+        .evaluate(
+          () =>
+            `readyState ${document.readyState}, scripts ${document.scripts.length}, ` +
+            `status "${document.getElementById('status')?.textContent}"`,
+        )
+        .catch((e: unknown) => `page unreadable: ${String(e)}`);
+      const what = `the fixture page at ${url} did not start in ${timeout} ms (${seen})`;
+      if (attempt === 2) throw new Error(what, { cause: err });
+      console.error(`${what}; loading it again`);
+    }
+  }
+  throw new Error('unreachable');
 }
 
 /** A request to the server from the page, with the page's cookies. */

@@ -163,14 +163,16 @@ labSuite(
         const next = await call.settledPlan(
           (p) =>
             p.version > plan.version && !p.edges.some((e) => e.parent === hub.id && e.streamId !== hub.id),
-          30_000,
+          // A bound for a CPU-starved machine only (the 10 s target is checked below when the load allows):
+          // the new plan also has to reach the hub over the collapsed link.
+          45_000,
         );
         const replannedMs = Date.now() - droppedAt;
         await watch.stop();
         watch = undefined;
         console.log(`MEASURE after the drop (${replannedMs} ms): ${planText(next, call)}`);
         // 5.5-7.2 s on a quiet machine. The target is checked while the machine has CPU to keep the pages' 2 s
-        // polls on time (as the accuracy floors above); on a CPU-starved one the 30 s wait above is the bound.
+        // polls on time (as the accuracy floors above); on a CPU-starved one the 45 s wait above is the bound.
         const perCore = loadavg()[0]! / Math.max(1, availableParallelism());
         if (perCore <= 4) assert.ok(replannedMs <= 10_000, `shed within 10 s, took ${replannedMs} ms`);
         else console.log(`MEASURE 10 s target not checked at load ${perCore.toFixed(1)} per core`);

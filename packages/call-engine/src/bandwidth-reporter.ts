@@ -158,8 +158,9 @@ export class BandwidthReporter {
     const opts = this.o.polling || {};
     const current = new Map<string, Observation>();
     const now = Date.now();
+    const listed = this.o.connections();
     await Promise.all(
-      this.o.connections().map(async (c) => {
+      listed.map(async (c) => {
         try {
           const stats = statsValues(await c.getStats());
           const pair = summarizeSelectedPair(stats);
@@ -177,7 +178,11 @@ export class BandwidthReporter {
         }
       }),
     );
-    for (const key of this.firstSeen.keys()) if (!current.has(key)) this.firstSeen.delete(key);
+    // A connection's age counts from when it first connected until it is gone: a poll without its selected
+    // pair (a link so lossy that ICE consent checks fail for a moment) must not start its ramp-up over, which
+    // once held a collapsed relay's evidence back 8 s more (issue 10's lab, in CI).
+    const live = new Set(listed.map((c) => c.key));
+    for (const key of this.firstSeen.keys()) if (!live.has(key)) this.firstSeen.delete(key);
     const previous = this.last;
     this.last = current;
     const pairs = new Map<string, PairSummary>([...current].map(([k, o]) => [k, o.pair]));

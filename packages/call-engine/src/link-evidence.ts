@@ -85,15 +85,26 @@ function allowsBelowCap(o: Observation): boolean {
   return o.settledCapKbps !== undefined && aob !== undefined && aob / 1000 < o.settledCapKbps * 0.5;
 }
 
+/**
+ * A ramped-up connection whose controller gives no estimate this poll: Chrome leaves availableOutgoingBitrate out
+ * for a moment when a link collapses (seen in the lab on one of four relay connections at a time). It neither
+ * shows nor rules out a held-back link, so it must not veto what the others show.
+ */
+function estimateMissing(o: Observation): boolean {
+  return o.settledCapKbps !== undefined && o.pair.availableOutgoingBitrate === undefined;
+}
+
 /** Fewer packets than this in a stream between two polls say nothing about its loss. */
 const MIN_STREAM_PACKETS = 20;
 
 /**
  * Evidence of a constrained link between two polls. When the link has room, the controllers' estimates and
  * the received rate only show what the call sends, so they say nothing. Uplink: when every connection we send
- * on holds its video back (the encoder says so, or the estimate is well under the plan's cap) or, with two or
- * more, every receiver reports loss, the controllers' estimates summed over them are what our uplink carries. Downlink: when every incoming video stream (audio when there is no
- * video) loses more than `lossRatio`, what still arrives bounds it; loss on some streams only is their senders'.
+ * on holds its video back (the encoder says so, or the estimate is well under the plan's cap; one with no
+ * estimate this poll is not counted either way) or, with two or more, every receiver reports loss, the
+ * controllers' estimates summed over them are what our uplink carries. Downlink: when every incoming video
+ * stream (audio when there is no video) loses more than `lossRatio`, what still arrives bounds it; loss on
+ * some streams only is their senders'.
  */
 export function congestionEvidence(
   current: ReadonlyMap<string, Observation>,
@@ -103,6 +114,7 @@ export function congestionEvidence(
   const out: CongestionEvidence = {};
   let sending = 0;
   let held = 0;
+  let unknown = 0;
   let lossy = 0;
   let upSum = 0;
   let downRate = 0;
@@ -114,6 +126,7 @@ export function congestionEvidence(
     if (o.media.sending) {
       sending++;
       if (o.media.bandwidthLimited || (!cpuStarved && allowsBelowCap(o))) held++;
+      else if (estimateMissing(o)) unknown++;
       if (o.media.remoteLoss > lossRatio) lossy++;
       // Only connections carrying our media: a receive-only one's estimate is its controller's starting guess
       // (Chrome: 300 kbit/s), never tested by anything sent, and counting it read a collapsed 400 kbit/s
@@ -135,7 +148,7 @@ export function congestionEvidence(
       downRate += ((o.pair.bytesReceived - p.pair.bytesReceived) * 8) / (o.pair.timestamp - p.pair.timestamp);
     }
   }
-  const limited = sending > 0 && (held === sending || (sending >= 2 && lossy === sending));
+  const limited = (held > 0 && held + unknown === sending) || (sending >= 2 && lossy === sending);
   if (limited && upSum > 0) out.uplinkKbps = Math.round(upSum / 1000);
 
   const counted = streams.filter((s) => s.received + s.lost >= MIN_STREAM_PACKETS);

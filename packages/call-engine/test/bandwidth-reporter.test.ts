@@ -4,12 +4,14 @@ import type { ClientMessage } from '@consulta/protocol';
 import { BandwidthReporter, type LinkCapacity, LinkProbeError } from '../src/index.ts';
 
 /** One SFU connection whose outgoing video is held back (or not) by its congestion controller at `aob` bit/s. */
-function sfuConnection(state: { held: boolean; aob: number }) {
+function sfuConnection(state: { held: boolean; aob: number; noPair?: boolean }) {
   let bytes = 0;
   return {
     key: 'sfu',
     async getStats() {
       bytes += 100_000;
+      // noPair: a poll in which no candidate pair is selected (ICE consent checks failing on a collapsed link).
+      if (state.noPair) return new Map() as unknown as RTCStatsReport;
       const entries = [
         { id: 'T', type: 'transport', selectedCandidatePairId: 'P' },
         {
@@ -142,7 +144,7 @@ test('a first probe that fails on a busy machine is tried again; a server that r
 
 test('a relay whose uplink collapses under it (encoders at their floor, reason "none") is reported low within 3 polls; a new connection still ramping up is not', async () => {
   const sent: number[] = [];
-  const state = { held: false, aob: 300_000 };
+  const state = { held: false, aob: 300_000, noPair: false };
   // Two tree links sending video capped at 2452 kbit/s each; Chrome's estimate starts low on a new connection.
   const links = ['own>a', 'relayed>b'].map((key) => ({
     ...sfuConnection(state),
@@ -174,8 +176,11 @@ test('a relay whose uplink collapses under it (encoders at their floor, reason "
   await poll(5);
   assert.deepEqual(sent, [55_000], 'a link with room: the estimates climb past the caps');
 
-  // Fibre to weak mobile: both estimates fall to 85 kbit/s, the encoders' reason stays 'none'.
-  Object.assign(state, { aob: 85_000 });
+  // Fibre to weak mobile: for a poll no pair is selected, then both estimates are at 85 kbit/s and the
+  // encoders' reason stays 'none'. The connections' ramp-up is long over: the missing poll does not restart it.
+  Object.assign(state, { noPair: true });
+  await poll(1);
+  Object.assign(state, { aob: 85_000, noPair: false });
   await poll(3);
   assert.equal(sent.at(-1), 170, `the evidence is reported (${sent.join(', ')})`);
   reporter.stop();

@@ -78,6 +78,20 @@ describe('link evidence: our link or someone else’s', () => {
     assert.equal(e.uplinkKbps, 343);
   });
 
+  test('a ramped-up connection with no estimate this poll does not hide what the others show', () => {
+    // The lab's relay in CI: one of four connections at a time gave no availableOutgoingBitrate after the drop.
+    const e = evidence({
+      own1: { sending: true, aob: 85_000, cap: 2452 },
+      own2: { sending: true, cap: 2452 },
+      relayed1: { sending: true, aob: 84_000, cap: 2452 },
+    });
+    assert.equal(e.uplinkKbps, 169);
+    const none = evidence({ a: { sending: true, cap: 2452 }, b: { sending: true, cap: 2452 } });
+    assert.equal(none.uplinkKbps, undefined, 'no estimate anywhere says nothing');
+    const ramping = evidence({ a: { sending: true, aob: 85_000, cap: 2452 }, b: { sending: true } });
+    assert.equal(ramping.uplinkKbps, undefined, 'one still ramping up (no cap yet) still vetoes');
+  });
+
   test('estimates above the caps (a link with room), or one connection under it (its far end): no evidence', () => {
     const roomy = evidence({
       a: { sending: true, aob: 5_700_000, cap: 2452 },
