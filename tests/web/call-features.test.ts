@@ -1,12 +1,13 @@
 // The in-call view through the UI in real Chromium against the real server: chat both ways over the signaling
 // socket, switching camera and microphone mid-call without restarting it, the per-peer connection quality from
-// getStats, the route with its reason, and the active-speaker highlight. Runs in a loopback-only namespace.
+// getStats, the route with its reason, and the active-speaker highlight (from audio levels off the SFU; on the SFU
+// as the server names it, and cleared when that person falls silent). Runs in a loopback-only namespace.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { assertNamespacedRunPasses, inLoopbackNamespace } from '../support/chromium.ts';
-import { ensureWebBuild, framesAdvance, startCall, startWebEnv, type WebEnv } from './support.ts';
+import { ensureWebBuild, framesAdvance, PHONE, startCall, startWebEnv, type WebEnv } from './support.ts';
 
 const thisFile = fileURLToPath(import.meta.url);
 const REMOTE = '[data-testid="remote-tile"] video';
@@ -14,7 +15,7 @@ const REMOTE = '[data-testid="remote-tile"] video';
 if (!inLoopbackNamespace()) {
   test('in-call features through the UI, inside a loopback-only network namespace', async () => {
     ensureWebBuild();
-    await assertNamespacedRunPasses(thisFile, 1);
+    await assertNamespacedRunPasses(thisFile, 2);
   });
 } else {
   describe('the in-call view in Chromium', () => {
@@ -137,6 +138,44 @@ if (!inLoopbackNamespace()) {
     });
 
     const shot = (page: Page, name: string, fullPage = false) => env.shot(page, name, fullPage);
+  });
+
+  describe('the active speaker on the SFU', () => {
+    let env: WebEnv;
+    before(async () => {
+      env = await startWebEnv({ overrides: { routing: { forceTopology: 'sfu' } } });
+    });
+    after(async () => {
+      await env?.close();
+    });
+
+    test('the server names the speaker; silence clears the highlight and speaking brings it back', async () => {
+      const { doc, pat } = await startCall(env, {
+        clinician: 'Dr. Lin Mwangi',
+        patient: 'Sam Patient',
+        title: 'Speaker on the SFU',
+        email: 'sam.sfu@example.test',
+      });
+      await doc.getByTestId('topology').locator('code', { hasText: 'sfu' }).waitFor({ state: 'attached' });
+      const docBar = doc.getByRole('toolbar', { name: 'Call controls' });
+      const patBar = pat.getByRole('toolbar', { name: 'Call controls' });
+      const patientSpeaking = doc.locator('[data-testid="remote-tile"][data-speaking="true"]');
+      // Only the patient's (fake, beeping) microphone is on: the server's observer names them.
+      await docBar.getByRole('button', { name: 'Mute', exact: true }).click();
+      await patientSpeaking.waitFor({ timeout: 20_000 });
+      // The patient mutes: nobody speaks. The server keeps naming its last speaker (it announces changes only);
+      // the clinician's page hears silence and clears the highlight.
+      await patBar.getByRole('button', { name: 'Mute', exact: true }).click();
+      await patientSpeaking.waitFor({ state: 'detached', timeout: 15_000 });
+      await env.shot(doc, 'clinician-sfu-silence');
+      // Speaking again: the same speaker, so no new announcement; the level brings the highlight back.
+      await patBar.getByRole('button', { name: 'Unmute', exact: true }).click();
+      await patientSpeaking.waitFor({ timeout: 15_000 });
+      await env.shot(doc, 'clinician-sfu-speaker');
+      await doc.setViewportSize(PHONE);
+      await patientSpeaking.waitFor();
+      await env.shot(doc, 'clinician-sfu-speaker-phone', true);
+    });
   });
 }
 

@@ -5,7 +5,15 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { type Plan, PlanReasonCodes } from '@consulta/protocol';
 import { formatDuration, formatSize } from '../../apps/web/src/admin/format.ts';
-import { classify, describeFigures, loudest, readQuality } from '../../apps/web/src/shared/call/quality.ts';
+import {
+  audioCounters,
+  averageLevel,
+  classify,
+  describeFigures,
+  heardSpeaker,
+  loudest,
+  readQuality,
+} from '../../apps/web/src/shared/call/quality.ts';
 import { mainReason, reasonWords } from '../../apps/web/src/shared/call/topology.ts';
 
 const pair = (rttSeconds: number, localType = 'host') => [
@@ -79,6 +87,28 @@ describe('connection quality', () => {
       'b',
     );
     assert.equal(loudest(new Map([['a', 0.01]])), null, 'background noise is nobody speaking');
+  });
+
+  test('on the SFU the announced speaker is shown while heard, cleared in silence, shown again when heard', () => {
+    // Our microphone (media-source) and what we hear (inbound-rtp) are read apart.
+    const report = [
+      { type: 'media-source', kind: 'audio', totalAudioEnergy: 2, totalSamplesDuration: 8 },
+      inbound('audio', 0, 10, 0, 5, 10),
+      inbound('video', 0, 10, 0),
+    ];
+    assert.deepEqual(audioCounters(report, 'media-source'), { energy: 2, seconds: 8 });
+    assert.deepEqual(audioCounters(report, 'inbound-rtp'), { energy: 5, seconds: 10 });
+    assert.equal(averageLevel({ energy: 5, seconds: 10 }, undefined), null, 'no earlier poll');
+    assert.equal(averageLevel({ energy: 1.5, seconds: 12 }, { energy: 1, seconds: 10 }), 0.5);
+    assert.equal(averageLevel({ energy: 1, seconds: 10 }, { energy: 1, seconds: 10 }), 0, 'nothing played');
+
+    const speaking = new Map([['pat', 0.3]]);
+    const silent = new Map([['pat', 0.001]]);
+    assert.equal(heardSpeaker('pat', speaking), 'pat');
+    assert.equal(heardSpeaker('pat', silent), null, 'the server keeps its last speaker; silence clears it');
+    assert.equal(heardSpeaker('pat', new Map([['pat', null]])), 'pat', 'no level read yet: as announced');
+    assert.equal(heardSpeaker('pat', new Map()), 'pat');
+    assert.equal(heardSpeaker(null, speaking), null, 'nobody announced');
   });
 
   test('figures in words leave out what is unknown', () => {

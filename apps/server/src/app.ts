@@ -113,6 +113,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     queue,
     log: app.log,
     reconnectGraceMs: config.signaling.reconnectGraceSeconds * 1000,
+    relayLossMs: config.signaling.relayLossSeconds * 1000,
     rebalanceIntervalMs: config.routing.rebalanceIntervalSeconds * 1000,
     planner: new PolicyRoutePlanner(config.routing, () => media.available),
   });

@@ -102,6 +102,7 @@ export const ConfigSchema = Type.Object({
   }),
   signaling: Type.Object({
     reconnectGraceSeconds: Type.Number({ minimum: 0 }),
+    relayLossSeconds: Type.Number({ minimum: 0 }),
     heartbeatIntervalSeconds: Type.Number({ exclusiveMinimum: 0 }),
     maxMessageBytes: Type.Integer({ minimum: 1024 }),
     rateLimit: Type.Object({

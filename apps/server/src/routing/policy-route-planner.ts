@@ -152,7 +152,14 @@ export class PolicyRoutePlanner implements RoutePlanner {
     return members.map((m) => {
       const now = participantOf(m);
       const before = state.accepted.get(m.participantId);
-      if (before && !sameReport(before, now) && !this.budget.take(roomId, m.participantId)) {
+      // Shedding a relay that lost its connection is no bandwidth report: never held back (its children wait).
+      const shedsLostRelay = m.relayLost === true && before?.relayOnly === false;
+      if (
+        before &&
+        !sameReport(before, now) &&
+        !shedsLostRelay &&
+        !this.budget.take(roomId, m.participantId)
+      ) {
         state.pending = true;
         return before;
       }
@@ -177,27 +184,13 @@ export class PolicyRoutePlanner implements RoutePlanner {
         if (!planner.join(p).ok) return null;
         state.tree.uplinks.set(p.id, { uplinkKbps: p.uplinkKbps, relay: p.relay === true });
       }
-    } else {
-      const { planner, uplinks } = state.tree;
-      for (const id of [...uplinks.keys()]) {
-        if (peers.has(id)) continue;
-        uplinks.delete(id);
-        if (!planner.leave(id).ok) return null;
-      }
-      for (const p of peers.values()) {
-        const known = uplinks.get(p.id);
-        // A newcomer joins the trees before its bandwidth is measured (so it may not relay yet); its first
-        // report must also grant relaying, or every relay stays on the peers present at the last rebuild.
-        const result =
-          known === undefined
-            ? planner.join(p)
-            : known.uplinkKbps !== p.uplinkKbps || known.relay !== p.relay
-              ? planner.updateUplink(p.id, p.uplinkKbps, p.relay)
-              : null;
-        uplinks.set(p.id, { uplinkKbps: p.uplinkKbps, relay: p.relay === true });
-        if (result && !result.ok) return null;
-      }
-      planner.rebalance(this.maxEdgeChanges);
+    } else if (!updateTrees(state.tree, peers, this.maxEdgeChanges)) {
+      // The incremental step could not place everyone: re-parenting moves only the cut-off receivers, and some
+      // changes need a tree turned around (a relay that lost its connection held a TURN-only sender's single
+      // copy; now that copy must go to a peer that relays it on). The policy found trees feasible, so build
+      // afresh before giving trees up for the SFU.
+      state.tree = undefined;
+      return this.syncTree(state, participants, bitrateKbps);
     }
     const trees = state.tree.planner.trees();
     if (trees.some((t) => t.unplaced.length > 0)) return null;
@@ -225,13 +218,46 @@ export class PolicyRoutePlanner implements RoutePlanner {
   }
 }
 
+/**
+ * One incremental step of a room's tree planner towards `peers`: leaves, joins, changed uplinks, then a bounded
+ * rebalance. False when someone could not be placed.
+ */
+function updateTrees(
+  tree: NonNullable<RoomRouting['tree']>,
+  peers: ReadonlyMap<string, TreePeer>,
+  maxEdgeChanges: number,
+): boolean {
+  const { planner, uplinks } = tree;
+  for (const id of [...uplinks.keys()]) {
+    if (peers.has(id)) continue;
+    uplinks.delete(id);
+    if (!planner.leave(id).ok) return false;
+  }
+  for (const p of peers.values()) {
+    const known = uplinks.get(p.id);
+    // A newcomer joins the trees before its bandwidth is measured (so it may not relay yet); its first
+    // report must also grant relaying, or every relay stays on the peers present at the last rebuild.
+    const result =
+      known === undefined
+        ? planner.join(p)
+        : known.uplinkKbps !== p.uplinkKbps || known.relay !== p.relay
+          ? planner.updateUplink(p.id, p.uplinkKbps, p.relay)
+          : null;
+    uplinks.set(p.id, { uplinkKbps: p.uplinkKbps, relay: p.relay === true });
+    if (result && !result.ok) return false;
+  }
+  planner.rebalance(maxEdgeChanges);
+  return planner.trees().every((t) => t.unplaced.length === 0);
+}
+
 function participantOf(m: Member): Participant {
   return {
     id: m.participantId,
     role: m.peer.role,
     ...(m.peer.uplinkKbps === null ? {} : { uplinkKbps: m.peer.uplinkKbps }),
     ...(m.peer.downlinkKbps === null ? {} : { downlinkKbps: m.peer.downlinkKbps }),
-    relayOnly: m.relayOnly,
+    // A relay that lost its connection (Member.relayLost) sends at most its own stream, like a TURN-only peer.
+    relayOnly: m.relayOnly || m.relayLost === true,
     device: m.device,
   };
 }

@@ -3,6 +3,7 @@ import { decideAdmission } from '../consultations/admission.ts';
 import type { AppContext } from '../context.ts';
 import { AppError } from '../errors.ts';
 import { requireStaffLink } from './guards.ts';
+import { holdSignal } from './held-signals.ts';
 import type { Link } from './link.ts';
 
 type Handler<T extends ClientMessage['type']> = (
@@ -23,9 +24,10 @@ const handlers: { [T in ClientMessage['type']]: Handler<T> } = {
     const target = room.members.get(m.to);
     if (!target || m.to === self)
       throw new AppError(ErrorCode.UnknownPeer, 'No such peer in this consultation');
-    if (!target.link)
-      throw new AppError(ErrorCode.UnknownPeer, 'That peer is reconnecting; try again shortly');
-    target.link.send({ type: 'signal', from: self, to: m.to, streamId: m.streamId, data: m.data });
+    const signal = { type: 'signal' as const, from: self, to: m.to, streamId: m.streamId, data: m.data };
+    // A peer that is reconnecting gets it when it resumes.
+    if (target.link) target.link.send(signal);
+    else holdSignal(target, signal);
   },
 
   bandwidth: (ctx, link, m) => {

@@ -1,4 +1,4 @@
-import type { BandwidthReport, DeviceClass, Peer, StreamLatency } from '@consulta/protocol';
+import type { BandwidthReport, DeviceClass, Peer, ServerMessageOf, StreamLatency } from '@consulta/protocol';
 import type { Link } from './link.ts';
 
 /** A participant admitted to a room. Outlives its connection for the reconnect grace period. */
@@ -13,6 +13,14 @@ export interface Member {
   resumeTokenHash: string;
   link: Link | null;
   graceTimer: NodeJS.Timeout | null;
+  /**
+   * Its connection dropped while it relayed others' streams in a tree and has not come back within the relay
+   * loss window: the planner takes it as unable to relay (its children get other parents) until it resumes.
+   */
+  relayLost?: boolean;
+  relayLossTimer?: NodeJS.Timeout | null;
+  /** Signals sent to it while its connection was down, delivered when it resumes (held-signals.ts). */
+  heldSignals?: ServerMessageOf<'signal'>[];
   /** Date.now() when its connection dropped (while `link` is null): its grace period counts from here. */
   disconnectedAt?: number;
   /** The member's latest `receive-latency` report (Date.now() of arrival), for the admin's live view. */

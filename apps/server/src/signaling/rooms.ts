@@ -6,6 +6,7 @@ import {
   type MediaState,
   mayShareScreen,
   type Peer,
+  type Plan,
   type ServerMessage,
 } from '@consulta/protocol';
 import type { FastifyBaseLogger } from 'fastify';
@@ -16,6 +17,7 @@ import type { DepartureReason, PresenceRecord } from '../consultations/presence.
 import type { PrismaClient } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import type { KeyedQueue } from '../keyed-queue.ts';
+import { releaseSignals } from './held-signals.ts';
 import type { Link } from './link.ts';
 import type { Member } from './member.ts';
 import { Room } from './room.ts';
@@ -30,6 +32,8 @@ export interface RoomsOptions {
   queue: KeyedQueue;
   log: FastifyBaseLogger;
   reconnectGraceMs: number;
+  /** How long a tree relay's dropped connection may stay away before it stops relaying (see Member.relayLost). */
+  relayLossMs: number;
   planner: RoutePlanner;
   /** How often rooms in tree mode get a background replan (one bounded rebalance step). */
   rebalanceIntervalMs: number;
@@ -115,10 +119,14 @@ export class Rooms {
         if (!existing || !sameHash(existing.resumeTokenHash, hashToken(resumeToken))) {
           throw new AppError(ErrorCode.ResumeFailed, 'Your place in the call has expired; join again');
         }
+        const wasLost = existing.relayLost === true;
         const token = this.attach(room, existing, link);
         link.send(this.joinedMessage(room, existing, token, true));
+        releaseSignals(existing);
         await this.notify((o) => o.memberJoined?.(room, existing.participantId, true));
         if (bandwidth) await this.applyBandwidth(room, existing, bandwidth);
+        // Back after it was shed as a relay: it may relay again.
+        else if (wasLost) await this.replan(room);
         return;
       }
       if (participant.admission === 'DENIED') {
@@ -214,6 +222,8 @@ export class Rooms {
       member.peer = { ...member.peer, connected: false };
       member.disconnectedAt = Date.now();
       this.startGrace(room, member, this.o.reconnectGraceMs);
+      if (relaysOthers(room.plan, member.participantId))
+        this.startRelayLoss(room, member, this.o.relayLossMs);
     });
   }
 
@@ -229,6 +239,8 @@ export class Rooms {
       if (member.link) continue;
       const since = member.disconnectedAt ?? now;
       this.startGrace(room, member, Math.max(0, this.o.reconnectGraceMs - (now - since)));
+      if (relaysOthers(room.plan, member.participantId))
+        this.startRelayLoss(room, member, Math.max(0, this.o.relayLossMs - (now - since)));
     }
   }
 
@@ -236,7 +248,7 @@ export class Rooms {
   forget(consultationId: string): void {
     const room = this.rooms.get(consultationId);
     if (!room) return;
-    for (const m of room.members.values()) if (m.graceTimer) clearTimeout(m.graceTimer);
+    for (const m of room.members.values()) stopTimers(m);
     this.rooms.delete(consultationId);
     this.o.planner.forget(consultationId);
   }
@@ -274,7 +286,7 @@ export class Rooms {
         ...[...room.lobby.values()].map((w) => w.link),
         ...[...room.members.values()].flatMap((m) => (m.link ? [m.link] : [])),
       ];
-      for (const m of room.members.values()) if (m.graceTimer) clearTimeout(m.graceTimer);
+      for (const m of room.members.values()) stopTimers(m);
       for (const link of links) {
         link.send(message);
         link.place = { state: 'idle' };
@@ -363,7 +375,7 @@ export class Rooms {
   shutdown(): void {
     clearInterval(this.rebalancer);
     for (const room of this.rooms.values()) {
-      for (const m of room.members.values()) if (m.graceTimer) clearTimeout(m.graceTimer);
+      for (const m of room.members.values()) stopTimers(m);
     }
     this.rooms.clear();
   }
@@ -385,6 +397,29 @@ export class Rooms {
         await changed(consultationId);
       }
     });
+  }
+
+  /**
+   * A relay whose connection dropped: if it is not back within `relayLossMs`, it stops relaying and the room is
+   * replanned, so its children get other parents long before its grace period ends. A crashed browser's media
+   * died with its socket; a network blip or a signaling node's restart resumes sooner and changes nothing. If it
+   * was alive after all, its children's old links stay until the new ones deliver (make before break).
+   */
+  private startRelayLoss(room: Room, member: Member, ms: number): void {
+    if (member.relayLossTimer) clearTimeout(member.relayLossTimer);
+    member.relayLossTimer = setTimeout(() => {
+      member.relayLossTimer = null;
+      this.inRoom(room.consultationId, async () => {
+        if (member.link || room.members.get(member.participantId) !== member) return;
+        member.relayLost = true;
+        this.o.log.info(
+          { consultationId: room.consultationId, participantId: member.participantId },
+          'a relay lost its connection: replanning without it as a relay',
+        );
+        await this.replan(room);
+      }).catch((err) => this.o.log.error({ err }, 'failed to replan around a lost relay'));
+    }, ms);
+    member.relayLossTimer.unref();
   }
 
   private startGrace(room: Room, member: Member, ms: number): void {
@@ -471,8 +506,8 @@ export class Rooms {
 
   /** Puts a connection on a member's place; returns the new resume token (only its hash is kept). */
   private attach(room: Room, member: Member, link: Link): string {
-    if (member.graceTimer) clearTimeout(member.graceTimer);
-    member.graceTimer = null;
+    stopTimers(member);
+    member.relayLost = false;
     if (member.link && member.link !== link) {
       member.link.place = { state: 'idle' };
       member.link.close(CloseCode.Replaced, 'replaced by a newer connection');
@@ -513,8 +548,7 @@ export class Rooms {
 
   private async depart(room: Room, member: Member, reason: DepartureReason): Promise<void> {
     if (room.members.get(member.participantId) !== member) return;
-    if (member.graceTimer) clearTimeout(member.graceTimer);
-    member.graceTimer = null;
+    stopTimers(member);
     room.members.delete(member.participantId);
     room.broadcast({ type: 'peer-left', peerId: member.participantId, reason });
     // The plan first: a relay's children connect to their new parents while the record is written.
@@ -562,6 +596,22 @@ function peerOf(p: {
     downlinkKbps: p.downlinkKbps,
     connected: true,
   };
+}
+
+/** The member's timers (grace, relay loss) stopped. */
+function stopTimers(member: Member): void {
+  if (member.graceTimer) clearTimeout(member.graceTimer);
+  if (member.relayLossTimer) clearTimeout(member.relayLossTimer);
+  member.graceTimer = null;
+  member.relayLossTimer = null;
+}
+
+/** Whether `participantId` forwards someone else's stream in the plan. */
+function relaysOthers(plan: Plan, participantId: string): boolean {
+  return (
+    plan.topology === 'tree' &&
+    plan.edges.some((e) => e.parent === participantId && e.streamId !== participantId)
+  );
 }
 
 function notInRoom(state: Link['place']['state']): AppError {

@@ -49,8 +49,10 @@ export interface CallSlice {
   sharingScreen: boolean;
   callError: string | null;
   chat: ChatEntry[];
-  /** Loudest participant right now (server-detected on the SFU, from audio levels elsewhere). */
+  /** Loudest participant right now (server-detected on the SFU while heard, from audio levels elsewhere). */
   activeSpeakerId: string | null;
+  /** The SFU's last announced dominant speaker (it announces changes only; silence is measured here). */
+  announcedSpeakerId: string | null;
   /** The consultation's latest recording as the socket reported it. */
   recording: Recording | null;
   patchCall(patch: Partial<Omit<CallSlice, 'patchCall' | 'resetCall' | 'addChat'>>): void;
@@ -70,6 +72,7 @@ const initialCall = {
   callError: null,
   chat: [],
   activeSpeakerId: null,
+  announcedSpeakerId: null,
   recording: null,
 };
 

@@ -60,14 +60,18 @@ export function useCall(
     });
     engine.on('peer-left', ({ peerId }) => {
       peersNow();
-      const { activeSpeakerId } = store.getState();
+      const { activeSpeakerId, announcedSpeakerId } = store.getState();
       patchCall({
         remote: withoutStream(peerId),
         screens: withoutScreen(peerId),
         ...(activeSpeakerId === peerId ? { activeSpeakerId: null } : {}),
+        ...(announcedSpeakerId === peerId ? { announcedSpeakerId: null } : {}),
       });
     });
-    engine.on('plan', (plan) => patchCall({ plan }));
+    // Off the SFU its announcement is void (a later SFU session announces afresh).
+    engine.on('plan', (plan) =>
+      patchCall({ plan, ...(plan.topology === 'sfu' ? {} : { announcedSpeakerId: null }) }),
+    );
     engine.on('track', ({ streamId, stream, peerId }) =>
       patchCall({ remote: [...withoutStream(streamId), { streamId, stream, viaPeerId: peerId }] }),
     );
@@ -86,7 +90,7 @@ export function useCall(
     engine.on('recording', (recording) => {
       if (isLatest(store.getState().recording, recording)) patchCall({ recording });
     });
-    engine.on('active-speaker', (activeSpeakerId) => patchCall({ activeSpeakerId }));
+    engine.on('active-speaker', (id) => patchCall({ announcedSpeakerId: id, activeSpeakerId: id }));
     engine.on('error', (e) => {
       // Transient per-connection trouble is retried by the engine; show what a person can act on.
       if (e.code === 'SIGNALING_CLOSED' || e.code === 'TURN_CREDENTIALS_FAILED' || e.code === 'FORBIDDEN')

@@ -139,8 +139,11 @@ export function describeFigures(r: Pick<QualityReading, 'rttMs' | 'lossPct' | 'j
     .join(' · ');
 }
 
-/** The loudest of the given levels above `threshold` (an audio level of ~0.02 is quiet background). */
-export function loudest(levels: ReadonlyMap<string, number>, threshold = 0.02): string | null {
+/** An average audio level (0..1) above this is someone speaking; ~0.02 is quiet background. */
+export const SPEAKING_LEVEL = 0.02;
+
+/** The loudest of the given levels above `threshold`. */
+export function loudest(levels: ReadonlyMap<string, number>, threshold = SPEAKING_LEVEL): string | null {
   let best: string | null = null;
   let bestLevel = threshold;
   for (const [id, level] of levels) {
@@ -150,4 +153,47 @@ export function loudest(levels: ReadonlyMap<string, number>, threshold = 0.02): 
     }
   }
   return best;
+}
+
+/** Cumulative audio energy and duration of a report's audio streams of one type. */
+export interface AudioCounters {
+  energy: number;
+  seconds: number;
+}
+
+/** What we hear of a stream (`inbound-rtp`) or what our microphone gives (`media-source`), summed over the report. */
+export function audioCounters(stats: Stat[], type: 'inbound-rtp' | 'media-source'): AudioCounters {
+  const out = { energy: 0, seconds: 0 };
+  for (const s of stats) {
+    if (s.type !== type || s.kind !== 'audio') continue;
+    out.energy += num(s.totalAudioEnergy) ?? 0;
+    out.seconds += num(s.totalSamplesDuration) ?? 0;
+  }
+  return out;
+}
+
+/**
+ * The average level between two polls (RMS, 0..1): null on the first poll; 0 when no audio went through in
+ * between (a muted microphone, a paused stream), which is silence too.
+ */
+export function averageLevel(now: AudioCounters, before: AudioCounters | undefined): number | null {
+  if (!before) return null;
+  const seconds = now.seconds - before.seconds;
+  return seconds > 0 ? Math.sqrt(Math.max(0, now.energy - before.energy) / seconds) : 0;
+}
+
+/**
+ * The speaker to show on the SFU: the one the server announces, while they are heard. mediasoup's active-speaker
+ * observer names the dominant speaker only when it changes, so after everyone falls silent the last one would stay
+ * highlighted; their level, measured here, clears it, and brings it back when they speak again. Kept while no
+ * level of theirs has been read yet (a first poll).
+ */
+export function heardSpeaker(
+  announced: string | null,
+  levels: ReadonlyMap<string, number | null>,
+  threshold = SPEAKING_LEVEL,
+): string | null {
+  if (announced === null) return null;
+  const level = levels.get(announced);
+  return level === undefined || level === null || level > threshold ? announced : null;
 }

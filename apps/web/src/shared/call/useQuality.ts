@@ -1,10 +1,20 @@
 // Polls the connection that carries each remote participant's media and rates it (RTT, loss, jitter); off the
-// SFU it also picks the active speaker from inbound audio levels (on the SFU the server announces it).
-import { statsValues } from '@consulta/call-engine';
+// SFU it also picks the active speaker from inbound audio levels. On the SFU the server announces the speaker;
+// the levels measured here clear it while they are silent (heardSpeaker).
+import { type CallEngine, statsValues } from '@consulta/call-engine';
 import { useEffect, useState } from 'react';
 import type { CallStore } from '../store.ts';
 import type { CallControls } from '../useCall.ts';
-import { loudest, type QualityCounters, type QualityReading, readQuality } from './quality.ts';
+import {
+  type AudioCounters,
+  audioCounters,
+  averageLevel,
+  heardSpeaker,
+  loudest,
+  type QualityCounters,
+  type QualityReading,
+  readQuality,
+} from './quality.ts';
 
 export interface LinkQuality {
   /** direct: our own connection to them; relayed: through another participant (tree); server: the SFU. */
@@ -26,9 +36,10 @@ export function useConnectionQuality(
     let stopped = false;
     let busy = false;
     const previous = new Map<string, QualityCounters>();
+    const previousAudio = new Map<string, AudioCounters>();
     const poll = async () => {
       const engine = call.engine();
-      const { remote, plan, activeSpeakerId, patchCall } = store.getState();
+      const { remote, plan, announcedSpeakerId, selfPeer, patchCall } = store.getState();
       if (!engine || busy) return;
       busy = true;
       const next = new Map<string, LinkQuality>();
@@ -63,13 +74,20 @@ export function useConnectionQuality(
           });
         }),
       );
+      const measureSfu = plan?.topology === 'sfu' && announcedSpeakerId !== null;
+      // Counters from an earlier SFU phase would average over all the time since.
+      if (!measureSfu) previousAudio.clear();
+      const sfuLevels = measureSfu ? await sfuAudioLevels(engine, selfPeer?.id ?? null, previousAudio) : null;
       busy = false;
       if (stopped) return;
       setQuality(next);
-      if (plan?.topology !== 'sfu') {
-        const speaker = loudest(levels);
-        if (speaker !== activeSpeakerId) patchCall({ activeSpeakerId: speaker });
-      }
+      // As things are now: an announcement may have arrived while the stats were read.
+      const latest = store.getState();
+      const speaker =
+        plan?.topology !== 'sfu'
+          ? loudest(levels)
+          : heardSpeaker(latest.announcedSpeakerId, sfuLevels ?? new Map());
+      if (speaker !== latest.activeSpeakerId) patchCall({ activeSpeakerId: speaker });
     };
     const timer = setInterval(() => void poll(), intervalMs);
     return () => {
@@ -78,4 +96,41 @@ export function useConnectionQuality(
     };
   }, [call, store, intervalMs]);
   return quality;
+}
+
+/**
+ * Each participant's audio level through the SFU since the last poll, by participant id: what we hear of each
+ * (its consumer's receiver) and, under our own id, what our microphone gives. Null where there is no earlier poll.
+ */
+async function sfuAudioLevels(
+  engine: CallEngine,
+  selfId: string | null,
+  previous: Map<string, AudioCounters>,
+): Promise<Map<string, number | null>> {
+  const now = new Map<string, AudioCounters>();
+  await Promise.all([
+    ...engine
+      .sfuReceivers()
+      .filter((r) => r.kind === 'audio')
+      .map(async (r) => {
+        const report = await r.getStats().catch(() => null);
+        if (report) now.set(r.peerId, audioCounters(statsValues(report), 'inbound-rtp'));
+      }),
+    (async () => {
+      const { send } = await engine.sfuTransportStats();
+      if (send && selfId) now.set(selfId, audioCounters(statsValues(send), 'media-source'));
+    })(),
+  ]);
+  const levels = new Map<string, number | null>();
+  for (const [id, counters] of now) {
+    levels.set(id, averageLevel(counters, previous.get(id)));
+    previous.set(id, counters);
+  }
+  // Audio that was there and is gone (a microphone muted by dropping its track, a closed consumer) is silence.
+  for (const id of [...previous.keys()]) {
+    if (now.has(id)) continue;
+    levels.set(id, 0);
+    previous.delete(id);
+  }
+  return levels;
 }

@@ -1,0 +1,130 @@
+// A tree relay whose connection drops (docs/routing.md, "A relay that crashes"), through the real server: while
+// it is away for longer than signaling.relayLossSeconds, the room is replanned with it relaying nothing (its
+// place still kept: nobody sees a leave), and once it resumes it may relay again. A drop that resumes within the
+// window changes no plan. Three people: the relay is the one a TURN-only guest's single copy goes to.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Plan } from '@consulta/protocol';
+import { type CallMember, joinedCall } from '../support/consultation.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
+import { SignalingClient } from '../support/signaling-client.ts';
+import { startSmtpCapture } from '../support/smtp.ts';
+
+const RELAY_LOSS_MS = 1500;
+
+let server: TestServer;
+let smtp: Awaited<ReturnType<typeof startSmtpCapture>>;
+
+before(async () => {
+  smtp = await startSmtpCapture();
+  server = await startTestServer({
+    overrides: {
+      email: { smtpUrl: smtp.url },
+      signaling: { reconnectGraceSeconds: 60, relayLossSeconds: RELAY_LOSS_MS / 1000 },
+    },
+  });
+});
+after(async () => {
+  await server?.close();
+  await smtp?.close();
+});
+
+const relaysFor = (plan: Plan, id: string) => plan.edges.filter((e) => e.parent === id && e.streamId !== id);
+
+/** Clinician, patient and a TURN-only guest (one copy of its stream), all measured: a tree where someone relays. */
+async function treeWithRelay(): Promise<{
+  consultationId: string;
+  people: CallMember[];
+  plan: Plan;
+  relay: CallMember;
+}> {
+  const { consult, people } = await joinedCall(server, smtp, 2, { title: 'Relay loss' });
+  const turnOnly = people[2]!;
+  for (const p of people) {
+    p.ws.send({
+      type: 'bandwidth',
+      uplinkKbps: p === turnOnly ? 12_000 : 20_000,
+      downlinkKbps: 20_000,
+      relayOnly: p === turnOnly,
+      device: 'desktop',
+    });
+  }
+  const { plan } = await people[0]!.ws.next(
+    'plan',
+    (m) =>
+      m.plan.topology === 'tree' &&
+      !m.plan.reasons.some((r) => r.code === 'bandwidth-unknown') &&
+      people.some((p) => relaysFor(m.plan, p.id).length > 0),
+  );
+  const relay = people.find((p) => relaysFor(plan, p.id).length > 0)!;
+  assert.notEqual(relay, turnOnly, 'the TURN-only guest relays nothing');
+  return { consultationId: consult.id, people, plan, relay };
+}
+
+async function resume(p: CallMember, consultationId: string): Promise<SignalingClient> {
+  const ws = await SignalingClient.connect(server.url, p.http.cookieHeader);
+  ws.send({ type: 'join', consultationId, resumeToken: p.resumeToken });
+  const joined = await ws.next('joined');
+  assert.equal(joined.resumed, true);
+  p.resumeToken = joined.resumeToken;
+  p.ws = ws;
+  return ws;
+}
+
+test('a relay away longer than the window stops relaying, keeps its place, and may relay again once back', async () => {
+  const { consultationId, people, plan, relay } = await treeWithRelay();
+  const watcher = people.find((p) => p !== relay)!;
+  const droppedAt = Date.now();
+  await relay.ws.drop();
+  const shed = await watcher.ws.next(
+    'plan',
+    (m) => m.plan.version > plan.version && relaysFor(m.plan, relay.id).length === 0,
+  );
+  const shedMs = Date.now() - droppedAt;
+  console.log(`MEASURE relay dropped -> plan v${shed.plan.version} without it relaying after ${shedMs} ms`);
+  assert.ok(shedMs >= RELAY_LOSS_MS - 50, `not before the window (${shedMs} ms)`);
+  assert.equal(shed.plan.topology, 'tree', `the call stays in a tree: ${JSON.stringify(shed.plan)}`);
+  assert.ok(
+    shed.plan.edges.some((e) => e.child === relay.id),
+    'the relay still receives: its place is kept',
+  );
+  assert.deepEqual(
+    watcher.ws.pending().filter((m) => m.type === 'peer-left'),
+    [],
+    'nobody saw it leave',
+  );
+
+  // Back, it may relay again: now the other full peer is lost, and the TURN-only guest's single copy can only go
+  // to the first relay, which passes it on. Were it still taken as lost, no tree would fit.
+  await resume(relay, consultationId);
+  const other = people.find((p) => p !== relay && p !== people[2])!;
+  await other.ws.drop();
+  const again = await relay.ws.next(
+    'plan',
+    (m) => m.plan.version > shed.plan.version && relaysFor(m.plan, other.id).length === 0,
+  );
+  assert.equal(again.plan.topology, 'tree', `still a tree: ${JSON.stringify(again.plan)}`);
+  assert.ok(relaysFor(again.plan, relay.id).length > 0, 'the relay that came back relays again');
+  console.log(
+    `MEASURE relay back, the other lost -> plan v${again.plan.version} with the first relaying again`,
+  );
+  for (const p of people) p.ws.socket.close();
+});
+
+test('a relay back within the window changes no plan', async () => {
+  const { consultationId, people, plan, relay } = await treeWithRelay();
+  const watcher = people.find((p) => p !== relay)!;
+  const droppedAt = Date.now();
+  await relay.ws.drop();
+  const ws = await resume(relay, consultationId);
+  const backMs = Date.now() - droppedAt;
+  console.log(`MEASURE relay dropped and resumed in ${backMs} ms (window ${RELAY_LOSS_MS} ms)`);
+  assert.ok(backMs < RELAY_LOSS_MS, `resumed within the window (${backMs} ms): the check below needs that`);
+  // Past the window: the timer was stopped by the resume, so no plan was made.
+  await new Promise((r) => setTimeout(r, RELAY_LOSS_MS + 500));
+  const later = [watcher.ws, ws]
+    .flatMap((c) => c.pending())
+    .flatMap((m) => (m.type === 'plan' && m.plan.version > plan.version ? [m.plan.version] : []));
+  assert.deepEqual(later, [], `the plan stays v${plan.version}`);
+  for (const p of people) p.ws.socket.close();
+});
