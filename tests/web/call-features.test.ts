@@ -7,7 +7,18 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { assertNamespacedRunPasses, inLoopbackNamespace } from '../support/chromium.ts';
-import { ensureWebBuild, framesAdvance, PHONE, startCall, startWebEnv, type WebEnv } from './support.ts';
+import {
+  clinicianStarts,
+  ensureWebBuild,
+  framesAdvance,
+  inviteByEmail,
+  PHONE,
+  patientWaits,
+  startCall,
+  startWebEnv,
+  videoPlaying,
+  type WebEnv,
+} from './support.ts';
 
 const thisFile = fileURLToPath(import.meta.url);
 const REMOTE = '[data-testid="remote-tile"] video';
@@ -150,18 +161,19 @@ if (!inLoopbackNamespace()) {
     });
 
     test('the server names the speaker; silence clears the highlight and speaking brings it back', async () => {
-      const { doc, pat } = await startCall(env, {
-        clinician: 'Dr. Lin Mwangi',
-        patient: 'Sam Patient',
-        title: 'Speaker on the SFU',
-        email: 'sam.sfu@example.test',
-      });
-      await doc.getByTestId('topology').locator('code', { hasText: 'sfu' }).waitFor({ state: 'attached' });
+      // The clinician mutes before the patient comes in, so the patient's (fake, beeping) microphone is the only
+      // sound the server's observer ever hears: it names them. (A switch from a speaker who mutes to a beeping
+      // one is the observer's call, and did not always come within 20 s.)
+      const doc = await clinicianStarts(env, 'Dr. Lin Mwangi', 'Speaker on the SFU');
       const docBar = doc.getByRole('toolbar', { name: 'Call controls' });
+      await docBar.getByRole('button', { name: 'Mute', exact: true }).click();
+      const link = await inviteByEmail(env, doc, 'sam.sfu@example.test', 'Sam Patient');
+      const pat = await patientWaits(env, link, PHONE);
+      await doc.getByRole('button', { name: 'Admit Sam Patient' }).click();
+      await videoPlaying(doc, REMOTE);
+      await doc.getByTestId('topology').locator('code', { hasText: 'sfu' }).waitFor({ state: 'attached' });
       const patBar = pat.getByRole('toolbar', { name: 'Call controls' });
       const patientSpeaking = doc.locator('[data-testid="remote-tile"][data-speaking="true"]');
-      // Only the patient's (fake, beeping) microphone is on: the server's observer names them.
-      await docBar.getByRole('button', { name: 'Mute', exact: true }).click();
       await patientSpeaking.waitFor({ timeout: 20_000 });
       // The patient mutes: nobody speaks. The server keeps naming its last speaker (it announces changes only);
       // the clinician's page hears silence and clears the highlight.

@@ -13,6 +13,7 @@ import {
   relayOnlyOf,
   shouldReport,
   statsValues,
+  statsWithin,
   summarizeSelectedPair,
 } from './stats.ts';
 
@@ -162,7 +163,7 @@ export class BandwidthReporter {
     await Promise.all(
       listed.map(async (c) => {
         try {
-          const stats = statsValues(await c.getStats());
+          const stats = statsValues(await statsWithin(c));
           const pair = summarizeSelectedPair(stats);
           if (!pair) return;
           const since = this.firstSeen.get(c.key) ?? now;

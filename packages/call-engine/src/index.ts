@@ -65,5 +65,6 @@ export {
   relayOnlyOf,
   shouldReport,
   statsValues,
+  statsWithin,
   summarizeSelectedPair,
 } from './stats.ts';

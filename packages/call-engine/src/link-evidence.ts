@@ -94,6 +94,22 @@ function estimateMissing(o: Observation): boolean {
   return o.settledCapKbps !== undefined && o.pair.availableOutgoingBitrate === undefined;
 }
 
+/** Below this rate (kbit/s, less than an audio stream) a connection sent next to nothing between two polls. */
+const IDLE_KBPS = 16;
+
+/**
+ * A connection that sent next to nothing since the last poll: its controller's estimate was not tested by
+ * anything and stays where it was, so it neither shows nor rules out a held-back link. Seen in CI on a relay
+ * after its link collapsed: the connection forwarding one child's stream to the other kept 1839 kbit/s and a
+ * 2 ms round trip for 45 s while the other three fell to 54-178 kbit/s.
+ */
+function sentAlmostNothing(o: Observation, previous: Observation | undefined): boolean {
+  if (!previous || o.pair.timestamp <= previous.pair.timestamp) return false;
+  const kbps =
+    ((o.pair.bytesSent - previous.pair.bytesSent) * 8) / (o.pair.timestamp - previous.pair.timestamp);
+  return kbps < IDLE_KBPS;
+}
+
 /** Fewer packets than this in a stream between two polls say nothing about its loss. */
 const MIN_STREAM_PACKETS = 20;
 
@@ -123,17 +139,17 @@ export function congestionEvidence(
   // and backs off from; its encoders say 'cpu' then. The caps are no yardstick in that poll.
   const cpuStarved = [...current.values()].some((o) => o.media.cpuLimited);
   for (const [key, o] of current) {
+    const p = previous.get(key);
     if (o.media.sending) {
       sending++;
       if (o.media.bandwidthLimited || (!cpuStarved && allowsBelowCap(o))) held++;
-      else if (estimateMissing(o)) unknown++;
+      else if (estimateMissing(o) || sentAlmostNothing(o, p)) unknown++;
       if (o.media.remoteLoss > lossRatio) lossy++;
       // Only connections carrying our media: a receive-only one's estimate is its controller's starting guess
       // (Chrome: 300 kbit/s), never tested by anything sent, and counting it read a collapsed 400 kbit/s
-      // uplink as 958 in the lab.
-      upSum += o.pair.availableOutgoingBitrate ?? 0;
+      // uplink as 958 in the lab. Nor one that sent next to nothing: its estimate is as untested.
+      if (!sentAlmostNothing(o, p)) upSum += o.pair.availableOutgoingBitrate ?? 0;
     }
-    const p = previous.get(key);
     if (!p) continue;
     for (const [id, s] of Object.entries(o.media.inbound)) {
       const before = p.media.inbound[id];

@@ -3,6 +3,7 @@
 // server keeps these in the consultation's media-path record (docs/health-data.md).
 import type { ClientMessage, MediaLinkKind, SelectedPair } from '@consulta/protocol';
 import { selectedPairOf } from './selected-pair.ts';
+import { statsWithin } from './stats.ts';
 
 export interface ReportableConnection {
   /** Stable per connection (a link key, or the SFU transport's epoch and direction). */
@@ -53,7 +54,7 @@ export class PathReporter {
       for (const c of live) {
         let pair: SelectedPair | null;
         try {
-          pair = selectedPairOf(await c.getStats());
+          pair = selectedPairOf(await statsWithin(c));
         } catch {
           continue; // closed while we asked
         }

@@ -28,6 +28,25 @@ export function statsValues(report: { forEach(cb: (value: unknown) => void): voi
   return out;
 }
 
+/** How long a getStats() may take before a poll gives up on it. */
+const STATS_TIMEOUT_MS = 3000;
+
+/**
+ * `source`'s stats, or a rejection once `ms` have passed. A poll that waits on a getStats() that never settles
+ * stalls every later poll behind its busy flag: a CI run's harness call into a Firefox page hung for 180 s just
+ * as connections closed after a relay's handover (suspected: getStats on a connection closed while it ran).
+ */
+export function statsWithin(
+  source: { getStats(): Promise<RTCStatsReport> },
+  ms = STATS_TIMEOUT_MS,
+): Promise<RTCStatsReport> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`getStats() did not settle in ${ms} ms`)), ms);
+  });
+  return Promise.race([source.getStats(), timeout]).finally(() => clearTimeout(timer));
+}
+
 /** A finite number, else undefined (stats fields may be missing or NaN). */
 export const num = (v: unknown): number | undefined =>
   typeof v === 'number' && Number.isFinite(v) ? v : undefined;

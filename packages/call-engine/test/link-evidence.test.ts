@@ -13,6 +13,8 @@ interface Conn {
   /** The plan's video cap, known once the connection has ramped up (kbit/s). */
   cap?: number;
   bytesReceived?: number;
+  /** Bytes sent by the second poll (the first has none): by default what a video sender sends in 2 s. */
+  bytesSent?: number;
   inbound?: Record<string, { kind: string; received: number; lost: number }>;
 }
 
@@ -31,7 +33,7 @@ function observe(c: Conn, at: number): Observation {
   }
   return {
     pair: {
-      bytesSent: 0,
+      bytesSent: c.bytesSent ?? (c.sending ? 100_000 : 0),
       bytesReceived: c.bytesReceived ?? 0,
       timestamp: at,
       ...(c.aob === undefined ? {} : { availableOutgoingBitrate: c.aob }),
@@ -46,6 +48,7 @@ function evidence(conns: Record<string, Conn>) {
   const zero = (c: Conn): Conn => ({
     ...c,
     bytesReceived: 0,
+    bytesSent: 0,
     inbound: Object.fromEntries(
       Object.entries(c.inbound ?? {}).map(([id, s]) => [id, { ...s, received: 0, lost: 0 }]),
     ),
@@ -90,6 +93,18 @@ describe('link evidence: our link or someone else’s', () => {
     assert.equal(none.uplinkKbps, undefined, 'no estimate anywhere says nothing');
     const ramping = evidence({ a: { sending: true, aob: 85_000, cap: 2452 }, b: { sending: true } });
     assert.equal(ramping.uplinkKbps, undefined, 'one still ramping up (no cap yet) still vetoes');
+  });
+
+  test('a connection that sent next to nothing neither vetoes nor adds its untested estimate', () => {
+    // CI: the relay's connection forwarding one child's stream to the other kept 1839 kbit/s, sending nothing.
+    const e = evidence({
+      own1: { sending: true, aob: 54_000, cap: 2452 },
+      own2: { sending: true, aob: 84_000, cap: 2452 },
+      idle: { sending: true, aob: 1_839_000, cap: 2452, bytesSent: 1000 },
+    });
+    assert.equal(e.uplinkKbps, 138);
+    const allIdle = evidence({ a: { sending: true, aob: 1_839_000, cap: 2452, bytesSent: 1000 } });
+    assert.equal(allIdle.uplinkKbps, undefined, 'nothing sent anywhere says nothing');
   });
 
   test('estimates above the caps (a link with room), or one connection under it (its far end): no evidence', () => {

@@ -5,6 +5,7 @@ import {
   combineSamples,
   type PairSummary,
   shouldReport,
+  statsWithin,
   summarizeSelectedPair,
 } from '../src/index.ts';
 
@@ -148,4 +149,15 @@ test('reconnect backoff grows, caps and jitters', () => {
     backoffDelay(0, {}, () => 1),
     313,
   );
+});
+
+test('statsWithin: a report that comes is passed on; one that never settles is given up after the limit', async () => {
+  const report = new Map([['a', { id: 'a', type: 'transport' }]]) as unknown as RTCStatsReport;
+  assert.equal(await statsWithin({ getStats: async () => report }, 50), report);
+  const started = Date.now();
+  await assert.rejects(
+    statsWithin({ getStats: () => new Promise<RTCStatsReport>(() => {}) }, 30),
+    /did not settle in 30 ms/,
+  );
+  assert.ok(Date.now() - started < 1000, 'given up at the limit');
 });

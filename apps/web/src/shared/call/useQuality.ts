@@ -1,7 +1,7 @@
 // Polls the connection that carries each remote participant's media and rates it (RTT, loss, jitter); off the
 // SFU it also picks the active speaker from inbound audio levels. On the SFU the server announces the speaker;
 // the levels measured here clear it while they are silent (heardSpeaker).
-import { type CallEngine, statsValues } from '@consulta/call-engine';
+import { type CallEngine, statsValues, statsWithin } from '@consulta/call-engine';
 import { useEffect, useState } from 'react';
 import type { CallStore } from '../store.ts';
 import type { CallControls } from '../useCall.ts';
@@ -59,7 +59,7 @@ export function useConnectionQuality(
           const key = `${tile.viaPeerId}/${tile.streamId}`;
           let reading: QualityReading | null = null;
           try {
-            reading = readQuality(statsValues(await pc.getStats()), previous.get(key) ?? null);
+            reading = readQuality(statsValues(await statsWithin(pc)), previous.get(key) ?? null);
             previous.set(key, reading.counters);
           } catch {
             // The connection closed while we asked; the next poll sees its replacement.
@@ -113,7 +113,7 @@ async function sfuAudioLevels(
       .sfuReceivers()
       .filter((r) => r.kind === 'audio')
       .map(async (r) => {
-        const report = await r.getStats().catch(() => null);
+        const report = await statsWithin(r).catch(() => null);
         if (report) now.set(r.peerId, audioCounters(statsValues(report), 'inbound-rtp'));
       }),
     (async () => {
