@@ -26,6 +26,8 @@ const TOLERANCE_MS = 30;
 const FRAMES = 90;
 const BEEPS = 5;
 const ROUNDS = 3;
+/** Beeps let pass after each change of the hold before measuring. */
+const SETTLE_BEEPS = 2;
 
 namespacedSuite(thisFile, { what: 'latency probe', passes: 1 }, 'latency probe', () => {
   const suite = fixtureSuite();
@@ -38,6 +40,11 @@ namespacedSuite(thisFile, { what: 'latency probe', passes: 1 }, 'latency probe',
       const sender = call.people[0]!;
       const receiver = call.people[1]!;
       const measure = async () => {
+        // The receiver's jitter buffer answers a 200 ms step in delay by adapting for a while (held beeps read up
+        // to +275 ms in one round of a CI pre-run at load 1.9 per core): the first beeps after the step are not
+        // measured.
+        await clearSamples(receiver.page);
+        await waitForSamples(receiver.page, { sender: sender.sender, video: 0, audio: SETTLE_BEEPS }, 60_000);
         await clearSamples(receiver.page);
         return (
           await waitForSamples(receiver.page, { sender: sender.sender, video: FRAMES, audio: BEEPS }, 60_000)
