@@ -171,6 +171,15 @@ export class PolicyRoutePlanner implements RoutePlanner {
   /** Brings the room's tree planner in line with its members; the edges of every tree, or null if some cannot be served. */
   private syncTree(state: RoomRouting, participants: Participant[], bitrateKbps: number): TreeEdge[] | null {
     const peers = new Map(this.treePeersOf(participants, bitrateKbps).map((p) => [p.id, p]));
+    // When the incremental step cannot place everyone: re-parenting moves only the cut-off receivers, and some
+    // changes need a tree turned around (a relay that lost its connection held a TURN-only sender's single copy;
+    // now that copy must go to a peer that relays it on). The policy found trees feasible, so build afresh
+    // before giving trees up for the SFU.
+    const rebuild = () => {
+      state.tree = undefined;
+      return this.syncTree(state, participants, bitrateKbps);
+    };
+    let incremental = false;
     if (!state.tree || state.tree.bitrateKbps !== bitrateKbps) {
       // Entering tree mode or changing quality: build afresh, strongest first, which places best.
       // The latency budget's depth (the policy only picks trees when it is at least 1; a forced tree may not).
@@ -184,16 +193,12 @@ export class PolicyRoutePlanner implements RoutePlanner {
         if (!planner.join(p).ok) return null;
         state.tree.uplinks.set(p.id, { uplinkKbps: p.uplinkKbps, relay: p.relay === true });
       }
-    } else if (!updateTrees(state.tree, peers, this.maxEdgeChanges)) {
-      // The incremental step could not place everyone: re-parenting moves only the cut-off receivers, and some
-      // changes need a tree turned around (a relay that lost its connection held a TURN-only sender's single
-      // copy; now that copy must go to a peer that relays it on). The policy found trees feasible, so build
-      // afresh before giving trees up for the SFU.
-      state.tree = undefined;
-      return this.syncTree(state, participants, bitrateKbps);
+    } else {
+      incremental = true;
+      if (!updateTrees(state.tree, peers, this.maxEdgeChanges)) return rebuild();
     }
     const trees = state.tree.planner.trees();
-    if (trees.some((t) => t.unplaced.length > 0)) return null;
+    if (trees.some((t) => t.unplaced.length > 0)) return incremental ? rebuild() : null;
     return trees.flatMap((t) => t.edges).sort(compareEdges);
   }
 
@@ -220,7 +225,7 @@ export class PolicyRoutePlanner implements RoutePlanner {
 
 /**
  * One incremental step of a room's tree planner towards `peers`: leaves, joins, changed uplinks, then a bounded
- * rebalance. False when someone could not be placed.
+ * rebalance. False when a step failed (the caller still checks the trees for unplaced receivers).
  */
 function updateTrees(
   tree: NonNullable<RoomRouting['tree']>,
@@ -247,7 +252,7 @@ function updateTrees(
     if (result && !result.ok) return false;
   }
   planner.rebalance(maxEdgeChanges);
-  return planner.trees().every((t) => t.unplaced.length === 0);
+  return true;
 }
 
 function participantOf(m: Member): Participant {
