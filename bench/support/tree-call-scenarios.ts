@@ -51,7 +51,7 @@ export type ScenarioLine =
   | {
       kind: 'gap';
       run: number;
-      event: 'p2p-to-tree' | 'relay-left' | 'tree-to-p2p';
+      event: GapEvent;
       /** Longest silence per affected (receiver, sender) pair, and over the unaffected ones for reference. */
       affectedMs: number[];
       unaffectedMs: number[];
@@ -60,6 +60,9 @@ export type ScenarioLine =
       doubled: string[];
     }
   | { kind: 'gap-failed'; run: number; reason: string };
+
+export const GAP_EVENTS = ['p2p-to-tree', 'relay-left', 'tree-to-p2p', 'relay-crashed'] as const;
+export type GapEvent = (typeof GAP_EVENTS)[number];
 
 /** A desktop that can feed every peer at audio quality; its downlink keeps the policy at `audio` quality. */
 const STRONG: Bandwidth = { uplinkKbps: 2_000, downlinkKbps: 600 };
@@ -117,7 +120,10 @@ export async function runScenarios(options: ScenarioOptions): Promise<void> {
   const env: RoomEnv = { browser, server, smtp };
   const elapsed = () => Date.now() - started;
   try {
-    for (let run = 1; run <= options.gapRuns; run++) await gapRun(env, run);
+    for (let run = 1; run <= options.gapRuns; run++) {
+      await gapRun(env, run);
+      await crashRun(env, run);
+    }
     let maxPeers = options.maxPeers;
     for (let session = 1; session <= options.joinSessions; session++) {
       if (session > 1 && elapsed() > options.budgetMs) break;
@@ -323,6 +329,48 @@ async function gapRun(env: RoomEnv, run: number): Promise<void> {
   }
 }
 
+/**
+ * A relay crashes: a 4-peer tree where someone relays the weak peer's stream, then the relay's tab crashes (no
+ * leave, no handover). Its socket closes with its page and the room is replanned without it as a relay at once
+ * (docs/routing.md); its place stays for the grace, so it stays in the plan, relaying nothing. The gap is what
+ * its orphans hear meanwhile. A room of its own: the gap run may end without the clinician, who admits guests.
+ */
+async function crashRun(env: RoomEnv, run: number): Promise<void> {
+  const room = await TreeRoom.open(env, STRONG);
+  try {
+    const join = async (name: string, bw: Bandwidth, topology: Plan['topology']) => {
+      const guest = await room.invite(`${name}${run}c`, bw);
+      await room.admit(guest);
+      const plan = await room.settledPlan((p) => p.topology === topology, SETTLE_TIMEOUT_MS);
+      await room.settledMedia(plan, SETTLE_TIMEOUT_MS);
+      return plan;
+    };
+    await join('patient', STRONG, 'p2p');
+    await join('family', STRONG, 'tree');
+    const plan = await join('interpreter', WEAK, 'tree');
+    const crashEdge = plan.edges.find((e) => e.parent !== e.streamId);
+    if (!crashEdge) throw new Error('nobody relays in the 4-peer tree');
+    const crashing = crashEdge.parent;
+    const orphans = orphanedPairs(plan, crashing);
+    const stay = room.pairs().filter(([r, s]) => r !== crashing && s !== crashing);
+    const others = stay.filter(([r, s]) => !orphans.some(([or, os]) => or === r && os === s));
+    await watch(room, stay);
+    const crashedAt = await room.crash(crashing);
+    const afterCrash = await room.settledPlan(
+      (p) => p.topology === 'tree' && !p.edges.some((e) => e.parent === crashing && e.streamId !== crashing),
+      SETTLE_TIMEOUT_MS,
+    );
+    const settled = await room.settledMedia(afterCrash, SETTLE_TIMEOUT_MS);
+    await sleep(TAIL_MS);
+    emit(await gapLine(room, run, 'relay-crashed', orphans, others, crashedAt, settled));
+  } catch (err) {
+    emit({ kind: 'gap-failed', run, reason: `relay crash: ${firstLine(err)}` });
+    console.error(await room.diagnostics());
+  } finally {
+    await room.close();
+  }
+}
+
 /** Starts arrival timing on every receiver of `pairs` for the senders it is paired with. */
 async function watch(room: TreeRoom, pairs: Pair[]): Promise<void> {
   const byReceiver = new Map<string, string[]>();
@@ -337,7 +385,7 @@ async function watch(room: TreeRoom, pairs: Pair[]): Promise<void> {
 async function gapLine(
   room: TreeRoom,
   run: number,
-  event: 'p2p-to-tree' | 'relay-left' | 'tree-to-p2p',
+  event: GapEvent,
   affected: Pair[],
   unaffected: Pair[],
   eventAt: number,

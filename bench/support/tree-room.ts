@@ -107,6 +107,22 @@ export class TreeRoom {
     });
   }
 
+  /**
+   * The member's tab crashes: its renderer dies (DevTools `Page.crash`) without a leave, and Chromium closes its
+   * socket on its behalf. Returns when (page clock, read just before). Its place stays in the room (the grace).
+   */
+  async crash(id: string): Promise<number> {
+    const m = this.members.get(id)!;
+    this.members.delete(id);
+    const crashed = new Promise<void>((resolve) => m.page.once('crash', () => resolve()));
+    const devtools = await m.context.newCDPSession(m.page);
+    const at = await m.page.evaluate(() => Date.now());
+    // The command never answers: the renderer it talks to is gone. The page's `crash` event says it happened.
+    void devtools.send('Page.crash').catch(() => {});
+    await crashed;
+    return at;
+  }
+
   /** The plan the clinician's page holds. */
   plan(): Promise<Plan | null> {
     return this.clinician.page.evaluate(planOf);

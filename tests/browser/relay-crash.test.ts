@@ -1,9 +1,11 @@
-// A tree relay's browser crashes in a group consultation in real Chromium (its page is closed without a leave):
-// the server keeps its place for the reconnect grace (30 s), but replans without it as a relay once its socket
-// has been gone for signaling.relayLossSeconds (2 s), so the peer it forwarded a stream to hears that stream
-// again within seconds, not after the grace; nobody sees it leave meanwhile. Three people, one of them on a weak
-// uplink (it sends a single copy, which a strong peer relays). Audio only, as in tree-call.test.ts. Figures
-// print as `MEASURE`; runs in a loopback-only network namespace.
+// A tree relay's tab crashes in a group consultation in real Chromium (its renderer process dies, DevTools
+// `Page.crash`; Chromium closes the page's socket with 1001 on its behalf): the server keeps its place for the
+// reconnect grace (30 s), but a page that is gone relays nothing, so the room is replanned without it as a relay
+// at once (a socket that merely dropped would get signaling.relayLossSeconds first), and the peer it forwarded a
+// stream to hears that stream again well within a second on an idle machine (issue 15's target for a relay
+// crash: < 1 s; the figure prints and goes to the bench, the bound here is liveness). Nobody sees it leave
+// meanwhile. Three people, one of them on a weak uplink (it sends a single copy, which a strong peer relays).
+// Audio only, as in tree-call.test.ts. Figures print as `MEASURE`; runs in a loopback-only network namespace.
 import assert from 'node:assert/strict';
 import type { StreamStat } from './fixture/app.ts';
 import { type Guest, groupCallTest, STRONG_DESKTOP, WEAK_DESKTOP } from './fixture-group-call.ts';
@@ -40,8 +42,9 @@ groupCallTest(
 
     const page = call.pages.get(relay)!;
     call.pages.delete(relay);
+    assert.ok(page.crash, 'the relay runs in Chromium, whose tabs can be crashed');
     const crashedAt = Date.now();
-    await page.close();
+    await page.crash();
     const next = await call.settledPlan(
       (p) => p.version > plan.version && !p.edges.some((e) => e.parent === relay && e.streamId !== relay),
       BACK_WITHIN_MS,
@@ -66,6 +69,7 @@ groupCallTest(
       const left = await p.evaluate(() => window.consultaTest.peersLeft());
       assert.deepEqual(left, [], `${call.name(id)} saw nobody leave: the crashed relay's place is kept`);
     }
+    await page.close();
   },
 );
 

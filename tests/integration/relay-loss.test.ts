@@ -1,7 +1,9 @@
 // A tree relay whose connection drops (docs/routing.md, "A relay that crashes"), through the real server: while
 // it is away for longer than signaling.relayLossSeconds, the room is replanned with it relaying nothing (its
 // place still kept: nobody sees a leave), and once it resumes it may relay again. A drop that resumes within the
-// window changes no plan. Three people: the relay is the one a TURN-only guest's single copy goes to.
+// window changes no plan. A relay whose page is gone (its socket closed with 1001, as a closed, reloaded or
+// crashed tab's is) is replanned around at once, without waiting out the window. Three people: the relay is the
+// one a TURN-only guest's single copy goes to.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Plan } from '@consulta/protocol';
@@ -10,7 +12,8 @@ import { startTestServer, type TestServer } from '../support/server.ts';
 import { SignalingClient } from '../support/signaling-client.ts';
 import { startSmtpCapture } from '../support/smtp.ts';
 
-const RELAY_LOSS_MS = 1500;
+/** Long enough that a resume on a loaded machine comes back within it, and that an immediate replan is told apart. */
+const RELAY_LOSS_MS = 3000;
 
 let server: TestServer;
 let smtp: Awaited<ReturnType<typeof startSmtpCapture>>;
@@ -126,5 +129,31 @@ test('a relay back within the window changes no plan', async () => {
     .flatMap((c) => c.pending())
     .flatMap((m) => (m.type === 'plan' && m.plan.version > plan.version ? [m.plan.version] : []));
   assert.deepEqual(later, [], `the plan stays v${plan.version}`);
+  for (const p of people) p.ws.socket.close();
+});
+
+test('a relay whose page is gone (1001: closed, reloaded, crashed) is replanned around at once; it may return', async () => {
+  const { consultationId, people, plan, relay } = await treeWithRelay();
+  const watcher = people.find((p) => p !== relay)!;
+  const goneAt = Date.now();
+  relay.ws.socket.close(1001, 'page gone');
+  const shed = await watcher.ws.next(
+    'plan',
+    (m) => m.plan.version > plan.version && relaysFor(m.plan, relay.id).length === 0,
+  );
+  const shedMs = Date.now() - goneAt;
+  console.log(`MEASURE relay page gone -> plan v${shed.plan.version} without it relaying after ${shedMs} ms`);
+  assert.ok(shedMs < RELAY_LOSS_MS, `without waiting out the ${RELAY_LOSS_MS} ms window (${shedMs} ms)`);
+  assert.ok(
+    shed.plan.edges.some((e) => e.child === relay.id),
+    'its place is kept for a reload: the plan still feeds it',
+  );
+  assert.deepEqual(
+    watcher.ws.pending().filter((m) => m.type === 'peer-left'),
+    [],
+    'nobody saw it leave',
+  );
+  // The reloaded page resumes its place.
+  await resume(relay, consultationId);
   for (const p of people) p.ws.socket.close();
 });

@@ -24,6 +24,11 @@ export interface ParticipantPage {
   screenshot(path: string): Promise<void>;
   /** Closes the page and its profile (cookies and storage are per page: every participant is a separate user). */
   close(): Promise<void>;
+  /**
+   * Chromium only: the page's renderer process crashes (DevTools `Page.crash`), as a tab does ("Aw, Snap!").
+   * Resolves once the browser reported the crash; the profile stays open until `close()`.
+   */
+  crash?(): Promise<void>;
 }
 
 export interface BrowserEngine {
@@ -94,6 +99,13 @@ export function chromiumEngine(browser: PlaywrightBrowser): BrowserEngine {
           await page.screenshot({ path });
         },
         close: () => context.close(),
+        crash: async () => {
+          const crashed = new Promise<void>((resolve) => page.once('crash', () => resolve()));
+          const devtools = await context.newCDPSession(page);
+          // The command never answers: its renderer is gone. The page's `crash` event says it happened.
+          void devtools.send('Page.crash').catch(() => {});
+          await crashed;
+        },
       };
     },
     close: () => browser.close(),

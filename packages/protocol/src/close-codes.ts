@@ -76,6 +76,28 @@ export function closeAction(code: number): CloseCodeInfo['client'] {
   return byCode.get(code)?.client ?? 'retry';
 }
 
+/** RFC 6455's "going away", as a browser sends it when the page that held the socket is gone. */
+export const PAGE_GOING_AWAY = 1001;
+
+/**
+ * How a signaling socket ended, as the server reads it. `final`: the server closed it for good (the member leaves
+ * now). `page-gone`: the client closed it with 1000 or 1001 and no `leave`: a tab closed, reloaded or navigated
+ * away, or its renderer crashed (Chromium's network service then closes the socket with 1001 on the page's
+ * behalf). The page's peer connections died with it, so nothing it relayed still flows, though its place is kept
+ * for a reload. `dropped`: anything else (1006 without a close frame, 4000 ClientDropped, a missed heartbeat, a
+ * server node going away): the page may be alive and its media still flowing while it reconnects.
+ */
+export const SOCKET_ENDS = ['final', 'page-gone', 'dropped'] as const;
+export type SocketEnd = (typeof SOCKET_ENDS)[number];
+
+/** `clientCode`: the code the socket closed with; `serverCode`: the code the server closed it with, if it did. */
+export function socketEnd(clientCode: number, serverCode: number | null): SocketEnd {
+  if (serverCode !== null) return closeAction(serverCode) === 'final' ? 'final' : 'dropped';
+  return clientCode === CloseCodes.ClientClosed.code || clientCode === PAGE_GOING_AWAY
+    ? 'page-gone'
+    : 'dropped';
+}
+
 /** The table as Markdown, for docs/protocol.md (a test keeps the document current). */
 export function describeCloseCodes(): string {
   const rows = Object.entries(CloseCodes).map(

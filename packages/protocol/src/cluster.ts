@@ -1,5 +1,6 @@
 import { type Static, Type } from 'typebox';
 import { Compile } from 'typebox/compile';
+import { SOCKET_ENDS } from './close-codes.ts';
 import { DeviceClass, Id } from './domain.ts';
 import { Plan } from './plan.ts';
 import { ClientMessage, Peer, ServerMessage } from './signaling.ts';
@@ -56,12 +57,12 @@ export const ClusterMessage = Type.Union([
     ip: Type.String({ maxLength: 64 }),
     message: ClientMessage,
   }),
-  /** Gateway → owner: the client's socket closed (`final`: the server closed it for good). */
+  /** Gateway → owner: the client's socket closed, and how (close-codes.ts, `SocketEnd`). */
   Type.Object({
     type: Type.Literal('socket-closed'),
     consultationId: Room,
     from: SocketRef,
-    final: Type.Boolean(),
+    end: Type.Enum(SOCKET_ENDS),
   }),
   Deliver,
   Close,

@@ -1,4 +1,10 @@
-import type { ClientMessage, ClusterMessage, ClusterMessageOf, SocketRef } from '@consulta/protocol';
+import type {
+  ClientMessage,
+  ClusterMessage,
+  ClusterMessageOf,
+  SocketEnd,
+  SocketRef,
+} from '@consulta/protocol';
 import { CloseCode, ErrorCode } from '@consulta/protocol';
 import type { AppContext } from '../context.ts';
 import { AppError } from '../errors.ts';
@@ -64,16 +70,16 @@ export class Gateway implements SignalingRoute {
     });
   }
 
-  async closed(link: Link, final: boolean): Promise<void> {
+  async closed(link: Link, end: SocketEnd): Promise<void> {
     const room = this.bound.get(link);
     const owner = room ? await this.ownership.holder(room) : 'self';
-    if (owner === 'self' || !room) return this.ctx.rooms.disconnected(link, final);
+    if (owner === 'self' || !room) return this.ctx.rooms.disconnected(link, end);
     if (owner)
       await this.bus.send(owner.node, {
         type: 'socket-closed',
         consultationId: room,
         from: this.refOf(link),
-        final,
+        end,
       });
   }
 

@@ -38,7 +38,7 @@ export class RemoteLinks {
     const key = keyOf(m.from);
     const entry = this.entries.get(key);
     this.entries.delete(key);
-    void entry?.then((e) => e?.edge.closed(m.final));
+    void entry?.then((e) => e?.edge.closed(m.end));
   }
 
   /** A node left or died: its sockets are gone; their members wait out the grace period. */
@@ -46,7 +46,7 @@ export class RemoteLinks {
     for (const [key, entry] of this.entries) {
       if (!key.startsWith(`${node}/`)) continue;
       this.entries.delete(key);
-      void entry.then((e) => e?.edge.closed(false));
+      void entry.then((e) => e?.edge.closed('dropped'));
     }
   }
 

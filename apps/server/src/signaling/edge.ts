@@ -4,6 +4,7 @@ import {
   decodeClientMessage,
   ErrorCode,
   type ServerMessage,
+  type SocketEnd,
 } from '@consulta/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import type { AppConfig } from '../config/index.ts';
@@ -19,12 +20,12 @@ import type { Link } from './link.ts';
  */
 export interface SignalingRoute {
   handle(link: Link, message: ClientMessage): Promise<void> | void;
-  closed(link: Link, final: boolean): Promise<void>;
+  closed(link: Link, end: SocketEnd): Promise<void>;
 }
 
 export const localRoute = (ctx: AppContext): SignalingRoute => ({
   handle: (link, message) => handleMessage(ctx, link, message),
-  closed: (link, final) => ctx.rooms.disconnected(link, final),
+  closed: (link, end) => ctx.rooms.disconnected(link, end),
 });
 
 /**
@@ -81,10 +82,10 @@ export class SignalingEdge {
   }
 
   /** The socket closed; `final` when the server closed it for good (the member leaves now, no grace). */
-  closed(final: boolean): void {
+  closed(end: SocketEnd): void {
     this.queue = this.queue.then(() =>
       this.route
-        .closed(this.link, final)
+        .closed(this.link, end)
         .catch((err) => this.log.error({ err }, 'failed to handle a closed socket')),
     );
   }

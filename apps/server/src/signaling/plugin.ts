@@ -1,4 +1,4 @@
-import { CloseCode, closeAction, SIGNALING_PATH } from '@consulta/protocol';
+import { CloseCode, closeAction, SIGNALING_PATH, socketEnd } from '@consulta/protocol';
 import type { FastifyPluginAsync } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { AppContext } from '../context.ts';
@@ -56,7 +56,7 @@ export const signalingRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (a
         closedWith = code;
         socket.close(code, reason);
         // A final close (session ended, access withdrawn) takes the member out now, not when the client answers.
-        if (closeAction(code) === 'final') edge?.closed(true);
+        if (closeAction(code) === 'final') edge?.closed('final');
       },
     };
     // Sessions that ended while this socket was being authenticated are refused here (and the socket closed).
@@ -71,12 +71,13 @@ export const signalingRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (a
       alive.set(socket, true);
       thisEdge.receive(raw as Buffer, isBinary);
     });
-    socket.on('close', () => {
+    socket.on('close', (code: number) => {
       registry.detach(link);
       gateway?.detach(link);
       // Only the server's own verdicts end a place at once; however the client closes, it keeps its place for
-      // the grace period (a reload, a network change) unless it said `leave`.
-      thisEdge.closed(closedWith !== null && closeAction(closedWith) === 'final');
+      // the grace period (a reload, a network change) unless it said `leave`. How it closed says whether its
+      // page (and the media it relayed) is gone.
+      thisEdge.closed(socketEnd(code, closedWith));
     });
   });
 };

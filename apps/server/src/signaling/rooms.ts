@@ -8,6 +8,7 @@ import {
   type Peer,
   type Plan,
   type ServerMessage,
+  type SocketEnd,
 } from '@consulta/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import { principalForSession } from '../auth/principal.ts';
@@ -195,8 +196,10 @@ export class Rooms {
   /**
    * The socket closed without a leave. A network drop keeps the place for the grace period, silently; a close
    * that ends the connection for good (its session ended, access withdrawn) is a departure others see at once.
+   * A relay whose page is gone (`page-gone`: closed, reloaded or crashed) relays nothing from now on, so the room
+   * is replanned at once; one that merely dropped gets `relayLossMs` to come back first.
    */
-  disconnected(link: Link, final: boolean): Promise<void> {
+  disconnected(link: Link, end: SocketEnd): Promise<void> {
     const place = link.place;
     if (place.state === 'idle') return Promise.resolve();
     return this.inRoom(place.consultationId, async () => {
@@ -212,7 +215,7 @@ export class Rooms {
       }
       const member = room.members.get(place.participantId);
       if (!member || member.link !== link) return;
-      if (final) {
+      if (end === 'final') {
         link.place = { state: 'idle' };
         await this.depart(room, member, 'removed');
         this.forgetIfEmpty(room);
@@ -222,8 +225,9 @@ export class Rooms {
       member.peer = { ...member.peer, connected: false };
       member.disconnectedAt = Date.now();
       this.startGrace(room, member, this.o.reconnectGraceMs);
-      if (relaysOthers(room.plan, member.participantId))
-        this.startRelayLoss(room, member, this.o.relayLossMs);
+      if (!relaysOthers(room.plan, member.participantId)) return;
+      if (end === 'page-gone') await this.loseRelay(room, member, end);
+      else this.startRelayLoss(room, member, this.o.relayLossMs);
     });
   }
 
@@ -411,15 +415,20 @@ export class Rooms {
       member.relayLossTimer = null;
       this.inRoom(room.consultationId, async () => {
         if (member.link || room.members.get(member.participantId) !== member) return;
-        member.relayLost = true;
-        this.o.log.info(
-          { consultationId: room.consultationId, participantId: member.participantId },
-          'a relay lost its connection: replanning without it as a relay',
-        );
-        await this.replan(room);
+        await this.loseRelay(room, member, 'away');
       }).catch((err) => this.o.log.error({ err }, 'failed to replan around a lost relay'));
     }, ms);
     member.relayLossTimer.unref();
+  }
+
+  /** Inside the room's turn: the relay stops relaying (its place is kept) and the room is replanned. */
+  private async loseRelay(room: Room, member: Member, why: 'page-gone' | 'away'): Promise<void> {
+    member.relayLost = true;
+    this.o.log.info(
+      { consultationId: room.consultationId, participantId: member.participantId, why },
+      'a relay lost its connection: replanning without it as a relay',
+    );
+    await this.replan(room);
   }
 
   private startGrace(room: Room, member: Member, ms: number): void {
