@@ -1,12 +1,12 @@
 // Streaming trees in real Chromium (audio only, fake microphone), the real server, a loopback-only network
 // namespace: BBVoice's Table 1 on our system (how long until a newcomer hears everyone, and everyone hears the
-// newcomer, for growing rooms) and the media gaps of topology changes (p2p -> tree, a relay leaving, tree ->
-// p2p, a relay's tab crashing). The browser work runs in bench/support/tree-call-scenarios.ts; this collects its lines into tables.
+// newcomer, for growing rooms). The browser work runs in bench/support/tree-call-scenarios.ts (part `joins`);
+// this collects its lines into tables. The media gaps of topology changes are bench/switch.bench.ts's.
 import os from 'node:os';
 import path from 'node:path';
 import { runInLoopbackNamespace } from '../tests/support/chromium.ts';
 import { type BenchReport, type BenchTable, notesTable, percentile, taggedLines } from './report.ts';
-import { GAP_EVENTS, LINE_TAG, SCENARIO_OPTIONS, type ScenarioLine } from './support/tree-call-scenarios.ts';
+import { LINE_TAG, PART_ENV, SCENARIO_OPTIONS, type ScenarioLine } from './support/tree-call-scenarios.ts';
 
 const scenarioFile = path.resolve(import.meta.dirname, 'support/tree-call-scenarios.ts');
 
@@ -18,26 +18,23 @@ const THESIS: Record<number, { newPeer: number; existing: number }> = {
 };
 
 type JoinLine = Extract<ScenarioLine, { kind: 'join' }>;
-type GapLine = Extract<ScenarioLine, { kind: 'gap' }>;
 
 export default async function run(): Promise<BenchReport> {
   // The machine is shared: say how busy it was, since every figure here is CPU-bound.
   const loadBefore = os.loadavg()[0]!;
   const { code, output } = await runInLoopbackNamespace(scenarioFile, {
     quiet: true,
-    env: { NODE_ENV: 'test' },
+    env: { NODE_ENV: 'test', [PART_ENV]: 'joins' },
     // The budget bounds when the last session starts; it may then grow a room for a minute or two.
     timeoutMs: SCENARIO_OPTIONS.budgetMs + 150_000,
   });
   const load = { before: loadBefore, after: os.loadavg()[0]! };
   const lines = taggedLines<ScenarioLine>(output, LINE_TAG);
   const joins = lines.filter((l): l is JoinLine => l.kind === 'join');
-  const gaps = lines.filter((l): l is GapLine => l.kind === 'gap');
-  if (code !== 0 || joins.length === 0 || gaps.length === 0) {
+  if (code !== 0 || joins.length === 0) {
     throw new Error(`tree-call scenarios failed (exit ${code}):\n${output.slice(-6000)}`);
   }
   const stops = lines.filter((l) => l.kind === 'join-stop');
-  const gapFailures = lines.filter((l) => l.kind === 'gap-failed');
 
   const sizes = [...new Set([...joins.map((j) => j.peers), ...Object.keys(THESIS).map(Number)])].sort(
     (a, b) => a - b,
@@ -68,28 +65,6 @@ export default async function run(): Promise<BenchReport> {
     ];
   });
 
-  const gapRows = GAP_EVENTS.map((event) => {
-    const s = gaps.filter((g) => g.event === event);
-    const worst = s.map((g) => Math.max(...g.affectedMs));
-    const all = s.flatMap((g) => g.affectedMs);
-    const ref = s.flatMap((g) => g.unaffectedMs);
-    return [
-      event,
-      s.length,
-      all.length,
-      percentile(worst, 50),
-      Math.max(...worst),
-      percentile(all, 50),
-      ref.length ? percentile(ref, 50) : '-',
-      ref.length ? Math.max(...ref) : '-',
-      percentile(
-        s.map((g) => g.settledMs),
-        50,
-      ),
-      s.reduce((sum, g) => sum + g.doubled.length, 0),
-    ];
-  });
-
   const tables: BenchTable[] = [
     {
       title:
@@ -115,30 +90,11 @@ export default async function run(): Promise<BenchReport> {
       rows: joinRows,
     },
     {
-      title: 'Media gap across topology changes: longest silence a receiver hears from a sender (ms)',
-      columns: [
-        'event',
-        'runs',
-        'pairs',
-        'median of run max',
-        'max',
-        'pair median',
-        'unaffected median',
-        'unaffected max',
-        'settled',
-        'doubled',
-      ],
-      rows: gapRows,
-    },
-    {
-      title: 'Where the growing rooms stopped, and runs that failed',
+      title: 'Where the growing rooms stopped',
       columns: ['session/run', 'peers', 'why', 'up', 'load'],
       rows: [
         ...stops.map((l) =>
           l.kind === 'join-stop' ? [`session ${l.session}`, l.peers, l.reason, l.maxUploads, l.load] : [],
-        ),
-        ...gapFailures.map((l) =>
-          l.kind === 'gap-failed' ? [`gap run ${l.run}`, '-', l.reason, '-', '-'] : [],
         ),
         ...(stops.length === 0
           ? [['all sessions', SCENARIO_OPTIONS.maxPeers, 'reached the cap', '-', '-']]
@@ -155,9 +111,7 @@ export default async function run(): Promise<BenchReport> {
       loadAverage: load,
       thesis: THESIS,
       joins,
-      gaps,
       stops,
-      gapFailures,
       notes: NOTES,
     },
   };
@@ -181,10 +135,4 @@ const NOTES = [
   'path of the settled plan, up = the most copies one peer sends (each a PeerConnection with its own Opus encoder;',
   'a relay decodes and re-encodes). settled: admit -> every pair flows over the connection the final plan names.',
   'doubled: pairs still delivered over two connections (one the plan no longer names) 2 s after settling.',
-  'Gaps: the longest time between two packets of a sender at a receiver, over old and new connections (make',
-  'before break), from just before the change until 400 ms after the media settled. relay-left: pairs whose path',
-  "ran through the leaving relay; unaffected = the other pairs, the method's floor (20 ms packets plus jitter).",
-  'tree-to-p2p: a peer that relays nothing between the last two leaves, so the gap is the switch alone.',
-  "relay-crashed: a room of its own, 4 peers (the 4th weak); a relay's tab crashes (DevTools Page.crash, no",
-  'leave, no handover): pairs whose path ran through it. Issue 15 targets < 1 s for a crash, < 150 ms otherwise.',
 ];

@@ -1,12 +1,14 @@
-// The browser half of bench/tree-call.bench.ts, run inside a loopback-only network namespace (that bench starts
-// it with runInLoopbackNamespace): real Chromium pages, the real server, audio only with the fake microphone.
-// Prints one `TREE-BENCH <json>` line per measurement (see ScenarioLine); the bench turns them into tables.
-// The gap runs go first (they are short and fixed in number); Table 1 sessions then fill the time budget.
+// The browser half of bench/tree-call.bench.ts (part `joins`) and of bench/switch.bench.ts (part `gaps`), run
+// inside a loopback-only network namespace (runInLoopbackNamespace): real Chromium pages, the real server, audio
+// only with the fake microphone. Prints one `TREE-BENCH <json>` line per measurement (see ScenarioLine); the
+// benches turn them into tables. Without a part, the gap runs go first (short and fixed in number); Table 1
+// sessions then fill the time budget.
 //
 // 1. BBVoice Table 1: rooms grow one admitted guest at a time; for each join, when the newcomer first receives
 //    a packet of every existing stream, and when every existing peer first receives the newcomer's.
 // 2. Media gaps: the longest silence a receiver hears from a sender across a topology change (p2p -> tree when
-//    the third joins, an orphan reparent when a relaying peer leaves, tree -> p2p when two remain).
+//    the third joins, an orphan reparent when a relaying peer leaves, tree -> p2p when two remain, and in a room
+//    of its own an orphan reparent when a relay's tab crashes).
 import os from 'node:os';
 import type { Plan } from '@consulta/protocol';
 import type { ArrivalRecord } from '../../tests/browser/fixture/arrival-watch.ts';
@@ -438,4 +440,14 @@ function firstLine(err: unknown): string {
   return (err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 300);
 }
 
-if (inLoopbackNamespace() && process.argv[1] === import.meta.filename) await runScenarios(SCENARIO_OPTIONS);
+/** Which part a run does (the environment's PART_ENV): the join sessions (tree-call bench), the gaps (switch). */
+export const PART_ENV = 'CONSULTA_TREE_BENCH_PART';
+
+if (inLoopbackNamespace() && process.argv[1] === import.meta.filename) {
+  const part = process.env[PART_ENV];
+  await runScenarios({
+    ...SCENARIO_OPTIONS,
+    ...(part === 'gaps' ? { joinSessions: 0 } : {}),
+    ...(part === 'joins' ? { gapRuns: 0 } : {}),
+  });
+}

@@ -16,12 +16,21 @@ export interface MigrationEngines {
   family?: BrowserEngine;
 }
 
-/** The longest frame gap each pair among `people` saw since `since`, as "receiver<-sender ms". */
-async function gaps(people: Person[], since: number): Promise<{ max: number; text: string }> {
+/**
+ * The longest frame gap each pair among `people` saw since `since` (until `until`), as "receiver<-sender ms".
+ */
+export async function gaps(
+  people: Person[],
+  since: number,
+  until?: number,
+): Promise<{ max: number; text: string }> {
   const parts: string[] = [];
   let max = 0;
   for (const r of people) {
-    const g = await r.page.evaluate((s) => window.sfuTest.longestGap(s), since);
+    const g = await r.page.evaluate(([s, u]) => window.sfuTest.longestGap(s!, u ?? undefined), [
+      since,
+      until ?? null,
+    ] as const);
     for (const s of people.filter((x) => x !== r)) {
       max = Math.max(max, g[s.id] ?? 0);
       parts.push(`${r.name}<-${s.name} ${g[s.id]} ms`);
@@ -30,7 +39,21 @@ async function gaps(people: Person[], since: number): Promise<{ max: number; tex
   return { max, text: parts.join(', ') };
 }
 
-async function assertOneStreamPerTile(people: Person[]) {
+/** How long the call runs steady before a switch, so the gap it costs can be told from the one it always has. */
+const STEADY_MS = 3000;
+
+/**
+ * The floor a switch's gap is compared with: the longest frame gap among `people` over STEADY_MS of the call as
+ * it is (a measurement window, not a wait for something: at 15 fps on a busy machine frames are not evenly
+ * spaced either). Returns `steady N ms` for the MEASURE line.
+ */
+export async function steadyGap(people: Person[]): Promise<string> {
+  const from = Date.now();
+  await new Promise((r) => setTimeout(r, STEADY_MS));
+  return `steady ${(await gaps(people, from, Date.now())).max} ms`;
+}
+
+export async function assertOneStreamPerTile(people: Person[]) {
   for (const r of people) {
     const shown = await r.page.evaluate(() => window.sfuTest.shown());
     for (const s of people.filter((x) => x !== r)) {
@@ -39,7 +62,7 @@ async function assertOneStreamPerTile(people: Person[]) {
   }
 }
 
-const peersClosed = async (call: SfuCall) => {
+export const peersClosed = async (call: SfuCall) => {
   const peers = await Promise.all(call.people.map((p) => p.page.evaluate(() => window.sfuTest.viaPeers())));
   return peers.every((v) => Object.keys(v).length === 0);
 };
@@ -64,6 +87,7 @@ export async function migrateThereAndBack(
     await call.allShowFrames();
 
     // A third person: the room moves to the SFU. The p2p pair keeps decoding throughout.
+    const beforeUp = await steadyGap(pair);
     const joinAt = Date.now();
     const family = await call.admitGuest('family', 'FAMILY', engines.family);
     await call.settledOn('sfu');
@@ -72,11 +96,12 @@ export async function migrateThereAndBack(
     await until(() => peersClosed(call), 60_000, 'peer connections closed after the move to the SFU');
     await call.allShowFrames();
     const up = await gaps(pair, joinAt);
-    measure(`p2p->sfu: longest frame gap ${up.max} ms [${up.text}]`);
+    measure(`p2p->sfu: longest frame gap ${up.max} ms [${up.text}]; ${beforeUp}`);
     await assertOneStreamPerTile(pair);
     await call.assertNoErrors();
 
     // The third leaves: back to p2p; peer connections first, then the SFU session closes.
+    const beforeDown = await steadyGap(pair);
     const leaveAt = Date.now();
     await call.leave(family);
     await call.settledOn('p2p');
@@ -96,7 +121,7 @@ export async function migrateThereAndBack(
     );
     await call.allShowFrames();
     const down = await gaps(pair, leaveAt);
-    measure(`sfu->p2p: longest frame gap ${down.max} ms [${down.text}]`);
+    measure(`sfu->p2p: longest frame gap ${down.max} ms [${down.text}]; ${beforeDown}`);
     await assertOneStreamPerTile(pair);
     await call.assertNoErrors();
   } catch (err) {

@@ -1,6 +1,6 @@
 // Live migration between p2p and the SFU in real Chromium, make before break, no re-join: the scenario of
 // sfu-migration-scenario.ts with every page in Chromium. The longest gap between frames a tile showed is printed
-// as `MEASURE` (bench/sfu-migration.bench.ts collects it). Runs in a loopback-only network namespace.
+// as `MEASURE` (bench/switch.bench.ts collects it). Runs in a loopback-only network namespace.
 import { fileURLToPath } from 'node:url';
 import { migrateThereAndBack } from './sfu-migration-scenario.ts';
 import { MediasoupWatch, sfuCallTest } from './sfu-support.ts';

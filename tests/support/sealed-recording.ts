@@ -76,3 +76,32 @@ export function mediaExtentMs(file: string): number {
   }
   return end;
 }
+
+/**
+ * Each stream's first and last packet time and its largest step between packets (ms), as "index: first..end
+ * (largest step)": when a file is longer than its recording, this says which stream is, and whether it starts
+ * late (an offset) or jumps inside (its timestamps).
+ */
+export function streamExtents(file: string): string {
+  const r = spawnSync(
+    'ffprobe',
+    ['-v', 'error', '-show_entries', 'packet=stream_index,pts_time', '-of', 'csv=p=0', file],
+    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+  );
+  if (r.status !== 0) return `ffprobe failed: ${r.stderr}`;
+  const streams = new Map<number, { first: number; last: number; step: number }>();
+  for (const line of r.stdout.split('\n')) {
+    const [index, pts] = line.split(',').map(Number);
+    if (!Number.isFinite(index) || !Number.isFinite(pts)) continue;
+    const ms = pts! * 1000;
+    const s = streams.get(index!);
+    if (!s) streams.set(index!, { first: ms, last: ms, step: 0 });
+    else {
+      s.step = Math.max(s.step, ms - s.last);
+      s.last = ms;
+    }
+  }
+  return [...streams]
+    .map(([i, s]) => `${i}: ${s.first.toFixed(0)}..${s.last.toFixed(0)} (step ${s.step.toFixed(0)})`)
+    .join('; ');
+}

@@ -13,6 +13,7 @@ import { BandwidthReporter, type MeasurableConnection } from './bandwidth-report
 import type { CarriedBytes } from './carried-traffic.ts';
 import { Emitter } from './emitter.ts';
 import type { CallEngineEvents, CallEngineOptions, EngineState } from './engine-types.ts';
+import { firstFrameDecoded } from './first-frame.ts';
 import { IceServerSource } from './ice-servers.ts';
 import { LatencyReporter } from './latency-reporter.ts';
 import { probeLink } from './link-probe.ts';
@@ -60,6 +61,10 @@ export class CallEngine extends Emitter<CallEngineEvents> {
   private readonly links = new Map<string, PeerLink>();
   /** Links replaced by a plan change, closed once their replacements are up. */
   private readonly retiring = new Set<string>();
+  /** Links whose other side said `bye`: it no longer receives through them (make before break). */
+  private readonly released = new Set<string>();
+  /** Retiring links we no longer need but the other side may still (it has not said `bye`). */
+  private readonly awaitingBye = new Set<string>();
   /** Links with a relay that left, kept for the handover (links.ts outlivesLeave), closed when it ends. */
   private readonly handingOver = new Set<string>();
   private readonly remoteStreams = new RemoteStreams();
@@ -490,6 +495,12 @@ export class CallEngine extends Emitter<CallEngineEvents> {
     const spec = linkForSignal(self, from, streamId, new Set(this.links.keys()));
     const key = linkKey(spec);
     let link = this.links.get(key);
+    if (data.kind === 'bye') {
+      if (!link) return;
+      this.released.add(key);
+      if (this.awaitingBye.has(key)) this.closeRetired(key);
+      return;
+    }
     if (!link) {
       // Only an offer opens a connection; stray candidates or answers for a closed one are dropped.
       if (data.kind !== 'description' || data.description.type !== 'offer') return;
@@ -546,7 +557,10 @@ export class CallEngine extends Emitter<CallEngineEvents> {
     if (!self || !this.plan || this._state !== 'joined') return;
     const desired = desiredLinks(this.plan, self, this.peers.keys());
     const diff = diffLinks(this.links.keys(), desired);
-    for (const key of diff.keep) this.retiring.delete(key);
+    for (const key of diff.keep) {
+      this.retiring.delete(key);
+      this.awaitingBye.delete(key);
+    }
     const created = diff.connect.map((spec) => this.createLink(spec));
     const timeoutMs = this.options.makeBeforeBreakTimeoutMs ?? 8000;
     const onSfu = this.plan.topology === 'sfu';
@@ -573,8 +587,36 @@ export class CallEngine extends Emitter<CallEngineEvents> {
       : whenConnected(created, timeoutMs);
     void ready.then(() => {
       for (const key of toRetire) {
-        if (this.retiring.delete(key)) this.closeLink(key);
+        const link = this.links.get(key);
+        if (!link || !this.retiring.has(key)) continue;
+        // We no longer receive through it: say so, so a sender that still feeds us lets go (its own switch
+        // cannot tell when ours delivers). A link that only feeds the other side waits for its `bye`, a mesh
+        // link (both ways) too; one that only feeds us, or leads to someone who left, closes now.
+        const present = this.peers.has(link.spec.remote);
+        if (link.spec.role !== 'send' && present) this.sayBye(link);
+        if (link.spec.role === 'recv' || !present || this.released.has(key)) this.closeRetired(key);
+        else {
+          this.awaitingBye.add(key);
+          setTimeout(() => {
+            if (this.awaitingBye.has(key)) this.closeRetired(key);
+          }, timeoutMs);
+        }
       }
+    });
+  }
+
+  /** Closes a link a plan replaced, unless a later plan took it back meanwhile. */
+  private closeRetired(key: string): void {
+    this.awaitingBye.delete(key);
+    if (this.retiring.delete(key)) this.closeLink(key);
+  }
+
+  private sayBye(link: PeerLink): void {
+    this.signaling.send({
+      type: 'signal',
+      to: link.spec.remote,
+      streamId: link.spec.streamId,
+      data: { kind: 'bye' },
     });
   }
 
@@ -619,7 +661,10 @@ export class CallEngine extends Emitter<CallEngineEvents> {
           // A tree link's screen slot waits (in link.remoteTracks) until its sender declares a share.
           if (slot === 'screen' && !screenCounts(spec.role === 'recv', this.declaresScreen(senderOf(spec))))
             return;
-          this.onRemoteTrack(spec.remote, senderOf(spec), track, slot);
+          // Video takes a tile over once it decoded a frame: this link's stats for this track say when.
+          this.onRemoteTrack(spec.remote, senderOf(spec), track, slot, {
+            getStats: () => link.pc.getStats(track),
+          });
         },
         trackRemoved: (track, slot) => {
           if (slot === 'screen') this.detachScreen(senderOf(spec), track);
@@ -673,15 +718,31 @@ export class CallEngine extends Emitter<CallEngineEvents> {
     };
   }
 
-  /** A track of `sender`'s media arrived through `via` (a peer, or the sender itself on the SFU). */
-  private onRemoteTrack(via: string, sender: string, track: MediaStreamTrack, slot: MediaSlot): void {
+  /**
+   * A track of `sender`'s media arrived through `via` (a peer, or the sender itself on the SFU). `stats` reads the
+   * receiving side's stats for it (peer links; the SFU path hands video over only once decoded).
+   */
+  private onRemoteTrack(
+    via: string,
+    sender: string,
+    track: MediaStreamTrack,
+    slot: MediaSlot,
+    stats?: { getStats(): Promise<RTCStatsReport> },
+  ): void {
     const streams = slot === 'screen' ? this.remoteScreens : this.remoteStreams;
     if (streams.shouldDefer(sender, track)) {
-      // Make before break: the current track keeps playing until this one receives its first packet.
+      // Make before break: the current track keeps playing until this one receives its first packet, and for
+      // video until its first frame is decoded (first-frame.ts): a track with packets but no picture yet would
+      // freeze the tile until its key frame.
+      const gone = () => track.readyState !== 'live' || this.isShutDown;
+      const takeOver = () => {
+        if (!gone()) this.onRemoteTrack(via, sender, track, slot);
+      };
       track.addEventListener(
         'unmute',
         () => {
-          if (track.readyState === 'live' && !this.isShutDown) this.onRemoteTrack(via, sender, track, slot);
+          if (track.kind === 'video' && stats) void firstFrameDecoded(stats, gone).then(takeOver);
+          else takeOver();
         },
         { once: true },
       );
@@ -768,6 +829,8 @@ export class CallEngine extends Emitter<CallEngineEvents> {
     if (!link) return;
     this.links.delete(key);
     this.retiring.delete(key);
+    this.released.delete(key);
+    this.awaitingBye.delete(key);
     this.handingOver.delete(key);
     link.close();
     this.emit('connection-state', {

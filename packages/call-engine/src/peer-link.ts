@@ -287,7 +287,8 @@ export class PeerLink {
       }
       return;
     }
-    if (!data.candidate) return; // end of candidates: nothing to do with trickle ICE in current browsers
+    // `bye` is the engine's (make before break), never a link's.
+    if (data.kind !== 'candidate' || !data.candidate) return; // end of candidates: nothing to do in current browsers
     try {
       await pc.addIceCandidate(data.candidate);
     } catch (err) {

@@ -9,13 +9,11 @@ import type {
   TrackSource,
 } from '@consulta/protocol';
 import { Device, type types } from 'mediasoup-client';
+import { firstFrameDecoded } from './first-frame.ts';
 import { type MediaKind, type MediaSlot, preferResolution } from './peer-link.ts';
 import { SfuRequestError, type SfuRequests } from './sfu-requests.ts';
 import { simulcastEncodings } from './simulcast.ts';
 
-/** A consumer's video is handed over once it decoded a frame; checked this often, for at most this long. */
-const FIRST_FRAME_POLL_MS = 50;
-const FIRST_FRAME_WAIT_MS = 3000;
 /** A shared screen's one layer: enough for a 1080p page of text at a low frame rate. */
 const SCREEN_MAX_BITRATE = 1_500_000;
 
@@ -335,18 +333,9 @@ export class SfuSession {
     this.producers.clear();
   }
 
-  /** Calls `then` once the consumer decoded a frame (polled: there is no event), or after FIRST_FRAME_WAIT_MS. */
+  /** Calls `then` once the consumer decoded a frame (first-frame.ts), or gave up waiting. */
   private async afterFirstFrame(consumer: types.Consumer, then: () => void): Promise<void> {
-    const deadline = Date.now() + FIRST_FRAME_WAIT_MS;
-    while (!consumer.closed && !this.closed && Date.now() < deadline) {
-      const report = await consumer.getStats().catch(() => null);
-      let decoded = 0;
-      report?.forEach((s: { type?: string; framesDecoded?: number }) => {
-        if (s.type === 'inbound-rtp') decoded += s.framesDecoded ?? 0;
-      });
-      if (decoded > 0) break;
-      await new Promise((r) => setTimeout(r, FIRST_FRAME_POLL_MS));
-    }
+    await firstFrameDecoded(consumer, () => consumer.closed || this.closed);
     then();
   }
 

@@ -40,8 +40,8 @@ export interface SfuHarness {
   viaPeers(): Promise<Record<string, Received>>;
   /** Frames shown per sender (the tile's <video>), and how many stream objects the sender's tile was given. */
   shown(): Record<string, { frames: number; lastFrameAt: number; streams: number }>;
-  /** Longest time between two shown frames of each sender, counting only gaps that end after `since`. */
-  longestGap(since: number): Record<string, number>;
+  /** Longest time between two shown frames of each sender, counting only gaps that end after `since` (and by `until`). */
+  longestGap(since: number, until?: number): Record<string, number>;
   activeSpeakers(): Array<string | null>;
   paused(): Array<{ peerId: string; kind: string; paused: boolean }>;
   sfuStates(): string[];
@@ -211,12 +211,12 @@ window.sfuTest = {
         { frames: t.frameTimes.length, lastFrameAt: t.frameTimes.at(-1) ?? 0, streams: t.streams },
       ]),
     ),
-  longestGap(since) {
+  longestGap(since, until = Number.POSITIVE_INFINITY) {
     const out: Record<string, number> = {};
     for (const [sender, t] of tiles) {
       let longest = 0;
       for (let i = 1; i < t.frameTimes.length; i++) {
-        if (t.frameTimes[i]! < since) continue;
+        if (t.frameTimes[i]! < since || t.frameTimes[i]! > until) continue;
         longest = Math.max(longest, t.frameTimes[i]! - t.frameTimes[i - 1]!);
       }
       out[sender] = Math.round(longest);

@@ -36,6 +36,9 @@ export interface RecorderProcess {
   pid: number;
 }
 
+/** A file this much longer than the time since the recording began is logged as an error, with every track. */
+const FILE_LONGER_WARN_MS = 2000;
+
 /**
  * One consultation being recorded: a TrackRecorder per producer (participants come and go freely), then on
  * `stop()` one remux of every track into the final file. See docs/recording.md.
@@ -245,8 +248,17 @@ export class RecordingSession extends EventEmitter<RecordingSessionEvents> {
     const durationMs =
       run.outTimeMs ?? Math.max(...tracks.map((t) => (t.startOffsetMs ?? 0) + (t.durationMs ?? 0)));
     const complete = tracks.every((t) => t.status !== 'failed');
+    // Where each track sits (ms since the origin): a file longer than the recording says which track and how.
+    const placed = tracks.map((t) => `${t.trackId}@${t.startOffsetMs}+${t.durationMs}`).join(' ');
+    const recordedMs = monotonicMs() - origin;
+    if (durationMs > recordedMs + FILE_LONGER_WARN_MS) {
+      this.o.log.error(
+        { durationMs, recordedMs, origin, placed, firstPackets: this.tracks.map((t) => t.firstPacketAtMs) },
+        'recorder: the file is longer than the recording',
+      );
+    }
     this.o.log.info(
-      { filePath: sealedPath, durationMs, sizeBytes, sha256, tracks: tracks.length, complete },
+      { filePath: sealedPath, durationMs, sizeBytes, sha256, tracks: tracks.length, placed, complete },
       'recorder: recording finalised',
     );
     return {
