@@ -61,10 +61,6 @@ export class CallEngine extends Emitter<CallEngineEvents> {
   private readonly links = new Map<string, PeerLink>();
   /** Links replaced by a plan change, closed once their replacements are up. */
   private readonly retiring = new Set<string>();
-  /** Links whose other side said `bye`: it no longer receives through them (make before break). */
-  private readonly released = new Set<string>();
-  /** Retiring links we no longer need but the other side may still (it has not said `bye`). */
-  private readonly awaitingBye = new Set<string>();
   /** Links with a relay that left, kept for the handover (links.ts outlivesLeave), closed when it ends. */
   private readonly handingOver = new Set<string>();
   private readonly remoteStreams = new RemoteStreams();
@@ -495,12 +491,6 @@ export class CallEngine extends Emitter<CallEngineEvents> {
     const spec = linkForSignal(self, from, streamId, new Set(this.links.keys()));
     const key = linkKey(spec);
     let link = this.links.get(key);
-    if (data.kind === 'bye') {
-      if (!link) return;
-      this.released.add(key);
-      if (this.awaitingBye.has(key)) this.closeRetired(key);
-      return;
-    }
     if (!link) {
       // Only an offer opens a connection; stray candidates or answers for a closed one are dropped.
       if (data.kind !== 'description' || data.description.type !== 'offer') return;
@@ -557,10 +547,7 @@ export class CallEngine extends Emitter<CallEngineEvents> {
     if (!self || !this.plan || this._state !== 'joined') return;
     const desired = desiredLinks(this.plan, self, this.peers.keys());
     const diff = diffLinks(this.links.keys(), desired);
-    for (const key of diff.keep) {
-      this.retiring.delete(key);
-      this.awaitingBye.delete(key);
-    }
+    for (const key of diff.keep) this.retiring.delete(key);
     const created = diff.connect.map((spec) => this.createLink(spec));
     const timeoutMs = this.options.makeBeforeBreakTimeoutMs ?? 8000;
     const onSfu = this.plan.topology === 'sfu';
@@ -587,36 +574,8 @@ export class CallEngine extends Emitter<CallEngineEvents> {
       : whenConnected(created, timeoutMs);
     void ready.then(() => {
       for (const key of toRetire) {
-        const link = this.links.get(key);
-        if (!link || !this.retiring.has(key)) continue;
-        // We no longer receive through it: say so, so a sender that still feeds us lets go (its own switch
-        // cannot tell when ours delivers). A link that only feeds the other side waits for its `bye`, a mesh
-        // link (both ways) too; one that only feeds us, or leads to someone who left, closes now.
-        const present = this.peers.has(link.spec.remote);
-        if (link.spec.role !== 'send' && present) this.sayBye(link);
-        if (link.spec.role === 'recv' || !present || this.released.has(key)) this.closeRetired(key);
-        else {
-          this.awaitingBye.add(key);
-          setTimeout(() => {
-            if (this.awaitingBye.has(key)) this.closeRetired(key);
-          }, timeoutMs);
-        }
+        if (this.retiring.delete(key)) this.closeLink(key);
       }
-    });
-  }
-
-  /** Closes a link a plan replaced, unless a later plan took it back meanwhile. */
-  private closeRetired(key: string): void {
-    this.awaitingBye.delete(key);
-    if (this.retiring.delete(key)) this.closeLink(key);
-  }
-
-  private sayBye(link: PeerLink): void {
-    this.signaling.send({
-      type: 'signal',
-      to: link.spec.remote,
-      streamId: link.spec.streamId,
-      data: { kind: 'bye' },
     });
   }
 
@@ -829,8 +788,6 @@ export class CallEngine extends Emitter<CallEngineEvents> {
     if (!link) return;
     this.links.delete(key);
     this.retiring.delete(key);
-    this.released.delete(key);
-    this.awaitingBye.delete(key);
     this.handingOver.delete(key);
     link.close();
     this.emit('connection-state', {
@@ -848,6 +805,14 @@ export class CallEngine extends Emitter<CallEngineEvents> {
     const sender = link.spec.role === 'mesh' ? link.spec.remote : link.spec.streamId;
     const screen = link.remoteTracks.get('screen');
     if (screen) this.detachScreen(sender, screen);
+    // Not what the sender's tile shows (the SFU or another connection feeds it already): nothing to replace. A
+    // stale connection's tracks must not take a live stream over (seen: a leftover p2p link closing after the
+    // move to the SFU swapped its frozen tracks in, then took the stream away with it).
+    const shown = this.remoteStreams.get(sender)?.getTracks() ?? [];
+    if (![...link.remoteTracks.values()].some((t) => shown.includes(t))) {
+      this.refreshForwarding(sender);
+      return;
+    }
     // Another connection may still deliver this sender (make before break): move the stream onto it.
     const other = [...this.links.values()].find(
       (l) =>

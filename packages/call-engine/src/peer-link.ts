@@ -287,8 +287,7 @@ export class PeerLink {
       }
       return;
     }
-    // `bye` is the engine's (make before break), never a link's.
-    if (data.kind !== 'candidate' || !data.candidate) return; // end of candidates: nothing to do in current browsers
+    if (!data.candidate) return; // end of candidates: nothing to do with trickle ICE in current browsers
     try {
       await pc.addIceCandidate(data.candidate);
     } catch (err) {

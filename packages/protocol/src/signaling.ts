@@ -82,12 +82,6 @@ export const SignalData = Type.Union([
     { kind: Type.Literal('candidate'), candidate: Type.Union([IceCandidate, Type.Null()]) },
     { additionalProperties: false },
   ),
-  /**
-   * Make before break, the receiving side's word: a plan replaced this connection and what we received through it
-   * now arrives another way, so the other side may close it. A sender keeps a replaced connection until then (or
-   * until its make-before-break timeout): only its receivers can tell when their new path delivers.
-   */
-  Type.Object({ kind: Type.Literal('bye') }, { additionalProperties: false }),
 ]);
 export type SignalData = Static<typeof SignalData>;
 
