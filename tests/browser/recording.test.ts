@@ -318,14 +318,23 @@ namespacedSuite(
         );
         measure(`Firefox patient recorded at ${patientVideo.width}x${patientVideo.height}`);
         // Consent complete -> first recorded frame, read from the file: time 0 is the last consent.
+        const starts: number[] = [];
         for (const v of video.filter((x) => x.tags?.[PARTICIPANT_TAG] !== interpreter.id)) {
           const firstMs = firstPacketMs(file, v.index);
+          starts.push(firstMs);
           measure(`consent -> first recorded video frame of ${v.tags?.title}: ${firstMs.toFixed(0)} ms`);
           // The aim is under 500 ms (a keyframe request answered by the browser's encoder; the bench reports it).
-          // On a loaded machine one request can go unanswered until the 1 s retry (1021 ms seen at load ~40), so
-          // the bound here only catches the defect itself (seconds missing); the file's duration is checked above.
-          assert.ok(firstMs < 2500, `${v.tags?.title} starts ${firstMs} ms after consent`);
+          // On a loaded machine requests can go unanswered until the 1 s retries (1021 ms seen at load ~40; the
+          // Firefox patient's encoder once took 2533 ms in a CI pre-run), so each stream is only held to a bound
+          // that catches a stream missing for good; the file's duration is checked above.
+          assert.ok(firstMs < 5000, `${v.tags?.title} starts ${firstMs} ms after consent`);
         }
+        // The recorder was armed before consent (FFmpeg listening, consumers paused): the first stream to start
+        // does so well within the time arming at consent would take.
+        assert.ok(
+          Math.min(...starts) < 2500,
+          `the first recorded video starts ${Math.min(...starts)} ms after consent`,
+        );
         const decode = spawnSync('ffmpeg', ['-v', 'error', '-i', file, '-f', 'null', '-'], {
           encoding: 'utf8',
         });
