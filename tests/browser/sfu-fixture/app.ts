@@ -3,7 +3,12 @@
 // page.evaluate. One <video> per remote sender is bound to the engine's stable stream for that sender; a frame
 // callback on it records when frames are shown, which is the media gap a user would see during a migration.
 import type { Plan, Recording } from '@consulta/protocol';
-import { CallEngine, type EngineError, statsValues } from '../../../packages/call-engine/src/index.ts';
+import {
+  CallEngine,
+  type EngineError,
+  statsValues,
+  statsWithin,
+} from '../../../packages/call-engine/src/index.ts';
 import { EnginePage, mutedVideo } from '../../support/engine-page.ts';
 import { AudioMeter } from '../fixture/audio-meter.ts';
 
@@ -196,12 +201,14 @@ window.sfuTest = {
   setTilePreference: (peerId, visible, width) => page.engine?.setTilePreference(peerId, { visible, width }),
 
   viaSfu: () =>
-    received((page.engine?.sfuReceivers() ?? []).map((r) => ({ sender: r.peerId, report: r.getStats() }))),
+    received((page.engine?.sfuReceivers() ?? []).map((r) => ({ sender: r.peerId, report: statsWithin(r) }))),
   viaPeers: () =>
     received(
       (page.engine?.connections() ?? [])
         .filter((c) => c.role !== 'send' && c.pc.connectionState !== 'closed')
-        .map((c) => ({ sender: c.role === 'mesh' ? c.remote : c.streamId, report: c.pc.getStats() })),
+        // Bounded: a Firefox getStats() on a connection closed meanwhile can stay pending for good (a CI run hung
+        // 180 s in this call right after the patient's mesh link closed).
+        .map((c) => ({ sender: c.role === 'mesh' ? c.remote : c.streamId, report: statsWithin(c.pc) })),
     ),
 
   shown: () =>
@@ -237,7 +244,7 @@ window.sfuTest = {
     let total = 0;
     for (const c of page.engine?.connections() ?? []) {
       if (c.pc.connectionState === 'closed') continue;
-      total += pairBytes(await c.pc.getStats().catch(() => null)).sent;
+      total += pairBytes(await statsWithin(c.pc).catch(() => null)).sent;
     }
     return total;
   },
