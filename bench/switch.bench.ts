@@ -84,7 +84,8 @@ export default async function run(): Promise<BenchReport> {
         failures.push(`${file} run ${i} failed: ${output.slice(-300).replace(/\s+/g, ' ')}`);
         continue;
       }
-      for (const m of output.matchAll(VIDEO_LINE)) {
+      const lines = [...output.matchAll(VIDEO_LINE)];
+      for (const m of lines) {
         // "clinician<-patient 260 ms, ...": every pair's own longest gap.
         const pairs = [...m[3]!.matchAll(/ (\d+) ms/g)].map((x) => Number(x[1]));
         add(m[1]!, 'video frames', {
@@ -94,7 +95,7 @@ export default async function run(): Promise<BenchReport> {
         });
       }
       // A run that passed but printed nothing would leave its switch unmeasured without a word.
-      if (![...output.matchAll(VIDEO_LINE)].length) failures.push(`${file} run ${i}: no MEASURE line`);
+      if (lines.length === 0) failures.push(`${file} run ${i}: no MEASURE line`);
     }
   }
   const load = { before: loadBefore, after: os.loadavg()[0]! };

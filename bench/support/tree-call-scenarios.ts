@@ -269,13 +269,8 @@ async function measureJoin(
 async function gapRun(env: RoomEnv, run: number): Promise<void> {
   const room = await TreeRoom.open(env, STRONG);
   try {
-    const join = async (name: string, bw: Bandwidth, topology: Plan['topology']) => {
-      const guest = await room.invite(`${name}${run}`, bw);
-      const admitAt = await room.admit(guest);
-      const plan = await room.settledPlan((p) => p.topology === topology, SETTLE_TIMEOUT_MS);
-      const settled = await room.settledMedia(plan, SETTLE_TIMEOUT_MS);
-      return { guest, admitAt, plan, settled };
-    };
+    const join = (name: string, bw: Bandwidth, topology: Plan['topology']) =>
+      joinSettled(room, `${name}${run}`, bw, topology);
     await join('patient', STRONG, 'p2p');
 
     // p2p -> tree: the two already talking must keep hearing each other while their link is replaced.
@@ -340,13 +335,8 @@ async function gapRun(env: RoomEnv, run: number): Promise<void> {
 async function crashRun(env: RoomEnv, run: number): Promise<void> {
   const room = await TreeRoom.open(env, STRONG);
   try {
-    const join = async (name: string, bw: Bandwidth, topology: Plan['topology']) => {
-      const guest = await room.invite(`${name}${run}c`, bw);
-      await room.admit(guest);
-      const plan = await room.settledPlan((p) => p.topology === topology, SETTLE_TIMEOUT_MS);
-      await room.settledMedia(plan, SETTLE_TIMEOUT_MS);
-      return plan;
-    };
+    const join = async (name: string, bw: Bandwidth, topology: Plan['topology']) =>
+      (await joinSettled(room, `${name}${run}c`, bw, topology)).plan;
     await join('patient', STRONG, 'p2p');
     await join('family', STRONG, 'tree');
     const plan = await join('interpreter', WEAK, 'tree');
@@ -371,6 +361,15 @@ async function crashRun(env: RoomEnv, run: number): Promise<void> {
   } finally {
     await room.close();
   }
+}
+
+/** A guest invited and admitted; returns once the room settled on a plan of `topology` and its media flows. */
+async function joinSettled(room: TreeRoom, name: string, bw: Bandwidth, topology: Plan['topology']) {
+  const guest = await room.invite(name, bw);
+  const admitAt = await room.admit(guest);
+  const plan = await room.settledPlan((p) => p.topology === topology, SETTLE_TIMEOUT_MS);
+  const settled = await room.settledMedia(plan, SETTLE_TIMEOUT_MS);
+  return { guest, admitAt, plan, settled };
 }
 
 /** Starts arrival timing on every receiver of `pairs` for the senders it is paired with. */

@@ -75,8 +75,8 @@ namespacedSuite(thisFile, { what: 'latency probe', passes: 1 }, 'latency probe',
       // Each round pairs a held phase with the plain one just before it; the shift is the median of those paired
       // differences, so one round whose audio jitter buffer was still adapting (a CI pre-run: +182, +321 and
       // +215 ms, pooled +254) or whose load changed between phases does not decide it.
-      const dv = middle(shifts.video);
-      const da = middle(shifts.audio);
+      const dv = percentile(shifts.video, 50);
+      const da = percentile(shifts.audio, 50);
       const line =
         `video ${fmt(sum(plain, 'video'))} -> held ${fmt(sum(held, 'video'))}: +${dv.toFixed(1)} ms; ` +
         `audio ${fmt(sum(plain, 'audio'))} -> held ${fmt(sum(held, 'audio'))}: +${da.toFixed(1)} ms; ` +
@@ -110,12 +110,6 @@ namespacedSuite(thisFile, { what: 'latency probe', passes: 1 }, 'latency probe',
 
 const fmt = (s: LatencySummary) =>
   `${s.medianMs.toFixed(1)} (p95 ${s.p95Ms.toFixed(1)}, max ${s.maxMs.toFixed(1)}, n ${s.count})`;
-
-/** The median of a few numbers (the rounds' shifts). */
-const middle = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 const median = (xs: ProbeSample[], kind: ProbeSample['kind']) =>
   percentile(

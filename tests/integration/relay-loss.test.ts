@@ -64,6 +64,17 @@ async function treeWithRelay(): Promise<{
   return { consultationId: consult.id, people, plan, relay };
 }
 
+/** The next plan `watcher` gets in which `relay` relays nothing. */
+const planWithout = (watcher: CallMember, plan: Plan, relay: CallMember) =>
+  watcher.ws.next('plan', (m) => m.plan.version > plan.version && relaysFor(m.plan, relay.id).length === 0);
+
+const assertNobodyLeft = (watcher: CallMember) =>
+  assert.deepEqual(
+    watcher.ws.pending().filter((m) => m.type === 'peer-left'),
+    [],
+    'nobody saw it leave',
+  );
+
 async function resume(p: CallMember, consultationId: string): Promise<SignalingClient> {
   const ws = await SignalingClient.connect(server.url, p.http.cookieHeader);
   ws.send({ type: 'join', consultationId, resumeToken: p.resumeToken });
@@ -79,10 +90,7 @@ test('a relay away longer than the window stops relaying, keeps its place, and m
   const watcher = people.find((p) => p !== relay)!;
   const droppedAt = Date.now();
   await relay.ws.drop();
-  const shed = await watcher.ws.next(
-    'plan',
-    (m) => m.plan.version > plan.version && relaysFor(m.plan, relay.id).length === 0,
-  );
+  const shed = await planWithout(watcher, plan, relay);
   const shedMs = Date.now() - droppedAt;
   console.log(`MEASURE relay dropped -> plan v${shed.plan.version} without it relaying after ${shedMs} ms`);
   assert.ok(shedMs >= RELAY_LOSS_MS - 50, `not before the window (${shedMs} ms)`);
@@ -91,11 +99,7 @@ test('a relay away longer than the window stops relaying, keeps its place, and m
     shed.plan.edges.some((e) => e.child === relay.id),
     'the relay still receives: its place is kept',
   );
-  assert.deepEqual(
-    watcher.ws.pending().filter((m) => m.type === 'peer-left'),
-    [],
-    'nobody saw it leave',
-  );
+  assertNobodyLeft(watcher);
 
   // Back, it may relay again: now the other full peer is lost, and the TURN-only guest's single copy can only go
   // to the first relay, which passes it on. Were it still taken as lost, no tree would fit.
@@ -137,10 +141,7 @@ test('a relay whose page is gone (1001: closed, reloaded, crashed) is replanned 
   const watcher = people.find((p) => p !== relay)!;
   const goneAt = Date.now();
   relay.ws.socket.close(1001, 'page gone');
-  const shed = await watcher.ws.next(
-    'plan',
-    (m) => m.plan.version > plan.version && relaysFor(m.plan, relay.id).length === 0,
-  );
+  const shed = await planWithout(watcher, plan, relay);
   const shedMs = Date.now() - goneAt;
   console.log(`MEASURE relay page gone -> plan v${shed.plan.version} without it relaying after ${shedMs} ms`);
   assert.ok(shedMs < RELAY_LOSS_MS, `without waiting out the ${RELAY_LOSS_MS} ms window (${shedMs} ms)`);
@@ -148,11 +149,7 @@ test('a relay whose page is gone (1001: closed, reloaded, crashed) is replanned 
     shed.plan.edges.some((e) => e.child === relay.id),
     'its place is kept for a reload: the plan still feeds it',
   );
-  assert.deepEqual(
-    watcher.ws.pending().filter((m) => m.type === 'peer-left'),
-    [],
-    'nobody saw it leave',
-  );
+  assertNobodyLeft(watcher);
   // The reloaded page resumes its place.
   await resume(relay, consultationId);
   for (const p of people) p.ws.socket.close();

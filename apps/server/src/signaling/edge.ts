@@ -81,7 +81,7 @@ export class SignalingEdge {
     this.queue = this.queue.then(() => this.handle(message));
   }
 
-  /** The socket closed; `final` when the server closed it for good (the member leaves now, no grace). */
+  /** The socket closed, and how (`socketEnd`): `final` when the server closed it for good (no grace). */
   closed(end: SocketEnd): void {
     this.queue = this.queue.then(() =>
       this.route
