@@ -22,7 +22,10 @@ const MIN_PORTS = 8;
 export async function startRecorder(options: RecorderOptions): Promise<RecordingSession> {
   const o: ResolvedRecorderOptions = {
     ffprobePath: ffprobeBeside(options.ffmpegPath),
-    listenTimeoutMs: 5000,
+    // Only an FFmpeg that is alive but has not bound gets this long (one that exits, its port taken, is retried at
+    // once). Killing a slow one and starting another only starts over: a CI run saw four FFmpegs not yet past
+    // start-up after 5 s on a stalled machine, and their retries made the recording's first seconds miss.
+    listenTimeoutMs: 20_000,
     stopTimeoutMs: 10_000,
     finaliseTimeoutMs: 600_000,
     keyFrameRequestIntervalMs: 1000,

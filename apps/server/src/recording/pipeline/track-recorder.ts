@@ -39,6 +39,8 @@ export interface TrackContext {
 
 /** FFmpeg failing to bind is most likely a port taken in between: try again on other ports this often. */
 const START_ATTEMPTS = 3;
+/** FFmpeg binds in ~0.3 s here (0.75 s at a load of 10 on 2 cores); longer is logged, as a sign of a stalled host. */
+const SLOW_LISTEN_MS = 2000;
 
 /**
  * Milliseconds on the monotonic clock libuv reads (uv_hrtime), the same clock as the mediasoup worker's trace
@@ -232,6 +234,7 @@ export class TrackRecorder {
     if (ffmpeg.pid !== undefined) this.pids.push(ffmpeg.pid);
     void ffmpeg.exited.then((exit) => this.onExit(ffmpeg, exit));
 
+    const spawnedAt = monotonicMs();
     const listening = await waitUntilBound(
       ffmpeg.pid ?? -1,
       [ports.rtpPort, ports.rtcpPort],
@@ -250,6 +253,11 @@ export class TrackRecorder {
         'recorder: FFmpeg did not listen',
       );
       return 'retry';
+    }
+
+    const listenMs = monotonicMs() - spawnedAt;
+    if (listenMs > SLOW_LISTEN_MS) {
+      this.ctx.log.warn({ trackId: this.trackId, listenMs }, 'recorder: FFmpeg was slow to listen');
     }
 
     consumer.on('trace', (trace) => {

@@ -31,7 +31,7 @@ export interface RecorderOptions {
    */
   portRange: PortRange;
   log: RecorderLog;
-  /** How long FFmpeg may take to bind its ports after it is spawned (default 5 s). */
+  /** How long a running FFmpeg may take to bind its ports before it is stopped and retried (default 20 s). */
   listenTimeoutMs?: number;
   /** How long FFmpeg may take to finish its file after SIGINT before it is killed (default 10 s). */
   stopTimeoutMs?: number;

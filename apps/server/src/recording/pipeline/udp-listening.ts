@@ -7,7 +7,8 @@ const POLL_MS = 10;
  * Waits until process `pid` has bound a UDP socket on every port in `ports`, as the kernel lists them (Linux:
  * /proc/net/udp for port -> socket inode, /proc/<pid>/fd for the process's sockets), so the consumer is resumed
  * only once FFmpeg can receive its first packets, the keyframe among them. A port held by another process does not
- * count. Gives up (false) after `timeoutMs` or as soon as `gaveUp()` says the process is gone.
+ * count. Gives up (false) after `timeoutMs` or as soon as `gaveUp()` says the process is gone; it always looks at
+ * least once.
  */
 export async function waitUntilBound(
   pid: number,
@@ -17,15 +18,21 @@ export async function waitUntilBound(
 ): Promise<boolean> {
   const wanted = new Set(ports.map((p) => p.toString(16).toUpperCase().padStart(4, '0')));
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && !gaveUp()) {
-    const inodes = await socketInodesOnPorts(wanted);
-    if (inodes.size === wanted.size) {
-      const own = await socketInodesOf(pid);
-      if ([...inodes.values()].every((inode) => own.has(inode))) return true;
-    }
+  for (;;) {
+    if (gaveUp()) return false;
+    // Checked before the deadline is: a poll that came late (this process was not scheduled, the machine stalled)
+    // still looks once, instead of declaring a process that bound meanwhile not listening.
+    if (await boundBy(pid, wanted)) return true;
+    if (Date.now() >= deadline) return false;
     await sleep(POLL_MS);
   }
-  return false;
+}
+
+async function boundBy(pid: number, wanted: Set<string>): Promise<boolean> {
+  const inodes = await socketInodesOnPorts(wanted);
+  if (inodes.size !== wanted.size) return false;
+  const own = await socketInodesOf(pid);
+  return [...inodes.values()].every((inode) => own.has(inode));
 }
 
 /** Port (hex) -> inode of the UDP socket bound on it, for the wanted ports. */
