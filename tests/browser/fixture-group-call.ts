@@ -18,7 +18,13 @@ import {
   startCall,
 } from './fixture-page.ts';
 import { type FixtureSuite, fixtureSuite } from './fixture-suite.ts';
-import { assertNoEngineErrors, type CallPages, settledPlan, waitPairs } from './stream-pairs.ts';
+import {
+  assertNoEngineErrors,
+  assertSwitchNegotiations,
+  type CallPages,
+  settledPlan,
+  waitPairs,
+} from './stream-pairs.ts';
 import { allPairs, type Pair } from './tree-plan.ts';
 
 type Bandwidth = NonNullable<StartOptions['fixedBandwidth']>;
@@ -143,6 +149,11 @@ export class FixtureGroupCall {
 
   assertNoErrors(): Promise<void> {
     return assertNoEngineErrors(this.pages, this.names);
+  }
+
+  /** At most one renegotiation per page since `since` (a switch of path); the counts, for a MEASURE line. */
+  assertSwitchNegotiations(since: number): Promise<string> {
+    return assertSwitchNegotiations(this.pages, this.names, since);
   }
 
   /** Every page's engine log (on failure). */

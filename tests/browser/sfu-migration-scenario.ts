@@ -53,6 +53,40 @@ export async function steadyGap(people: Person[]): Promise<string> {
   return `steady ${(await gaps(people, from, Date.now())).max} ms`;
 }
 
+/** Where a switch starts: the time, and how many SFU sessions each person had started by then. */
+export interface SwitchMark {
+  at: number;
+  sfuStarts: number[];
+}
+
+const sfuStarts = (p: Person) =>
+  p.page.evaluate(() => window.sfuTest.sfuStates().filter((s) => s.startsWith('starting:')).length);
+
+export async function markSwitch(people: Person[]): Promise<SwitchMark> {
+  return { at: Date.now(), sfuStarts: await Promise.all(people.map(sfuStarts)) };
+}
+
+/**
+ * A switch costs each person at most one renegotiation (an offer/answer exchange on a connection after its first;
+ * new connections' first exchanges are the switch itself) and at most one new SFU session. Returns the figures as
+ * `renegotiations <name> <renegotiations> of <exchanges>, …; SFU sessions …` for the MEASURE line.
+ */
+export async function assertSwitchNegotiations(people: Person[], mark: SwitchMark): Promise<string> {
+  const renegotiated: string[] = [];
+  const sessions: string[] = [];
+  for (const [i, p] of people.entries()) {
+    const exchanges = await p.page.evaluate((since) => window.sfuTest.negotiationsSince(since), mark.at);
+    const again = exchanges.filter((n) => n.count > 1);
+    const started = (await sfuStarts(p)) - mark.sfuStarts[i]!;
+    renegotiated.push(`${p.name} ${again.length} of ${exchanges.length}`);
+    sessions.push(`${p.name} ${started}`);
+    const which = again.map((n) => `${n.role} ${n.peerId.slice(0, 8)} #${n.count}`).join(', ');
+    assert.ok(again.length <= 1, `${p.name} renegotiated ${again.length} times in one switch: ${which}`);
+    assert.ok(started <= 1, `${p.name} started ${started} SFU sessions in one switch`);
+  }
+  return `renegotiations ${renegotiated.join(', ')}; SFU sessions ${sessions.join(', ')}`;
+}
+
 export async function assertOneStreamPerTile(people: Person[]) {
   for (const r of people) {
     const shown = await r.page.evaluate(() => window.sfuTest.shown());
@@ -89,6 +123,7 @@ export async function migrateThereAndBack(
     // A third person: the room moves to the SFU. The p2p pair keeps decoding throughout.
     const beforeUp = await steadyGap(pair);
     const joinAt = Date.now();
+    const upMark = await markSwitch(pair);
     const family = await call.admitGuest('family', 'FAMILY', engines.family);
     await call.settledOn('sfu');
     await call.allReceive('sfu');
@@ -97,12 +132,14 @@ export async function migrateThereAndBack(
     await call.allShowFrames();
     const up = await gaps(pair, joinAt);
     measure(`p2p->sfu: longest frame gap ${up.max} ms [${up.text}]; ${beforeUp}`);
+    measure(`p2p->sfu: ${await assertSwitchNegotiations(pair, upMark)}`);
     await assertOneStreamPerTile(pair);
     await call.assertNoErrors();
 
     // The third leaves: back to p2p; peer connections first, then the SFU session closes.
     const beforeDown = await steadyGap(pair);
     const leaveAt = Date.now();
+    const downMark = await markSwitch(pair);
     await call.leave(family);
     await call.settledOn('p2p');
     await call.allReceive('peers');
@@ -122,6 +159,7 @@ export async function migrateThereAndBack(
     await call.allShowFrames();
     const down = await gaps(pair, leaveAt);
     measure(`sfu->p2p: longest frame gap ${down.max} ms [${down.text}]; ${beforeDown}`);
+    measure(`sfu->p2p: ${await assertSwitchNegotiations(pair, downMark)}`);
     await assertOneStreamPerTile(pair);
     await call.assertNoErrors();
   } catch (err) {

@@ -83,3 +83,27 @@ export async function assertNoEngineErrors(pages: CallPages, names: Map<string, 
     assert.deepEqual(errors, [], `${names.get(id)}: no engine errors; page log:\n${log.join('\n')}`);
   }
 }
+
+/**
+ * A switch of path costs each page at most one renegotiation: an offer/answer exchange on a connection after its
+ * first, since `since` (epoch ms). New connections' first exchanges are the switch itself. Returns the counts as
+ * `renegotiations <name> <renegotiations> of <exchanges>, …` for a MEASURE line.
+ */
+export async function assertSwitchNegotiations(
+  pages: CallPages,
+  names: Map<string, string>,
+  since: number,
+): Promise<string> {
+  const counts: string[] = [];
+  for (const [id, page] of pages) {
+    const exchanges = await page.evaluate((s) => window.consultaTest.negotiationsSince(s), since);
+    const again = exchanges.filter((n) => n.count > 1);
+    counts.push(`${names.get(id)} ${again.length} of ${exchanges.length}`);
+    const which = again.map((n) => `${n.role} ${n.peerId.slice(0, 8)} #${n.count}`).join(', ');
+    assert.ok(
+      again.length <= 1,
+      `${names.get(id)} renegotiated ${again.length} times in one switch: ${which}`,
+    );
+  }
+  return `renegotiations ${counts.join(', ')}`;
+}

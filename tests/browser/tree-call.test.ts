@@ -55,6 +55,7 @@ groupCallTest(
         `join #${pages.size} (${guest.name}, plan ${topology}): admit -> newcomer receives all ` +
           `${existing.length} streams ${hearsAll} ms; all existing peers receive the newcomer ${heardByAll} ms`,
       );
+      measure(`join #${pages.size}: ${await call.assertSwitchNegotiations(admittedAt)}`);
     }
 
     // Everyone reported: the policy settles on a tree, every page holds the same plan.
@@ -127,6 +128,7 @@ groupCallTest(
         `orphan gap (leave -> packets again) ${Math.max(...orphans.map((p) => resumed.get(pairKey(p))!)) - leftAt} ms ` +
         `[${orphanGaps.join(', ')}]`,
     );
+    measure(`relay ${names.get(relay)} left: ${await call.assertSwitchNegotiations(leftAt)}`);
 
     // One more leaves (not the weak sender): the last two switch to p2p and keep hearing each other.
     const second = remaining.find((id) => names.get(id) !== 'interpreter')!;
@@ -154,6 +156,7 @@ groupCallTest(
       `${names.get(second)} left, 2 remain: p2p plan v${p2p.version} after ${p2pAt - left2At} ms; ` +
         `leave -> packets over the p2p link ${Math.max(...pairs2.map((p) => meshAt.get(pairKey(p))!)) - left2At} ms`,
     );
+    measure(`tree->p2p: ${await call.assertSwitchNegotiations(left2At)}`);
 
     await call.assertNoErrors();
     await call.leaveAll();

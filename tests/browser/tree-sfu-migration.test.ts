@@ -5,7 +5,14 @@
 // a tile of the three showed is printed as `MEASURE` (bench/switch.bench.ts collects it); only that media resumes
 // is asserted. Runs in a loopback-only network namespace.
 import { fileURLToPath } from 'node:url';
-import { assertOneStreamPerTile, gaps, peersClosed, steadyGap } from './sfu-migration-scenario.ts';
+import {
+  assertOneStreamPerTile,
+  assertSwitchNegotiations,
+  gaps,
+  markSwitch,
+  peersClosed,
+  steadyGap,
+} from './sfu-migration-scenario.ts';
 import { MediasoupWatch, sfuCallTest, until } from './sfu-support.ts';
 
 const watch = new MediasoupWatch();
@@ -35,6 +42,7 @@ sfuCallTest(
       // A fourth person: the room moves to the SFU. The three keep decoding throughout.
       const beforeUp = await steadyGap(three);
       const joinAt = Date.now();
+      const upMark = await markSwitch(three);
       const fourth = await call.admitGuest('interpreter', 'INTERPRETER');
       await call.settledOn('sfu');
       await call.allReceive('sfu');
@@ -42,12 +50,14 @@ sfuCallTest(
       await call.allShowFrames();
       const up = await gaps(three, joinAt);
       measure(`tree->sfu: longest frame gap ${up.max} ms [${up.text}]; ${beforeUp}`);
+      measure(`tree->sfu: ${await assertSwitchNegotiations(three, upMark)}`);
       await assertOneStreamPerTile(three);
       await call.assertNoErrors();
 
       // The fourth leaves: back to a tree; its peer connections first, then the SFU sessions close.
       const beforeDown = await steadyGap(three);
       const leaveAt = Date.now();
+      const downMark = await markSwitch(three);
       await call.leave(fourth);
       await call.settledOn('tree');
       await call.allReceive('peers');
@@ -67,6 +77,7 @@ sfuCallTest(
       await call.allShowFrames();
       const down = await gaps(three, leaveAt);
       measure(`sfu->tree: longest frame gap ${down.max} ms [${down.text}]; ${beforeDown}`);
+      measure(`sfu->tree: ${await assertSwitchNegotiations(three, downMark)}`);
       await assertOneStreamPerTile(three);
       await call.assertNoErrors();
     } catch (err) {

@@ -29,6 +29,7 @@ labSuite(
         await framesGrow(doc, patient.id, 30_000);
         await framesGrow(patient, doc.id, 30_000);
 
+        const downAt = Date.now();
         await patient.host.setLinkUp(false);
         await sleep(DOWN_MS);
         // Nothing gets through while the link is down.
@@ -51,6 +52,42 @@ labSuite(
           const text = reports.map((r) => `${r.sample.uplinkKbps}/${r.sample.downlinkKbps}`).join(', ');
           console.log(`MEASURE ${p.name} reported up/down kbit/s: ${text}`);
         }
+        // Both sides restarted ICE while the link was down; their offers cross once it is back (the signaling
+        // socket survived, its TCP segments only late) and ICE has meanwhile recovered on its old session. The
+        // restart must still complete, as a renegotiation the engine's negotiation events count (the switch tests
+        // hold each switch to at most one), and leave no offer unanswered, or no later negotiation could happen.
+        const renegotiated = async () =>
+          (
+            await Promise.all(
+              [doc, patient].map(async (p) =>
+                (
+                  await p.page.evaluate((s) => window.lab.negotiationsSince(s), downAt)
+                ).filter((n) => n.count > 1),
+              ),
+            )
+          ).flat();
+        const states = async () =>
+          (
+            await Promise.all([doc, patient].map((p) => p.page.evaluate(() => window.lab.signalingStates())))
+          ).flat();
+        // (A machine slow enough to see `disconnected` late may find the link back before restarting at all.)
+        const restarts = async () =>
+          (
+            await Promise.all([doc, patient].map((p) => p.page.evaluate(() => window.lab.iceRestarts())))
+          ).reduce((a, b) => a + b);
+        const settled = async () =>
+          (await states()).every((s) => s === 'stable') &&
+          ((await restarts()) === 0 || (await renegotiated()).length > 0);
+        const settleBy = Date.now() + 30_000;
+        while (!(await settled()) && Date.now() < settleBy) await sleep(250);
+        const again = await renegotiated();
+        const restarted = await restarts();
+        console.log(
+          `MEASURE link back -> settled: ${Date.now() - upAt} ms, ${restarted} ICE restarts, ` +
+            `renegotiations: ${again.map((n) => `${n.role} #${n.count}`).join(', ') || 'none'}`,
+        );
+        if (restarted > 0) assert.ok(again.length > 0, "the ICE restart's offer/answer completed");
+        assert.deepEqual(await states(), ['stable', 'stable'], 'no offer is left unanswered');
         const lefts = await doc.page.evaluate(() => window.lab.peerLefts());
         assert.deepEqual(lefts, [], 'the clinician never saw the patient leave');
         assert.equal(await patient.page.evaluate(() => window.lab.state()), 'joined');

@@ -5,7 +5,15 @@
 // waiting room and errors kept), with the harness methods built on them.
 
 import type { Plan } from '@consulta/protocol';
-import type { CallEngine, EngineError, EngineState } from '../../packages/call-engine/src/index.ts';
+import type {
+  CallEngine,
+  EngineError,
+  EngineState,
+  NegotiationEvent,
+} from '../../packages/call-engine/src/index.ts';
+
+/** A completed offer/answer exchange on one of the page's connections, and when (epoch ms). */
+export type Negotiation = NegotiationEvent & { at: number };
 
 /** A request to the server, same origin, with the page's cookies; the body parsed as JSON (null when empty). */
 export async function pageApi(
@@ -37,6 +45,7 @@ export class EnginePage {
   lobby: string[] = [];
   readonly errors: EngineError[] = [];
   readonly lines: string[] = [];
+  readonly negotiations: Negotiation[] = [];
   private readonly statusEl = document.getElementById('status')!;
 
   /** `shownLines`: how many of the newest log lines #status shows. */
@@ -56,6 +65,10 @@ export class EnginePage {
       this.log(`lobby ${this.lobby.join(',')}`);
     });
     engine.on('connection-state', (e) => this.log(`${e.role} ${e.peerId.slice(0, 8)} ${e.state}`));
+    engine.on('negotiation', (e) => {
+      this.negotiations.push({ ...e, at: Date.now() });
+      if (e.count > 1) this.log(`${e.role} ${e.peerId.slice(0, 8)} renegotiated (${e.count})`);
+    });
     engine.on('error', (e) => {
       this.errors.push(e);
       this.log(`error ${e.code}: ${e.message}`);
@@ -74,6 +87,8 @@ export class EnginePage {
       lobbyIds: (): string[] => this.lobby,
       plan: (): Plan | null => this.engine?.currentPlan ?? null,
       errors: (): EngineError[] => this.errors,
+      /** Every offer/answer exchange completed since `since` (epoch ms); `count` > 1 is a renegotiation. */
+      negotiationsSince: (since: number): Negotiation[] => this.negotiations.filter((n) => n.at >= since),
       log: (): string[] => this.lines,
     };
   }

@@ -48,6 +48,7 @@ export type {
   EngineError,
   EngineErrorCode,
   EngineState,
+  NegotiationEvent,
   RemoteTrackEvent,
 } from './engine-types.ts';
 
@@ -339,13 +340,19 @@ export class CallEngine extends Emitter<CallEngineEvents> {
 
   /** Every live connection, for diagnostics. */
   connections(): Array<
-    LinkSpec & { state: RTCPeerConnectionState; pc: RTCPeerConnection; retiring: boolean }
+    LinkSpec & {
+      state: RTCPeerConnectionState;
+      pc: RTCPeerConnection;
+      retiring: boolean;
+      iceRestarts: number;
+    }
   > {
     return [...this.links].map(([key, l]) => ({
       ...l.spec,
       state: l.state,
       pc: l.pc,
       retiring: this.retiring.has(key),
+      iceRestarts: l.iceRestarts,
     }));
   }
 
@@ -636,6 +643,14 @@ export class CallEngine extends Emitter<CallEngineEvents> {
             state,
           });
         },
+        negotiated: (count) =>
+          this.emit('negotiation', {
+            peerId: spec.remote,
+            streamId: senderOf(spec),
+            role: spec.role,
+            count,
+            linkCreatedAt: link.createdAt,
+          }),
         error: (code, message) =>
           this.emit('error', { code, message, peerId: spec.remote, streamId: senderOf(spec) }),
       },

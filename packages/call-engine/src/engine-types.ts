@@ -50,6 +50,16 @@ export interface ConnectionStateEvent {
   state: RTCPeerConnectionState;
 }
 
+/** An offer/answer exchange completed on a peer connection; `count` 1 is its first, later ones renegotiate it. */
+export interface NegotiationEvent {
+  peerId: string;
+  streamId: string;
+  role: LinkSpec['role'];
+  count: number;
+  /** The connection's creation time (epoch ms): with role, peer and stream, which connection this was. */
+  linkCreatedAt: number;
+}
+
 export interface CallEngineEvents {
   state: (state: EngineState) => void;
   joined: (info: { self: Peer; peers: Peer[]; resumed: boolean }) => void;
@@ -72,6 +82,8 @@ export interface CallEngineEvents {
   'local-screen': (track: MediaStreamTrack | null) => void;
   plan: (plan: Plan) => void;
   'connection-state': (event: ConnectionStateEvent) => void;
+  /** Diagnostics: each completed offer/answer exchange (tests hold a switch of path to few renegotiations). */
+  negotiation: (event: NegotiationEvent) => void;
   /** A bandwidth measurement was sent to the server. */
   bandwidth: (sample: BandwidthSample) => void;
   chat: (message: { from: string; text: string; at: string }) => void;

@@ -12,6 +12,7 @@ export {
   type EngineError,
   type EngineErrorCode,
   type EngineState,
+  type NegotiationEvent,
   type RemoteTrackEvent,
 } from './call-engine.ts';
 export { Emitter } from './emitter.ts';

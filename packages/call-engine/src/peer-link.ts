@@ -20,6 +20,11 @@ export interface PeerLinkCallbacks {
   /** Mesh: the remote stopped sending its screen (its transceiver went inactive). */
   trackRemoved(track: MediaStreamTrack, slot: MediaSlot): void;
   state(state: RTCPeerConnectionState): void;
+  /**
+   * An offer/answer exchange on this connection completed (our answer sent, or the remote answer applied);
+   * `count` is how many so far: 1 is the connection's first, every later one a renegotiation.
+   */
+  negotiated(count: number): void;
   error(code: 'NEGOTIATION_FAILED' | 'ICE_FAILED', message: string): void;
 }
 
@@ -69,6 +74,8 @@ export class PeerLink {
   private closed = false;
   private readonly cb: PeerLinkCallbacks;
   iceRestarts = 0;
+  /** Completed offer/answer exchanges (see PeerLinkCallbacks.negotiated). */
+  negotiations = 0;
 
   constructor(private readonly options: PeerLinkOptions) {
     this.spec = options.spec;
@@ -272,13 +279,16 @@ export class PeerLink {
         this.settingRemoteAnswerPending = description.type === 'answer';
         await pc.setRemoteDescription(description); // implicit rollback when polite and colliding
         this.settingRemoteAnswerPending = false;
+        if (description.type === 'answer') this.completedExchange();
         if (description.type === 'offer') {
           // addTrack now reuses the offered transceivers, so our media rides in this very answer.
           if (this.deferring) this.stopDeferring();
           await pc.setLocalDescription();
           const d = pc.localDescription;
-          if (d && !this.closed)
+          if (d && !this.closed) {
             this.cb.signal({ kind: 'description', description: { type: d.type, sdp: d.sdp } });
+            this.completedExchange();
+          }
         }
       } catch (err) {
         this.settingRemoteAnswerPending = false;
@@ -307,6 +317,12 @@ export class PeerLink {
     if (this.closed || this.pc.signalingState !== 'have-local-offer' || !d) return false;
     this.cb.signal({ kind: 'description', description: { type: d.type, sdp: d.sdp } });
     return true;
+  }
+
+  private completedExchange(): void {
+    if (this.closed) return;
+    this.negotiations++;
+    this.cb.negotiated(this.negotiations);
   }
 
   /** Restarts ICE (new ufrag/pwd): negotiationneeded fires and perfect negotiation carries the new offer. */

@@ -9,7 +9,7 @@ import {
   statsValues,
   statsWithin,
 } from '../../../packages/call-engine/src/index.ts';
-import { EnginePage, mutedVideo } from '../../support/engine-page.ts';
+import { EnginePage, mutedVideo, type Negotiation } from '../../support/engine-page.ts';
 import { AudioMeter } from '../fixture/audio-meter.ts';
 
 /** Per sender: what arrived over a path, summed over its inbound-rtp entries. */
@@ -65,6 +65,8 @@ export interface SfuHarness {
   /** Answers a recording's consent request as this participant. */
   consent(recordingId: string, granted: boolean): void;
   errors(): EngineError[];
+  /** Offer/answer exchanges completed since `since` (epoch ms); `count` > 1 is a renegotiation. */
+  negotiationsSince(since: number): Negotiation[];
   log(): string[];
 }
 

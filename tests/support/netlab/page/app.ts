@@ -13,7 +13,7 @@ import {
   statsValues,
   summarizeSelectedPair,
 } from '../../../../packages/call-engine/src/index.ts';
-import { EnginePage, mutedVideo } from '../../engine-page.ts';
+import { EnginePage, mutedVideo, type Negotiation } from '../../engine-page.ts';
 
 /** What one receiver gets of one sender, summed over every connection delivering it (p2p, tree or SFU). */
 export interface ReceivedMedia {
@@ -110,6 +110,12 @@ export interface LabHarness {
   /** The SFU transports' selected pairs (empty off the SFU). */
   sfuPairs(): Promise<ConnectionPair[]>;
   errors(): EngineError[];
+  /** Offer/answer exchanges completed since `since` (epoch ms); `count` > 1 is a renegotiation. */
+  negotiationsSince(since: number): Negotiation[];
+  /** The signaling state of each of the engine's peer connections ('stable' once nothing is left unanswered). */
+  signalingStates(): RTCSignalingState[];
+  /** ICE restarts the engine made, over its current peer connections. */
+  iceRestarts(): number;
   log(): string[];
 }
 
@@ -200,6 +206,8 @@ function describePair(
 
 window.lab = {
   ...page.harness(),
+  signalingStates: () => (page.engine?.connections() ?? []).map((c) => c.pc.signalingState),
+  iceRestarts: () => (page.engine?.connections() ?? []).reduce((n, c) => n + c.iceRestarts, 0),
 
   async turnCredentials() {
     const res = await fetch('/api/turn/credentials', { credentials: 'same-origin' });
