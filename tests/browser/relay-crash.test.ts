@@ -65,6 +65,7 @@ groupCallTest(
         `(${describeTree(next, call.name)}); its orphans hear again ${backMs} ms after the crash`,
     );
     assert.ok(backMs < BACK_WITHIN_MS, `orphans hear again within ${BACK_WITHIN_MS} ms (${backMs} ms)`);
+    measure(`${call.name(relay)} crashed: ${await call.assertSwitchNegotiations(crashedAt)}`);
     for (const [id, p] of call.pages) {
       const left = await p.evaluate(() => window.consultaTest.peersLeft());
       assert.deepEqual(left, [], `${call.name(id)} saw nobody leave: the crashed relay's place is kept`);
