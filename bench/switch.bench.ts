@@ -81,7 +81,7 @@ export default async function run(): Promise<BenchReport> {
         env,
       });
       if (code !== 0) {
-        failures.push(`${file} run ${i} failed: ${output.slice(-300).replace(/\s+/g, ' ')}`);
+        failures.push(`${file} run ${i} failed: ${failureOf(output)}`);
         continue;
       }
       const lines = [...output.matchAll(VIDEO_LINE)];
@@ -169,3 +169,16 @@ const NOTES = [
   'just before the switch; audio, the longest gap of the pairs the switch did not touch. What a switch costs is',
   'its gap above this floor; on this shared 2-core machine the video floor alone is near the 150 ms target.',
 ];
+
+/**
+ * What a failed test run says went wrong: its first assertion or error message (the test's own words, e.g. which
+ * wait timed out), else the end of its output. The end alone is the runner's stack, which names no test.
+ */
+function failureOf(output: string): string {
+  const messages = [...output.matchAll(/(?:AssertionError \[ERR_ASSERTION\]|Error): (.+)/g)].map(
+    (m) => m[1]!,
+  );
+  // A run wrapped in its namespace re-run says only that the run failed; the test's own message follows it.
+  const message = messages.find((m) => !m.startsWith('the namespaced run failed'));
+  return (message ?? output.slice(-300)).replace(/\s+/g, ' ').trim();
+}
