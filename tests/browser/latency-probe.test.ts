@@ -4,7 +4,7 @@
 // alternated three times (so whatever the loaded machine adds, and its drift, cancels out). Figures print as
 // `MEASURE`.
 import assert from 'node:assert/strict';
-import os from 'node:os';
+import { loadavg } from 'node:os';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
@@ -16,6 +16,7 @@ import {
   waitForSamples,
 } from '../support/latency-probe/inject.ts';
 import { type LatencySummary, percentile, summarizeSamples } from '../support/latency-probe/stats.ts';
+import { loadPerCore, SPARE_CPU_PER_CORE, STARVED_CPU_PER_CORE } from '../support/machine-load.ts';
 import { namespacedSuite } from '../support/namespaced-suite.ts';
 import { fixtureSuite } from './fixture-suite.ts';
 import { ProbeCall } from './latency-call.ts';
@@ -80,18 +81,18 @@ namespacedSuite(thisFile, { what: 'latency probe', passes: 1 }, 'latency probe',
       const line =
         `video ${fmt(sum(plain, 'video'))} -> held ${fmt(sum(held, 'video'))}: +${dv.toFixed(1)} ms; ` +
         `audio ${fmt(sum(plain, 'audio'))} -> held ${fmt(sum(held, 'audio'))}: +${da.toFixed(1)} ms; ` +
-        `per round (video/audio) ${rounds.join(' ')}; load ${os.loadavg()[0]!.toFixed(2)}`;
+        `per round (video/audio) ${rounds.join(' ')}; load ${loadavg()[0]!.toFixed(2)}`;
       console.log(`MEASURE ${line}`);
       t.diagnostic(line);
       // The ±30 ms accuracy holds on a machine with CPU to spare: held frames wait on page timers and the
       // browsers' pipelines, which a starved CPU runs late (seen: +236 ms at load 9.4 on 2 cores). Past 4 runnable
       // tasks per core the check is wider, still failing a probe that does not see the hold or sees it twice.
-      const perCore = os.loadavg()[0]! / os.cpus().length;
-      const tolerance = perCore <= 4 ? TOLERANCE_MS : HOLD_MS / 2;
+      const perCore = loadPerCore();
+      const tolerance = perCore <= STARVED_CPU_PER_CORE ? TOLERANCE_MS : HOLD_MS / 2;
       // Audio reads through the receiver's adaptive jitter buffer, which a busy CPU keeps moving: CI pre-runs at
       // about 2 runnable tasks per core read rounds of +182/+321/+215 and +241/+315/+171 ms for the 200 ms hold.
       // There the check only fails a probe that misses the hold or counts it twice; the figures print each run.
-      const audioTolerance = perCore <= 1.5 ? tolerance : HOLD_MS / 2;
+      const audioTolerance = perCore <= SPARE_CPU_PER_CORE ? tolerance : HOLD_MS / 2;
       if (tolerance !== TOLERANCE_MS || audioTolerance !== TOLERANCE_MS) {
         t.diagnostic(
           `load ${perCore.toFixed(1)} per core: shift checked within ±${tolerance} ms (audio ±${audioTolerance} ms)`,

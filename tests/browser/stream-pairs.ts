@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import type { Plan } from '@consulta/protocol';
 import type { ParticipantPage } from '../support/browser-engine.ts';
+import { assertAtMostOneRenegotiation } from '../support/renegotiations.ts';
 import type { StreamStat } from './fixture/app.ts';
 import { type Pair, pairKey } from './tree-plan.ts';
 
@@ -85,9 +86,8 @@ export async function assertNoEngineErrors(pages: CallPages, names: Map<string, 
 }
 
 /**
- * A switch of path costs each page at most one renegotiation: an offer/answer exchange on a connection after its
- * first, since `since` (epoch ms). New connections' first exchanges are the switch itself. Returns the counts as
- * `renegotiations <name> <renegotiations> of <exchanges>, …` for a MEASURE line.
+ * A switch of path that began at `since` (epoch ms) costs each page at most one renegotiation
+ * (assertAtMostOneRenegotiation). Returns `renegotiations <name> <renegotiations> of <exchanges>, …`.
  */
 export async function assertSwitchNegotiations(
   pages: CallPages,
@@ -97,13 +97,7 @@ export async function assertSwitchNegotiations(
   const counts: string[] = [];
   for (const [id, page] of pages) {
     const exchanges = await page.evaluate((s) => window.consultaTest.negotiationsSince(s), since);
-    const again = exchanges.filter((n) => n.count > 1);
-    counts.push(`${names.get(id)} ${again.length} of ${exchanges.length}`);
-    const which = again.map((n) => `${n.role} ${n.peerId.slice(0, 8)} #${n.count}`).join(', ');
-    assert.ok(
-      again.length <= 1,
-      `${names.get(id)} renegotiated ${again.length} times in one switch: ${which}`,
-    );
+    counts.push(assertAtMostOneRenegotiation(names.get(id) ?? id, exchanges));
   }
   return `renegotiations ${counts.join(', ')}`;
 }

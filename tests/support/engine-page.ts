@@ -85,11 +85,15 @@ export class EnginePage {
       state: (): EngineState | 'none' => this.engine?.state ?? 'none',
       selfId: (): string | null => this.engine?.self?.id ?? null,
       lobbyIds: (): string[] => this.lobby,
+      /** The plan in force (null before joining). */
       plan: (): Plan | null => this.engine?.currentPlan ?? null,
       errors: (): EngineError[] => this.errors,
-      /** Every offer/answer exchange completed since `since` (epoch ms); `count` > 1 is a renegotiation. */
+      /** Offer/answer exchanges completed since `since` (epoch ms); `count` > 1 is a renegotiation. */
       negotiationsSince: (since: number): Negotiation[] => this.negotiations.filter((n) => n.at >= since),
       log: (): string[] => this.lines,
     };
   }
 }
+
+/** What every test page's harness offers (its own interface extends this with the page's own methods). */
+export type EngineHarness = ReturnType<EnginePage['harness']>;

@@ -649,7 +649,6 @@ export class CallEngine extends Emitter<CallEngineEvents> {
             streamId: senderOf(spec),
             role: spec.role,
             count,
-            linkCreatedAt: link.createdAt,
           }),
         error: (code, message) =>
           this.emit('error', { code, message, peerId: spec.remote, streamId: senderOf(spec) }),

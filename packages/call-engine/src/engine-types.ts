@@ -56,8 +56,6 @@ export interface NegotiationEvent {
   streamId: string;
   role: LinkSpec['role'];
   count: number;
-  /** The connection's creation time (epoch ms): with role, peer and stream, which connection this was. */
-  linkCreatedAt: number;
 }
 
 export interface CallEngineEvents {

@@ -75,7 +75,7 @@ export class PeerLink {
   private readonly cb: PeerLinkCallbacks;
   iceRestarts = 0;
   /** Completed offer/answer exchanges (see PeerLinkCallbacks.negotiated). */
-  negotiations = 0;
+  private negotiations = 0;
 
   constructor(private readonly options: PeerLinkOptions) {
     this.spec = options.spec;

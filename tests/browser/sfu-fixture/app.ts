@@ -2,14 +2,9 @@
 // The browser side of the SFU tests: drives @consulta/call-engine and exposes `window.sfuTest` for
 // page.evaluate. One <video> per remote sender is bound to the engine's stable stream for that sender; a frame
 // callback on it records when frames are shown, which is the media gap a user would see during a migration.
-import type { Plan, Recording } from '@consulta/protocol';
-import {
-  CallEngine,
-  type EngineError,
-  statsValues,
-  statsWithin,
-} from '../../../packages/call-engine/src/index.ts';
-import { EnginePage, mutedVideo, type Negotiation } from '../../support/engine-page.ts';
+import type { Recording } from '@consulta/protocol';
+import { CallEngine, statsValues, statsWithin } from '../../../packages/call-engine/src/index.ts';
+import { type EngineHarness, EnginePage, mutedVideo } from '../../support/engine-page.ts';
 import { AudioMeter } from '../fixture/audio-meter.ts';
 
 /** Per sender: what arrived over a path, summed over its inbound-rtp entries. */
@@ -22,8 +17,7 @@ export interface Received {
   audioEnergy: number;
 }
 
-export interface SfuHarness {
-  api(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
+export interface SfuHarness extends EngineHarness {
   /** Joins, reporting `bandwidth` (default: ample, so the plan depends only on the group size). */
   start(
     consultationId: string,
@@ -32,13 +26,7 @@ export interface SfuHarness {
   ): Promise<void>;
   /** The UI's tile preference for a sender (the SFU picks the simulcast layer from it). */
   setTilePreference(peerId: string, visible: boolean, width: number): void;
-  admit(participantId: string): void;
-  leave(): void;
   setMuted(kind: 'audio' | 'video', muted: boolean): void;
-  state(): string;
-  selfId(): string | null;
-  lobbyIds(): string[];
-  plan(): Plan | null;
   /** What arrives through the SFU's consumers, per sender. */
   viaSfu(): Promise<Record<string, Received>>;
   /** What arrives through peer connections (mesh or tree), per sender. */
@@ -64,10 +52,6 @@ export interface SfuHarness {
   sentVideoLayers(): Promise<Array<{ rid: string; width: number; height: number; framesEncoded: number }>>;
   /** Answers a recording's consent request as this participant. */
   consent(recordingId: string, granted: boolean): void;
-  errors(): EngineError[];
-  /** Offer/answer exchanges completed since `since` (epoch ms); `count` > 1 is a renegotiation. */
-  negotiationsSince(since: number): Negotiation[];
-  log(): string[];
 }
 
 declare global {

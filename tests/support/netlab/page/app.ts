@@ -7,13 +7,11 @@ import {
   type BandwidthSample,
   CallEngine,
   combineSamples,
-  type EngineError,
-  type EngineState,
   type PairSummary,
   statsValues,
   summarizeSelectedPair,
 } from '../../../../packages/call-engine/src/index.ts';
-import { EnginePage, mutedVideo, type Negotiation } from '../../engine-page.ts';
+import { type EngineHarness, EnginePage, mutedVideo } from '../../engine-page.ts';
 
 /** What one receiver gets of one sender, summed over every connection delivering it (p2p, tree or SFU). */
 export interface ReceivedMedia {
@@ -80,16 +78,9 @@ export interface LabStartOptions {
   onlyIceUrls?: string;
 }
 
-export interface LabHarness {
-  api(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
+export interface LabHarness extends EngineHarness {
   turnCredentials(): Promise<{ iceServers: RTCIceServer[] }>;
   start(options: LabStartOptions): Promise<void>;
-  admit(participantId: string): void;
-  leave(): void;
-  state(): EngineState | 'none';
-  selfId(): string | null;
-  lobbyIds(): string[];
-  plan(): Plan | null;
   plans(): Array<{ at: number; plan: Plan }>;
   /** Every bandwidth report this client sent, with Date.now(). */
   bandwidthReports(): Array<{ at: number; sample: BandwidthSample }>;
@@ -109,14 +100,10 @@ export interface LabHarness {
   legacyEstimate(): Promise<BandwidthSample | null>;
   /** The SFU transports' selected pairs (empty off the SFU). */
   sfuPairs(): Promise<ConnectionPair[]>;
-  errors(): EngineError[];
-  /** Offer/answer exchanges completed since `since` (epoch ms); `count` > 1 is a renegotiation. */
-  negotiationsSince(since: number): Negotiation[];
   /** The signaling state of each of the engine's peer connections ('stable' once nothing is left unanswered). */
   signalingStates(): RTCSignalingState[];
   /** ICE restarts the engine made, over its current peer connections. */
   iceRestarts(): number;
-  log(): string[];
 }
 
 declare global {
