@@ -88,6 +88,33 @@ namespacedSuite(
             await pollStats(page, (s) => s.framesDecoded > before.framesDecoded + 5);
           }
           assert.equal(await doc.evaluate(() => window.consultaTest.remotePeerIds().length), 1);
+
+          // The patient's answer to the clinician's next offer (an ICE restart) dies with its signaling socket,
+          // as the network lab saw after a link outage. When the patient resumes, the server tells the clinician
+          // (`peer-resumed`), who sends the unanswered offer again: the exchange completes instead of leaving
+          // the clinician's connection in have-local-offer for good, unable to negotiate ever again.
+          const since = Date.now();
+          await pat.evaluate(() => window.consultaTest.loseNextAnswer());
+          await doc.evaluate(() => window.consultaTest.restartIce());
+          await pat.waitForFunction(() => window.consultaTest.resumedCount() === 2, undefined, {
+            timeout: 10_000,
+          });
+          await doc
+            .waitForFunction(
+              (s) =>
+                window.consultaTest.signalingStates().join() === 'stable' &&
+                window.consultaTest.negotiationsSince(s).some((n) => n.count > 1),
+              since,
+              { timeout: 15_000 },
+            )
+            .catch(async (err: unknown) => {
+              const states = await doc.evaluate(() => window.consultaTest.signalingStates());
+              throw new Error(`the clinician's offer was never answered (signaling ${states}): ${err}`);
+            });
+          for (const page of [doc, pat]) {
+            const before = await stats(page);
+            await pollStats(page, (s) => s.framesDecoded > before.framesDecoded + 5);
+          }
         }
         for (const [who, page] of [
           ['clinician', doc],

@@ -135,6 +135,10 @@ test('a consultation from sign-in to the audit log', async () => {
   const resumed = await back.next('joined');
   assert.equal(resumed.resumed, true);
   assert.equal(resumed.self.id, patientId);
+  // The clinician is told the patient's connection was replaced: an answer it sent just before may be lost.
+  const told = await doc.next('peer-resumed');
+  assert.equal(told.peer.id, patientId);
+  assert.equal(told.peer.connected, true);
   doc.send({ type: 'ping', t: 1 });
   await doc.next('pong');
   assert.equal(doc.pending().filter((m) => m.type === 'peer-left').length, 0, 'no leave was seen');

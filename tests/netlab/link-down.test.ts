@@ -56,10 +56,10 @@ labSuite(
         // socket survived, its TCP segments only late) and ICE has meanwhile recovered on its old session. The
         // restart must still complete, as a renegotiation the engine's negotiation events count (the switch tests
         // hold each switch to at most one).
-        // KNOWN BUG, printed and not asserted: when the patient's socket dies after all and resumes, an answer it
-        // sent into the dead socket is lost, and the clinician's link stays in have-local-offer for good (seen once
-        // in 7 runs: ['have-local-offer', 'stable'] 31 s after the link came back). Nobody resends an unanswered
-        // offer unless its own socket resumed; the peers are not told the other one did.
+        // It must leave no offer unanswered, or that connection could never negotiate again: when a side's
+        // socket dies after all and resumes, an answer it sent into the dead socket is lost, and the server's
+        // `peer-resumed` makes the other side send its offer again (seen once in 7 runs before that existed:
+        // ['have-local-offer', 'stable'] 31 s after the link came back).
         // Each side: the renegotiations since the link went down, its connections' signaling states, ICE restarts.
         const sides = () =>
           Promise.all(
@@ -76,7 +76,8 @@ labSuite(
           );
         // (A machine slow enough to see `disconnected` late may find the link back before restarting at all.)
         const settled = (all: Awaited<ReturnType<typeof sides>>) =>
-          all.every((x) => x.restarts === 0) || all.some((x) => x.again.length > 0);
+          all.every((x) => x.states.every((st) => st === 'stable')) &&
+          (all.every((x) => x.restarts === 0) || all.some((x) => x.again.length > 0));
         const settleBy = Date.now() + 30_000;
         let now = await sides();
         while (!settled(now) && Date.now() < settleBy) {
@@ -91,6 +92,10 @@ labSuite(
             `signaling states now ${now.flatMap((x) => x.states).join(', ')}`,
         );
         if (restarted > 0) assert.ok(again.length > 0, "the ICE restart's offer/answer completed");
+        assert.ok(
+          now.every((x) => x.states.every((st) => st === 'stable')),
+          `no offer is left unanswered (signaling states ${now.flatMap((x) => x.states).join(', ')})`,
+        );
         const lefts = await doc.page.evaluate(() => window.lab.peerLefts());
         assert.deepEqual(lefts, [], 'the clinician never saw the patient leave');
         assert.equal(await patient.page.evaluate(() => window.lab.state()), 'joined');

@@ -396,6 +396,12 @@ export class CallEngine extends Emitter<CallEngineEvents> {
         }
         this.emit('peer-updated', m.peer);
         break;
+      case 'peer-resumed':
+        this.peers.set(m.peer.id, m.peer);
+        // Its answer to an offer of ours may have died with its old connection: ask again.
+        for (const link of this.links.values()) if (link.spec.remote === m.peer.id) link.resendPendingOffer();
+        this.emit('peer-updated', m.peer);
+        break;
       case 'peer-left':
         this.handlePeerLeft(m.peerId);
         this.emit('peer-left', { peerId: m.peerId, reason: m.reason });

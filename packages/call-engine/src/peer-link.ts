@@ -270,6 +270,9 @@ export class PeerLink {
     const pc = this.pc;
     if (data.kind === 'description') {
       const description = data.description;
+      // An answer with no offer of ours waiting: a second answer to an offer sent again (resendPendingOffer) after
+      // the first one arrived after all. Applying it would only fail.
+      if (description.type === 'answer' && pc.signalingState === 'stable') return;
       const readyForOffer =
         !this.makingOffer && (pc.signalingState === 'stable' || this.settingRemoteAnswerPending);
       const offerCollision = description.type === 'offer' && !readyForOffer;
@@ -310,7 +313,9 @@ export class PeerLink {
   /**
    * Sends our unanswered offer again; true when there was one. An offer made while the signaling socket was
    * reconnecting is lost (nothing is queued), and a connection in `have-local-offer` makes no new one until an
-   * answer comes: seen in a cluster test, a tree relay whose node restarted waited for an answer forever.
+   * answer comes: seen in a cluster test, a tree relay whose node restarted waited for an answer forever. Also
+   * sent when the remote peer resumed (`peer-resumed`): its answer may have gone into its dead connection (seen
+   * in the network lab, an ICE restart offer left in `have-local-offer` for good).
    */
   resendPendingOffer(): boolean {
     const d = this.pc.localDescription;

@@ -207,6 +207,12 @@ export const ServerMessage = Type.Union([
   message('denied', { consultationId: Id }),
   message('peer-joined', { peer: Peer }),
   message('peer-updated', { peer: Peer }),
+  /**
+   * A member's signaling connection was replaced: it reconnected and resumed its place. Whatever it sent just
+   * before the old connection died may be lost, an answer to our offer included: send an unanswered offer to it
+   * again.
+   */
+  message('peer-resumed', { peer: Peer }),
   message('peer-left', {
     peerId: Id,
     reason: Type.Union([Type.Literal('left'), Type.Literal('timeout'), Type.Literal('removed')]),

@@ -124,6 +124,8 @@ export class Rooms {
         const token = this.attach(room, existing, link);
         link.send(this.joinedMessage(room, existing, token, true));
         releaseSignals(existing);
+        // An answer it sent into the dead connection is lost, and only the offerer can start that exchange again.
+        room.broadcast({ type: 'peer-resumed', peer: existing.peer }, existing.participantId);
         await this.notify((o) => o.memberJoined?.(room, existing.participantId, true));
         if (bandwidth) await this.applyBandwidth(room, existing, bandwidth);
         // Back after it was shed as a relay: it may relay again.
