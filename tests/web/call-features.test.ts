@@ -146,6 +146,28 @@ if (!inLoopbackNamespace()) {
 
       await shot(doc, 'clinician-call-chat');
       await shot(pat, 'patient-call-chat', true);
+
+      // The patient's connection to the server drops and stays down: their place is kept, and after a moment
+      // the clinician's tile of them says why the picture may freeze. Peer to peer, their video keeps playing.
+      // Back, the word goes.
+      const indicator = doc.getByTestId('remote-tile').getByTestId('reconnecting-indicator');
+      assert.equal(await indicator.count(), 0, 'nobody is reconnecting yet');
+      await holdSignalingDown(pat, async () => {
+        await pat.getByLabel('Message', { exact: true }).fill('My wifi is acting up.');
+        await pat.getByLabel('Message', { exact: true }).press('Enter');
+      });
+      await indicator.waitFor({ timeout: 15_000 });
+      assert.equal((await indicator.textContent())?.trim(), 'Reconnecting…');
+      await framesAdvance(doc, REMOTE, 15);
+      await doc.evaluate(() => window.scrollTo(0, 0));
+      await shot(doc, 'clinician-call-patient-reconnecting');
+      const laptop = doc.viewportSize();
+      await doc.setViewportSize(PHONE);
+      await shot(doc, 'clinician-call-patient-reconnecting-phone');
+      if (laptop) await doc.setViewportSize(laptop);
+      await letSignalingBack(pat);
+      await indicator.waitFor({ state: 'detached', timeout: 20_000 });
+      await doc.getByText('In call with Sam Patient').waitFor();
     });
 
     const shot = (page: Page, name: string, fullPage = false) => env.shot(page, name, fullPage);
@@ -224,4 +246,40 @@ async function waitForLocalDevice(page: Page, kind: 'audio' | 'video', deviceId:
     { kind, deviceId },
     { timeout: 10_000 },
   );
+}
+
+/**
+ * Cuts the page's signaling connection as a network would and keeps it cut: the live socket closes with 4000 (a
+ * client dropping, not a page going away) and every reconnect goes to port 9, which Chromium refuses outright
+ * (ERR_UNSAFE_PORT), until letSignalingBack.
+ * `send` makes the page send something: the live socket is found by its next send.
+ */
+async function holdSignalingDown(page: Page, send: () => Promise<void>): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as unknown as { realWebSocket?: typeof WebSocket; signalingCut?: boolean };
+    const Real = WebSocket;
+    w.realWebSocket = Real;
+    const realSend = Real.prototype.send;
+    Real.prototype.send = function (this: WebSocket, data) {
+      Real.prototype.send = realSend;
+      realSend.call(this, data);
+      this.close(4000, 'network lost (test)');
+      w.signalingCut = true;
+    };
+    window.WebSocket = class extends Real {
+      constructor(_url: string | URL, protocols?: string | string[]) {
+        super('ws://127.0.0.1:9/', protocols);
+      }
+    };
+  });
+  await send();
+  await page.waitForFunction(() => (window as unknown as { signalingCut?: boolean }).signalingCut === true);
+}
+
+/** Undoes holdSignalingDown: the engine's next reconnect reaches the server and resumes its place. */
+async function letSignalingBack(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as unknown as { realWebSocket?: typeof WebSocket };
+    if (w.realWebSocket) window.WebSocket = w.realWebSocket;
+  });
 }

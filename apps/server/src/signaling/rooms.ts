@@ -226,6 +226,8 @@ export class Rooms {
       member.link = null;
       member.peer = { ...member.peer, connected: false };
       member.disconnectedAt = Date.now();
+      // The others can say why its picture froze ("reconnecting"); `peer-resumed` or `peer-left` follows.
+      room.broadcast({ type: 'peer-updated', peer: member.peer }, member.participantId);
       this.startGrace(room, member, this.o.reconnectGraceMs);
       if (!relaysOthers(room.plan, member.participantId)) return;
       if (end === 'page-gone') await this.loseRelay(room, member, end);

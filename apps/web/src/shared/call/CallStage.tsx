@@ -12,6 +12,7 @@ import { RecordingBadge } from './RecordingBadge.tsx';
 import { Tiles } from './Tiles.tsx';
 import { TopologyIndicator } from './TopologyIndicator.tsx';
 import { useConnectionQuality } from './useQuality.ts';
+import { useReconnecting } from './useReconnecting.ts';
 import { useVideoShown } from './useVideoShown.ts';
 import { mayWithdraw, WithdrawConsent } from './WithdrawConsent.tsx';
 
@@ -50,6 +51,7 @@ export function CallStage(props: {
   const setDevices = store((s) => s.setDevices);
   const names = useNames(store);
   const mediaStates = useMediaStates(store);
+  const reconnecting = useReconnecting(store((s) => s.peers));
   const quality = useConnectionQuality(call, store);
   const videoShown = useVideoShown(remote);
   // Hides the question at once after an answer, before the server's update arrives.
@@ -101,6 +103,7 @@ export function CallStage(props: {
         }
         names={names}
         media={mediaStates}
+        reconnecting={reconnecting}
         activeSpeakerId={activeSpeakerId}
         quality={quality}
         figures={props.staff}

@@ -21,6 +21,8 @@ export function Tiles(props: {
   names: ReadonlyMap<string, string>;
   /** What each participant declared they send (mute, camera off), by participant id. */
   media: ReadonlyMap<string, MediaState>;
+  /** Participants whose connection is gone for now (their place is kept while they reconnect). */
+  reconnecting?: ReadonlySet<string>;
   activeSpeakerId: string | null;
   quality: ReadonlyMap<string, LinkQuality>;
   /** Show round-trip time, loss and jitter (staff only). */
@@ -50,6 +52,7 @@ export function Tiles(props: {
       testId="remote-tile"
       videoOff={props.media.get(r.streamId)?.videoMuted ?? false}
       audioMuted={props.media.get(r.streamId)?.audioMuted ?? false}
+      reconnecting={props.reconnecting?.has(r.streamId) ?? false}
       speaking={props.activeSpeakerId === r.streamId}
       quality={props.quality.get(r.streamId)}
       figures={props.figures}

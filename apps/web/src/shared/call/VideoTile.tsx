@@ -15,6 +15,8 @@ export function VideoTile(props: {
   videoOff?: boolean;
   /** They muted their microphone (their declaration, shown on their tile). */
   audioMuted?: boolean;
+  /** Their connection is gone for now: the picture is frozen or black until they are back. */
+  reconnecting?: boolean;
   speaking?: boolean;
   quality?: LinkQuality | undefined;
   /** Show the connection's figures (RTT, loss, jitter) next to the words: for staff. */
@@ -63,9 +65,14 @@ export function VideoTile(props: {
         muted={props.local ?? false}
         aria-label={`Video of ${props.label}`}
       />
-      {props.videoOff && (
+      {props.videoOff && !props.reconnecting && (
         <div className="tile-off" data-testid="camera-off-indicator">
           Camera off
+        </div>
+      )}
+      {props.reconnecting && (
+        <div className="tile-reconnecting" role="status" data-testid="reconnecting-indicator">
+          Reconnecting…
         </div>
       )}
       <figcaption>
