@@ -154,3 +154,62 @@ test('a relay whose page is gone (1001: closed, reloaded, crashed) is replanned 
   await resume(relay, consultationId);
   for (const p of people) p.ws.socket.close();
 });
+
+/** Who has a tree edge to or from `id` in `plan`. */
+const neighboursOf = (plan: Plan, id: string) =>
+  new Set(plan.edges.flatMap((e) => (e.parent === id ? [e.child] : e.child === id ? [e.parent] : [])));
+
+test('a relay its neighbours report unreachable is replanned around at once, its socket still open; one report is not enough', async () => {
+  const { people, plan, relay } = await treeWithRelay();
+  const neighbours = people.filter((p) => neighboursOf(plan, relay.id).has(p.id));
+  assert.ok(neighbours.length >= 2, `the relay has two neighbours to agree: ${JSON.stringify(plan.edges)}`);
+  const [first, second] = neighbours as [CallMember, CallMember];
+
+  // One neighbour alone (its own network may be what failed), and a report about someone who is not in the room:
+  // no plan. A media-state after it goes through the same room queue, so its peer-updated reaching the second
+  // neighbour shows the report was handled.
+  first.ws.send({ type: 'peer-unreachable', peerId: relay.id });
+  first.ws.send({ type: 'peer-unreachable', peerId: 'nobody-here' });
+  first.ws.send({
+    type: 'media-state',
+    media: { audioMuted: false, videoMuted: false, screenSharing: false },
+  });
+  await second.ws.next('peer-updated', (m) => m.peer.id === first.id);
+  const early = second.ws.pending().filter((m) => m.type === 'plan' && m.plan.version > plan.version);
+  assert.deepEqual(early, [], 'one report changes no plan');
+  assert.deepEqual(
+    first.ws.pending().filter((m) => m.type === 'error'),
+    [],
+    'a report about someone gone is no error',
+  );
+
+  const reportedAt = Date.now();
+  second.ws.send({ type: 'peer-unreachable', peerId: relay.id });
+  const shed = await planWithout(first, plan, relay);
+  const shedMs = Date.now() - reportedAt;
+  console.log(`MEASURE two neighbours report the relay -> plan v${shed.plan.version} after ${shedMs} ms`);
+  assert.ok(shedMs < RELAY_LOSS_MS, `without waiting for its socket to fail (${shedMs} ms)`);
+  assert.equal(relay.ws.socket.readyState, relay.ws.socket.OPEN, 'its signaling socket was never closed');
+  assert.ok(
+    shed.plan.edges.some((e) => e.child === relay.id),
+    'its place is kept: the plan still feeds it',
+  );
+  assertNobodyLeft(first);
+  for (const p of people) p.ws.socket.close();
+});
+
+test('a relay whose socket dropped is replanned around on one neighbour report, before the window ends', async () => {
+  const { people, plan, relay } = await treeWithRelay();
+  const neighbour = people.find((p) => neighboursOf(plan, relay.id).has(p.id))!;
+  const droppedAt = Date.now();
+  await relay.ws.drop();
+  // The others are told it is away (their tiles say "Reconnecting" after a moment); then the report.
+  await neighbour.ws.next('peer-updated', (m) => m.peer.id === relay.id && !m.peer.connected);
+  neighbour.ws.send({ type: 'peer-unreachable', peerId: relay.id });
+  const shed = await planWithout(neighbour, plan, relay);
+  const shedMs = Date.now() - droppedAt;
+  console.log(`MEASURE relay dropped + one report -> plan v${shed.plan.version} after ${shedMs} ms`);
+  assert.ok(shedMs < RELAY_LOSS_MS, `without waiting out the ${RELAY_LOSS_MS} ms window (${shedMs} ms)`);
+  assertNobodyLeft(neighbour);
+  for (const p of people) p.ws.socket.close();
+});
