@@ -6,11 +6,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { LiveSnapshot } from '@consulta/protocol';
-import { LabCall, labSuite, PROFILES } from '../support/netlab/index.ts';
+import { loadPerCore, STARVED_CPU_PER_CORE } from '../support/machine-load.ts';
+import { LabCall, labSuite } from '../support/netlab/index.ts';
 import { everyoneSeesVideo, known, planText, videoResumes } from './call-checks.ts';
 
 const thisFile = fileURLToPath(import.meta.url);
+
+/** The soonest the heartbeat alone could shed the relay: one 15 s interval (infra/config default.json5). */
+const HEARTBEAT_FLOOR_MS = 15_000;
 
 labSuite(
   thisFile,
@@ -20,14 +23,9 @@ labSuite(
     test('its neighbours report it unreachable: the room is replanned without it and its children see video again', async () => {
       const call = await LabCall.start();
       try {
-        // Each reports its profile's rates instead of probing: what is tested is the vanishing, and a probe
-        // on a loaded machine can read the fibre too low to relay (relay-capacity-too-low: no tree at all).
-        const rates = (profile: 'fibre' | 'dsl') => ({
-          fixedBandwidth: { uplinkKbps: PROFILES[profile].upKbps, downlinkKbps: PROFILES[profile].downKbps },
-        });
-        const hub = await call.addClinician('hub', await lab().addHost('gone-hub', 'fibre'), rates('fibre'));
-        await call.addGuest('a', await lab().addHost('gone-a', 'dsl'), rates('dsl'));
-        await call.addGuest('b', await lab().addHost('gone-b', 'dsl'), rates('dsl'));
+        const hub = await call.addClinician('hub', await lab().addHost('gone-hub', 'fibre'));
+        await call.addGuest('a', await lab().addHost('gone-a', 'dsl'));
+        await call.addGuest('b', await lab().addHost('gone-b', 'dsl'));
         const plan = await call.settledPlan(
           (p) =>
             p.topology === 'tree' &&
@@ -39,39 +37,41 @@ labSuite(
         const orphans = plan.edges.filter((e) => e.parent === hub.id && e.streamId !== hub.id);
         await everyoneSeesVideo(call, hub);
 
-        const admin = await call.server.server.signedIn('ADMIN');
         const goneAt = Date.now();
         await hub.host.setLinkUp(false);
-        // The plan the others follow (the hub, cut off, never hears of it). With both left on 1 Mbit/s uplinks
-        // no tree fits, so it is the SFU; with another fibre peer it would be a tree relayed by that one.
-        const others = call.participants.filter((p) => p !== hub);
         const next = await call.settledPlan(
           (p) =>
             p.version > plan.version && !p.edges.some((e) => e.parent === hub.id && e.streamId !== hub.id),
           60_000,
-          others,
         );
         const replannedMs = Date.now() - goneAt;
-        // Whether the server still held the hub's signaling socket when it replanned: the heartbeat cannot drop
-        // it sooner than 15 s after the cut, so a replan while it still counts as connected came from the
-        // neighbours' reports (without them, the replan waited for the heartbeat: 28 s in the run before).
-        const live = await admin.get<LiveSnapshot>('/api/live');
-        const hubLive = live.body.consultations.flatMap((c) => c.participants).find((p) => p.id === hub.id);
-        console.log(`MEASURE the hub's socket at the replan: ${hubLive?.connected ? 'open' : 'gone'}`);
-        assert.equal(hubLive?.connected, true, 'shed on the reports, while its socket still looked alive');
         console.log(
           `MEASURE network gone -> replanned without the relay after ${replannedMs} ms: ${planText(next, call)}`,
+        );
+        // Its place is kept (it may come back): the plan still names it, nobody saw it leave.
+        assert.ok(
+          next.edges.some((e) => e.child === hub.id),
+          `its place is kept: ${planText(next, call)}`,
         );
         for (const e of orphans) {
           const child = call.participants.find((p) => p.id === e.child)!;
           const resumedMs = await videoResumes(child, e.streamId, hub.id, goneAt);
           console.log(`MEASURE ${child.name} sees ${call.nameOf(e.streamId)} again ${resumedMs} ms after`);
         }
-        // Its place is kept for the reconnect grace: nobody saw it leave.
-        for (const p of others) {
+        for (const p of call.participants) {
+          if (p === hub) continue;
           const lefts = await p.page.evaluate(() => window.lab.peerLefts());
           assert.deepEqual(lefts, [], `${p.name} saw nobody leave`);
         }
+        // Sooner than the heartbeat could have done it: the reports shed it. (The ICE timers run in the
+        // browsers; only a CPU-starved machine delays them past this.)
+        const perCore = loadPerCore();
+        if (perCore <= STARVED_CPU_PER_CORE) {
+          assert.ok(
+            replannedMs < HEARTBEAT_FLOOR_MS,
+            `shed before the heartbeat could (${replannedMs} ms, load ${perCore.toFixed(1)} per core)`,
+          );
+        } else console.log(`MEASURE heartbeat bound not checked at load ${perCore.toFixed(1)} per core`);
       } catch (err) {
         console.error(await call.dump());
         throw err;
