@@ -40,7 +40,6 @@ import { SfuPath } from './sfu-path.ts';
 import type { SfuReceiver, TilePreference } from './sfu-session.ts';
 import { SignalingSocket, type SignalingState } from './signaling.ts';
 import { statsValues, summarizeSelectedPair } from './stats.ts';
-import { UnreachableReporter } from './unreachable-reporter.ts';
 
 export type {
   CallEngineEvents,
@@ -77,9 +76,6 @@ export class CallEngine extends Emitter<CallEngineEvents> {
   private readonly paths: PathReporter;
   private readonly sfu: SfuPath;
   private readonly tilePreferences = new Map<string, TilePreference>();
-  private readonly unreachable = new UnreachableReporter((peerId) =>
-    this.signaling.send({ type: 'peer-unreachable', peerId }),
-  );
   private readonly mutedKinds = new Set<MediaKind>();
   private reconcileTimer: ReturnType<typeof setTimeout> | null = null;
 
@@ -646,9 +642,6 @@ export class CallEngine extends Emitter<CallEngineEvents> {
           if (slot === 'screen') this.detachScreen(senderOf(spec), track);
         },
         state: (state) => {
-          // Tree links only: the server weighs reports about relays (a mesh link's peer relays nothing).
-          const wanted = spec.role !== 'mesh' && !this.retiring.has(key) && !this.handingOver.has(key);
-          this.unreachable.state(key, spec.remote, state, wanted);
           this.emit('connection-state', {
             peerId: spec.remote,
             streamId: senderOf(spec),
@@ -816,7 +809,6 @@ export class CallEngine extends Emitter<CallEngineEvents> {
     this.links.delete(key);
     this.retiring.delete(key);
     this.handingOver.delete(key);
-    this.unreachable.forget(key);
     link.close();
     this.emit('connection-state', {
       peerId: link.spec.remote,

@@ -148,14 +148,6 @@ export const ClientMessage = Type.Union([
     pair: Type.Union([SelectedPair, Type.Null()]),
   }),
 
-  /**
-   * A connection of ours to this peer was up and has lost connectivity (ICE disconnected or failed): sent once per
-   * outage. Evidence that a tree relay may be gone although its signaling socket looks alive (a laptop lid shut,
-   * a phone out of coverage: no close, so the heartbeat would take 15-30 s). An unknown `peerId` (someone who just
-   * left) is ignored.
-   */
-  message('peer-unreachable', { peerId: Id }),
-
   // SFU (only while the plan's topology is 'sfu', or after it, until `sfu-close`). Replies carry `requestId`.
   /** Create this client's send or receive WebRTC transport on the room's router. Reply: `sfu-transport`. */
   message('sfu-transport-create', { requestId: RequestId, direction: TransportDirection }),

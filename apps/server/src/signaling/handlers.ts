@@ -36,7 +36,6 @@ const handlers: { [T in ClientMessage['type']]: Handler<T> } = {
   },
 
   'media-state': (ctx, link, m) => ctx.rooms.reportMedia(link, m.media),
-  'peer-unreachable': (ctx, link, m) => ctx.rooms.reportUnreachable(link, m.peerId),
   'receive-latency': (ctx, link, m) => {
     // Kept in memory only, latest report per member: a live figure, not a record.
     const { room, self } = joined(ctx, link);

@@ -19,8 +19,6 @@ export interface Member {
    */
   relayLost?: boolean;
   relayLossTimer?: NodeJS.Timeout | null;
-  /** Its tree neighbours' `peer-unreachable` reports about it: reporter id -> Date.now() (relay-reports.ts). */
-  unreachableReports?: Map<string, number>;
   /** Signals sent to it while its connection was down, delivered when it resumes (held-signals.ts). */
   heldSignals?: ServerMessageOf<'signal'>[];
   /** Date.now() when its connection dropped (while `link` is null): its grace period counts from here. */

@@ -21,7 +21,6 @@ import type { KeyedQueue } from '../keyed-queue.ts';
 import { releaseSignals } from './held-signals.ts';
 import type { Link } from './link.ts';
 import type { Member } from './member.ts';
-import { reportsShowRelayGone, treeNeighbours } from './relay-reports.ts';
 import { Room } from './room.ts';
 import type { RoutePlanner } from './route-planner.ts';
 
@@ -409,32 +408,6 @@ export class Rooms {
   }
 
   /**
-   * A member's connection to `peerId` lost connectivity. When the neighbours of a tree relay agree that it is
-   * gone (relay-reports.ts), it stops relaying at once instead of after the heartbeat and the relay loss window.
-   */
-  reportUnreachable(link: Link, peerId: string): Promise<void> {
-    const place = link.place;
-    if (place.state !== 'joined') return Promise.reject(notInRoom(place.state));
-    return this.inRoom(place.consultationId, async () => {
-      const room = this.rooms.get(place.consultationId);
-      const reporter = room?.members.get(place.participantId);
-      if (!room || !reporter || reporter.link !== link) throw notInRoom('idle');
-      const relay = room.members.get(peerId);
-      // Someone who left meanwhile, or not a relay (any more): nothing to decide.
-      if (!relay || relay.relayLost || !relaysOthers(room.plan, peerId)) return;
-      if (!treeNeighbours(room.plan, peerId).has(reporter.participantId)) return;
-      const now = Date.now();
-      relay.unreachableReports ??= new Map();
-      relay.unreachableReports.set(reporter.participantId, now);
-      if (!reportsShowRelayGone(room.plan, peerId, relay.unreachableReports, now, relay.link === null))
-        return;
-      if (relay.relayLossTimer) clearTimeout(relay.relayLossTimer);
-      relay.relayLossTimer = null;
-      await this.loseRelay(room, relay, 'unreachable');
-    });
-  }
-
-  /**
    * A relay whose connection dropped: if it is not back within `relayLossMs`, it stops relaying and the room is
    * replanned, so its children get other parents long before its grace period ends. A crashed browser's media
    * died with its socket; a network blip or a signaling node's restart resumes sooner and changes nothing. If it
@@ -453,13 +426,8 @@ export class Rooms {
   }
 
   /** Inside the room's turn: the relay stops relaying (its place is kept) and the room is replanned. */
-  private async loseRelay(
-    room: Room,
-    member: Member,
-    why: 'page-gone' | 'away' | 'unreachable',
-  ): Promise<void> {
+  private async loseRelay(room: Room, member: Member, why: 'page-gone' | 'away'): Promise<void> {
     member.relayLost = true;
-    member.unreachableReports = undefined;
     this.o.log.info(
       { consultationId: room.consultationId, participantId: member.participantId, why },
       'a relay lost its connection: replanning without it as a relay',
@@ -553,7 +521,6 @@ export class Rooms {
   private attach(room: Room, member: Member, link: Link): string {
     stopTimers(member);
     member.relayLost = false;
-    member.unreachableReports = undefined;
     if (member.link && member.link !== link) {
       member.link.place = { state: 'idle' };
       member.link.close(CloseCode.Replaced, 'replaced by a newer connection');
