@@ -55,11 +55,10 @@ labSuite(
         // Both sides restarted ICE while the link was down; their offers cross once it is back (the signaling
         // socket survived, its TCP segments only late) and ICE has meanwhile recovered on its old session. The
         // restart must still complete, as a renegotiation the engine's negotiation events count (the switch tests
-        // hold each switch to at most one).
-        // It must leave no offer unanswered, or that connection could never negotiate again: when a side's
-        // socket dies after all and resumes, an answer it sent into the dead socket is lost, and the server's
-        // `peer-resumed` makes the other side send its offer again (seen once in 7 runs before that existed:
-        // ['have-local-offer', 'stable'] 31 s after the link came back).
+        // hold each switch to at most one), and leave no offer unanswered, or that connection could never
+        // negotiate again: when a side's socket dies after all and resumes, an answer it sent into the dead socket
+        // is lost, and the server's `peer-resumed` makes the other side send its offer again (seen once in 7 runs
+        // before that existed: ['have-local-offer', 'stable'] 31 s after the link came back).
         // Each side: the renegotiations since the link went down, its connections' signaling states, ICE restarts.
         const sides = () =>
           Promise.all(

@@ -90,6 +90,9 @@ export class EnginePage {
       errors: (): EngineError[] => this.errors,
       /** Offer/answer exchanges completed since `since` (epoch ms); `count` > 1 is a renegotiation. */
       negotiationsSince: (since: number): Negotiation[] => this.negotiations.filter((n) => n.at >= since),
+      /** The signaling state of each of the engine's peer connections ('stable' once nothing is left unanswered). */
+      signalingStates: (): RTCSignalingState[] =>
+        (this.engine?.connections() ?? []).map((c) => c.pc.signalingState),
       log: (): string[] => this.lines,
     };
   }

@@ -100,8 +100,6 @@ export interface LabHarness extends EngineHarness {
   legacyEstimate(): Promise<BandwidthSample | null>;
   /** The SFU transports' selected pairs (empty off the SFU). */
   sfuPairs(): Promise<ConnectionPair[]>;
-  /** The signaling state of each of the engine's peer connections ('stable' once nothing is left unanswered). */
-  signalingStates(): RTCSignalingState[];
   /** ICE restarts the engine made, over its current peer connections. */
   iceRestarts(): number;
 }
@@ -193,7 +191,6 @@ function describePair(
 
 window.lab = {
   ...page.harness(),
-  signalingStates: () => (page.engine?.connections() ?? []).map((c) => c.pc.signalingState),
   iceRestarts: () => (page.engine?.connections() ?? []).reduce((n, c) => n + c.iceRestarts, 0),
 
   async turnCredentials() {
