@@ -85,10 +85,16 @@ namespacedSuite(thisFile, { what: 'latency probe', passes: 1 }, 'latency probe',
       console.log(`MEASURE ${line}`);
       t.diagnostic(line);
       // The ±30 ms accuracy holds on a machine with CPU to spare: held frames wait on page timers and the
-      // browsers' pipelines, which a starved CPU runs late (seen: +236 ms at load 9.4 on 2 cores). Past 4 runnable
-      // tasks per core the check is wider, still failing a probe that does not see the hold or sees it twice.
+      // browsers' pipelines, which a busy CPU runs late, so the hold reads long (seen: +236 ms at load 9.4 on
+      // 2 cores; a CI run at 3.2 per core read rounds of +247/+232/+199). A busy machine gets ±HOLD/4, a starved
+      // one ±HOLD/2: both still fail a probe that does not see the hold or sees it twice.
       const perCore = loadPerCore();
-      const tolerance = perCore <= STARVED_CPU_PER_CORE ? TOLERANCE_MS : HOLD_MS / 2;
+      const tolerance =
+        perCore <= SPARE_CPU_PER_CORE
+          ? TOLERANCE_MS
+          : perCore <= STARVED_CPU_PER_CORE
+            ? HOLD_MS / 4
+            : HOLD_MS / 2;
       // Audio reads through the receiver's adaptive jitter buffer, which a busy CPU keeps moving: CI pre-runs at
       // about 2 runnable tasks per core read rounds of +182/+321/+215 and +241/+315/+171 ms for the 200 ms hold.
       // There the check only fails a probe that misses the hold or counts it twice; the figures print each run.
