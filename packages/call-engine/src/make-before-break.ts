@@ -39,6 +39,24 @@ export function whenTrue(condition: () => boolean, timeoutMs: number): Promise<v
   });
 }
 
+/** How long a move to the SFU waits for the SFU session to come up at all before closing the old path. */
+export const SFU_START_LIMIT_MS = 30_000;
+
+/**
+ * Resolves when the SFU `delivers` (feeds every remote stream), or `timeoutMs` after its session is `up`. The
+ * session's start is not counted: on a loaded server the SFU can take longer to come up than the whole timeout
+ * (seen in CI: up 7.4 s after the plan, its consumers 2 s later), and closing the peer connections then leaves
+ * tiles with nothing. A session that never comes up is waited for SFU_START_LIMIT_MS.
+ */
+export async function whenSfuDelivers(
+  sfu: { up: () => boolean; delivers: () => boolean },
+  timeoutMs: number,
+  startLimitMs = SFU_START_LIMIT_MS,
+): Promise<void> {
+  await whenTrue(() => sfu.delivers() || sfu.up(), startLimitMs);
+  await whenTrue(sfu.delivers, timeoutMs);
+}
+
 /** Whether `owns` claims every track of the present peers' streams (`all`), and any track of them (`any`). */
 export function streamsFedBy(
   streams: Iterable<[string, MediaStream]>,

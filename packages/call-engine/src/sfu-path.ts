@@ -22,6 +22,8 @@ export interface SfuPathHost {
 
 export class SfuPath {
   private current: SfuSession | null = null;
+  /** The current session once its transports exist and it told the server it is ready. */
+  private started: SfuSession | null = null;
   private readonly requests: SfuRequests;
 
   constructor(private readonly host: SfuPathHost) {
@@ -30,6 +32,11 @@ export class SfuPath {
 
   get session(): SfuSession | null {
     return this.current;
+  }
+
+  /** A session is up: what the SFU sends now reaches us (the server's consumers follow). */
+  get isUp(): boolean {
+    return this.current !== null && this.current === this.started;
   }
 
   /** Input: every server message; returns true when it was the SFU's. */
@@ -103,7 +110,9 @@ export class SfuPath {
     host.state('starting', epoch);
     session.start().then(
       () => {
-        if (this.current === session) host.state('up', epoch);
+        if (this.current !== session) return;
+        this.started = session;
+        host.state('up', epoch);
       },
       (err: unknown) => {
         if (this.current !== session) return;
