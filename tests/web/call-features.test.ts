@@ -147,15 +147,25 @@ if (!inLoopbackNamespace()) {
       await shot(doc, 'clinician-call-chat');
       await shot(pat, 'patient-call-chat', true);
 
-      // The patient's connection to the server drops and stays down: their place is kept, and after a moment
-      // the clinician's tile of them says why the picture may freeze. Peer to peer, their video keeps playing.
-      // Back, the word goes.
+      // The patient's connection to the server drops and stays down, losing the chat line that was on its way:
+      // their place is kept, and after a moment the clinician's tile of them says why the picture may freeze.
+      // Peer to peer, their video keeps playing. The patient sees the lost line as still sending and can type
+      // another meanwhile; back, both arrive, once each, and the word goes.
       const indicator = doc.getByTestId('remote-tile').getByTestId('reconnecting-indicator');
       assert.equal(await indicator.count(), 0, 'nobody is reconnecting yet');
+      const lost = 'My wifi is acting up.';
+      const typedOffline = 'Can you still see me?';
       await holdSignalingDown(pat, async () => {
-        await pat.getByLabel('Message', { exact: true }).fill('My wifi is acting up.');
-        await pat.getByLabel('Message', { exact: true }).press('Enter');
+        await patInput.fill(lost);
+        await patInput.press('Enter');
       });
+      const sendingLines = pat.getByTestId('chat-sending');
+      await sendingLines.getByText(lost).waitFor({ timeout: 10_000 });
+      await pat.getByText('Connection lost, reconnecting').waitFor({ timeout: 15_000 });
+      await patInput.fill(typedOffline);
+      await patInput.press('Enter');
+      await sendingLines.getByText(typedOffline).waitFor({ timeout: 10_000 });
+      await shot(pat, 'patient-call-chat-sending', true);
       await indicator.waitFor({ timeout: 15_000 });
       assert.equal((await indicator.textContent())?.trim(), 'Reconnecting…');
       await framesAdvance(doc, REMOTE, 15);
@@ -167,6 +177,19 @@ if (!inLoopbackNamespace()) {
       if (laptop) await doc.setViewportSize(laptop);
       await letSignalingBack(pat);
       await indicator.waitFor({ state: 'detached', timeout: 20_000 });
+      await docLog.getByText(typedOffline).waitFor({ timeout: 20_000 });
+      await sendingLines.first().waitFor({ state: 'detached', timeout: 20_000 });
+      const docLines = await docLog.locator('.chat-text').allTextContents();
+      assert.deepEqual(
+        docLines.filter((x) => x === lost || x === typedOffline),
+        [lost, typedOffline],
+        'the lost line and the one typed offline arrive once each, in the order typed',
+      );
+      assert.deepEqual(
+        (await patLog.locator('.chat-text').allTextContents()).slice(-2),
+        [lost, typedOffline],
+        'the patient’s log holds them as delivered',
+      );
       await doc.getByText('In call with Sam Patient').waitFor();
     });
 
@@ -252,7 +275,7 @@ async function waitForLocalDevice(page: Page, kind: 'audio' | 'video', deviceId:
  * Cuts the page's signaling connection as a network would and keeps it cut: the live socket closes with 4000 (a
  * client dropping, not a page going away) and every reconnect goes to port 9, which Chromium refuses outright
  * (ERR_UNSAFE_PORT), until letSignalingBack.
- * `send` makes the page send something: the live socket is found by its next send.
+ * `send` makes the page send something: the live socket is found by its next send, which is lost.
  */
 async function holdSignalingDown(page: Page, send: () => Promise<void>): Promise<void> {
   await page.evaluate(() => {
@@ -260,9 +283,9 @@ async function holdSignalingDown(page: Page, send: () => Promise<void>): Promise
     const Real = WebSocket;
     w.realWebSocket = Real;
     const realSend = Real.prototype.send;
-    Real.prototype.send = function (this: WebSocket, data) {
+    Real.prototype.send = function (this: WebSocket, _data) {
+      // The message never reaches the server, as when the network dies under a socket that still looks open.
       Real.prototype.send = realSend;
-      realSend.call(this, data);
       this.close(4000, 'network lost (test)');
       w.signalingCut = true;
     };

@@ -11,6 +11,7 @@ import {
 } from '@consulta/protocol';
 import { BandwidthReporter, type MeasurableConnection } from './bandwidth-reporter.ts';
 import type { CarriedBytes } from './carried-traffic.ts';
+import { ChatOutbox } from './chat-outbox.ts';
 import { Emitter } from './emitter.ts';
 import type { CallEngineEvents, CallEngineOptions, EngineState } from './engine-types.ts';
 import { firstFrameDecoded } from './first-frame.ts';
@@ -29,7 +30,7 @@ import {
   outlivesLeave,
   takesJoinedPlan,
 } from './links.ts';
-import { streamsFedBy, whenConnected, whenTrue } from './make-before-break.ts';
+import { streamsFedBy, whenConnected, whenSfuDelivers, whenTrue } from './make-before-break.ts';
 import { PathReporter, type ReportableConnection } from './path-reporter.ts';
 import { type MediaKind, type MediaSlot, PeerLink } from './peer-link.ts';
 import type { LatencySource } from './receive-latency.ts';
@@ -75,6 +76,7 @@ export class CallEngine extends Emitter<CallEngineEvents> {
   private readonly latency: LatencyReporter;
   private readonly paths: PathReporter;
   private readonly sfu: SfuPath;
+  private readonly chat: ChatOutbox;
   private readonly tilePreferences = new Map<string, TilePreference>();
   private readonly mutedKinds = new Set<MediaKind>();
   private reconcileTimer: ReturnType<typeof setTimeout> | null = null;
@@ -145,6 +147,12 @@ export class CallEngine extends Emitter<CallEngineEvents> {
     this.paths = new PathReporter({
       send: (m) => this.signaling.send(m),
       connections: () => (this._state === 'joined' ? this.reportableConnections() : []),
+    });
+    this.chat = new ChatOutbox({
+      // Only a joined member's lines are taken; before that (waiting room, reconnecting) they wait.
+      send: (line) =>
+        this._state === 'joined' && this.signaling.send({ type: 'chat', text: line.text, id: line.id }),
+      changed: (waiting) => this.emit('chat-outbox', waiting),
     });
     this.sfu = new SfuPath({
       send: (m) => this.signaling.send(m),
@@ -281,8 +289,9 @@ export class CallEngine extends Emitter<CallEngineEvents> {
   deny(participantId: string): void {
     this.signaling.send({ type: 'deny', participantId });
   }
-  sendChat(text: string): void {
-    this.signaling.send({ type: 'chat', text });
+  /** Posts a chat line; it goes again after a resume until the server echoes it (chat-outbox.ts). */
+  sendChat(text: string): string {
+    return this.chat.post(text);
   }
   /** This participant's answer to a recording's consent request. */
   answerRecordingConsent(recordingId: string, granted: boolean): void {
@@ -413,7 +422,8 @@ export class CallEngine extends Emitter<CallEngineEvents> {
         this.handleSignal(m.from, m.streamId, m.data);
         break;
       case 'chat':
-        this.emit('chat', { from: m.from, text: m.text, at: m.at });
+        if (this.chat.accept(m.from, m.id, this.selfPeer?.id))
+          this.emit('chat', { from: m.from, text: m.text, at: m.at });
         break;
       case 'error':
         this.emit('error', { code: m.code, message: m.message, ...(m.ref ? { ref: m.ref } : {}) });
@@ -460,6 +470,7 @@ export class CallEngine extends Emitter<CallEngineEvents> {
     for (const id of this.peers.keys()) this.syncScreen(id);
     this.setState('joined');
     this.sendMediaState();
+    this.chat.resend();
     this.emit('joined', { self: m.self, peers: m.peers, resumed: m.resumed });
     if (m.lobby.length > 0) this.emit('lobby', m.lobby);
     // The room's plan, even when older than ours (takesJoinedPlan: a resume after the node running the room died).
@@ -583,7 +594,10 @@ export class CallEngine extends Emitter<CallEngineEvents> {
     // Make before break: close the replaced connections once the new path carries media (or time is up). On
     // the SFU that is when its tracks feed every remote stream (the server sends `sfu-session` after the plan).
     const ready = onSfu
-      ? whenTrue(() => this.sfuFeedsEveryStream() || this.isShutDown, timeoutMs)
+      ? whenSfuDelivers(
+          { up: () => this.sfu.isUp, delivers: () => this.sfuFeedsEveryStream() || this.isShutDown },
+          timeoutMs,
+        )
       : whenConnected(created, timeoutMs);
     void ready.then(() => {
       for (const key of toRetire) {
@@ -984,6 +998,7 @@ export class CallEngine extends Emitter<CallEngineEvents> {
     // Leaving the call: the server closes our SFU transports with our place (no `sfu-close` needed).
     this.sfu.close(false);
     this.signaling.close();
+    this.chat.clear();
     this.setState(state);
   }
 

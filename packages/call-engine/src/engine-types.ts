@@ -1,6 +1,7 @@
 // The engine's public vocabulary: states, errors, events and options. The CallEngine class implements them.
 import type { DeviceClass, ErrorCode, Peer, Plan, Recording } from '@consulta/protocol';
 import type { BandwidthPolling } from './bandwidth-reporter.ts';
+import type { ChatLine } from './chat-outbox.ts';
 import type { LinkSpec } from './links.ts';
 import type { MediaKind } from './peer-link.ts';
 import type { BandwidthSample } from './stats.ts';
@@ -85,6 +86,8 @@ export interface CallEngineEvents {
   /** A bandwidth measurement was sent to the server. */
   bandwidth: (sample: BandwidthSample) => void;
   chat: (message: { from: string; text: string; at: string }) => void;
+  /** The lines this page posted that the room has not echoed yet, whenever that list changes. */
+  'chat-outbox': (waiting: ChatLine[]) => void;
   /** A recording of this consultation changed state; answer consent requests with `answerRecordingConsent`. */
   recording: (recording: Recording) => void;
   /** The loudest participant (SFU topology only; null when nobody speaks). */

@@ -15,6 +15,7 @@ export {
   type NegotiationEvent,
   type RemoteTrackEvent,
 } from './call-engine.ts';
+export { type ChatLine, ChatOutbox } from './chat-outbox.ts';
 export { Emitter } from './emitter.ts';
 export { IceServerSource } from './ice-servers.ts';
 export {

@@ -122,7 +122,14 @@ export const ClientMessage = Type.Union([
   /** Every few seconds while media flows: the measured receive latency of each incoming stream. */
   message('receive-latency', { streams: ReceiveLatencyReport }),
   message('ping', { t: Type.Number() }),
-  message('chat', { text: Type.String({ minLength: 1, maxLength: 2000, format: StorableFormat.Text }) }),
+  /**
+   * A chat line. `id` (chosen by the sender, unique per sender) comes back in the echo: a client resends lines it
+   * has no echo for after a resume, and receivers drop a repeated id.
+   */
+  message('chat', {
+    text: Type.String({ minLength: 1, maxLength: 2000, format: StorableFormat.Text }),
+    id: Type.Optional(Id),
+  }),
   /** Staff only: let a waiting guest in, or turn them away. */
   message('admit', { participantId: Id }),
   message('deny', { participantId: Id }),
@@ -222,7 +229,7 @@ export const ServerMessage = Type.Union([
   message('signal', { from: Id, to: Id, streamId: Id, data: SignalData }),
   message('plan', { plan: Plan }),
   message('pong', { t: Type.Number(), serverTime: Type.Number() }),
-  message('chat', { from: Id, text: Type.String(), at: Timestamp }),
+  message('chat', { from: Id, text: Type.String(), at: Timestamp, id: Type.Optional(Id) }),
   message('consultation-ended', { consultationId: Id }),
   /**
    * A recording's state changed (requested, consent given, declined or withdrawn, started, stopped). Sent on join

@@ -45,7 +45,8 @@ const handlers: { [T in ClientMessage['type']]: Handler<T> } = {
 
   chat: (ctx, link, m) => {
     const { room, self } = joined(ctx, link);
-    room.broadcast({ type: 'chat', from: self, text: m.text, at: new Date().toISOString() });
+    const at = new Date().toISOString();
+    room.broadcast({ type: 'chat', from: self, text: m.text, at, ...(m.id ? { id: m.id } : {}) });
   },
 
   admit: (ctx, link, m) => decide(ctx, link, m.participantId, 'ADMITTED'),

@@ -1,5 +1,5 @@
 // Zustand slices shared by the three apps; each app binds one store from the slices it needs.
-import type { EngineState } from '@consulta/call-engine';
+import type { ChatLine, EngineState } from '@consulta/call-engine';
 import type { Peer, Plan, Recording, StaffUser } from '@consulta/protocol';
 import type { StateCreator } from 'zustand';
 
@@ -49,6 +49,8 @@ export interface CallSlice {
   sharingScreen: boolean;
   callError: string | null;
   chat: ChatEntry[];
+  /** Lines this page posted that the room has not echoed yet (resent after a reconnect). */
+  chatSending: ChatLine[];
   /** Loudest participant right now (server-detected on the SFU while heard, from audio levels elsewhere). */
   activeSpeakerId: string | null;
   /** The SFU's last announced dominant speaker (it announces changes only; silence is measured here). */
@@ -71,6 +73,7 @@ const initialCall = {
   sharingScreen: false,
   callError: null,
   chat: [],
+  chatSending: [],
   activeSpeakerId: null,
   announcedSpeakerId: null,
   recording: null,

@@ -87,6 +87,7 @@ export function useCall(
       patchCall({ sharingScreen: track !== null });
     });
     engine.on('chat', (m) => addChat(m));
+    engine.on('chat-outbox', (waiting) => patchCall({ chatSending: waiting }));
     engine.on('recording', (recording) => {
       if (isLatest(store.getState().recording, recording)) patchCall({ recording });
     });

@@ -148,15 +148,18 @@ export function CallStage(props: {
 
 export function CallChat({ store, call }: { store: CallStore; call: CallControls }) {
   const entries = store((s) => s.chat);
+  const sending = store((s) => s.chatSending);
   const selfId = store((s) => s.selfPeer?.id ?? null);
   const callState = store((s) => s.callState);
   const names = useNames(store);
   return (
     <ChatPanel
       entries={entries}
+      sending={sending}
       selfId={selfId}
       names={names}
-      canSend={callState === 'joined'}
+      // While reconnecting, lines wait in the engine and go once the call is back.
+      canSend={callState === 'joined' || callState === 'reconnecting'}
       onSend={call.sendChat}
     />
   );

@@ -1,5 +1,7 @@
 // Text chat over the signaling channel. The server echoes every message to the whole room, sender included, so
-// the log shows exactly what the others received, in the server's order.
+// the log shows exactly what the others received, in the server's order. A line not yet echoed shows below the
+// log as "Sending…" (the engine resends it after a reconnect) until its echo takes its place.
+import type { ChatLine } from '@consulta/call-engine';
 import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
 import type { ChatEntry } from '../store.ts';
 
@@ -8,6 +10,7 @@ const MAX_CHAT = 2000;
 
 export function ChatPanel(props: {
   entries: ChatEntry[];
+  sending: ChatLine[];
   selfId: string | null;
   names: ReadonlyMap<string, string>;
   canSend: boolean;
@@ -17,15 +20,16 @@ export function ChatPanel(props: {
   const logRef = useRef<HTMLOListElement>(null);
   const headingId = useId();
   const inputId = useId();
-  const count = props.entries.length;
+  const count = props.entries.length + props.sending.length;
 
   // Keep the newest message in view unless the reader scrolled back up.
   useEffect(() => {
     const log = logRef.current;
     if (!log || count === 0) return;
     const nearBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 80;
-    if (nearBottom || props.entries[count - 1]?.from === props.selfId) log.scrollTop = log.scrollHeight;
-  }, [count, props.entries, props.selfId]);
+    const ownLast = props.sending.length > 0 || props.entries.at(-1)?.from === props.selfId;
+    if (nearBottom || ownLast) log.scrollTop = log.scrollHeight;
+  }, [count, props.entries, props.sending, props.selfId]);
 
   const send = (e: FormEvent) => {
     e.preventDefault();
@@ -47,6 +51,12 @@ export function ChatPanel(props: {
             <time className="muted" dateTime={m.at}>
               {new Date(m.at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}
             </time>
+            <p className="chat-text">{m.text}</p>
+          </li>
+        ))}
+        {props.sending.map((m) => (
+          <li key={`sending-${m.id}`} className="mine sending" data-testid="chat-sending">
+            <span className="chat-from">You</span> <span className="muted">Sending…</span>
             <p className="chat-text">{m.text}</p>
           </li>
         ))}
