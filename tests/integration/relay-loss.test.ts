@@ -2,8 +2,9 @@
 // it is away for longer than signaling.relayLossSeconds, the room is replanned with it relaying nothing (its
 // place still kept: nobody sees a leave), and once it resumes it may relay again. A drop that resumes within the
 // window changes no plan. A relay whose page is gone (its socket closed with 1001, as a closed, reloaded or
-// crashed tab's is) is replanned around at once, without waiting out the window. Three people: the relay is the
-// one a TURN-only guest's single copy goes to.
+// crashed tab's is) is replanned around at once, without waiting out the window. A relay whose network vanishes
+// (no close, no pong) is found by the relays' faster heartbeat, then has the window. Three people: the relay is
+// the one a TURN-only guest's single copy goes to.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Plan } from '@consulta/protocol';
@@ -14,6 +15,8 @@ import { startSmtpCapture } from '../support/smtp.ts';
 
 /** Long enough that a resume on a loaded machine comes back within it, and that an immediate replan is told apart. */
 const RELAY_LOSS_MS = 3000;
+/** Relays are pinged this often (everyone else every signaling.heartbeatIntervalSeconds, 15 s). */
+const RELAY_HEARTBEAT_MS = 1000;
 
 let server: TestServer;
 let smtp: Awaited<ReturnType<typeof startSmtpCapture>>;
@@ -23,7 +26,11 @@ before(async () => {
   server = await startTestServer({
     overrides: {
       email: { smtpUrl: smtp.url },
-      signaling: { reconnectGraceSeconds: 60, relayLossSeconds: RELAY_LOSS_MS / 1000 },
+      signaling: {
+        reconnectGraceSeconds: 60,
+        relayLossSeconds: RELAY_LOSS_MS / 1000,
+        relayHeartbeatSeconds: RELAY_HEARTBEAT_MS / 1000,
+      },
     },
   });
 });
@@ -151,6 +158,31 @@ test('a relay whose page is gone (1001: closed, reloaded, crashed) is replanned 
   );
   assertNobodyLeft(watcher);
   // The reloaded page resumes its place.
+  await resume(relay, consultationId);
+  for (const p of people) p.ws.socket.close();
+});
+
+test('a relay whose network vanishes (no close, no pong) is found by the relay heartbeat, then replanned around', async () => {
+  const { consultationId, people, plan, relay } = await treeWithRelay();
+  const watcher = people.find((p) => p !== relay)!;
+  const goneAt = Date.now();
+  // The client stops reading its socket: pings go unanswered and nothing is sent, as when its network is gone.
+  relay.ws.socket.pause();
+  const shed = await planWithout(watcher, plan, relay);
+  const shedMs = Date.now() - goneAt;
+  console.log(
+    `MEASURE relay network gone -> plan v${shed.plan.version} without it relaying after ${shedMs} ms`,
+  );
+  // Found dead within two relay heartbeats, then the window: well before the 15 s heartbeat everyone else gets.
+  assert.ok(shedMs >= RELAY_LOSS_MS - 50, `not before the window (${shedMs} ms)`);
+  assert.ok(shedMs < 15_000, `found by the relay heartbeat, not the ordinary one (${shedMs} ms)`);
+  assert.ok(
+    shed.plan.edges.some((e) => e.child === relay.id),
+    'its place is kept: a network back within the grace period resumes it',
+  );
+  assertNobodyLeft(watcher);
+  // Its network back, the page resumes its place.
+  relay.ws.socket.terminate();
   await resume(relay, consultationId);
   for (const p of people) p.ws.socket.close();
 });

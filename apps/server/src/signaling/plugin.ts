@@ -3,6 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { AppContext } from '../context.ts';
 import { localRoute, SignalingEdge } from './edge.ts';
+import { Heartbeat } from './heartbeat.ts';
 import type { Link } from './link.ts';
 
 /** Frames above this are cut by ws itself (close 1009) before we parse anything; below it we answer in kind. */
@@ -13,21 +14,18 @@ export const signalingRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (a
   const { signaling } = ctx.config;
   const registry = ctx.sessions.registry;
   let nextId = 1;
-  const alive = new WeakMap<WebSocket, boolean>();
-
-  // Heartbeats at the WebSocket level find dead peers (a laptop lid closed) that never send a close frame.
-  const heartbeat = setInterval(() => {
-    for (const socket of app.websocketServer.clients) {
-      if (alive.get(socket) === false) {
-        socket.terminate();
-        continue;
-      }
-      alive.set(socket, false);
-      socket.ping();
-    }
-  }, signaling.heartbeatIntervalSeconds * 1000);
-  heartbeat.unref();
-  app.addHook('onClose', async () => clearInterval(heartbeat));
+  const links = new WeakMap<WebSocket, Link>();
+  const heartbeat = new Heartbeat<WebSocket>({
+    sockets: () => app.websocketServer.clients,
+    relays: (socket) => {
+      const link = links.get(socket);
+      return link !== undefined && ctx.rooms.relaysOthers(link);
+    },
+    intervalMs: signaling.heartbeatIntervalSeconds * 1000,
+    relayIntervalMs: signaling.relayHeartbeatSeconds * 1000,
+  });
+  heartbeat.start();
+  app.addHook('onClose', async () => heartbeat.stop());
 
   app.get(SIGNALING_PATH, { websocket: true, schema: { hide: true } }, (socket, request) => {
     // Browsers attach cookies to cross-site WebSocket handshakes in some cases; a page elsewhere must not ride on a
@@ -65,10 +63,10 @@ export const signalingRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (a
     gateway?.attach(link);
     edge = new SignalingEdge(ctx, link, signaling, request.log, gateway ?? localRoute(ctx));
     const thisEdge = edge;
-    alive.set(socket, true);
-    socket.on('pong', () => alive.set(socket, true));
+    links.set(socket, link);
+    socket.on('pong', () => heartbeat.heard(socket));
     socket.on('message', (raw, isBinary) => {
-      alive.set(socket, true);
+      heartbeat.heard(socket);
       thisEdge.receive(raw as Buffer, isBinary);
     });
     socket.on('close', (code: number) => {

@@ -201,6 +201,18 @@ export class Rooms {
    * A relay whose page is gone (`page-gone`: closed, reloaded or crashed) relays nothing from now on, so the room
    * is replanned at once; one that merely dropped gets `relayLossMs` to come back first.
    */
+  /**
+   * Whether the link is a member's live connection and that member relays others' streams in this node's plan
+   * of its room (the heartbeat checks relays more often). A cluster node that does not run the room says no.
+   */
+  relaysOthers(link: Link): boolean {
+    const place = link.place;
+    if (place.state !== 'joined') return false;
+    const room = this.rooms.get(place.consultationId);
+    const member = room?.members.get(place.participantId);
+    return !!room && member?.link === link && relaysOthers(room.plan, place.participantId);
+  }
+
   disconnected(link: Link, end: SocketEnd): Promise<void> {
     const place = link.place;
     if (place.state === 'idle') return Promise.resolve();
