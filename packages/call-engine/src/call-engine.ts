@@ -9,8 +9,7 @@ import {
   SIGNALING_PATH,
   type SignalData,
 } from '@consulta/protocol';
-import { BandwidthReporter, type MeasurableConnection } from './bandwidth-reporter.ts';
-import type { CarriedBytes } from './carried-traffic.ts';
+import { BandwidthReporter } from './bandwidth-reporter.ts';
 import { ChatOutbox } from './chat-outbox.ts';
 import { Emitter } from './emitter.ts';
 import type { CallEngineEvents, CallEngineOptions, EngineState } from './engine-types.ts';
@@ -31,16 +30,21 @@ import {
   takesJoinedPlan,
 } from './links.ts';
 import { streamsFedBy, whenConnected, whenSfuDelivers, whenTrue } from './make-before-break.ts';
-import { PathReporter, type ReportableConnection } from './path-reporter.ts';
+import {
+  carriedBytes,
+  type EngineConnections,
+  latencySources,
+  measurableConnections,
+  reportableConnections,
+} from './measured-connections.ts';
+import { PathReporter } from './path-reporter.ts';
 import { type MediaKind, type MediaSlot, PeerLink } from './peer-link.ts';
-import type { LatencySource } from './receive-latency.ts';
 import { chooseScreen, type ScreenCandidate, screenCounts } from './remote-screen.ts';
 import { RemoteStreams } from './remote-streams.ts';
-import { applyVideoLimit, videoCapKbps, videoLimitOf } from './send-quality.ts';
+import { applyVideoLimit, videoLimitOf } from './send-quality.ts';
 import { SfuPath } from './sfu-path.ts';
 import type { SfuReceiver, TilePreference } from './sfu-session.ts';
 import { SignalingSocket, type SignalingState } from './signaling.ts';
-import { statsValues, summarizeSelectedPair } from './stats.ts';
 
 export type {
   CallEngineEvents,
@@ -119,13 +123,13 @@ export class CallEngine extends Emitter<CallEngineEvents> {
     });
     this.latency = new LatencyReporter({
       send: (m) => this.signaling.send(m),
-      sources: () => this.latencySources(),
+      sources: () => latencySources(this.connectionsNow),
       active: () => this._state === 'joined',
       intervalMs: options.latencyReportIntervalMs || 5_000,
     });
     this.bandwidth = new BandwidthReporter({
       send: (m) => this.signaling.send(m),
-      connections: () => this.measurableConnections(),
+      connections: () => measurableConnections(this.connectionsNow),
       active: () => this._state === 'joined',
       waiting: () => this._state === 'waiting',
       reported: (sample) => this.emit('bandwidth', sample),
@@ -140,13 +144,13 @@ export class CallEngine extends Emitter<CallEngineEvents> {
               probeLink({
                 serverUrl: this.serverUrl,
                 fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
-                carried: () => this.carriedBytes(),
+                carried: () => carriedBytes(this.connectionsNow),
               }),
           }),
     });
     this.paths = new PathReporter({
       send: (m) => this.signaling.send(m),
-      connections: () => (this._state === 'joined' ? this.reportableConnections() : []),
+      connections: () => (this._state === 'joined' ? reportableConnections(this.connectionsNow) : []),
     });
     this.chat = new ChatOutbox({
       // Only a joined member's lines are taken; before that (waiting room, reconnecting) they wait.
@@ -883,95 +887,9 @@ export class CallEngine extends Emitter<CallEngineEvents> {
     return kind === 'audio' ? this.localStream.getAudioTracks() : this.localStream.getVideoTracks();
   }
 
-  /** What bandwidth is measured on: live peer connections and the SFU transports. */
-  /** Every receiver of remote media: tree and mesh links that receive, and the SFU's consumers. */
-  private async latencySources(): Promise<LatencySource[]> {
-    const links = [...this.links]
-      .filter(([, l]) => l.state === 'connected' && (l.spec.role === 'recv' || l.spec.role === 'mesh'))
-      .map(
-        async ([key, l]): Promise<LatencySource> => ({
-          key,
-          streamId: l.spec.role === 'mesh' ? l.spec.remote : l.spec.streamId,
-          via: l.spec.remote,
-          stats: statsValues(await l.pc.getStats()),
-        }),
-      );
-    const sfu = (this.sfu.session?.receivers() ?? []).map(
-      async (r, i): Promise<LatencySource> => ({
-        key: `sfu|${r.peerId}|${r.kind}|${i}`,
-        streamId: r.peerId,
-        via: 'sfu',
-        stats: statsValues(await r.getStats()),
-      }),
-    );
-    const settled = await Promise.allSettled([...links, ...sfu]);
-    return settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-  }
-
-  /** The selected pairs' byte counters of every measurable connection (what the link carries for the call). */
-  private async carriedBytes(): Promise<CarriedBytes> {
-    const out = new Map<string, { sent: number; received: number }>();
-    await Promise.all(
-      this.measurableConnections().map(async (c) => {
-        const pair = summarizeSelectedPair(statsValues(await c.getStats().catch(() => new Map())));
-        if (pair) out.set(c.key, { sent: pair.bytesSent, received: pair.bytesReceived });
-      }),
-    );
-    return out;
-  }
-
-  private measurableConnections(): MeasurableConnection[] {
-    const out: MeasurableConnection[] = [...this.links]
-      .filter(([key, link]) => link.state === 'connected' && !this.handingOver.has(key))
-      .map(([key, link]) => ({
-        key,
-        getStats: () => link.pc.getStats(),
-        videoCapKbps: () => videoCapKbps(link.pc),
-      }));
-    const session = this.sfu.session;
-    if (session) {
-      for (const direction of ['send', 'recv'] as const) {
-        out.push({
-          key: `sfu|${session.epoch}|${direction}`,
-          getStats: async () => {
-            const report = (await session.transportStats())[direction];
-            if (!report) throw new Error('no transport');
-            return report;
-          },
-        });
-      }
-    }
-    return out;
-  }
-
-  /** Connections whose route the media-path record wants: connected peer links and the SFU transports. */
-  private reportableConnections(): ReportableConnection[] {
-    const out: ReportableConnection[] = [...this.links]
-      .filter(([key, link]) => link.state === 'connected' && !this.handingOver.has(key))
-      .map(([key, link]) => ({
-        key,
-        link: link.spec.role,
-        peerId: link.spec.remote,
-        streamId: link.spec.streamId,
-        getStats: () => link.pc.getStats(),
-      }));
-    const session = this.sfu.session;
-    if (session) {
-      for (const direction of ['send', 'recv'] as const) {
-        out.push({
-          key: `sfu|${session.epoch}|${direction}`,
-          link: direction === 'send' ? 'sfu-send' : 'sfu-recv',
-          peerId: null,
-          streamId: null,
-          getStats: async () => {
-            const report = (await session.transportStats())[direction];
-            if (!report) throw new Error('no transport');
-            return report;
-          },
-        });
-      }
-    }
-    return out;
+  /** Where the reporters find this engine's connections (measured-connections.ts). */
+  private get connectionsNow(): EngineConnections {
+    return { links: this.links, handingOver: this.handingOver, sfu: this.sfu.session };
   }
 
   // ---- lifecycle ---------------------------------------------------------------------------------------------
