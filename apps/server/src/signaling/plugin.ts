@@ -5,6 +5,7 @@ import type { AppContext } from '../context.ts';
 import { localRoute, SignalingEdge } from './edge.ts';
 import { Heartbeat } from './heartbeat.ts';
 import type { Link } from './link.ts';
+import { RelayRole } from './relay-role.ts';
 
 /** Frames above this are cut by ws itself (close 1009) before we parse anything; below it we answer in kind. */
 export const hardFrameLimit = (maxMessageBytes: number) => maxMessageBytes * 4;
@@ -14,13 +15,11 @@ export const signalingRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (a
   const { signaling } = ctx.config;
   const registry = ctx.sessions.registry;
   let nextId = 1;
-  const links = new WeakMap<WebSocket, Link>();
+  const roles = new WeakMap<WebSocket, RelayRole>();
   const heartbeat = new Heartbeat<WebSocket>({
     sockets: () => app.websocketServer.clients,
-    relays: (socket) => {
-      const link = links.get(socket);
-      return link !== undefined && ctx.rooms.relaysOthers(link);
-    },
+    // From what the socket was sent, so a cluster node knows this of the sockets it holds for rooms others run.
+    relays: (socket) => roles.get(socket)?.relays === true,
     intervalMs: signaling.heartbeatIntervalSeconds * 1000,
     relayIntervalMs: signaling.relayHeartbeatSeconds * 1000,
   });
@@ -41,12 +40,15 @@ export const signalingRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (a
     }
     let edge: SignalingEdge | null = null;
     let closedWith: number | null = null;
+    const role = new RelayRole();
+    roles.set(socket, role);
     const link: Link = {
       id: nextId++,
       principal,
       ip: request.ip,
       place: { state: 'idle' },
       send: (message) => {
+        role.seen(message);
         if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
       },
       close: (code, reason) => {
@@ -63,7 +65,6 @@ export const signalingRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (a
     gateway?.attach(link);
     edge = new SignalingEdge(ctx, link, signaling, request.log, gateway ?? localRoute(ctx));
     const thisEdge = edge;
-    links.set(socket, link);
     socket.on('pong', () => heartbeat.heard(socket));
     socket.on('message', (raw, isBinary) => {
       heartbeat.heard(socket);

@@ -6,7 +6,6 @@ import {
   type MediaState,
   mayShareScreen,
   type Peer,
-  type Plan,
   type ServerMessage,
   type SocketEnd,
 } from '@consulta/protocol';
@@ -21,6 +20,7 @@ import type { KeyedQueue } from '../keyed-queue.ts';
 import { releaseSignals } from './held-signals.ts';
 import type { Link } from './link.ts';
 import type { Member } from './member.ts';
+import { relaysOthers } from './relay-role.ts';
 import { Room } from './room.ts';
 import type { RoutePlanner } from './route-planner.ts';
 
@@ -201,18 +201,6 @@ export class Rooms {
    * A relay whose page is gone (`page-gone`: closed, reloaded or crashed) relays nothing from now on, so the room
    * is replanned at once; one that merely dropped gets `relayLossMs` to come back first.
    */
-  /**
-   * Whether the link is a member's live connection and that member relays others' streams in this node's plan
-   * of its room (the heartbeat checks relays more often). A cluster node that does not run the room says no.
-   */
-  relaysOthers(link: Link): boolean {
-    const place = link.place;
-    if (place.state !== 'joined') return false;
-    const room = this.rooms.get(place.consultationId);
-    const member = room?.members.get(place.participantId);
-    return !!room && member?.link === link && relaysOthers(room.plan, place.participantId);
-  }
-
   disconnected(link: Link, end: SocketEnd): Promise<void> {
     const place = link.place;
     if (place.state === 'idle') return Promise.resolve();
@@ -629,14 +617,6 @@ function stopTimers(member: Member): void {
   if (member.relayLossTimer) clearTimeout(member.relayLossTimer);
   member.graceTimer = null;
   member.relayLossTimer = null;
-}
-
-/** Whether `participantId` forwards someone else's stream in the plan. */
-function relaysOthers(plan: Plan, participantId: string): boolean {
-  return (
-    plan.topology === 'tree' &&
-    plan.edges.some((e) => e.parent === participantId && e.streamId !== participantId)
-  );
 }
 
 function notInRoom(state: Link['place']['state']): AppError {
