@@ -1,9 +1,55 @@
-// What the network lab's call tests check on the pages: every participant decoding every other one, video
-// resuming over a new path after a relay is shed, and a plan in words for the MEASURE lines.
-import type { Plan } from '@consulta/protocol';
+// What the network lab's call tests check on the pages: every participant decoding every other one, a tree
+// relayed by one participant, video resuming over a new path after that relay is shed, and a plan in words for
+// the MEASURE lines.
+import type { Plan, TreeEdge } from '@consulta/protocol';
 import { type LabCall, type LabParticipant, waitFor } from '../support/netlab/index.ts';
 
 export const known = (p: Plan) => !p.reasons.some((r) => r.code === 'bandwidth-unknown');
+
+/** The edges on which `relay` forwards someone else's stream. */
+export const relayedBy = (plan: Plan, relay: LabParticipant): TreeEdge[] =>
+  plan.edges.filter((e) => e.parent === relay.id && e.streamId !== relay.id);
+
+/**
+ * Waits for a tree made on everyone's figures in which `relay` forwards others' streams, and for everyone to
+ * decode everyone. Returns the plan and the edges `relay` forwards (whose children it would orphan).
+ */
+export async function treeRelayedBy(
+  call: LabCall,
+  relay: LabParticipant,
+): Promise<{ plan: Plan; relayed: TreeEdge[] }> {
+  const plan = await call.settledPlan(
+    (p) => p.topology === 'tree' && known(p) && relayedBy(p, relay).length > 0,
+    60_000,
+  );
+  console.log(`MEASURE before: ${planText(plan, call)}`);
+  await everyoneSeesVideo(call, relay);
+  return { plan, relayed: relayedBy(plan, relay) };
+}
+
+/** The first plan after `plan` in which `relay` forwards nothing, as `watchers` see it. */
+export const planWithoutRelay = (
+  call: LabCall,
+  plan: Plan,
+  relay: LabParticipant,
+  timeoutMs: number,
+  watchers = call.participants,
+): Promise<Plan> =>
+  call.settledPlan((p) => p.version > plan.version && relayedBy(p, relay).length === 0, timeoutMs, watchers);
+
+/** Each child `relay` forwarded to decodes that stream again over another path; prints when, counted from `since`. */
+export async function orphansSeeVideoAgain(
+  call: LabCall,
+  relayed: TreeEdge[],
+  relay: LabParticipant,
+  since: number,
+): Promise<void> {
+  for (const e of relayed) {
+    const child = call.participants.find((p) => p.id === e.child)!;
+    const resumedMs = await videoResumes(child, e.streamId, relay.id, since);
+    console.log(`MEASURE ${child.name} sees ${call.nameOf(e.streamId)} again ${resumedMs} ms after`);
+  }
+}
 
 export async function framesOf(receiver: LabParticipant, sender: string, path?: string): Promise<number> {
   const r = await receiver.page.evaluate(() => window.lab.received());

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { LabCall, labSuite, PROFILES } from '../support/netlab/index.ts';
-import { everyoneSeesVideo, known, planText, videoResumes } from './call-checks.ts';
+import { orphansSeeVideoAgain, planText, planWithoutRelay, treeRelayedBy } from './call-checks.ts';
 
 const thisFile = fileURLToPath(import.meta.url);
 
@@ -27,28 +27,13 @@ labSuite(
         const hub = await call.addClinician('hub', await lab().addHost('gone-hub', 'fibre'), rates('fibre'));
         await call.addGuest('a', await lab().addHost('gone-a', 'dsl'), rates('dsl'));
         await call.addGuest('b', await lab().addHost('gone-b', 'dsl'), rates('dsl'));
-        const plan = await call.settledPlan(
-          (p) =>
-            p.topology === 'tree' &&
-            known(p) &&
-            p.edges.some((e) => e.parent === hub.id && e.streamId !== hub.id),
-          60_000,
-        );
-        console.log(`MEASURE before: ${planText(plan, call)}`);
-        const orphans = plan.edges.filter((e) => e.parent === hub.id && e.streamId !== hub.id);
-        await everyoneSeesVideo(call, hub);
-
+        const { plan, relayed } = await treeRelayedBy(call, hub);
         const goneAt = Date.now();
         await hub.host.setLinkUp(false);
         // The plan the others follow (the hub, cut off, never hears of it). With both left on 1 Mbit/s uplinks
         // no tree fits, so it is the SFU; with another fibre peer it would be a tree relayed by that one.
         const others = call.participants.filter((p) => p !== hub);
-        const next = await call.settledPlan(
-          (p) =>
-            p.version > plan.version && !p.edges.some((e) => e.parent === hub.id && e.streamId !== hub.id),
-          60_000,
-          others,
-        );
+        const next = await planWithoutRelay(call, plan, hub, 60_000, others);
         const replannedMs = Date.now() - goneAt;
         // The ordinary heartbeat could not have dropped its socket sooner than 15 s after the cut (then the 2 s
         // window: 28.3 s measured before relays had their own heartbeat).
@@ -56,11 +41,7 @@ labSuite(
         console.log(
           `MEASURE network gone -> replanned without the relay after ${replannedMs} ms: ${planText(next, call)}`,
         );
-        for (const e of orphans) {
-          const child = call.participants.find((p) => p.id === e.child)!;
-          const resumedMs = await videoResumes(child, e.streamId, hub.id, goneAt);
-          console.log(`MEASURE ${child.name} sees ${call.nameOf(e.streamId)} again ${resumedMs} ms after`);
-        }
+        await orphansSeeVideoAgain(call, relayed, hub, goneAt);
         // Its place is kept for the reconnect grace: nobody saw it leave.
         for (const p of others) {
           const lefts = await p.page.evaluate(() => window.lab.peerLefts());
