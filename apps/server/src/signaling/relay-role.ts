@@ -13,17 +13,17 @@ export function relaysOthers(plan: Plan, participantId: string): boolean {
 
 export class RelayRole {
   private self: string | null = null;
-  private plan: Plan | null = null;
+  /** Worked out when a plan arrives, not on every heartbeat round that asks. */
+  private relaying = false;
+
+  get relays(): boolean {
+    return this.relaying;
+  }
 
   /** Every message sent on the socket passes here. */
   seen(message: ServerMessage): void {
-    if (message.type === 'joined') {
-      this.self = message.self.id;
-      this.plan = message.plan;
-    } else if (message.type === 'plan') this.plan = message.plan;
-  }
-
-  get relays(): boolean {
-    return this.self !== null && this.plan !== null && relaysOthers(this.plan, this.self);
+    if (message.type === 'joined') this.self = message.self.id;
+    else if (message.type !== 'plan') return;
+    this.relaying = this.self !== null && relaysOthers(message.plan, this.self);
   }
 }
