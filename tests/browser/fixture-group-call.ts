@@ -172,18 +172,18 @@ export class FixtureGroupCall {
 
 /**
  * A group-call test file's one test: in a loopback-only network namespace (namespacedSuite), on a fixtureSuite
- * (with Firefox when asked), `name` runs `body` on a new group call; on failure every page's log is printed, and
+ * (with Firefox, or a Chromium process per page, when asked), `name` runs `body` on a new group call; on failure every page's log is printed, and
  * every page closes at the end.
  */
 export function groupCallTest(
   /** The test file's import.meta.url. */
   fileUrl: string,
-  suite: { what: string; title: string; firefox?: boolean },
+  suite: { what: string; title: string; firefox?: boolean; chromiumPerPage?: boolean },
   name: string,
   body: (call: FixtureGroupCall, t: TestContext) => Promise<void>,
 ): void {
   namespacedSuite(fileURLToPath(fileUrl), { what: suite.what, passes: 1 }, suite.title, () => {
-    const services = fixtureSuite({ firefox: suite.firefox });
+    const services = fixtureSuite({ firefox: suite.firefox, chromiumPerPage: suite.chromiumPerPage });
     test(name, async (t) => {
       const call = new FixtureGroupCall(services);
       try {

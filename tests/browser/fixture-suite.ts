@@ -8,6 +8,7 @@ import type { Browser } from 'playwright-core';
 import {
   type BrowserEngine,
   chromiumEngine,
+  chromiumProcessPerPage,
   type EngineName,
   launchEngine,
 } from '../support/browser-engine.ts';
@@ -32,6 +33,8 @@ export function fixtureSuite(
     coturn?: boolean;
     /** Server settings beyond the email and TURN ones. */
     server?: DeepPartialConfig;
+    /** Every Chromium page in a browser process of its own, which a test can kill (`ParticipantPage.kill`). */
+    chromiumPerPage?: boolean;
   } = {},
 ): FixtureSuite {
   let smtp: SmtpCapture | undefined;
@@ -49,11 +52,13 @@ export function fixtureSuite(
       ...(coturn && { turn: { urls: coturn.urls, secret: coturn.secret } }),
     });
     chromium = await launchChromium();
-    engines.set('chromium', chromiumEngine(chromium));
+    engines.set('chromium', options.chromiumPerPage ? chromiumProcessPerPage() : chromiumEngine(chromium));
     if (options.firefox) engines.set('firefox', await launchEngine('firefox'));
   });
   after(async () => {
     for (const engine of engines.values()) await engine.close().catch(() => {});
+    // With a process per page the engine does not own the shared browser.
+    if (options.chromiumPerPage) await chromium?.close().catch(() => {});
     await server?.close();
     await coturn?.stop();
     await smtp?.close();

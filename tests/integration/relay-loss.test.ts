@@ -2,12 +2,13 @@
 // it is away for longer than signaling.relayLossSeconds, the room is replanned with it relaying nothing (its
 // place still kept: nobody sees a leave), and once it resumes it may relay again. A drop that resumes within the
 // window changes no plan. A relay whose page is gone (its socket closed with 1001, as a closed, reloaded or
-// crashed tab's is) is replanned around at once, without waiting out the window. A relay whose network vanishes
-// (no close, no pong) is found by the relays' faster heartbeat, then has the window. Three people: the relay is
-// the one a TURN-only guest's single copy goes to.
+// crashed tab's is) is replanned around at once, without waiting out the window. One whose connection broke
+// without a close frame (1006: its browser process killed, most likely) gets the shorter
+// signaling.relayBrokenSeconds. A relay whose network vanishes (no close, no pong) is found by the relays' faster
+// heartbeat, then has the full window. Three people: the relay is the one a TURN-only guest's single copy goes to.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { Plan } from '@consulta/protocol';
+import { CloseCode, type Plan } from '@consulta/protocol';
 import { type CallMember, joinedCall } from '../support/consultation.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { SignalingClient } from '../support/signaling-client.ts';
@@ -15,6 +16,8 @@ import { startSmtpCapture } from '../support/smtp.ts';
 
 /** Long enough that a resume on a loaded machine comes back within it, and that an immediate replan is told apart. */
 const RELAY_LOSS_MS = 3000;
+/** The window for a connection that broke without a close frame; well apart from both 0 and RELAY_LOSS_MS. */
+const RELAY_BROKEN_MS = 1200;
 /** Relays are pinged this often (everyone else every signaling.heartbeatIntervalSeconds, 15 s). */
 const RELAY_HEARTBEAT_MS = 1000;
 
@@ -29,6 +32,7 @@ before(async () => {
       signaling: {
         reconnectGraceSeconds: 60,
         relayLossSeconds: RELAY_LOSS_MS / 1000,
+        relayBrokenSeconds: RELAY_BROKEN_MS / 1000,
         relayHeartbeatSeconds: RELAY_HEARTBEAT_MS / 1000,
       },
     },
@@ -82,6 +86,12 @@ const assertNobodyLeft = (watcher: CallMember) =>
     'nobody saw it leave',
   );
 
+/** The client gives its socket up as a network failure would (its own missed pongs): 4000, its page alive. */
+function dropped(p: CallMember): Promise<unknown> {
+  p.ws.socket.close(CloseCode.ClientDropped, 'client dropped');
+  return p.ws.closed;
+}
+
 async function resume(p: CallMember, consultationId: string): Promise<SignalingClient> {
   const ws = await SignalingClient.connect(server.url, p.http.cookieHeader);
   ws.send({ type: 'join', consultationId, resumeToken: p.resumeToken });
@@ -96,7 +106,7 @@ test('a relay away longer than the window stops relaying, keeps its place, and m
   const { consultationId, people, plan, relay } = await treeWithRelay();
   const watcher = people.find((p) => p !== relay)!;
   const droppedAt = Date.now();
-  await relay.ws.drop();
+  await dropped(relay);
   const shed = await planWithout(watcher, plan, relay);
   const shedMs = Date.now() - droppedAt;
   console.log(`MEASURE relay dropped -> plan v${shed.plan.version} without it relaying after ${shedMs} ms`);
@@ -112,7 +122,7 @@ test('a relay away longer than the window stops relaying, keeps its place, and m
   // to the first relay, which passes it on. Were it still taken as lost, no tree would fit.
   await resume(relay, consultationId);
   const other = people.find((p) => p !== relay && p !== people[2])!;
-  await other.ws.drop();
+  await dropped(other);
   const again = await relay.ws.next(
     'plan',
     (m) => m.plan.version > shed.plan.version && relaysFor(m.plan, other.id).length === 0,
@@ -129,7 +139,7 @@ test('a relay back within the window changes no plan', async () => {
   const { consultationId, people, plan, relay } = await treeWithRelay();
   const watcher = people.find((p) => p !== relay)!;
   const droppedAt = Date.now();
-  await relay.ws.drop();
+  await dropped(relay);
   const ws = await resume(relay, consultationId);
   const backMs = Date.now() - droppedAt;
   console.log(`MEASURE relay dropped and resumed in ${backMs} ms (window ${RELAY_LOSS_MS} ms)`);
@@ -162,6 +172,26 @@ test('a relay whose page is gone (1001: closed, reloaded, crashed) is replanned 
   for (const p of people) p.ws.socket.close();
 });
 
+test('a relay whose connection broke without a close frame (1006) gets the shorter window', async () => {
+  const { consultationId, people, plan, relay } = await treeWithRelay();
+  const watcher = people.find((p) => p !== relay)!;
+  const brokenAt = Date.now();
+  // The TCP connection ends without a close frame, as the operating system ends a killed browser's.
+  await relay.ws.drop();
+  const shed = await planWithout(watcher, plan, relay);
+  const shedMs = Date.now() - brokenAt;
+  console.log(`MEASURE relay connection broken -> plan v${shed.plan.version} without it after ${shedMs} ms`);
+  assert.ok(shedMs >= RELAY_BROKEN_MS - 50, `not before the broken window (${shedMs} ms)`);
+  assert.ok(shedMs < RELAY_LOSS_MS, `without waiting out the ${RELAY_LOSS_MS} ms drop window (${shedMs} ms)`);
+  assert.ok(
+    shed.plan.edges.some((e) => e.child === relay.id),
+    'its place is kept',
+  );
+  assertNobodyLeft(watcher);
+  await resume(relay, consultationId);
+  for (const p of people) p.ws.socket.close();
+});
+
 test('a relay whose network vanishes (no close, no pong) is found by the relay heartbeat, then replanned around', async () => {
   const { consultationId, people, plan, relay } = await treeWithRelay();
   const watcher = people.find((p) => p !== relay)!;
@@ -174,7 +204,12 @@ test('a relay whose network vanishes (no close, no pong) is found by the relay h
     `MEASURE relay network gone -> plan v${shed.plan.version} without it relaying after ${shedMs} ms`,
   );
   // Found dead within two relay heartbeats, then the window: well before the 15 s heartbeat everyone else gets.
-  assert.ok(shedMs >= RELAY_LOSS_MS - 50, `not before the window (${shedMs} ms)`);
+  // The first ping it misses goes out after the pause, so finding it takes a heartbeat at least; then the whole
+  // drop window, not the broken one, though the server's terminate reads as a close without a frame (1006).
+  assert.ok(
+    shedMs >= RELAY_HEARTBEAT_MS + RELAY_LOSS_MS - 50,
+    `a heartbeat, then the whole drop window (${shedMs} ms)`,
+  );
   assert.ok(shedMs < 15_000, `found by the relay heartbeat, not the ordinary one (${shedMs} ms)`);
   assert.ok(
     shed.plan.edges.some((e) => e.child === relay.id),

@@ -5,7 +5,7 @@
 // scenario is written once and run with any mix of engines. Both run with fake camera and microphone.
 import type { Browser as PlaywrightBrowser } from 'playwright-core';
 import type { Browser as PuppeteerBrowser } from 'puppeteer-core';
-import { launchChromium } from './chromium.ts';
+import { launchChromium, launchKillableChromium } from './chromium.ts';
 import { launchFirefox } from './firefox.ts';
 
 export type EngineName = 'chromium' | 'firefox';
@@ -29,6 +29,12 @@ export interface ParticipantPage {
    * Resolves once the browser reported the crash; the profile stays open until `close()`.
    */
   crash?(): Promise<void>;
+  /**
+   * Chromium in a process of its own only (`chromiumProcessPerPage`): every process of the browser is SIGKILLed at
+   * once, as an operating system reclaiming it or `killall -9` does: its sockets end without a close frame (the
+   * server reads 1006), its media with them.
+   */
+  kill?(): Promise<void>;
 }
 
 export interface BrowserEngine {
@@ -109,6 +115,31 @@ export function chromiumEngine(browser: PlaywrightBrowser): BrowserEngine {
       };
     },
     close: () => browser.close(),
+  };
+}
+
+/** Chromium with every page in a browser process of its own, which the page's `kill()` ends. */
+export function chromiumProcessPerPage(): BrowserEngine {
+  const open = new Set<() => Promise<void>>();
+  return {
+    name: 'chromium',
+    async newPage(options = {}) {
+      const own = await launchKillableChromium();
+      open.add(own.close);
+      const page = await chromiumEngine(own.browser).newPage(options);
+      return {
+        ...page,
+        close: async () => {
+          open.delete(own.close);
+          await own.close();
+        },
+        kill: () => own.kill(),
+      };
+    },
+    close: async () => {
+      for (const close of [...open]) await close();
+      open.clear();
+    },
   };
 }
 

@@ -23,20 +23,55 @@ export const CHROMIUM_ARGS: readonly string[] = [
   '--autoplay-policy=no-user-gesture-required',
 ];
 
-export async function launchChromium(
-  options: { extraArgs?: string[]; timeoutMs?: number } = {},
-): Promise<Browser> {
+export type ChromiumLaunch = { extraArgs?: string[]; timeoutMs?: number };
+
+/** playwright's launch options for Debian's Chromium with CHROMIUM_ARGS (throws when it is not installed). */
+export function chromiumLaunchOptions(options: ChromiumLaunch = {}) {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(
       `no Chromium at ${CHROMIUM_PATH}; install it: apt-get install -y chromium (scripts/setup.sh)`,
     );
   }
-  return chromium.launch({
+  return {
     executablePath: CHROMIUM_PATH,
     headless: true,
     args: [...CHROMIUM_ARGS, ...(options.extraArgs ?? [])],
     timeout: options.timeoutMs ?? 30_000,
+  };
+}
+
+export function launchChromium(options: ChromiumLaunch = {}): Promise<Browser> {
+  return chromium.launch(chromiumLaunchOptions(options));
+}
+
+/**
+ * Chromium as a process the caller can kill: playwright connects to a browser server it launched, whose process
+ * (the browser's main process) `kill` ends as the operating system or a user would.
+ */
+export async function launchKillableChromium(
+  options: ChromiumLaunch = {},
+): Promise<{ browser: Browser; kill(): Promise<void>; close(): Promise<void> }> {
+  const server = await chromium.launchServer(chromiumLaunchOptions(options));
+  const browser = await chromium.connect(server.wsEndpoint());
+  const child = server.process();
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
   });
+  return {
+    browser,
+    async kill() {
+      // The whole process group at once (playwright starts the browser as a group's leader), as an operating
+      // system reclaiming the app or `killall -9` does: no process of it is left to close a socket properly.
+      // Killing the main process alone is not that: its network service then closes WebSockets with 1001.
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      await exited;
+    },
+    async close() {
+      await browser.close().catch(() => {});
+      await server.close().catch(() => {});
+    },
+  };
 }
 
 /** Set in the environment of a process re-executed inside the loopback-only namespace. */

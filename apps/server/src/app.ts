@@ -114,6 +114,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     log: app.log,
     reconnectGraceMs: config.signaling.reconnectGraceSeconds * 1000,
     relayLossMs: config.signaling.relayLossSeconds * 1000,
+    relayBrokenMs: config.signaling.relayBrokenSeconds * 1000,
     rebalanceIntervalMs: config.routing.rebalanceIntervalSeconds * 1000,
     planner: new PolicyRoutePlanner(config.routing, () => media.available),
   });

@@ -79,23 +79,29 @@ export function closeAction(code: number): CloseCodeInfo['client'] {
 /** RFC 6455's "going away", as a browser sends it when the page that held the socket is gone. */
 export const PAGE_GOING_AWAY = 1001;
 
+/** RFC 6455's code for a connection that ended without a close frame (never sent on the wire). */
+export const ABNORMAL_CLOSURE = 1006;
+
 /**
  * How a signaling socket ended, as the server reads it. `final`: the server closed it for good (the member leaves
  * now). `page-gone`: the client closed it with 1000 or 1001 and no `leave`: a tab closed, reloaded or navigated
  * away, or its renderer crashed (Chromium's network service then closes the socket with 1001 on the page's
  * behalf). The page's peer connections died with it, so nothing it relayed still flows, though its place is kept
- * for a reload. `dropped`: anything else (1006 without a close frame, 4000 ClientDropped, a missed heartbeat, a
- * server node going away): the page may be alive and its media still flowing while it reconnects.
+ * for a reload. `broken`: the TCP connection ended without a close frame (1006) and the server did not end it:
+ * the client's operating system closed it for a process that died (a browser killed or crashed as a whole, a
+ * phone's OS reclaiming it), or a proxy on the way restarted. A network that vanishes sends nothing at all, so
+ * this is a process gone more often than not, but a proxy's restart looks the same and its clients come back
+ * within a second. `dropped`: anything else (4000 ClientDropped, a missed heartbeat, a server node going away):
+ * the page may be alive and its media still flowing while it reconnects.
  */
-export const SOCKET_ENDS = ['final', 'page-gone', 'dropped'] as const;
+export const SOCKET_ENDS = ['final', 'page-gone', 'broken', 'dropped'] as const;
 export type SocketEnd = (typeof SOCKET_ENDS)[number];
 
 /** `clientCode`: the code the socket closed with; `serverCode`: the code the server closed it with, if it did. */
 export function socketEnd(clientCode: number, serverCode: number | null): SocketEnd {
   if (serverCode !== null) return closeAction(serverCode) === 'final' ? 'final' : 'dropped';
-  return clientCode === CloseCodes.ClientClosed.code || clientCode === PAGE_GOING_AWAY
-    ? 'page-gone'
-    : 'dropped';
+  if (clientCode === CloseCodes.ClientClosed.code || clientCode === PAGE_GOING_AWAY) return 'page-gone';
+  return clientCode === ABNORMAL_CLOSURE ? 'broken' : 'dropped';
 }
 
 /** The table as Markdown, for docs/protocol.md (a test keeps the document current). */

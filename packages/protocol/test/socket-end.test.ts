@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CloseCode, socketEnd } from '../src/index.ts';
+import { ABNORMAL_CLOSURE, CloseCode, socketEnd } from '../src/index.ts';
 
 test('a socket the client closed with 1000 or 1001 and no leave: its page is gone', () => {
   assert.equal(socketEnd(CloseCode.ClientClosed, null), 'page-gone');
@@ -8,8 +8,12 @@ test('a socket the client closed with 1000 or 1001 and no leave: its page is gon
   assert.equal(socketEnd(1001, null), 'page-gone');
 });
 
-test('a socket that ended without a word or on purpose to reconnect: dropped, the page may live', () => {
-  assert.equal(socketEnd(1006, null), 'dropped');
+test('a connection that ended without a close frame: broken (its process is likely gone)', () => {
+  assert.equal(socketEnd(ABNORMAL_CLOSURE, null), 'broken');
+  assert.equal(socketEnd(1006, null), 'broken');
+});
+
+test('a socket that ended on purpose to reconnect, or with a code of its own: dropped, the page may live', () => {
   assert.equal(socketEnd(1005, null), 'dropped');
   assert.equal(socketEnd(CloseCode.ClientDropped, null), 'dropped');
 });

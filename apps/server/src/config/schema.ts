@@ -103,6 +103,7 @@ export const ConfigSchema = Type.Object({
   signaling: Type.Object({
     reconnectGraceSeconds: Type.Number({ minimum: 0 }),
     relayLossSeconds: Type.Number({ minimum: 0 }),
+    relayBrokenSeconds: Type.Number({ minimum: 0 }),
     heartbeatIntervalSeconds: Type.Number({ exclusiveMinimum: 0 }),
     relayHeartbeatSeconds: Type.Number({ exclusiveMinimum: 0 }),
     maxMessageBytes: Type.Integer({ minimum: 1024 }),

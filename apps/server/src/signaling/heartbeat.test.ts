@@ -21,18 +21,21 @@ function setup() {
   let now = 0;
   const relay = new FakeSocket('relay', true);
   const leaf = new FakeSocket('leaf');
+  const told: string[] = [];
   const beat = new Heartbeat<FakeSocket>({
     sockets: () => [relay, leaf],
     relays: (s) => s.relay,
     intervalMs: 15_000,
     relayIntervalMs: 3000,
+    // Told before the socket is terminated, so the close that follows can be read as the server's doing.
+    onDrop: (s) => told.push(`${s.name}${s.terminated ? ' (already terminated)' : ''}`),
     now: () => now,
   });
-  return { relay, leaf, beat, at: (ms: number) => (now = ms) };
+  return { relay, leaf, beat, told, at: (ms: number) => (now = ms) };
 }
 
 test('a relay that stops answering is dropped after one relay interval; a quiet leaf is left to the slow beat', () => {
-  const { relay, leaf, beat, at } = setup();
+  const { relay, leaf, beat, told, at } = setup();
   at(3000);
   beat.check(3000, true);
   assert.equal(relay.pings, 1);
@@ -41,6 +44,7 @@ test('a relay that stops answering is dropped after one relay interval; a quiet 
   beat.check(3000, true);
   assert.equal(relay.terminated, true, 'its ping went unanswered for a relay interval');
   assert.equal(leaf.terminated, false);
+  assert.deepEqual(told, ['relay'], 'the drop is announced before the terminate');
 });
 
 test('a relay that answers is pinged again and kept', () => {

@@ -26,6 +26,8 @@ export class Heartbeat<S extends HeartbeatSocket> {
       relays: (socket: S) => boolean;
       intervalMs: number;
       relayIntervalMs: number;
+      /** Told just before a silent socket is terminated (its close then reads as 1006, but the server ended it). */
+      onDrop?: (socket: S) => void;
       now?: () => number;
     },
   ) {}
@@ -60,6 +62,7 @@ export class Heartbeat<S extends HeartbeatSocket> {
         socket.ping();
       } else if (now - since >= intervalMs * SLACK) {
         this.waiting.delete(socket);
+        this.o.onDrop?.(socket);
         socket.terminate();
       }
     }

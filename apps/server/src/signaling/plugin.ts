@@ -16,12 +16,15 @@ export const signalingRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (a
   const registry = ctx.sessions.registry;
   let nextId = 1;
   const roles = new WeakMap<WebSocket, RelayRole>();
+  /** Sockets the heartbeat terminated: their close reads as 1006, but it was the server's doing, not a dead process. */
+  const silenced = new WeakSet<WebSocket>();
   const heartbeat = new Heartbeat<WebSocket>({
     sockets: () => app.websocketServer.clients,
     // From what the socket was sent, so a cluster node knows this of the sockets it holds for rooms others run.
     relays: (socket) => roles.get(socket)?.relays === true,
     intervalMs: signaling.heartbeatIntervalSeconds * 1000,
     relayIntervalMs: signaling.relayHeartbeatSeconds * 1000,
+    onDrop: (socket) => silenced.add(socket),
   });
   heartbeat.start();
   app.addHook('onClose', async () => heartbeat.stop());
@@ -75,8 +78,9 @@ export const signalingRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (a
       gateway?.detach(link);
       // Only the server's own verdicts end a place at once; however the client closes, it keeps its place for
       // the grace period (a reload, a network change) unless it said `leave`. How it closed says whether its
-      // page (and the media it relayed) is gone.
-      thisEdge.closed(socketEnd(code, closedWith));
+      // page (and the media it relayed) is gone. A socket the heartbeat gave up on merely dropped: its network went
+      // quiet, the page may live.
+      thisEdge.closed(silenced.has(socket) ? 'dropped' : socketEnd(code, closedWith));
     });
   });
 };

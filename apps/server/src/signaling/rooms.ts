@@ -35,6 +35,8 @@ export interface RoomsOptions {
   reconnectGraceMs: number;
   /** How long a tree relay's dropped connection may stay away before it stops relaying (see Member.relayLost). */
   relayLossMs: number;
+  /** The same for a relay whose connection broke without a close frame (`broken`: its process likely died). */
+  relayBrokenMs: number;
   planner: RoutePlanner;
   /** How often rooms in tree mode get a background replan (one bounded rebalance step). */
   rebalanceIntervalMs: number;
@@ -199,7 +201,8 @@ export class Rooms {
    * The socket closed without a leave. A network drop keeps the place for the grace period, silently; a close
    * that ends the connection for good (its session ended, access withdrawn) is a departure others see at once.
    * A relay whose page is gone (`page-gone`: closed, reloaded or crashed) relays nothing from now on, so the room
-   * is replanned at once; one that merely dropped gets `relayLossMs` to come back first.
+   * is replanned at once; one whose connection broke without a close frame (`broken`, a process killed, most
+   * likely) gets `relayBrokenMs`, long enough for a proxy's restart; one that merely dropped gets `relayLossMs`.
    */
   disconnected(link: Link, end: SocketEnd): Promise<void> {
     const place = link.place;
@@ -231,6 +234,7 @@ export class Rooms {
       this.startGrace(room, member, this.o.reconnectGraceMs);
       if (!relaysOthers(room.plan, member.participantId)) return;
       if (end === 'page-gone') await this.loseRelay(room, member, end);
+      else if (end === 'broken') this.startRelayLoss(room, member, this.o.relayBrokenMs);
       else this.startRelayLoss(room, member, this.o.relayLossMs);
     });
   }
