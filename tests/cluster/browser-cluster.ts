@@ -49,6 +49,8 @@ export interface BrowserCluster {
   leaseHolder(consultationId: string): Promise<string | null>;
   /** The room's snapshot in Redis (which node each member is connected through). */
   snapshot(consultationId: string): Promise<RoomSnapshot | null>;
+  /** Prints what every node process started so far logged (info level), for a failing test. */
+  dumpNodes(): void;
   close(): Promise<void>;
 }
 
@@ -82,13 +84,17 @@ export async function startBrowserCluster(): Promise<BrowserCluster> {
     };
     const ports: Record<NodeName, number> = { a: await freePort(), b: await freePort() };
     const nodes: Record<NodeName, ServerProcess | null> = { a: null, b: null };
+    // Every process started, stopped ones included: a failure's story is often in the node that died.
+    const started: Array<{ name: NodeName; process: ServerProcess }> = [];
     const start = async (name: NodeName) => {
       nodes[name] = await startServerProcess({
         ...shared,
         redisUrl: redisLinks[name].url.replace(/^http:/, 'redis:'),
         nodeId: `node-${name}`,
         port: ports[name],
+        logLevel: 'info',
       });
+      started.push({ name, process: nodes[name] });
     };
     cleanup.push(async () => {
       for (const n of Object.values(nodes)) await n?.close().catch(() => undefined);
@@ -152,6 +158,11 @@ export async function startBrowserCluster(): Promise<BrowserCluster> {
       async snapshot(consultationId) {
         const raw = await redis.get(`rooms:${consultationId}:state`);
         return raw ? (JSON.parse(raw) as RoomSnapshot) : null;
+      },
+      dumpNodes() {
+        for (const [i, { name, process: p }] of started.entries()) {
+          console.error(`--- node ${name} (process ${i + 1} of ${started.length}) ---\n${p.output()}`);
+        }
       },
       close: () => closeAll(cleanup),
     };

@@ -174,6 +174,7 @@ namespacedSuite(
         await assertNoEngineErrors(both, roles(docId, patientId));
       } catch (err) {
         await dumpFixturePages(pages);
+        cluster.dumpNodes();
         throw err;
       } finally {
         for (const p of pages) await p.close().catch(() => undefined);
@@ -315,6 +316,7 @@ namespacedSuite(
         await call.assertNoErrors();
       } catch (err) {
         await call.dump();
+        cluster.dumpNodes();
         throw err;
       } finally {
         await call.close();
@@ -409,6 +411,7 @@ namespacedSuite(
         }
       } catch (err) {
         await dumpFixturePages(pages);
+        cluster.dumpNodes();
         throw err;
       } finally {
         if (cut) cluster.healRedis('a');

@@ -147,9 +147,11 @@ function firefoxEngine(browser: PuppeteerBrowser): BrowserEngine {
   return {
     name: 'firefox',
     async newPage(options = {}) {
-      // A BiDi user context per participant: its own cookies, like a separate browser profile.
+      // A BiDi user context per participant: its own cookies, like a separate browser profile. And a window of its
+      // own: tabs of one window hide each other (visibilityState `hidden`), and a hidden tab presents no video
+      // frames and runs its timers late, which no participant on a machine of their own lives with.
       const context = await browser.createBrowserContext();
-      const page = await context.newPage();
+      const page = await context.newPage({ type: 'window' });
       await page.setViewport(options.viewport ?? { width: 680, height: 360 });
       if (options.initScript) await page.evaluateOnNewDocument(options.initScript);
       page.setDefaultTimeout(DEFAULT_TIMEOUT_MS);

@@ -33,6 +33,8 @@ export async function startServerProcess(options: {
   port?: number;
   /** Settings beyond the environment variables', as node-config's NODE_CONFIG JSON. */
   config?: Record<string, unknown>;
+  /** What it logs (default `warn`); `output()` keeps all of it. */
+  logLevel?: 'warn' | 'info' | 'debug';
 }): Promise<ServerProcess> {
   const varDir = await mkdtemp(path.join(os.tmpdir(), 'consulta-process-'));
   const port = options.port ?? (await freePort());
@@ -46,7 +48,7 @@ export async function startServerProcess(options: {
       HOST: '127.0.0.1',
       PORT: String(port),
       PUBLIC_URL: url,
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: options.logLevel ?? 'warn',
       DATABASE_URL: options.databaseUrl,
       ...(options.redisUrl
         ? {

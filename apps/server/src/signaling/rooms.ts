@@ -120,6 +120,11 @@ export class Rooms {
 
       if (resumeToken !== undefined) {
         if (!existing || !sameHash(existing.resumeTokenHash, hashToken(resumeToken))) {
+          // Worth a line: the client re-joins afresh, and the others see it leave and come back.
+          this.o.log.info(
+            { consultationId, participantId: participant.id, held: existing !== undefined },
+            existing ? 'a resume with a token that is not the place’s latest' : 'a resume for no place held',
+          );
           throw new AppError(ErrorCode.ResumeFailed, 'Your place in the call has expired; join again');
         }
         const wasLost = existing.relayLost === true;
