@@ -44,6 +44,8 @@ export class SignalingSocket extends Emitter<SignalingEvents> {
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   private pingTimer: ReturnType<typeof setInterval> | null = null;
   private lastPong = 0;
+  /** When the last ping went out (0: none on this socket yet). */
+  private lastPing = 0;
   private _state: SignalingState = 'closed';
   /** From the last `joined`; sent with every later join so the server resumes our place. */
   resumeToken: string | null = null;
@@ -101,6 +103,7 @@ export class SignalingSocket extends Emitter<SignalingEvents> {
       if (this.socket !== socket) return;
       this.setState('open');
       this.lastPong = Date.now();
+      this.lastPing = 0;
       this.startPing();
       this.sendJoin();
     };
@@ -177,11 +180,13 @@ export class SignalingSocket extends Emitter<SignalingEvents> {
     const every = this.options.pingIntervalMs ?? 10_000;
     if (every <= 0) return;
     this.pingTimer = setInterval(() => {
-      if (Date.now() - this.lastPong > 2 * every + 1000) {
-        this.drop();
-        return;
+      const now = Date.now();
+      const verdict = pingVerdict({ now, every, lastPing: this.lastPing, lastPong: this.lastPong });
+      if (verdict === 'drop') this.drop();
+      else if (verdict === 'ping') {
+        this.lastPing = now;
+        this.send({ type: 'ping', t: now });
       }
-      this.send({ type: 'ping', t: Date.now() });
     }, every);
   }
 
@@ -191,4 +196,21 @@ export class SignalingSocket extends Emitter<SignalingEvents> {
     this.reconnectTimer = null;
     this.pingTimer = null;
   }
+}
+
+/**
+ * What the client's ping timer does on a tick: `drop` the socket when a ping it sent has had no pong for more than
+ * an interval (so about two intervals after it went out), `ping` when none is outstanding, else `wait`. Counted
+ * from the ping, not from the last pong: a hidden tab's timers may fire a minute late, and counting from the last
+ * pong dropped a healthy socket on every late tick (the pong to the previous ping was a minute old by then).
+ */
+export function pingVerdict(o: {
+  now: number;
+  every: number;
+  lastPing: number;
+  lastPong: number;
+}): 'drop' | 'ping' | 'wait' {
+  const outstanding = o.lastPing > 0 && o.lastPong < o.lastPing;
+  if (!outstanding) return 'ping';
+  return o.now - o.lastPing > o.every + 1000 ? 'drop' : 'wait';
 }

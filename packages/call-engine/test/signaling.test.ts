@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type ClientMessage, CloseCodes, closeAction, type ServerMessage } from '@consulta/protocol';
 import { SignalingSocket } from '../src/index.ts';
+import { pingVerdict } from '../src/signaling.ts';
 
 class FakeSocket {
   static all: FakeSocket[] = [];
@@ -144,4 +145,17 @@ test('every join carries what the client has measured, so the first plan for it 
     bandwidth: measured,
   });
   conn.close();
+});
+
+test('the ping timer drops a socket whose ping went unanswered, never one whose timer merely ran late', () => {
+  const every = 10_000;
+  // First tick on a fresh socket: a ping goes out.
+  assert.equal(pingVerdict({ now: 10_000, every, lastPing: 0, lastPong: 0 }), 'ping');
+  // Answered: the next tick pings again.
+  assert.equal(pingVerdict({ now: 20_000, every, lastPing: 10_000, lastPong: 10_020 }), 'ping');
+  // Unanswered one interval on: wait (the next tick decides); past an interval and a second: drop.
+  assert.equal(pingVerdict({ now: 20_000, every, lastPing: 10_000, lastPong: 5 }), 'wait');
+  assert.equal(pingVerdict({ now: 30_000, every, lastPing: 10_000, lastPong: 5 }), 'drop');
+  // A hidden tab's timer fires 60 s late: the last pong is a minute old, but it answered the last ping.
+  assert.equal(pingVerdict({ now: 80_000, every, lastPing: 10_000, lastPong: 10_020 }), 'ping');
 });
