@@ -90,6 +90,44 @@ export default async function run(): Promise<BenchReport> {
       rows: joinRows,
     },
     {
+      title:
+        "Where a join's time goes, at the newcomer: admit -> each step, ms (median of joins; first/last of its connections)",
+      columns: [
+        'peers',
+        'joins',
+        'joined',
+        'routed',
+        'links',
+        'answered first',
+        'answered last',
+        'connected first',
+        'connected last',
+        'new peer',
+      ],
+      rows: sizes.flatMap((n) => {
+        const s = joins.filter((j) => j.peers === n && j.steps);
+        if (s.length === 0) return [];
+        const med = (f: (j: JoinLine) => number | undefined) => {
+          const v = s.map(f).filter((x): x is number => x !== undefined);
+          return v.length ? percentile(v, 50) : '-';
+        };
+        return [
+          [
+            n,
+            s.length,
+            med((j) => j.joinedMs),
+            med((j) => j.planMs),
+            med((j) => j.steps.links),
+            med((j) => j.steps.negotiated?.first),
+            med((j) => j.steps.negotiated?.last),
+            med((j) => j.steps.connected?.first),
+            med((j) => j.steps.connected?.last),
+            med((j) => j.newPeerMs),
+          ],
+        ];
+      }),
+    },
+    {
       title: 'Where the growing rooms stopped',
       columns: ['session/run', 'peers', 'why', 'up', 'load'],
       rows: [
@@ -125,9 +163,9 @@ const NOTES = [
   'BBVoice: Chrome tabs on an 8-thread laptop, a Go server on a 1-vCPU cloud VM (a real network hop), its own',
   'signalling (newcomer messages, sender initiates), binary trees filled in arrival order; times in JS from join.',
   'Here: every page, the server (PGlite, no SFU) and Chromium on 2 cores shared with other work, over loopback.',
-  'The clinician admits each guest from the waiting room; joined = admit -> `joined` at the newcomer. The server',
-  'sends `joined`/`peer-joined` before the new plan, and the newcomer reports its bandwidth only once joined, so a',
-  'join usually takes two plans (plans = plans the newcomer got by its last first packet) and may re-parent.',
+  'The clinician admits each guest from the waiting room; joined = admit -> `joined` at the newcomer. Its join',
+  'carries its bandwidth, so one plan routes it: plans = plans the newcomer got by its last first packet, the one',
+  "`joined` carries (the room's before it) included, so 2 is one plan per join.",
   'routed: admit -> the newcomer holds the first plan that routes it; new peer - routed = WebRTC set-up time.',
   'A session stops growing at the first join slower than 5 s or failing; later sessions go no further.',
   'Bandwidth (fixedBandwidth): clinician and first guest 2000/600 kbit/s up/down, then 100/600 (one 48 kbit/s copy:',
@@ -135,4 +173,8 @@ const NOTES = [
   'path of the settled plan, up = the most copies one peer sends (each a PeerConnection with its own Opus encoder;',
   'a relay decodes and re-encodes). settled: admit -> every pair flows over the connection the final plan names.',
   'doubled: pairs still delivered over two connections (one the plan no longer names) 2 s after settling.',
+  "Breakdown (second table), from the newcomer's page: routed = it holds the plan that routes it; answered = a",
+  "connection's first offer/answer completed (signaling round trips through the server); connected = its",
+  'connectionState became `connected` (ICE checks and the DTLS handshake done); new peer = its last first packet',
+  '(encoders started, first RTP through). Each step is the first and the last of the connections it opened.',
 ];

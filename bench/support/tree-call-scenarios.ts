@@ -11,6 +11,7 @@
 //    of its own an orphan reparent when a relay's tab crashes).
 import os from 'node:os';
 import type { Plan } from '@consulta/protocol';
+import type { LinkEvent } from '../../tests/browser/fixture/app.ts';
 import type { ArrivalRecord } from '../../tests/browser/fixture/arrival-watch.ts';
 import { startFixtureServer } from '../../tests/browser/fixture-server.ts';
 import { orphanedPairs } from '../../tests/browser/tree-plan.ts';
@@ -37,6 +38,11 @@ export type ScenarioLine =
       planMs: number;
       /** Plans the newcomer received until the last first packet. */
       plans: number;
+      /**
+       * Where the time went, at the newcomer (admit -> each step, ms; first and last of its connections): the
+       * first offer/answer of each connection completed, and each connection connected (ICE and DTLS done).
+       */
+      steps: JoinSteps;
       /** admit -> every pair flows over the final plan's connections. */
       settledMs: number;
       /** Receivers relayed through another peer, and the deepest path, in the settled plan. */
@@ -224,6 +230,7 @@ async function measureJoin(
       throw new Error(`no audio within ${JOIN_TIMEOUT_MS} ms: ${missing.join(', ')}`);
     }
   }
+  const timeline = await guest.page.evaluate(() => window.consultaTest.linkTimeline());
   const [joinedAt, plansSeen, planAt] = await guest.page.evaluate(
     ([until, self]) => {
       const plans = window.consultaTest.plans();
@@ -253,6 +260,7 @@ async function measureJoin(
     joinedMs: joinedAt === null ? -1 : joinedAt - admitAt,
     planMs: planAt === null ? -1 : planAt - admitAt,
     plans: plansSeen,
+    steps: joinSteps(timeline, admitAt, Math.max(newPeerAt, existingAt)),
     settledMs: flowingAt - admitAt,
     relayedEdges: shape.relayed,
     maxDepth: shape.maxDepth,
@@ -260,6 +268,32 @@ async function measureJoin(
     doubled,
     load: os.loadavg()[0]!,
   };
+}
+
+export interface JoinSteps {
+  /** Connections the newcomer opened between admit and its last first packet. */
+  links: number;
+  negotiated: { first: number; last: number } | null;
+  connected: { first: number; last: number } | null;
+}
+
+/**
+ * The newcomer's connections between `admitAt` and `until`: when each first completed an offer/answer and when
+ * each first connected, as ms after admit (the earliest and the latest connection).
+ */
+export function joinSteps(timeline: LinkEvent[], admitAt: number, until: number): JoinSteps {
+  const within = timeline.filter((e) => e.at >= admitAt && e.at <= until);
+  const firstOf = (event: LinkEvent['event']) => {
+    const at = new Map<string, number>();
+    for (const e of within) {
+      const key = `${e.role}:${e.remote}:${e.streamId}`;
+      if (e.event === event && !at.has(key)) at.set(key, e.at - admitAt);
+    }
+    const times = [...at.values()];
+    return times.length ? { first: Math.min(...times), last: Math.max(...times) } : null;
+  };
+  const links = new Set(within.map((e) => `${e.role}:${e.remote}:${e.streamId}`)).size;
+  return { links, negotiated: firstOf('negotiated'), connected: firstOf('connected') };
 }
 
 /**
