@@ -1,7 +1,7 @@
 // A 3-person consultation through the SFU in real Chromium: the routing policy is forced onto the SFU
 // (treeMaxParticipants 2), every page runs mediasoup-client through the call engine against the real mediasoup
 // worker. Everyone decodes everyone's video and hears their audio through SFU consumers, active-speaker events
-// arrive, and muting a camera pauses the consumers on the other side (and unmuting resumes them). The clinician's
+// arrive (and say nobody once everyone is muted), and muting a camera pauses the consumers on the other side (and unmuting resumes them). The clinician's
 // camera is 960x540, so it sends three simulcast layers: a receiver's tile preference picks the layer it gets
 // (narrow tile: the narrowest, 240 px; wide: the widest being sent, 960 px unless the encoder is CPU-limited)
 // and a hidden tile gets none.
@@ -15,7 +15,9 @@ sfuCallTest(
   {
     what: '3-person SFU call in Chromium',
     title: '3-person call through the SFU',
-    overrides: { routing: { treeMaxParticipants: 2 } },
+    // Chromium's fake microphone beeps once a second, which averages -70 to -76 dBov over the observer's 1.5 s:
+    // far quieter than speech (the default threshold, -55), so the test hears it as speaking at -90.
+    overrides: { routing: { treeMaxParticipants: 2 }, media: { speechThresholdDbov: -90 } },
   },
   'everyone decodes everyone through SFU consumers; active speaker; mute pauses',
   async (call, t) => {
@@ -54,6 +56,30 @@ sfuCallTest(
       15_000,
       'active-speaker events on every page',
     );
+
+    // Everyone mutes: the room falls silent, and every page is told nobody speaks (it kept the last speaker
+    // highlighted before the server watched audio levels too).
+    const lastHeard = () =>
+      Promise.all(call.people.map((p) => p.page.evaluate(() => window.sfuTest.activeSpeakers().at(-1))));
+    for (const p of call.people) await p.page.evaluate(() => window.sfuTest.setMuted('audio', true));
+    const mutedAt = Date.now();
+    await until(
+      async () => (await lastHeard()).every((id) => id === null),
+      15_000,
+      'nobody speaking, told to every page once all are muted',
+    );
+    t.diagnostic(`all muted -> every page told nobody speaks after ${Date.now() - mutedAt} ms`);
+    // The clinician speaks again (its fake microphone beeps): every page names it, though the dominant-speaker
+    // observer may still hold it from before and so say nothing new.
+    const [first] = call.people;
+    await first!.page.evaluate(() => window.sfuTest.setMuted('audio', false));
+    await until(
+      async () => (await lastHeard()).every((id) => id === first!.id),
+      15_000,
+      'the clinician named again once it speaks',
+    );
+    for (const p of call.people.slice(1))
+      await p.page.evaluate(() => window.sfuTest.setMuted('audio', false));
 
     // The patient turns the camera off: the others' consumers of it pause (they are told), frames stop.
     const [doctor, patient, family] = call.people as [

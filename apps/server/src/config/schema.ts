@@ -176,6 +176,8 @@ export const ConfigSchema = Type.Object({
     rtcMaxPort: Type.Integer({ minimum: 1, maximum: 65535 }),
     /** A worker this loaded (consumers + producers it carries) pipes new load of a consult to another worker. */
     pipeThreshold: Type.Integer({ minimum: 1 }),
+    /** Audio averaging below this over 1.5 s is nobody speaking (the active speaker is cleared). */
+    speechThresholdDbov: Type.Number({ minimum: -127, maximum: 0 }),
     /** After a room leaves the SFU, its transports are kept this long for clients still migrating off. */
     migrationGraceSeconds: Type.Number({ minimum: 0 }),
   }),

@@ -11,9 +11,11 @@ import {
 import type { FastifyBaseLogger } from 'fastify';
 import { AppError } from '../errors.ts';
 import type { Room } from '../signaling/room.ts';
+import { ActiveSpeaker } from './active-speaker.ts';
 import { chooseLayer } from './layers.ts';
 import {
   type ActiveSpeakerObserver,
+  type AudioLevelObserver,
   type DtlsParameters,
   mediaCodecs,
   type Producer,
@@ -25,11 +27,19 @@ import type { ConsultRoomHandle, HandleSource, RoomProducer } from './room-handl
 import { type ConsumerEntry, SfuMember } from './sfu-member.ts';
 import type { PooledWorker, WorkerPool } from './worker-pool.ts';
 
+/**
+ * How the room's audio levels are watched: the loudest producer over each 1.5 s, so the pauses between a
+ * speaker's sentences keep the highlight and a room that fell quiet clears it (media.speechThresholdDbov).
+ */
+const LEVEL_INTERVAL_MS = 1500;
+
 export interface MediaRoomDeps {
   pool: WorkerPool;
   log: FastifyBaseLogger;
   /** Producers + consumers on the room's worker past which new members go to another worker. */
   pipeThreshold: number;
+  /** Audio averaging below this (dBov) over LEVEL_INTERVAL_MS counts as nobody speaking. */
+  speechThresholdDbov: number;
 }
 
 interface ProducerEntry {
@@ -56,7 +66,7 @@ export class MediaRoom implements HandleSource {
   private readonly pipes = new Map<string, Promise<Producer>>();
   /** Consumers being created, by `participantId|producerId`: a producer is consumed once per member. */
   private readonly consuming = new Set<string>();
-  private speaker: string | null = null;
+  private readonly speaker: ActiveSpeaker;
   private drainTimer: NodeJS.Timeout | null = null;
   closed = false;
   /** Told once when this incarnation closes (drained, room gone, or its worker died). */
@@ -68,17 +78,19 @@ export class MediaRoom implements HandleSource {
     readonly mainWorker: PooledWorker,
     readonly router: Router,
     private readonly observer: ActiveSpeakerObserver,
+    private readonly levels: AudioLevelObserver,
     private readonly deps: MediaRoomDeps,
     /** Where the recording service listens; outlives this incarnation. */
     readonly handle: ConsultRoomHandle,
   ) {
     this.routers.set(mainWorker, router);
-    observer.on('dominantspeaker', ({ producer }) => {
-      const who = this.allProducers.get(producer.id)?.participantId ?? null;
-      if (who === this.speaker) return;
-      this.speaker = who;
-      this.room.broadcast({ type: 'active-speaker', peerId: who });
+    this.speaker = new ActiveSpeaker((peerId) => {
+      if (!this.closed) this.room.broadcast({ type: 'active-speaker', peerId });
     });
+    const whose = (producerId: string) => this.allProducers.get(producerId)?.participantId ?? null;
+    observer.on('dominantspeaker', ({ producer }) => this.speaker.dominantIs(whose(producer.id)));
+    levels.on('silence', () => this.speaker.silence());
+    levels.on('volumes', (volumes) => this.speaker.voices(whose(volumes[0]?.producer.id ?? '')));
   }
 
   static async create(
@@ -91,7 +103,13 @@ export class MediaRoom implements HandleSource {
     if (!worker) throw new AppError(ErrorCode.SfuUnavailable, 'No media worker is running');
     const router = await deps.pool.createRouter(worker, { mediaCodecs });
     const observer = await router.createActiveSpeakerObserver({ interval: 300 });
-    return new MediaRoom(room, epoch, worker, router, observer, deps, handle);
+    // A muted (paused) microphone sends nothing, which counts as quiet.
+    const levels = await router.createAudioLevelObserver({
+      maxEntries: 1,
+      threshold: deps.speechThresholdDbov,
+      interval: LEVEL_INTERVAL_MS,
+    });
+    return new MediaRoom(room, epoch, worker, router, observer, levels, deps, handle);
   }
 
   get consultationId(): string {
@@ -193,7 +211,10 @@ export class MediaRoom implements HandleSource {
     }
     this.allProducers.set(producer.id, entry);
     producer.observer.once('close', () => this.producerClosed(entry, member));
-    if (kind === 'audio') await this.observer.addProducer({ producerId: producer.id }).catch(() => {});
+    if (kind === 'audio') {
+      await this.observer.addProducer({ producerId: producer.id }).catch(() => {});
+      await this.levels.addProducer({ producerId: producer.id }).catch(() => {});
+    }
     this.handle.emit('producer-added', { producer: entry.onMain, participantId, source });
     for (const other of this.members.values()) {
       if (other !== member) await this.consume(other, entry);
@@ -489,10 +510,7 @@ export class MediaRoom implements HandleSource {
         participantId: entry.participantId,
         source: entry.source,
       });
-    if (this.speaker === entry.participantId && entry.producer.kind === 'audio' && !this.closed) {
-      this.speaker = null;
-      this.room.broadcast({ type: 'active-speaker', peerId: null });
-    }
+    if (entry.producer.kind === 'audio' && entry.source === 'camera') this.speaker.gone(entry.participantId);
   }
 }
 

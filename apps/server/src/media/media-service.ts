@@ -214,7 +214,12 @@ export class MediaService implements RoomObserver {
   }
 
   private roomDeps() {
-    return { pool: this.pool!, log: this.log, pipeThreshold: this.config.pipeThreshold };
+    return {
+      pool: this.pool!,
+      log: this.log,
+      pipeThreshold: this.config.pipeThreshold,
+      speechThresholdDbov: this.config.speechThresholdDbov,
+    };
   }
 
   /** An incarnation closed for good (drained or room gone): the recording service hears `closed`. */

@@ -10,6 +10,7 @@ export type WebRtcTransport = Mediasoup.types.WebRtcTransport;
 export type Producer = Mediasoup.types.Producer;
 export type Consumer = Mediasoup.types.Consumer;
 export type ActiveSpeakerObserver = Mediasoup.types.ActiveSpeakerObserver;
+export type AudioLevelObserver = Mediasoup.types.AudioLevelObserver;
 export type RtpCapabilities = Mediasoup.types.RtpCapabilities;
 export type RtpParameters = Mediasoup.types.RtpParameters;
 export type DtlsParameters = Mediasoup.types.DtlsParameters;
