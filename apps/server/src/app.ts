@@ -194,6 +194,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // close. Added before @fastify/websocket so it runs before that plugin's own preClose.
   // A cluster node first hands its rooms over and closes its sockets with 4503 (reconnect now, elsewhere).
   app.addHook('preClose', async () => {
+    // Recordings are finalised first, while the SFU still carries their media and before a cluster node hands
+    // its rooms over: recording does not move between nodes, so the room's next owner must find it ended (a
+    // recording it finds running in a snapshot is one whose node crashed, and is marked failed).
+    await recordings.shutdown();
     await cluster?.drain();
     for (const client of app.websocketServer?.clients ?? []) {
       client.close(CloseCode.ServerGoingAway, 'server shutting down');
@@ -258,7 +262,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.addHook('onClose', async () => {
     await retention.stop();
-    // Finalise recordings first, while the SFU still carries their media.
+    // Recordings were finalised in preClose; one that started since (a request that raced the shutdown) is too.
     await recordings.shutdown();
     ctx.rooms.shutdown();
     media.close();

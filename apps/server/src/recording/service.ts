@@ -257,6 +257,45 @@ export class RecordingService implements RoomObserver {
     });
   }
 
+  /**
+   * This node took the room over (cluster) and its snapshot says a recording was asked for or running, which no
+   * service here runs: it ran on the node that died, and its recorder died with it (recording does not move
+   * between nodes yet). It ends FAILED, with the reason in the audit log; everyone in the room is told, and the
+   * room no longer needs the SFU for it. A node that stops on purpose finalises its recordings before it hands
+   * its rooms over, so only a crash (or a node cut off past its lease) gets here.
+   */
+  async roomAdopted(room: Room): Promise<void> {
+    const consultationId = room.consultationId;
+    if (room.recording === 'off' || this.active.has(consultationId)) return;
+    await this.o.queue.run(consultationId, async () => {
+      const orphans = await this.o.prisma.recording.findMany({
+        where: { consultationId, status: { in: ['AWAITING_CONSENT', 'RECORDING', 'FINALISING'] } },
+        select: { id: true, status: true },
+      });
+      for (const row of orphans) {
+        await this.o.prisma.recording.update({
+          where: { id: row.id },
+          data: { status: 'FAILED', stoppedAt: new Date() },
+        });
+        await this.audit(
+          'recording.failed',
+          system,
+          { id: row.id, consultationId },
+          {
+            outcome: 'failed',
+            details: { reason: 'the server running it stopped', was: row.status },
+          },
+        );
+        this.o.rooms.broadcast(consultationId, { type: 'recording', recording: await this.view(row.id) });
+      }
+      this.o.log.warn(
+        { consultationId, recordings: orphans.map((r) => r.id) },
+        'a recording ran on a node that stopped: marked failed',
+      );
+      await this.o.rooms.setRecording(consultationId, 'off');
+    });
+  }
+
   roomEnded(consultationId: string): Promise<void> {
     const active = this.active.get(consultationId);
     if (!active) return Promise.resolve();
@@ -529,7 +568,7 @@ export class RecordingService implements RoomObserver {
   private audit(
     action: Parameters<typeof recordAudit>[1]['action'],
     actor: Principal | typeof system,
-    active: Active,
+    active: Pick<Active, 'id' | 'consultationId'>,
     extra: { ip?: string; outcome?: 'ok' | 'failed'; details?: Parameters<typeof recordAudit>[1]['details'] },
   ): Promise<void> {
     return recordAudit(this.o.prisma, {

@@ -56,6 +56,11 @@ export interface RoomObserver {
   planChanged?(room: Room): Promise<void> | void;
   /** A member's reported details (bandwidth) changed. */
   memberUpdated?(room: Room, participantId: string): Promise<void> | void;
+  /**
+   * This node took the room over from a snapshot (cluster): what the node that ran it had beside the room (a
+   * recorder) did not come along.
+   */
+  roomAdopted?(room: Room): Promise<void> | void;
 }
 
 /**
@@ -251,6 +256,10 @@ export class Rooms {
    */
   adopt(room: Room): void {
     this.rooms.set(room.consultationId, room);
+    // Not awaited: the caller holds the room's turn, and observers take their own.
+    void this.notify((o) => o.roomAdopted?.(room)).catch((err) =>
+      this.o.log.error({ err, consultationId: room.consultationId }, 'an observer failed on an adopted room'),
+    );
     const now = Date.now();
     for (const member of room.members.values()) {
       if (member.link) continue;

@@ -1,0 +1,189 @@
+// A recorded consultation whose node goes away (docs/cluster.md): recording runs on the node that holds the room,
+// and does not move with it. Real server processes with their SFU (a mediasoup worker each), the local PostgreSQL
+// and the real Redis (keys under this run's prefix); clients are WebSocket clients, so nothing is recorded but the
+// recording's states, which is what this is about.
+// - SIGKILL: the node taking the room over finds a recording in the snapshot that no service of its own runs.
+//   It marks it FAILED with the reason in the audit log, tells the room, and the room leaves the SFU's hold; a new
+//   recording may be asked for at once. Before, the snapshot's "running" stayed for good: clients kept showing a
+//   recording nothing wrote, the row stayed RECORDING, and a new request was refused by no one but recorded nothing.
+// - SIGTERM: the node finalises its recordings before it hands its rooms over, so the next owner finds none.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import type { AuditList, Recording } from '@consulta/protocol';
+import { createStaffUser, openDatabase } from '@consulta/server';
+import { createConsultation, tokenFromEmail } from '../support/consultation.ts';
+import { HttpClient } from '../support/http.ts';
+import { createTestDatabase } from '../support/postgres.ts';
+import { dropRedisPrefix } from '../support/redis-prefix.ts';
+import { type ServerProcess, startServerProcess } from '../support/server-process.ts';
+import { SignalingClient } from '../support/signaling-client.ts';
+import { startSmtpCapture } from '../support/smtp.ts';
+
+const prefix = `consulta-test-${randomBytes(6).toString('hex')}:`;
+let db: Awaited<ReturnType<typeof createTestDatabase>>;
+let prisma: Awaited<ReturnType<typeof openDatabase>>;
+let smtp: Awaited<ReturnType<typeof startSmtpCapture>>;
+const nodes: Record<'a' | 'b', ServerProcess | null> = { a: null, b: null };
+const clinicianAccount = { email: 'dr.rec@example.test', password: 'a-long-correct-password' };
+const adminAccount = { email: 'ops.rec@example.test', password: 'another-long-correct-password' };
+let shared: Parameters<typeof startServerProcess>[0];
+
+const startNode = async (name: 'a' | 'b') => {
+  nodes[name] = await startServerProcess({ ...shared, nodeId: `node-${name}` });
+  return nodes[name];
+};
+
+before(async () => {
+  db = await createTestDatabase();
+  prisma = await openDatabase({ url: db.url, dataDir: '' });
+  smtp = await startSmtpCapture();
+  await createStaffUser(prisma.prisma, { ...clinicianAccount, displayName: 'Dr Rec', role: 'CLINICIAN' });
+  await createStaffUser(prisma.prisma, { ...adminAccount, displayName: 'Ops', role: 'ADMIN' });
+  shared = {
+    databaseUrl: db.url,
+    redisUrl: 'redis://127.0.0.1:6379',
+    redisKeyPrefix: prefix,
+    cookieSecret: randomBytes(32).toString('hex'),
+    // The SFU on: recording needs it (test.json5 gives each node one worker on free ports).
+    config: { email: { smtpUrl: smtp.url }, media: { enabled: true } },
+  };
+  // One after the other: the first applies the migrations, the second finds them applied.
+  await startNode('a');
+  await startNode('b');
+});
+
+after(async () => {
+  for (const node of Object.values(nodes)) await node?.close().catch(() => undefined);
+  await smtp?.close();
+  await prisma?.close();
+  await db?.drop();
+  await dropRedisPrefix(prefix);
+});
+
+async function signedIn(node: ServerProcess, account: typeof clinicianAccount): Promise<HttpClient> {
+  const http = new HttpClient(node.url);
+  const res = await http.post('/api/auth/sign-in', account);
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  return http;
+}
+
+/**
+ * A recorded call: the clinician's socket on node A (which runs the room), the patient's on node B; an admin asks
+ * for a recording through A and both agree. Resolves once both were told it runs.
+ */
+async function recordedCall(title: string) {
+  const a = nodes.a!;
+  const b = nodes.b!;
+  const clinician = await signedIn(a, clinicianAccount);
+  const consultationId = (await createConsultation(clinician, title)).id;
+  const doc = await SignalingClient.connect(a.url, clinician.cookieHeader);
+  doc.send({ type: 'join', consultationId });
+  const docToken = (await doc.next('joined')).resumeToken;
+
+  const email = `patient-${randomBytes(3).toString('hex')}@example.test`;
+  await clinician.post(`/api/consultations/${consultationId}/invites`, { email, displayName: 'Patient' });
+  const patientHttp = new HttpClient(b.url);
+  const opened = await patientHttp.post<{ guest: { participantId: string } }>('/api/invites/open', {
+    token: await tokenFromEmail(smtp),
+  });
+  assert.equal(opened.status, 200, JSON.stringify(opened.body));
+  const pat = await SignalingClient.connect(b.url, patientHttp.cookieHeader);
+  pat.send({ type: 'join', consultationId });
+  await pat.next('waiting');
+  doc.send({ type: 'admit', participantId: opened.body.guest.participantId });
+  await pat.next('joined');
+
+  const admin = await signedIn(a, adminAccount);
+  const asked = await admin.post<Recording>(`/api/consultations/${consultationId}/recordings`, {});
+  assert.equal(asked.status, 201, JSON.stringify(asked.body));
+  const recordingId = asked.body.id;
+  for (const c of [doc, pat]) {
+    await c.next('recording', (m) => m.recording.id === recordingId);
+    c.send({ type: 'recording-consent', recordingId, granted: true });
+  }
+  for (const c of [doc, pat]) {
+    await c.next('recording', (m) => m.recording.id === recordingId && m.recording.status === 'RECORDING');
+  }
+  return { consultationId, clinician, doc, docToken, pat, admin, recordingId };
+}
+
+const recordingRow = (id: string) =>
+  prisma.prisma.recording.findUniqueOrThrow({ where: { id }, select: { status: true, stoppedAt: true } });
+
+describe('a recorded room whose node goes away', () => {
+  test('SIGKILL: the node taking the room over marks the recording failed, tells the room, and may record again', async () => {
+    const call = await recordedCall('Recorded, then the node dies');
+    await nodes.a!.kill('SIGKILL');
+    nodes.a = null;
+
+    // The clinician resumes on B, which takes the room over from its snapshot.
+    const doc = await SignalingClient.connect(nodes.b!.url, call.clinician.cookieHeader);
+    doc.send({ type: 'join', consultationId: call.consultationId, resumeToken: call.docToken });
+    assert.equal((await doc.next('joined', () => true, 15_000)).resumed, true);
+
+    // The patient, whose socket never broke, is told the recording failed; the room plans without it.
+    const told = await call.pat.next(
+      'recording',
+      (m) => m.recording.id === call.recordingId && m.recording.status === 'FAILED',
+      15_000,
+    );
+    assert.ok(told.recording.stoppedAt, 'it says when it stopped');
+    const row = await recordingRow(call.recordingId);
+    assert.equal(row.status, 'FAILED');
+    assert.ok(row.stoppedAt);
+    const plan = await call.pat.next(
+      'plan',
+      (m) => !m.plan.reasons.some((r) => r.code === 'recording-requires-sfu'),
+      15_000,
+    );
+    assert.notEqual(plan.plan.topology, 'sfu', 'a 1:1 call without a recording leaves the SFU');
+
+    // The audit log says why, as an event of this recording.
+    const admin = await signedIn(nodes.b!, adminAccount);
+    const audit = await admin.get<AuditList>(
+      `/api/audit?consultationId=${call.consultationId}&action=recording.failed`,
+    );
+    assert.equal(audit.status, 200, JSON.stringify(audit.body));
+    const failed = audit.body.events.find((e) => e.targetId === call.recordingId);
+    assert.ok(failed, JSON.stringify(audit.body.events));
+    assert.equal((failed.details as { reason?: string } | null)?.reason, 'the server running it stopped');
+
+    // Nothing stands in the way of recording again.
+    const again = await admin.post<Recording>(`/api/consultations/${call.consultationId}/recordings`, {});
+    assert.equal(again.status, 201, JSON.stringify(again.body));
+    for (const c of [doc, call.pat]) c.socket.close();
+    await startNode('a');
+  });
+
+  test('SIGTERM: the node finalises its recording before handing the room over; the next owner finds none', async () => {
+    const call = await recordedCall('Recorded, then the node restarts');
+    await nodes.a!.close();
+    nodes.a = null;
+
+    // The patient on B is told the recording stopped (finalising or already final) by A itself.
+    await call.pat.next(
+      'recording',
+      (m) => m.recording.id === call.recordingId && m.recording.status !== 'RECORDING',
+      15_000,
+    );
+    const doc = await SignalingClient.connect(nodes.b!.url, call.clinician.cookieHeader);
+    doc.send({ type: 'join', consultationId: call.consultationId, resumeToken: call.docToken });
+    assert.equal((await doc.next('joined', () => true, 15_000)).resumed, true);
+    const row = await recordingRow(call.recordingId);
+    assert.notEqual(row.status, 'RECORDING', 'A ended it');
+    const admin = await signedIn(nodes.b!, adminAccount);
+    const audit = await admin.get<AuditList>(
+      `/api/audit?consultationId=${call.consultationId}&action=recording.failed`,
+    );
+    assert.equal(
+      audit.body.events.filter(
+        (e) => (e.details as { reason?: string } | null)?.reason === 'the server running it stopped',
+      ).length,
+      0,
+      'B did not find a recording left running',
+    );
+    for (const c of [doc, call.pat]) c.socket.close();
+    await startNode('a');
+  });
+});
