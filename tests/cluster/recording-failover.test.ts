@@ -12,9 +12,8 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { AuditList, Recording } from '@consulta/protocol';
 import { createStaffUser, openDatabase } from '@consulta/server';
-import { createConsultation, tokenFromEmail } from '../support/consultation.ts';
-import { HttpClient } from '../support/http.ts';
 import { createTestDatabase } from '../support/postgres.ts';
+import { recordedCall, signedIn } from '../support/recorded-call.ts';
 import { dropRedisPrefix } from '../support/redis-prefix.ts';
 import { type ServerProcess, startServerProcess } from '../support/server-process.ts';
 import { SignalingClient } from '../support/signaling-client.ts';
@@ -61,59 +60,22 @@ after(async () => {
   await dropRedisPrefix(prefix);
 });
 
-async function signedIn(node: ServerProcess, account: typeof clinicianAccount): Promise<HttpClient> {
-  const http = new HttpClient(node.url);
-  const res = await http.post('/api/auth/sign-in', account);
-  assert.equal(res.status, 200, JSON.stringify(res.body));
-  return http;
-}
-
-/**
- * A recorded call: the clinician's socket on node A (which runs the room), the patient's on node B; an admin asks
- * for a recording through A and both agree. Resolves once both were told it runs.
- */
-async function recordedCall(title: string) {
-  const a = nodes.a!;
-  const b = nodes.b!;
-  const clinician = await signedIn(a, clinicianAccount);
-  const consultationId = (await createConsultation(clinician, title)).id;
-  const doc = await SignalingClient.connect(a.url, clinician.cookieHeader);
-  doc.send({ type: 'join', consultationId });
-  const docToken = (await doc.next('joined')).resumeToken;
-
-  const email = `patient-${randomBytes(3).toString('hex')}@example.test`;
-  await clinician.post(`/api/consultations/${consultationId}/invites`, { email, displayName: 'Patient' });
-  const patientHttp = new HttpClient(b.url);
-  const opened = await patientHttp.post<{ guest: { participantId: string } }>('/api/invites/open', {
-    token: await tokenFromEmail(smtp),
-  });
-  assert.equal(opened.status, 200, JSON.stringify(opened.body));
-  const pat = await SignalingClient.connect(b.url, patientHttp.cookieHeader);
-  pat.send({ type: 'join', consultationId });
-  await pat.next('waiting');
-  doc.send({ type: 'admit', participantId: opened.body.guest.participantId });
-  await pat.next('joined');
-
-  const admin = await signedIn(a, adminAccount);
-  const asked = await admin.post<Recording>(`/api/consultations/${consultationId}/recordings`, {});
-  assert.equal(asked.status, 201, JSON.stringify(asked.body));
-  const recordingId = asked.body.id;
-  for (const c of [doc, pat]) {
-    await c.next('recording', (m) => m.recording.id === recordingId);
-    c.send({ type: 'recording-consent', recordingId, granted: true });
-  }
-  for (const c of [doc, pat]) {
-    await c.next('recording', (m) => m.recording.id === recordingId && m.recording.status === 'RECORDING');
-  }
-  return { consultationId, clinician, doc, docToken, pat, admin, recordingId };
-}
+/** The clinician's socket on node A (which runs the room), the patient's on node B. */
+const callOn = (title: string) => ({
+  roomNode: nodes.a!,
+  patientNode: nodes.b!,
+  clinician: clinicianAccount,
+  admin: adminAccount,
+  smtp,
+  title,
+});
 
 const recordingRow = (id: string) =>
   prisma.prisma.recording.findUniqueOrThrow({ where: { id }, select: { status: true, stoppedAt: true } });
 
 describe('a recorded room whose node goes away', () => {
   test('SIGKILL: the node taking the room over marks the recording failed, tells the room, and may record again', async () => {
-    const call = await recordedCall('Recorded, then the node dies');
+    const call = await recordedCall(callOn('Recorded, then the node dies'));
     await nodes.a!.kill('SIGKILL');
     nodes.a = null;
 
@@ -157,7 +119,7 @@ describe('a recorded room whose node goes away', () => {
   });
 
   test('SIGTERM: the node finalises its recording before handing the room over; the next owner finds none', async () => {
-    const call = await recordedCall('Recorded, then the node restarts');
+    const call = await recordedCall(callOn('Recorded, then the node restarts'));
     await nodes.a!.close();
     nodes.a = null;
 

@@ -258,6 +258,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // The retention job runs while the server serves (every node may: each deletion locks its row).
   const retention = new RetentionSweeper(prisma, { ...config.retention, log: app.log });
   app.addHook('onReady', async () => retention.start());
+  // Alone, this process ran every recording there is: one left unfinished died with its last run.
+  if (!redis) app.addHook('onReady', async () => recordings.failOrphansAtStartup());
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   app.addHook('onClose', async () => {

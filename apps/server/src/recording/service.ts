@@ -268,32 +268,43 @@ export class RecordingService implements RoomObserver {
     const consultationId = room.consultationId;
     if (room.recording === 'off' || this.active.has(consultationId)) return;
     await this.o.queue.run(consultationId, async () => {
-      const orphans = await this.o.prisma.recording.findMany({
-        where: { consultationId, status: { in: ['AWAITING_CONSENT', 'RECORDING', 'FINALISING'] } },
-        select: { id: true, status: true },
-      });
-      for (const row of orphans) {
-        await this.o.prisma.recording.update({
-          where: { id: row.id },
-          data: { status: 'FAILED', stoppedAt: new Date() },
-        });
-        await this.audit(
-          'recording.failed',
-          system,
-          { id: row.id, consultationId },
-          {
-            outcome: 'failed',
-            details: { reason: 'the server running it stopped', was: row.status },
-          },
-        );
-        this.o.rooms.broadcast(consultationId, { type: 'recording', recording: await this.view(row.id) });
-      }
-      this.o.log.warn(
-        { consultationId, recordings: orphans.map((r) => r.id) },
-        'a recording ran on a node that stopped: marked failed',
-      );
+      await this.failOrphans({ consultationId });
       await this.o.rooms.setRecording(consultationId, 'off');
     });
+  }
+
+  /**
+   * Startup of a server that runs alone (no cluster): every recording left unfinished was this process's before
+   * it died (killed, out of memory, power), and nothing will ever finish it. Each is marked FAILED, audited.
+   * In a cluster other nodes may be running theirs; there the node taking a room over does it (`roomAdopted`).
+   */
+  async failOrphansAtStartup(): Promise<void> {
+    await this.failOrphans({});
+  }
+
+  /** Marks the unfinished recordings `where` says FAILED (no recorder of this process runs them), audited, told. */
+  private async failOrphans(where: { consultationId?: string }): Promise<void> {
+    const orphans = await this.o.prisma.recording.findMany({
+      where: { ...where, status: { in: ['AWAITING_CONSENT', 'RECORDING', 'FINALISING'] } },
+      select: { id: true, status: true, consultationId: true },
+    });
+    for (const row of orphans) {
+      if (this.active.get(row.consultationId)?.id === row.id) continue;
+      await this.o.prisma.recording.update({
+        where: { id: row.id },
+        data: { status: 'FAILED', stoppedAt: new Date() },
+      });
+      await this.audit('recording.failed', system, row, {
+        outcome: 'failed',
+        details: { reason: 'the server running it stopped', was: row.status },
+      });
+      this.o.rooms.broadcast(row.consultationId, { type: 'recording', recording: await this.view(row.id) });
+    }
+    if (orphans.length > 0)
+      this.o.log.warn(
+        { recordings: orphans.map((r) => r.id) },
+        'recordings left unfinished by a server that stopped: marked failed',
+      );
   }
 
   roomEnded(consultationId: string): Promise<void> {
