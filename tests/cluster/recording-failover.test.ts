@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import type { AuditList, Recording } from '@consulta/protocol';
 import { createStaffUser, openDatabase } from '@consulta/server';
 import { createTestDatabase } from '../support/postgres.ts';
-import { recordedCall, signedIn } from '../support/recorded-call.ts';
+import { RECORDING_REASON, recordedCall, signedIn } from '../support/recorded-call.ts';
 import { dropRedisPrefix } from '../support/redis-prefix.ts';
 import { type ServerProcess, startServerProcess } from '../support/server-process.ts';
 import { SignalingClient } from '../support/signaling-client.ts';
@@ -96,7 +96,9 @@ describe('a recorded room whose node goes away', () => {
     assert.ok(row.stoppedAt);
     const plan = await call.pat.next(
       'plan',
-      (m) => !m.plan.reasons.some((r) => r.code === 'recording-requires-sfu'),
+      (m) =>
+        m.plan.version > call.recordingPlan.version &&
+        !m.plan.reasons.some((r) => r.code === RECORDING_REASON),
       15_000,
     );
     assert.notEqual(plan.plan.topology, 'sfu', 'a 1:1 call without a recording leaves the SFU');

@@ -11,6 +11,9 @@ import type { ServerProcess } from './server-process.ts';
 import { SignalingClient } from './signaling-client.ts';
 import type { SmtpCapture } from './smtp.ts';
 
+/** The plan reason a recording puts on the room (it needs the SFU). */
+export const RECORDING_REASON = 'recording-requires-sfu';
+
 export interface Account {
   email: string;
   password: string;
@@ -62,5 +65,9 @@ export async function recordedCall(o: {
   for (const c of [doc, pat]) {
     await c.next('recording', (m) => m.recording.id === recordingId && m.recording.status === 'RECORDING');
   }
-  return { consultationId, clinician, doc, docToken, pat, admin, recordingId };
+  // The plan that holds the room on the SFU for the recording.
+  const recordingPlan = (
+    await pat.next('plan', (m) => m.plan.reasons.some((r) => r.code === RECORDING_REASON))
+  ).plan;
+  return { consultationId, clinician, doc, docToken, pat, admin, recordingId, recordingPlan };
 }
