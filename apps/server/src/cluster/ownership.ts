@@ -49,24 +49,41 @@ export class Ownership {
   owner(consultationId: string): Promise<'self' | Lease> {
     if (this.owned.has(consultationId)) return Promise.resolve('self');
     if (this.draining) return Promise.reject(new NodeDraining());
-    let pending = this.taking.get(consultationId);
-    if (!pending) {
-      pending = this.take(consultationId, null).finally(() => this.taking.delete(consultationId));
-      this.taking.set(consultationId, pending);
-    }
-    return pending;
+    return this.once(consultationId, () => this.take(consultationId, null));
   }
 
   /** The owner as Redis says, without taking anything (null: nobody). */
   async holder(consultationId: string): Promise<'self' | Lease | null> {
     if (this.owned.has(consultationId)) return 'self';
+    // A take of ours under way: the lease may carry our name already while the room is still being loaded.
+    const taking = this.taking.get(consultationId);
+    if (taking) return taking;
     return this.o.leases.holder(consultationId);
   }
 
   /** The owner `dead` is not listening any more: take its room (if the lease is still exactly its). */
-  takeOver(consultationId: string, dead: Lease): Promise<'self' | Lease> {
-    if (this.draining) return Promise.reject(new NodeDraining());
-    return this.take(consultationId, dead);
+  async takeOver(consultationId: string, dead: Lease): Promise<'self' | Lease> {
+    if (this.draining) throw new NodeDraining();
+    // Another message for the room may be taking it already (a resume and the other member's report, racing
+    // after the owner died): wait for that take rather than start a second one under a newer fence.
+    const under = this.taking.get(consultationId);
+    if (under && (await under) === 'self') return 'self';
+    if (this.owned.has(consultationId)) return 'self';
+    return this.once(consultationId, () => this.take(consultationId, dead));
+  }
+
+  /**
+   * One take of a room at a time on this node; whoever asks meanwhile shares it. Two at once each got a fence:
+   * the first loaded the snapshot and resumed a member (a new resume token, whose write the second fence then
+   * refused), the second reloaded the older snapshot, and the member's next resume failed (seen in CI).
+   */
+  private once(consultationId: string, take: () => Promise<'self' | Lease>): Promise<'self' | Lease> {
+    let pending = this.taking.get(consultationId);
+    if (!pending) {
+      pending = take().finally(() => this.taking.delete(consultationId));
+      this.taking.set(consultationId, pending);
+    }
+    return pending;
   }
 
   /** Rooms' `changing` hook: a task on the room starts. */
@@ -201,6 +218,7 @@ export class Ownership {
       return this.take(consultationId, null);
     }
     if (fence === null) {
+      if (this.owned.has(consultationId)) return 'self';
       const now = await leases.holder(consultationId);
       if (now && now.node !== nodeId) return now;
       throw new Error(`could not take the lease of room ${consultationId}`);
