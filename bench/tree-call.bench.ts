@@ -105,7 +105,7 @@ export default async function run(): Promise<BenchReport> {
         'new peer',
       ],
       rows: sizes.flatMap((n) => {
-        const s = joins.filter((j) => j.peers === n && j.steps);
+        const s = joins.filter((j) => j.peers === n);
         if (s.length === 0) return [];
         const med = (f: (j: JoinLine) => number | undefined) => {
           const v = s.map(f).filter((x): x is number => x !== undefined);

@@ -51,14 +51,15 @@ export function fixtureSuite(
       email: { smtpUrl: smtp.url },
       ...(coturn && { turn: { urls: coturn.urls, secret: coturn.secret } }),
     });
-    chromium = await launchChromium();
-    engines.set('chromium', options.chromiumPerPage ? chromiumProcessPerPage() : chromiumEngine(chromium));
+    if (options.chromiumPerPage) engines.set('chromium', chromiumProcessPerPage());
+    else {
+      chromium = await launchChromium();
+      engines.set('chromium', chromiumEngine(chromium));
+    }
     if (options.firefox) engines.set('firefox', await launchEngine('firefox'));
   });
   after(async () => {
     for (const engine of engines.values()) await engine.close().catch(() => {});
-    // With a process per page the engine does not own the shared browser.
-    if (options.chromiumPerPage) await chromium?.close().catch(() => {});
     await server?.close();
     await coturn?.stop();
     await smtp?.close();
@@ -76,7 +77,7 @@ export function fixtureSuite(
       return started(server, 'the fixture server');
     },
     get chromium() {
-      return started(chromium, 'Chromium');
+      return started(chromium, 'the shared Chromium (none with chromiumPerPage)');
     },
     engine: (name) => started(engines.get(name), name),
   };

@@ -66,8 +66,9 @@ export class Ownership {
     if (this.draining) throw new NodeDraining();
     // Another message for the room may be taking it already (a resume and the other member's report, racing
     // after the owner died): wait for that take rather than start a second one under a newer fence.
+    // (No await when none is: a join asking meanwhile must find this takeover in flight, not start its own.)
     const under = this.taking.get(consultationId);
-    if (under && (await under) === 'self') return 'self';
+    if (under) await under.catch(() => undefined);
     if (this.owned.has(consultationId)) return 'self';
     return this.once(consultationId, () => this.take(consultationId, dead));
   }
@@ -218,7 +219,6 @@ export class Ownership {
       return this.take(consultationId, null);
     }
     if (fence === null) {
-      if (this.owned.has(consultationId)) return 'self';
       const now = await leases.holder(consultationId);
       if (now && now.node !== nodeId) return now;
       throw new Error(`could not take the lease of room ${consultationId}`);

@@ -269,7 +269,8 @@ export class RecordingService implements RoomObserver {
     if (room.recording === 'off' || this.active.has(consultationId)) return;
     await this.o.queue.run(consultationId, async () => {
       await this.failOrphans({ consultationId });
-      await this.o.rooms.setRecording(consultationId, 'off');
+      // An admin may have asked for a new recording here meanwhile: its state is not the dead node's to clear.
+      if (!this.active.has(consultationId)) await this.o.rooms.setRecording(consultationId, 'off');
     });
   }
 
@@ -288,21 +289,24 @@ export class RecordingService implements RoomObserver {
       where: { ...where, status: { in: ['AWAITING_CONSENT', 'RECORDING', 'FINALISING'] } },
       select: { id: true, status: true, consultationId: true },
     });
+    const failed: string[] = [];
     for (const row of orphans) {
       if (this.active.get(row.consultationId)?.id === row.id) continue;
-      await this.o.prisma.recording.update({
+      const updated = await this.o.prisma.recording.update({
         where: { id: row.id },
         data: { status: 'FAILED', stoppedAt: new Date() },
+        include: recordingInclude,
       });
       await this.audit('recording.failed', system, row, {
         outcome: 'failed',
         details: { reason: 'the server running it stopped', was: row.status },
       });
-      this.o.rooms.broadcast(row.consultationId, { type: 'recording', recording: await this.view(row.id) });
+      this.o.rooms.broadcast(row.consultationId, { type: 'recording', recording: recordingView(updated) });
+      failed.push(row.id);
     }
-    if (orphans.length > 0)
+    if (failed.length > 0)
       this.o.log.warn(
-        { recordings: orphans.map((r) => r.id) },
+        { recordings: failed },
         'recordings left unfinished by a server that stopped: marked failed',
       );
   }
