@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import type { BrowserEngine } from '../support/browser-engine.ts';
 import { assertAtMostOneRenegotiation } from '../support/renegotiations.ts';
+import { assertStandbyActivated, assertStandbyWhileWaiting } from './sfu-standby.ts';
 import type { MediasoupWatch, Person, SfuCall } from './sfu-support.ts';
 import { until } from './sfu-support.ts';
 
@@ -84,6 +85,18 @@ export async function assertSwitchNegotiations(people: Person[], mark: SwitchMar
   return `renegotiations ${renegotiated.join(', ')}; SFU sessions ${sessions.join(', ')}`;
 }
 
+/**
+ * When each pair among `people` first received through the SFU (from `allReceive`, polled), after `since`:
+ * `they all receive via the SFU N ms after the admission` (the latest pair), for a MEASURE line.
+ */
+export function sfuReachedText(reached: Map<string, number>, people: Person[], since: number): string {
+  let latest = 0;
+  for (const r of people)
+    for (const s of people.filter((x) => x !== r))
+      latest = Math.max(latest, (reached.get(`${r.name}<-${s.name}`) ?? since) - since);
+  return `they all receive via the SFU ${latest} ms after the admission`;
+}
+
 export async function assertOneStreamPerTile(people: Person[]) {
   for (const r of people) {
     const shown = await r.page.evaluate(() => window.sfuTest.shown());
@@ -121,9 +134,17 @@ export async function migrateThereAndBack(
     const beforeUp = await steadyGap(pair);
     const joinAt = Date.now();
     const upMark = await markSwitch(pair);
-    const family = await call.admitGuest('family', 'FAMILY', engines.family);
+    // While the third waits, the pair's SFU path is built ahead (warm standby) and carries nothing.
+    let standby: Awaited<ReturnType<typeof assertStandbyWhileWaiting>> | null = null;
+    let admittedAt = 0;
+    const family = await call.admitGuest('family', 'FAMILY', engines.family, async () => {
+      standby = await assertStandbyWhileWaiting(pair);
+      admittedAt = Date.now();
+    });
     await call.settledOn('sfu');
-    await call.allReceive('sfu');
+    const viaSfu = await call.allReceive('sfu');
+    measure(`p2p->sfu: ${sfuReachedText(viaSfu, pair, admittedAt)}; ${standby!.text}`);
+    await assertStandbyActivated(pair, standby!.epochs);
     // Make before break: the peer connections close once the SFU feeds every tile.
     await until(() => peersClosed(call), 60_000, 'peer connections closed after the move to the SFU');
     await call.allShowFrames();

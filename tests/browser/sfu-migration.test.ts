@@ -3,6 +3,7 @@
 // as `MEASURE` (bench/switch.bench.ts collects it). Runs in a loopback-only network namespace.
 import { fileURLToPath } from 'node:url';
 import { migrateThereAndBack } from './sfu-migration-scenario.ts';
+import { standbyOverrides } from './sfu-standby.ts';
 import { MediasoupWatch, sfuCallTest } from './sfu-support.ts';
 
 const watch = new MediasoupWatch();
@@ -12,7 +13,7 @@ sfuCallTest(
   {
     what: 'p2p <-> SFU migration in Chromium',
     title: 'live migration between p2p and the SFU',
-    overrides: { routing: { treeMaxParticipants: 2 } },
+    overrides: { routing: { treeMaxParticipants: 2 }, ...standbyOverrides },
   },
   'p2p -> sfu when a third joins, sfu -> p2p when they leave; media resumes each time',
   async (call, t) => {

@@ -115,7 +115,16 @@ export class SfuCall {
   }
 
   /** Invites a guest by email, opens the link in a new page (on `engine`), and the clinician admits them. */
-  async admitGuest(name: string, role: GuestRole = 'FAMILY', engine?: BrowserEngine): Promise<Person> {
+  /**
+   * Invites a guest, who joins and waits in the lobby until the doctor admits them. `whileWaiting` runs once the
+   * doctor sees them waiting, before the admission (a clinician seldom admits at once; warm standby uses that).
+   */
+  async admitGuest(
+    name: string,
+    role: GuestRole = 'FAMILY',
+    engine?: BrowserEngine,
+    whileWaiting?: () => Promise<void>,
+  ): Promise<Person> {
     const doc = this.doctor.page;
     const invited = await api(doc, 'POST', `/api/consultations/${this.consultId}/invites`, {
       email: `${name}-${++this.guests}@example.test`,
@@ -132,6 +141,7 @@ export class SfuCall {
     await page.evaluate(([c, bw]) => window.sfuTest.start(c!, bw), [this.consultId, this.bandwidth] as const);
     await page.waitForFunction(() => window.sfuTest.state() === 'waiting');
     await doc.waitForFunction((pid) => window.sfuTest.lobbyIds().includes(pid), id);
+    await whileWaiting?.();
     await doc.evaluate((pid) => window.sfuTest.admit(pid), id);
     await page.waitForFunction(() => window.sfuTest.state() === 'joined');
     const person = { id, name, page };

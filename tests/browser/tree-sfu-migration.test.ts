@@ -11,8 +11,10 @@ import {
   gaps,
   markSwitch,
   peersClosed,
+  sfuReachedText,
   steadyGap,
 } from './sfu-migration-scenario.ts';
+import { assertStandbyActivated, assertStandbyWhileWaiting, standbyOverrides } from './sfu-standby.ts';
 import { MediasoupWatch, sfuCallTest, until } from './sfu-support.ts';
 
 const watch = new MediasoupWatch();
@@ -22,7 +24,7 @@ sfuCallTest(
   {
     what: 'tree <-> SFU migration in Chromium',
     title: 'live migration between a tree and the SFU',
-    overrides: { routing: { treeMaxParticipants: 3 } },
+    overrides: { routing: { treeMaxParticipants: 3 }, ...standbyOverrides },
   },
   'tree -> sfu when a fourth joins, sfu -> tree when they leave; media resumes each time',
   async (call, t) => {
@@ -43,9 +45,17 @@ sfuCallTest(
       const beforeUp = await steadyGap(three);
       const joinAt = Date.now();
       const upMark = await markSwitch(three);
-      const fourth = await call.admitGuest('interpreter', 'INTERPRETER');
+      // While the fourth waits, the three build their SFU path ahead (warm standby); it carries nothing.
+      let standby: Awaited<ReturnType<typeof assertStandbyWhileWaiting>> | null = null;
+      let admittedAt = 0;
+      const fourth = await call.admitGuest('interpreter', 'INTERPRETER', undefined, async () => {
+        standby = await assertStandbyWhileWaiting(three);
+        admittedAt = Date.now();
+      });
       await call.settledOn('sfu');
-      await call.allReceive('sfu');
+      const viaSfu = await call.allReceive('sfu');
+      measure(`tree->sfu: ${sfuReachedText(viaSfu, three, admittedAt)}; ${standby!.text}`);
+      await assertStandbyActivated(three, standby!.epochs);
       await until(() => peersClosed(call), 60_000, 'peer connections closed after the move to the SFU');
       await call.allShowFrames();
       const up = await gaps(three, joinAt);

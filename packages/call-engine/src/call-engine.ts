@@ -447,6 +447,7 @@ export class CallEngine extends Emitter<CallEngineEvents> {
       case 'sfu-consume':
       case 'sfu-consumer-closed':
       case 'sfu-consumer-paused':
+      case 'sfu-standby-end':
         // The SFU path took those it expected above; one for a session already gone needs nothing.
         break;
       default:
@@ -579,7 +580,8 @@ export class CallEngine extends Emitter<CallEngineEvents> {
     const created = diff.connect.map((spec) => this.createLink(spec));
     const timeoutMs = this.options.makeBeforeBreakTimeoutMs ?? 8000;
     const onSfu = this.plan.topology === 'sfu';
-    if (!onSfu && this.sfu.session) {
+    // A standby session (built ahead for a foreseen move) is the server's to end, not a path being left.
+    if (!onSfu && this.sfu.session && !this.sfu.session.isStandby) {
       // Leaving the SFU, make before break: the peer connections come up and their tracks take over the
       // streams (each as soon as it carries media), then the SFU session closes.
       void whenConnected(created, timeoutMs)

@@ -95,7 +95,7 @@ export interface CallEngineEvents {
   /** A remote sender paused or resumed a track (muted, camera off); SFU topology. */
   'media-paused': (info: { peerId: string; kind: MediaKind; paused: boolean }) => void;
   /** The SFU session's progress: `up` once its transports exist, `closed` after migrating off or a restart. */
-  sfu: (info: { state: 'starting' | 'up' | 'closed'; epoch: number }) => void;
+  sfu: (info: { state: 'starting' | 'standby' | 'up' | 'closed'; epoch: number }) => void;
   error: (error: EngineError) => void;
 }
 

@@ -17,7 +17,8 @@ export interface SfuPathHost {
   trackEnded(peerId: string, track: MediaStreamTrack): void;
   paused(peerId: string, kind: MediaKind, paused: boolean): void;
   error(code: 'NEGOTIATION_FAILED', message: string): void;
-  state(state: 'starting' | 'up' | 'closed', epoch: number): void;
+  /** `standby`: built and connected, carrying nothing until the server activates it (see SfuSession). */
+  state(state: 'starting' | 'standby' | 'up' | 'closed', epoch: number): void;
 }
 
 export class SfuPath {
@@ -36,7 +37,7 @@ export class SfuPath {
 
   /** A session is up: what the SFU sends now reaches us (the server's consumers follow). */
   get isUp(): boolean {
-    return this.current !== null && this.current === this.started;
+    return this.current !== null && this.current === this.started && !this.current.isStandby;
   }
 
   /** Input: every server message; returns true when it was the SFU's. */
@@ -44,7 +45,11 @@ export class SfuPath {
     if (this.requests.handle(m)) return true;
     switch (m.type) {
       case 'sfu-session':
-        this.onSession(m.epoch, m.routerRtpCapabilities);
+        this.onSession(m.epoch, m.routerRtpCapabilities, m.standby === true);
+        return true;
+      case 'sfu-standby-end':
+        // The guest whose admission it was built for was denied or left: the server closed its side.
+        if (this.current?.epoch === m.epoch && this.current.isStandby) this.close(false);
         return true;
       case 'sfu-consume':
         this.current?.handleConsume(m.consumer);
@@ -76,9 +81,15 @@ export class SfuPath {
     this.host.state('closed', session.epoch);
   }
 
-  private onSession(epoch: number, routerRtpCapabilities: Record<string, unknown>): void {
+  private onSession(epoch: number, routerRtpCapabilities: Record<string, unknown>, standby: boolean): void {
     const running = this.current;
     if (running && running.epoch === epoch) {
+      if (running.isStandby && !standby) {
+        // The plan moved onto the SFU this standby was built for: only the senders' tracks go on.
+        running.activate();
+        if (this.started === running) this.host.state('up', epoch);
+        return;
+      }
       // The same epoch again (resume, or our media gate opened): send what we could not send before.
       void running.ensureProducing();
       return;
@@ -99,6 +110,7 @@ export class SfuPath {
       tilePreference: (peerId) => host.tilePreference(peerId),
       iceServers,
       iceTransportPolicy,
+      standby,
       callbacks: {
         track: (peerId, track, source) => host.track(peerId, track, source),
         trackEnded: (peerId, track) => host.trackEnded(peerId, track),
@@ -112,7 +124,7 @@ export class SfuPath {
       () => {
         if (this.current !== session) return;
         this.started = session;
-        host.state('up', epoch);
+        host.state(session.isStandby ? 'standby' : 'up', epoch);
       },
       (err: unknown) => {
         if (this.current !== session) return;

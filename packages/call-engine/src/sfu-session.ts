@@ -46,6 +46,8 @@ export interface SfuSessionOptions {
   iceServers: RTCIceServer[];
   iceTransportPolicy: RTCIceTransportPolicy;
   callbacks: SfuSessionCallbacks;
+  /** Warm standby (see `activate`): build everything, send nothing. */
+  standby?: boolean;
 }
 
 interface RemoteConsumer {
@@ -77,15 +79,42 @@ export class SfuSession {
   /** Consumers announced before the receive transport existed locally. */
   private readonly early: SfuConsumerOptions[] = [];
   private closed = false;
+  private standby: boolean;
   private readonly cb: SfuSessionCallbacks;
 
   constructor(private readonly o: SfuSessionOptions) {
     this.epoch = o.epoch;
     this.cb = o.callbacks;
+    this.standby = o.standby === true;
   }
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /**
+   * A warm standby: transports are connected and producers negotiated, but every producer's sender carries no
+   * track (nothing leaves the browser) and the server keeps our consumers paused. The peer connections carry
+   * the call meanwhile; they share the local tracks, which is why the tracks are never disabled from here.
+   */
+  get isStandby(): boolean {
+    return this.standby;
+  }
+
+  /** The room moved onto the SFU: the producers' senders get their tracks (a video encoder starts on a key frame). */
+  activate(): void {
+    if (!this.standby || this.closed) return;
+    this.standby = false;
+    for (const [slot, producer] of this.producers) {
+      const track = this.sendingTrack(slot, producer);
+      if (producer.track !== track) void producer.replaceTrack({ track }).catch(() => {});
+    }
+    void this.ensureProducing();
+  }
+
+  /** What a producer's sender should carry now: nothing in standby or while paused (muted). */
+  private sendingTrack(slot: MediaSlot, producer: types.Producer): MediaStreamTrack | null {
+    return this.standby || producer.paused ? null : (this.o.localTracks()[slot] ?? null);
   }
 
   /** Loads the device, creates both transports, says `sfu-ready` and sends the local media. */
@@ -171,6 +200,8 @@ export class SfuSession {
             return;
           }
           this.producers.set(slot, producer);
+          // A standby producer was negotiated with the track (mediasoup-client needs one) and sends none.
+          if (this.standby) void producer.replaceTrack({ track: null }).catch(() => {});
           if (slot === 'screen') {
             if (producer.rtpSender) preferResolution(producer.rtpSender);
           } else if (this.o.muted(slot)) this.setPaused(slot, true);
@@ -199,8 +230,8 @@ export class SfuSession {
         this.closeOnServer(producer);
         continue;
       }
-      // A paused (muted) producer keeps sending nothing: its sender's track stays null.
-      const track = producer.paused ? null : (tracks[slot] ?? null);
+      // A paused (muted) or standby producer keeps sending nothing: its sender's track stays null.
+      const track = this.sendingTrack(slot, producer);
       if (producer.track !== track) void producer.replaceTrack({ track }).catch(() => {});
     }
     void this.ensureProducing();
@@ -221,7 +252,7 @@ export class SfuSession {
     if (!producer || producer.paused === paused) return;
     if (paused) producer.pause();
     else producer.resume();
-    const track = paused ? null : (this.o.localTracks()[kind] ?? null);
+    const track = this.sendingTrack(kind, producer);
     if (producer.track !== track) void producer.replaceTrack({ track }).catch(() => {});
     this.o.send({ type: 'sfu-producer-pause', producerId: producer.id, paused });
   }

@@ -155,7 +155,8 @@ export const ClientMessage = Type.Union([
     pair: Type.Union([SelectedPair, Type.Null()]),
   }),
 
-  // SFU (only while the plan's topology is 'sfu', or after it, until `sfu-close`). Replies carry `requestId`.
+  // SFU (only while the plan's topology is 'sfu' or the room's SFU is in standby, or after it, until
+  // `sfu-close`). Replies carry `requestId`.
   /** Create this client's send or receive WebRTC transport on the room's router. Reply: `sfu-transport`. */
   message('sfu-transport-create', { requestId: RequestId, direction: TransportDirection }),
   /** Finish a transport's DTLS set-up (mediasoup-client's `connect` event). Reply: `sfu-done`. */
@@ -241,9 +242,18 @@ export const ServerMessage = Type.Union([
   /**
    * The room's media runs (or is about to run) through the SFU: load a mediasoup-client Device with these
    * capabilities and create transports. A new `epoch` (the worker was replaced) means: drop every SFU transport
-   * and start again.
+   * and start again. `standby`: the room is not on the SFU yet but may move there soon (a guest waits whose
+   * admission the policy foresees taking the call there): build the transports and producers now, but send
+   * nothing (producers carry no track) until the same epoch comes again without `standby`; the server keeps
+   * every consumer paused meanwhile.
    */
-  message('sfu-session', { epoch: Type.Integer({ minimum: 0 }), routerRtpCapabilities: MediasoupObject }),
+  message('sfu-session', {
+    epoch: Type.Integer({ minimum: 0 }),
+    routerRtpCapabilities: MediasoupObject,
+    standby: Type.Optional(Type.Boolean()),
+  }),
+  /** The warning passed (the guest was denied or left): close this epoch's standby session; nothing to send. */
+  message('sfu-standby-end', { epoch: Type.Integer({ minimum: 0 }) }),
   message('sfu-transport', {
     requestId: RequestId,
     direction: TransportDirection,

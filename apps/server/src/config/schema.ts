@@ -180,6 +180,8 @@ export const ConfigSchema = Type.Object({
     speechThresholdDbov: Type.Number({ minimum: -127, maximum: 0 }),
     /** After a room leaves the SFU, its transports are kept this long for clients still migrating off. */
     migrationGraceSeconds: Type.Number({ minimum: 0 }),
+    /** Warm standby: SFU transports built (nothing flowing) while a waiting guest's admission would move the call there. */
+    standby: Type.Boolean(),
   }),
   recording: Type.Object({
     /** Where finished recordings are stored (a volume in compose); relative paths are under server.varDir. */

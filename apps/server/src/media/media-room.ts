@@ -69,6 +69,12 @@ export class MediaRoom implements HandleSource {
   private readonly speaker: ActiveSpeaker;
   private drainTimer: NodeJS.Timeout | null = null;
   closed = false;
+  /**
+   * Warm standby: the room is not on the SFU, but a waiting guest's admission is foreseen to take it there. Its
+   * members build transports and producers (carrying no track), and every consumer stays paused, so nothing
+   * flows until `activate()`; the active speaker is not announced.
+   */
+  standby = false;
   /** Told once when this incarnation closes (drained, room gone, or its worker died). */
   onClose: () => void = () => {};
 
@@ -85,7 +91,7 @@ export class MediaRoom implements HandleSource {
   ) {
     this.routers.set(mainWorker, router);
     this.speaker = new ActiveSpeaker((peerId) => {
-      if (!this.closed) this.room.broadcast({ type: 'active-speaker', peerId });
+      if (!this.closed && !this.standby) this.room.broadcast({ type: 'active-speaker', peerId });
     });
     const whose = (producerId: string) => this.allProducers.get(producerId)?.participantId ?? null;
     observer.on('dominantspeaker', ({ producer }) => this.speaker.dominantIs(whose(producer.id)));
@@ -98,6 +104,7 @@ export class MediaRoom implements HandleSource {
     epoch: number,
     deps: MediaRoomDeps,
     handle: ConsultRoomHandle,
+    standby = false,
   ): Promise<MediaRoom> {
     const worker = deps.pool.leastLoaded();
     if (!worker) throw new AppError(ErrorCode.SfuUnavailable, 'No media worker is running');
@@ -109,7 +116,9 @@ export class MediaRoom implements HandleSource {
       threshold: deps.speechThresholdDbov,
       interval: LEVEL_INTERVAL_MS,
     });
-    return new MediaRoom(room, epoch, worker, router, observer, levels, deps, handle);
+    const media = new MediaRoom(room, epoch, worker, router, observer, levels, deps, handle);
+    media.standby = standby;
+    return media;
   }
 
   get consultationId(): string {
@@ -125,7 +134,24 @@ export class MediaRoom implements HandleSource {
       type: 'sfu-session',
       epoch: this.epoch,
       routerRtpCapabilities: this.router.rtpCapabilities as MediasoupObject,
+      ...(this.standby ? { standby: true } : {}),
     };
+  }
+
+  /** The plan moved onto the SFU: standby ends; consumers resume and members are told (same epoch, no standby). */
+  async activate(): Promise<void> {
+    if (!this.standby) return;
+    this.standby = false;
+    this.announced.clear();
+    await Promise.all([...this.members.values()].map((m) => this.applyLayers(m)));
+  }
+
+  /** The warning passed: members close their standby session (`sfu-standby-end`) and this room closes. */
+  endStandby(): void {
+    if (!this.standby || this.closed) return;
+    for (const participantId of this.announced)
+      this.room.send(participantId, { type: 'sfu-standby-end', epoch: this.epoch });
+    this.close();
   }
 
   /** Sends this epoch's `sfu-session` to a member (again, on resume or when its media gate opens). */
@@ -493,7 +519,7 @@ export class MediaRoom implements HandleSource {
             await consumer.setPreferredLayers({ spatialLayer: choice.spatialLayer }).catch(() => {});
           }
         }
-        const pause = !e.clientResumed || hidden;
+        const pause = !e.clientResumed || hidden || this.standby;
         if (pause && !consumer.paused) await consumer.pause().catch(() => {});
         else if (!pause && consumer.paused) await consumer.resume().catch(() => {});
       }),

@@ -78,23 +78,65 @@ export class MediaService implements RoomObserver {
   async planChanged(room: Room): Promise<void> {
     if (!this.available) return;
     if (room.plan.topology !== 'sfu') {
-      this.rooms.get(room.consultationId)?.drain(this.config.migrationGraceSeconds * 1000);
+      const media = this.rooms.get(room.consultationId);
+      // A standby stays until the foresight that asked for it changes (`foreseen` follows every plan).
+      if (!media?.standby) media?.drain(this.config.migrationGraceSeconds * 1000);
       return;
     }
     try {
       const media = await this.ensureRoom(room);
+      // From standby: the consumers resume while the members are told to put their tracks on (same epoch).
+      const activated = media.activate();
       media.undrain();
       for (const m of room.members.values()) {
         if (m.link && !media.announced.has(m.participantId)) media.announce(m.participantId);
       }
+      await activated;
     } catch (err) {
       this.log.error({ err, consultationId: room.consultationId }, 'could not open the SFU room');
     }
   }
 
+  /**
+   * Warm standby: while the room is off the SFU and the policy foresees that admitting its waiting guests takes
+   * it there, the SFU room exists in standby and every connected member builds its path (`sfu-session` with
+   * `standby`); when the foresight passes (denied, left the lobby, or admitted into another topology), it is
+   * released. Only members already in the call take part: a waiting guest learns nothing of the SFU.
+   */
+  async foreseen(room: Room): Promise<void> {
+    if (!this.available || !this.config.standby) return;
+    const existing = this.rooms.get(room.consultationId);
+    if (room.foreseen !== 'sfu' || room.plan.topology === 'sfu') {
+      if (existing?.standby) {
+        existing.endStandby();
+        this.log.info({ consultationId: room.consultationId }, 'SFU standby released');
+      }
+      return;
+    }
+    // On the SFU or still draining off it: that room serves as it is.
+    if (existing && !existing.standby) return;
+    try {
+      const media = existing ?? (await this.ensureRoom(room, true));
+      if (!media.standby) return;
+      if (!existing)
+        this.log.info({ consultationId: room.consultationId }, 'SFU standby for a waiting guest');
+      for (const m of room.members.values()) {
+        if (m.link && !media.announced.has(m.participantId)) media.announce(m.participantId);
+      }
+    } catch (err) {
+      this.log.error({ err, consultationId: room.consultationId }, 'could not open the SFU room in standby');
+    }
+  }
+
   /** A member joined or resumed: on `sfu`, send it the session (again after a resume: it may have missed it). */
   async memberJoined(room: Room, participantId: string, resumed: boolean): Promise<void> {
-    if (!this.available || room.plan.topology !== 'sfu') return;
+    if (!this.available) return;
+    if (room.plan.topology !== 'sfu') {
+      const standby = this.rooms.get(room.consultationId);
+      if (standby?.standby && (resumed || !standby.announced.has(participantId)))
+        standby.announce(participantId);
+      return;
+    }
     try {
       const media = await this.ensureRoom(room);
       if (resumed || !media.announced.has(participantId)) media.announce(participantId);
@@ -128,7 +170,7 @@ export class MediaService implements RoomObserver {
     direction: TransportDirection,
   ): Promise<SfuTransportOptions> {
     const media = await this.serving(room);
-    if (room.plan.topology !== 'sfu' || media.draining) {
+    if ((room.plan.topology !== 'sfu' && !media.standby) || media.draining) {
       throw new AppError(ErrorCode.NotOnSfu, 'This consultation is leaving the SFU');
     }
     return media.createTransport(who, direction);
@@ -190,7 +232,8 @@ export class MediaService implements RoomObserver {
     return media;
   }
 
-  private ensureRoom(room: Room): Promise<MediaRoom> {
+  /** The room's SFU incarnation, created (in `standby` when asked) if there is none. */
+  private ensureRoom(room: Room, standby = false): Promise<MediaRoom> {
     const id = room.consultationId;
     const existing = this.rooms.get(id);
     if (existing) return Promise.resolve(existing);
@@ -199,7 +242,7 @@ export class MediaService implements RoomObserver {
     const epoch = (this.epochs.get(id) ?? -1) + 1;
     this.epochs.set(id, epoch);
     const handle = this.handles.get(id) ?? placeholderHandle(id);
-    const created = MediaRoom.create(room, epoch, this.roomDeps(), handle)
+    const created = MediaRoom.create(room, epoch, this.roomDeps(), handle, standby)
       .then((media) => {
         handle.source = media;
         this.handles.set(id, handle);
@@ -246,7 +289,9 @@ export class MediaService implements RoomObserver {
       // Detach first so closing this incarnation is not mistaken for the room leaving the SFU.
       this.rooms.delete(id);
       media.onClose = () => {};
-      media.close();
+      // A standby is not rebuilt on the fresh worker: its members drop it, and a later foresight builds anew.
+      if (media.standby) media.endStandby();
+      else media.close();
       const room = media.room;
       if (room.plan.topology !== 'sfu' || media.draining || !this.available) {
         handle?.emit('closed');

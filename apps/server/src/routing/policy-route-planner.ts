@@ -11,7 +11,7 @@ import {
   treePeers,
 } from '@consulta/routing-policy';
 import { chainEdges, createTreePlanner, type TreePeer, type TreePlanner } from '@consulta/streaming-tree';
-import type { Member } from '../signaling/member.ts';
+import type { Member, Waiting } from '../signaling/member.ts';
 import type { Room } from '../signaling/room.ts';
 import type { RoutePlanner } from '../signaling/route-planner.ts';
 import { ReplanBudget } from './replan-budget.ts';
@@ -123,6 +123,31 @@ export class PolicyRoutePlanner implements RoutePlanner {
       reasons: forced ? [{ code: 'forced-by-config', topology: forced }, ...reasons] : reasons,
       edges,
     };
+  }
+
+  /**
+   * The policy's choice with the waiting guests admitted, from the figures it accepted for the members (and the
+   * guests' reports from the waiting room), and its hysteresis from the room's last decision. A dry run: nothing
+   * is accepted or remembered. Tree feasibility is the policy's estimate; the real plan may still fall back.
+   */
+  foresee(room: Room): Topology {
+    const state = this.rooms.get(room.consultationId);
+    const members = [...room.members.values()];
+    const participants = [
+      ...members.map((m) => state?.accepted.get(m.participantId) ?? participantOf(m)),
+      ...[...room.lobby.values()].map(waitingParticipant),
+    ];
+    const sfuAvailable = this.sfuAvailable();
+    const forced = this.routing.forceTopology ?? null;
+    if (forced && (forced !== 'sfu' || sfuAvailable) && participants.length > 1) return forced;
+    const input = {
+      participants,
+      recording: room.recording,
+      screenSharers: members.filter((m) => m.peer.media?.screenSharing === true).map((m) => m.participantId),
+      config: this.config,
+      sfuAvailable,
+    };
+    return decideTopology(input, state?.decision).topology;
   }
 
   forget(consultationId: string): void {
@@ -264,6 +289,18 @@ function participantOf(m: Member): Participant {
     // A relay that lost its connection (Member.relayLost) sends at most its own stream, like a TURN-only peer.
     relayOnly: m.relayOnly || m.relayLost === true,
     device: m.device,
+  };
+}
+
+/** A waiting guest as the policy would take them on admission: their report from the waiting room, if any. */
+function waitingParticipant(w: Waiting): Participant {
+  const report = w.bandwidth;
+  return {
+    id: w.participantId,
+    role: w.peer.role,
+    ...(report ? { uplinkKbps: report.uplinkKbps, downlinkKbps: report.downlinkKbps } : {}),
+    relayOnly: report?.relayOnly ?? false,
+    device: report?.device ?? 'laptop',
   };
 }
 

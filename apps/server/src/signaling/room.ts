@@ -1,4 +1,4 @@
-import type { Peer, Plan, ServerMessage } from '@consulta/protocol';
+import type { Peer, Plan, ServerMessage, Topology } from '@consulta/protocol';
 import type { Member, Waiting } from './member.ts';
 
 /** In-memory state of one consultation's call. Pure bookkeeping: Rooms does the I/O around it. */
@@ -16,6 +16,11 @@ export class Room {
    * during a recording until they consent; the media module checks it before producing or consuming.
    */
   mediaAllowed: (participantId: string) => boolean = () => true;
+  /**
+   * The topology the policy foresees if everyone waiting were admitted now (null: nobody waits, or no planner
+   * foresight). Kept by Rooms; the SFU builds a warm standby when it says `sfu` and the plan does not.
+   */
+  foreseen: Topology | null = null;
 
   constructor(readonly consultationId: string) {}
 

@@ -54,6 +54,11 @@ export interface RoomObserver {
   roomEnded?(consultationId: string): Promise<void> | void;
   /** A new plan went out to the room's members (the SFU follows topology changes). */
   planChanged?(room: Room): Promise<void> | void;
+  /**
+   * What the room's plan would become if its waiting guests were admitted changed (`room.foreseen`): the SFU
+   * warms a standby path when that is `sfu`.
+   */
+  foreseen?(room: Room): Promise<void> | void;
   /** A member's reported details (bandwidth) changed. */
   memberUpdated?(room: Room, participantId: string): Promise<void> | void;
   /**
@@ -158,7 +163,7 @@ export class Rooms {
         });
         link.place = { state: 'waiting', consultationId, participantId: participant.id };
         link.send({ type: 'waiting', consultationId });
-        room.broadcastLobby();
+        await this.lobbyChanged(room);
         return;
       }
       if (existing) await this.drop(room, existing, CloseCode.Replaced, 'replaced by a newer connection');
@@ -181,9 +186,13 @@ export class Rooms {
       waiting.link.place = { state: 'idle' };
       if (decision === 'DENIED') {
         waiting.link.send({ type: 'denied', consultationId });
+        await this.foresee(room);
         return;
       }
+      // Foreseen again only after the plan that admits them: a standby built for this admission is used by that
+      // plan, not released just before it.
       await this.enter(room, participant, waiting.link, waiting.bandwidth);
+      await this.foresee(room);
     });
   }
 
@@ -198,7 +207,7 @@ export class Rooms {
       if (!room) return;
       if (place.state === 'waiting') {
         if (room.lobby.get(place.participantId)?.link === link) room.lobby.delete(place.participantId);
-        room.broadcastLobby();
+        await this.lobbyChanged(room);
       } else {
         const member = room.members.get(place.participantId);
         if (member?.link === link) await this.depart(room, member, 'left');
@@ -224,7 +233,7 @@ export class Rooms {
       if (place.state === 'waiting') {
         link.place = { state: 'idle' };
         if (room.lobby.get(place.participantId)?.link === link) room.lobby.delete(place.participantId);
-        room.broadcastLobby();
+        await this.lobbyChanged(room);
         this.forgetIfEmpty(room);
         return;
       }
@@ -294,7 +303,7 @@ export class Rooms {
         room.lobby.delete(participantId);
         waiting.link.place = { state: 'idle' };
         waiting.link.close(CloseCode.AccessWithdrawn, 'access withdrawn');
-        room.broadcastLobby();
+        await this.lobbyChanged(room);
       }
       const member = room.members.get(participantId);
       if (member) await this.drop(room, member, CloseCode.AccessWithdrawn, 'access withdrawn');
@@ -601,7 +610,8 @@ export class Rooms {
       next.quality === room.plan.quality &&
       JSON.stringify(next.reasons) === JSON.stringify(room.plan.reasons) &&
       JSON.stringify(next.edges) === JSON.stringify(room.plan.edges);
-    if (same) return;
+    // A member's new figures can change what a waiting guest's admission would bring, though not the plan.
+    if (same) return this.foresee(room);
     const topologyChanged = next.topology !== room.plan.topology;
     room.plan = { ...next, version: room.plan.version + 1 };
     room.broadcast({ type: 'plan', plan: room.plan });
@@ -609,6 +619,21 @@ export class Rooms {
       await this.o.presence.routed(room.consultationId, room.plan.topology);
     }
     await this.notify((o) => o.planChanged?.(room));
+    await this.foresee(room);
+  }
+
+  /** Someone entered or left the waiting room: staff are told, and what their admission would bring foreseen. */
+  private async lobbyChanged(room: Room): Promise<void> {
+    room.broadcastLobby();
+    await this.foresee(room);
+  }
+
+  /** Re-reads the planner's foresight for the room's waiting guests; observers hear when it changed. */
+  private async foresee(room: Room): Promise<void> {
+    const next = room.lobby.size > 0 ? (this.o.planner.foresee?.(room) ?? null) : null;
+    if (next === room.foreseen) return;
+    room.foreseen = next;
+    await this.notify((o) => o.foreseen?.(room));
   }
 }
 

@@ -1,0 +1,80 @@
+// Warm standby in the switch tests (issue 15): while a guest waits whose admission will move the call onto the
+// SFU, the people already in the call build their SFU session ahead, and nothing flows over it until the plan
+// moves; the move then activates that same session (same epoch, no new one). The switch bench runs each switch
+// with standby off too (CONSULTA_SWITCH_STANDBY=off sets media.standby false), before and after in one run.
+import assert from 'node:assert/strict';
+import type { Person } from './sfu-support.ts';
+import { until } from './sfu-support.ts';
+
+/** Whether this run uses warm standby (the default; the bench's comparison turns it off). */
+export const STANDBY = process.env.CONSULTA_SWITCH_STANDBY !== 'off';
+
+/** Server overrides for this run's standby setting. */
+export const standbyOverrides = STANDBY ? {} : { media: { standby: false } };
+
+/**
+ * How long the standby is watched for traffic: a measurement window (as steady gaps are), long enough that a
+ * sender's media would show as tens of kilobytes (320x240 video is ~40 kB/s at its lowest layer).
+ */
+const WATCH_MS = 2000;
+/** What a standby may exchange in WATCH_MS: ICE consent checks and RTCP, no media (a few hundred bytes seen). */
+const STANDBY_BYTES_MAX = 8000;
+
+const states = (p: Person) => p.page.evaluate(() => window.sfuTest.sfuStates());
+
+/**
+ * Waits until each of `people` has a standby SFU session, asserts nothing flows over it for WATCH_MS, and
+ * returns its epoch per person with a MEASURE text. With standby off, asserts none is built.
+ */
+export async function assertStandbyWhileWaiting(
+  people: Person[],
+): Promise<{ epochs: Map<string, number>; text: string }> {
+  const epochs = new Map<string, number>();
+  if (!STANDBY) {
+    for (const p of people) {
+      assert.ok(!(await states(p)).some((s) => s.startsWith('standby:')), `${p.name} built no standby`);
+    }
+    return { epochs, text: 'standby off' };
+  }
+  await until(
+    async () => {
+      for (const p of people) {
+        const last = (await states(p)).filter((s) => s.startsWith('standby:')).at(-1);
+        if (last) epochs.set(p.id, Number(last.split(':')[1]));
+      }
+      return epochs.size === people.length;
+    },
+    30_000,
+    'a standby SFU session on every page while the guest waits',
+  );
+  const bytes = () => Promise.all(people.map((p) => p.page.evaluate(() => window.sfuTest.sfuBytes())));
+  const before = await bytes();
+  await new Promise((r) => setTimeout(r, WATCH_MS));
+  const after = await bytes();
+  const parts: string[] = [];
+  for (const [i, p] of people.entries()) {
+    const sent = after[i]!.sent - before[i]!.sent;
+    const received = after[i]!.received - before[i]!.received;
+    parts.push(`${p.name} sent ${sent} B, received ${received} B`);
+    assert.ok(sent <= STANDBY_BYTES_MAX, `${p.name} sent ${sent} B over its standby in ${WATCH_MS} ms`);
+    assert.ok(received <= STANDBY_BYTES_MAX, `${p.name} received ${received} B over its standby`);
+    // Its consumers exist (built ahead), paused on the server: not a frame or a packet through them.
+    const via = await p.page.evaluate(() => window.sfuTest.viaSfu());
+    for (const [sender, r] of Object.entries(via)) {
+      assert.equal(r.frames + r.audioPackets, 0, `${p.name} got media from ${sender} through its standby`);
+    }
+  }
+  return { epochs, text: `standby over ${WATCH_MS} ms: ${parts.join('; ')}` };
+}
+
+/** After the move: each person's SFU session is the standby one, now up (activated, not started anew). */
+export async function assertStandbyActivated(people: Person[], epochs: Map<string, number>): Promise<void> {
+  if (!STANDBY) return;
+  for (const p of people) {
+    const epoch = epochs.get(p.id);
+    const seen = await states(p);
+    const after = seen.slice(seen.lastIndexOf(`standby:${epoch}`));
+    assert.ok(after.includes(`up:${epoch}`), `${p.name}'s standby session went up: ${seen.join(', ')}`);
+    assert.ok(!after.some((s) => s.startsWith('starting:')), `${p.name} started no other session: ${seen}`);
+  }
+}
