@@ -121,6 +121,11 @@ export const RoomSnapshot = Type.Object({
   fence: Fence,
   plan: Plan,
   recording: Type.Union([Type.Literal('off'), Type.Literal('requested'), Type.Literal('running')]),
+  /**
+   * The last SFU epoch a node used for the room: the next owner's SFU room is a later one, so clients drop the
+   * dead node's transports instead of taking the new `sfu-session` for the one they hold.
+   */
+  sfuEpoch: Type.Optional(Type.Integer({ minimum: 0 })),
   members: Type.Array(
     Type.Object({
       participantId: Id,

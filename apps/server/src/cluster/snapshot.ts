@@ -15,6 +15,7 @@ export function snapshotOf(
     fence,
     plan: room.plan,
     recording: room.recording,
+    ...(room.sfuEpoch === null ? {} : { sfuEpoch: room.sfuEpoch }),
     members: [...room.members.values()].map((m) => {
       const via = m.link ? socketOf(m.link) : null;
       return {
@@ -47,6 +48,7 @@ export async function roomOf(
   const room = new Room(snapshot.consultationId);
   room.plan = snapshot.plan;
   room.recording = snapshot.recording;
+  room.sfuEpoch = snapshot.sfuEpoch ?? null;
   const now = Date.now();
   for (const s of snapshot.members) {
     const link = s.via ? await linkOf(s.via) : null;

@@ -128,6 +128,16 @@ export class MediaService implements RoomObserver {
     }
   }
 
+  /**
+   * This node took the room over (cluster): the SFU the room used died or stopped with its node. On `sfu`, the
+   * room gets an SFU room here, a later epoch than the snapshot's, and every connected member its session: they
+   * drop the dead transports and build new ones, as after a worker's death. Members resuming later get theirs in
+   * `memberJoined`.
+   */
+  async roomAdopted(room: Room): Promise<void> {
+    if (room.plan.topology === 'sfu') await this.planChanged(room);
+  }
+
   /** A member joined or resumed: on `sfu`, send it the session (again after a resume: it may have missed it). */
   async memberJoined(room: Room, participantId: string, resumed: boolean): Promise<void> {
     if (!this.available) return;
@@ -239,8 +249,10 @@ export class MediaService implements RoomObserver {
     if (existing) return Promise.resolve(existing);
     const pending = this.creating.get(id);
     if (pending) return pending;
-    const epoch = (this.epochs.get(id) ?? -1) + 1;
+    // After this process's last epoch and the room's (another node's, when the room changed owner).
+    const epoch = Math.max(this.epochs.get(id) ?? -1, room.sfuEpoch ?? -1) + 1;
     this.epochs.set(id, epoch);
+    room.sfuEpoch = epoch;
     const handle = this.handles.get(id) ?? placeholderHandle(id);
     const created = MediaRoom.create(room, epoch, this.roomDeps(), handle, standby)
       .then((media) => {

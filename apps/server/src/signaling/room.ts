@@ -21,6 +21,8 @@ export class Room {
    * foresight). Kept by Rooms; the SFU builds a warm standby when it says `sfu` and the plan does not.
    */
   foreseen: Topology | null = null;
+  /** The last SFU epoch used for this room (by any node: it travels in the cluster snapshot), or null. */
+  sfuEpoch: number | null = null;
 
   constructor(readonly consultationId: string) {}
 
