@@ -55,6 +55,12 @@ export class PeerLink {
   readonly remoteTracks = new Map<MediaSlot, MediaStreamTrack>();
   private makingOffer = false;
   private ignoreOffer = false;
+  /**
+   * Candidates that arrived before any remote description: the description they follow was lost with a dying
+   * signaling socket (seen in a cluster's rolling restart: the answer went into the old node's socket, the
+   * candidates after it came through the new one). They are applied once a description is set.
+   */
+  private readonly earlyCandidates: RTCIceCandidateInit[] = [];
   private settingRemoteAnswerPending = false;
   private queue: Promise<void> = Promise.resolve();
   private readonly senders = new Map<MediaSlot, RTCRtpSender>();
@@ -282,6 +288,10 @@ export class PeerLink {
         this.settingRemoteAnswerPending = description.type === 'answer';
         await pc.setRemoteDescription(description); // implicit rollback when polite and colliding
         this.settingRemoteAnswerPending = false;
+        for (const candidate of this.earlyCandidates.splice(0)) {
+          // One from another exchange than this description's is stale, which is no failure.
+          await pc.addIceCandidate(candidate).catch(() => {});
+        }
         if (description.type === 'answer') this.completedExchange();
         if (description.type === 'offer') {
           // addTrack now reuses the offered transceivers, so our media rides in this very answer.
@@ -301,6 +311,11 @@ export class PeerLink {
       return;
     }
     if (!data.candidate) return; // end of candidates: nothing to do with trickle ICE in current browsers
+    if (!pc.remoteDescription) {
+      // Bounded: a peer sends a handful per exchange; more than this without a description is noise.
+      if (this.earlyCandidates.length < 64) this.earlyCandidates.push(data.candidate);
+      return;
+    }
     try {
       await pc.addIceCandidate(data.candidate);
     } catch (err) {

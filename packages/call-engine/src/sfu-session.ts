@@ -73,6 +73,8 @@ export class SfuSession {
   private sendTransport: types.Transport | null = null;
   private recvTransport: types.Transport | null = null;
   private readonly producers = new Map<MediaSlot, types.Producer>();
+  /** Per producer, the last track swap queued (see putTrack). */
+  private readonly swaps = new WeakMap<types.Producer, Promise<void>>();
   /** Slots being produced right now (produce is async). */
   private readonly producing = new Set<MediaSlot>();
   private readonly consumers = new Map<string, RemoteConsumer>();
@@ -105,11 +107,27 @@ export class SfuSession {
   activate(): void {
     if (!this.standby || this.closed) return;
     this.standby = false;
-    for (const [slot, producer] of this.producers) {
-      const track = this.sendingTrack(slot, producer);
-      if (producer.track !== track) void producer.replaceTrack({ track }).catch(() => {});
-    }
+    for (const [slot, producer] of this.producers) this.putTrack(slot, producer);
     void this.ensureProducing();
+  }
+
+  /**
+   * Gives the producer's sender what it should carry now (`sendingTrack`), after any swap still under way.
+   * mediasoup-client compares with the producer's current track before it queues a replace, so a swap issued
+   * while another is pending could be dropped as "the same track" and the pending one win: a standby's null
+   * applied after its activation left a microphone silent on the SFU. Each swap reads what to send on its turn.
+   */
+  private putTrack(slot: MediaSlot, producer: types.Producer): void {
+    const previous = this.swaps.get(producer) ?? Promise.resolve();
+    const next = previous.then(async () => {
+      if (producer.closed) return;
+      const track = this.sendingTrack(slot, producer);
+      if (producer.track !== track) await producer.replaceTrack({ track });
+    });
+    this.swaps.set(
+      producer,
+      next.catch(() => {}),
+    );
   }
 
   /** What a producer's sender should carry now: nothing in standby or while paused (muted). */
@@ -201,7 +219,7 @@ export class SfuSession {
           }
           this.producers.set(slot, producer);
           // A standby producer was negotiated with the track (mediasoup-client needs one) and sends none.
-          if (this.standby) void producer.replaceTrack({ track: null }).catch(() => {});
+          if (this.standby) this.putTrack(slot, producer);
           if (slot === 'screen') {
             if (producer.rtpSender) preferResolution(producer.rtpSender);
           } else if (this.o.muted(slot)) this.setPaused(slot, true);
@@ -231,8 +249,7 @@ export class SfuSession {
         continue;
       }
       // A paused (muted) or standby producer keeps sending nothing: its sender's track stays null.
-      const track = this.sendingTrack(slot, producer);
-      if (producer.track !== track) void producer.replaceTrack({ track }).catch(() => {});
+      this.putTrack(slot, producer);
     }
     void this.ensureProducing();
   }
@@ -252,8 +269,7 @@ export class SfuSession {
     if (!producer || producer.paused === paused) return;
     if (paused) producer.pause();
     else producer.resume();
-    const track = this.sendingTrack(kind, producer);
-    if (producer.track !== track) void producer.replaceTrack({ track }).catch(() => {});
+    this.putTrack(kind, producer);
     this.o.send({ type: 'sfu-producer-pause', producerId: producer.id, paused });
   }
 

@@ -102,30 +102,46 @@ export class MediaService implements RoomObserver {
    * it there, the SFU room exists in standby and every connected member builds its path (`sfu-session` with
    * `standby`); when the foresight passes (denied, left the lobby, or admitted into another topology), it is
    * released. Only members already in the call take part: a waiting guest learns nothing of the SFU.
+   * Returns at once: the room's turn (the guest's knock) does not wait for a router to be created, so a report or
+   * an admission right behind it is not held up; `openStandby` checks the foresight again once it exists.
    */
-  async foreseen(room: Room): Promise<void> {
+  foreseen(room: Room): void {
     if (!this.available || !this.config.standby) return;
     const existing = this.rooms.get(room.consultationId);
-    if (room.foreseen !== 'sfu' || room.plan.topology === 'sfu') {
-      if (existing?.standby) {
-        existing.endStandby();
-        this.log.info({ consultationId: room.consultationId }, 'SFU standby released');
-      }
+    if (!wantsStandby(room)) {
+      if (existing?.standby) this.releaseStandby(existing);
       return;
     }
     // On the SFU or still draining off it: that room serves as it is.
     if (existing && !existing.standby) return;
-    try {
-      const media = existing ?? (await this.ensureRoom(room, true));
-      if (!media.standby) return;
-      if (!existing)
-        this.log.info({ consultationId: room.consultationId }, 'SFU standby for a waiting guest');
-      for (const m of room.members.values()) {
-        if (m.link && !media.announced.has(m.participantId)) media.announce(m.participantId);
-      }
-    } catch (err) {
-      this.log.error({ err, consultationId: room.consultationId }, 'could not open the SFU room in standby');
+    // A bound on what standby costs: none is built on workers already carrying more than a room is piped at.
+    if (
+      !existing &&
+      (this.pool?.leastLoaded()?.load ?? Number.POSITIVE_INFINITY) > this.config.pipeThreshold
+    ) {
+      this.log.info({ consultationId: room.consultationId }, 'no SFU standby: every worker is loaded');
+      return;
     }
+    void this.openStandby(room, existing).catch((err) =>
+      this.log.error({ err, consultationId: room.consultationId }, 'could not open the SFU room in standby'),
+    );
+  }
+
+  private async openStandby(room: Room, existing: MediaRoom | undefined): Promise<void> {
+    const media = existing ?? (await this.ensureRoom(room, true));
+    // Activated meanwhile (the admission's plan moved onto it), or a room that was no standby.
+    if (!media.standby) return;
+    // The guest left or was denied while the router was being created.
+    if (!wantsStandby(room)) return this.releaseStandby(media);
+    if (!existing) this.log.info({ consultationId: room.consultationId }, 'SFU standby for a waiting guest');
+    for (const m of room.members.values()) {
+      if (m.link && !media.announced.has(m.participantId)) media.announce(m.participantId);
+    }
+  }
+
+  private releaseStandby(media: MediaRoom): void {
+    media.endStandby();
+    this.log.info({ consultationId: media.consultationId }, 'SFU standby released');
   }
 
   /**
@@ -323,6 +339,11 @@ export class MediaService implements RoomObserver {
       );
     }
   }
+}
+
+/** Whether the room should hold a warm standby: its waiting guests' admission is foreseen to need the SFU. */
+function wantsStandby(room: Room): boolean {
+  return room.foreseen === 'sfu' && room.plan.topology !== 'sfu';
 }
 
 /** A handle for a consultation's first incarnation; its source is set as soon as the room exists. */
