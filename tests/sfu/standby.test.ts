@@ -1,8 +1,9 @@
 // Warm standby over the real WebSocket with the real mediasoup worker (issue 15): a guest waiting whose admission
 // would move a p2p call onto the SFU (treeMaxParticipants 2) makes the server open the SFU room in standby and
 // tell the members already in the call (not the guest); they may build transports. The guest leaving the lobby or
-// being denied releases it (members told, the server's transports and router closed); an admission activates it
-// (the same epoch again, without standby). With media.standby false nothing is built ahead.
+// being denied releases it, 5 s later unless another guest knocks meanwhile (members told, the server's transports
+// and router closed); an admission activates it (the same epoch again, without standby). With media.standby false
+// nothing is built ahead.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { types } from 'mediasoup';
@@ -34,6 +35,14 @@ after(async () => {
 
 const liveRouters = () => routers.filter((r) => !r.closed).length;
 
+/** The server's own count of standby rooms, as its /metrics says (loopback needs no token). */
+async function standbyRooms(server: TestServer): Promise<number> {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  const line = /^consulta_sfu_standby_rooms (\d+)$/m.exec(text);
+  assert.ok(line, 'the metric is exported');
+  return Number(line[1]);
+}
+
 /** A guest invited to the call knocks: their socket, once they wait in the lobby. */
 async function knock(server: TestServer, call: Awaited<ReturnType<typeof joinedCall>>) {
   const guest = await inviteAndOpen(server, smtp, call.clinician, call.consult.id, { role: 'FAMILY' });
@@ -63,7 +72,7 @@ async function buildTransport(member: CallMember, requestId: number): Promise<ty
 }
 
 async function released(people: CallMember[], epoch: number, transport: types.WebRtcTransport) {
-  for (const p of people) await p.ws.next('sfu-standby-end', (m) => m.epoch === epoch);
+  for (const p of people) await p.ws.next('sfu-standby-end', (m) => m.epoch === epoch, 30_000);
   assert.ok(transport.closed, "the member's standby transport closed on the server");
 }
 
@@ -78,34 +87,43 @@ describe('warm standby for a waiting guest', () => {
     await server?.close();
   });
 
-  test('leaving the lobby and a denial release the standby; an admission activates it', async () => {
+  test('a standby outlives a guest who leaves while another knocks, is released after a denial, and an admission activates it', async () => {
     const call = await joinedCall(server, smtp, 1, { title: 'Standby' });
     const members = call.people;
     const routersBefore = liveRouters();
 
-    // 1. A relative knocks and gives up waiting.
+    // 1. A relative knocks and gives up waiting; another knocks before the standby is released: it is reused.
     const first = await knock(server, call);
     const e1 = await standbyAnnounced(members);
     assert.equal(liveRouters(), routersBefore + 1, 'the standby room has its router');
+    assert.equal(await standbyRooms(server), 1);
     const t1 = await buildTransport(members[0]!, 1);
     await first.ws.close();
-    await released(members, e1, t1);
-    assert.equal(liveRouters(), routersBefore, 'the standby room closed');
-
-    // 2. Another knocks and is denied.
     const second = await knock(server, call);
-    const e2 = await standbyAnnounced(members);
-    assert.ok(e2 > e1, 'a new standby is a new epoch');
-    const t2 = await buildTransport(members[1]!, 2);
+    await members[0]!.ws.next('lobby', (m) => m.waiting.some((p) => p.id === second.participantId));
+    // Past the 5 s release window the first guest's leave started (a window of time is what is tested here).
+    await new Promise((r) => setTimeout(r, 6000));
+    for (const p of members) {
+      assert.ok(
+        !p.ws.pending().some((m) => m.type === 'sfu-standby-end' || m.type === 'sfu-session'),
+        'the standby is kept through a guest leaving and another knocking',
+      );
+    }
+    assert.ok(!t1.closed, "the member's standby transport is kept");
+    assert.equal(liveRouters(), routersBefore + 1, 'no second standby room');
+
+    // 2. That guest is denied: once the release window runs out, members are told and the room closes.
     members[0]!.ws.send({ type: 'deny', participantId: second.participantId });
     await second.ws.next('denied');
-    await released(members, e2, t2);
-    assert.equal(liveRouters(), routersBefore);
+    await released(members, e1, t1);
+    assert.equal(liveRouters(), routersBefore, 'the standby room closed');
+    assert.equal(await standbyRooms(server), 0);
     await second.ws.close();
 
     // 3. A third knocks and is admitted: the plan moves to the SFU and the standby (same epoch) goes live.
     const third = await knock(server, call);
     const e3 = await standbyAnnounced(members);
+    assert.ok(e3 > e1, 'a new standby is a new epoch');
     const t3 = await buildTransport(members[0]!, 3);
     assert.ok(
       third.ws.pending().every((m) => !m.type.startsWith('sfu-')),
@@ -120,6 +138,7 @@ describe('warm standby for a waiting guest', () => {
       assert.equal(live.standby, undefined, 'announced live');
     }
     assert.ok(!t3.closed, 'the transport built in standby serves the call');
+    assert.equal(await standbyRooms(server), 0, 'an SFU room in use is no standby');
     for (const p of members) assert.ok(!p.ws.pending().some((m) => m.type === 'sfu-standby-end'));
     for (const p of members) await p.ws.close();
     await third.ws.close();

@@ -13,6 +13,7 @@ import type { Room } from '../signaling/room.ts';
 import type { RoomObserver } from '../signaling/rooms.ts';
 import { MediaRoom } from './media-room.ts';
 import { ConsultRoomHandle, type RoomHandle } from './room-handle.ts';
+import { SfuStandby } from './standby.ts';
 import { type PooledWorker, WorkerPool } from './worker-pool.ts';
 
 /**
@@ -27,6 +28,7 @@ export class MediaService implements RoomObserver {
   private readonly handles = new Map<string, ConsultRoomHandle>();
   /** Last epoch used per consultation, so a client never sees an epoch twice for different routers. */
   private readonly epochs = new Map<string, number>();
+  private readonly standby: SfuStandby;
 
   private constructor(
     private readonly pool: WorkerPool | null,
@@ -34,6 +36,13 @@ export class MediaService implements RoomObserver {
     private readonly log: FastifyBaseLogger,
   ) {
     if (pool) pool.onReplaced = (dead, fresh) => this.workerReplaced(dead, fresh);
+    this.standby = new SfuStandby({
+      room: (consultationId) => this.rooms.get(consultationId),
+      open: (room) => this.ensureRoom(room, true),
+      // A bound on what standby costs: none is built on workers carrying more than a room is piped at.
+      hasCapacity: () => (pool?.leastLoaded()?.load ?? Number.POSITIVE_INFINITY) <= config.pipeThreshold,
+      log,
+    });
   }
 
   /** Starts the worker pool; never throws: a server without an SFU still serves p2p and tree calls. */
@@ -52,6 +61,13 @@ export class MediaService implements RoomObserver {
 
   get available(): boolean {
     return this.pool !== null && this.pool.workers.length > 0;
+  }
+
+  /** SFU rooms held in warm standby now (metrics). */
+  get standbyRooms(): number {
+    let n = 0;
+    for (const media of this.rooms.values()) if (media.standby) n++;
+    return n;
   }
 
   /** The pooled workers (diagnostics and tests: pids, load). */
@@ -86,6 +102,7 @@ export class MediaService implements RoomObserver {
     try {
       const media = await this.ensureRoom(room);
       // From standby: the consumers resume while the members are told to put their tracks on (same epoch).
+      this.standby.keep(room.consultationId);
       const activated = media.activate();
       media.undrain();
       for (const m of room.members.values()) {
@@ -97,51 +114,9 @@ export class MediaService implements RoomObserver {
     }
   }
 
-  /**
-   * Warm standby: while the room is off the SFU and the policy foresees that admitting its waiting guests takes
-   * it there, the SFU room exists in standby and every connected member builds its path (`sfu-session` with
-   * `standby`); when the foresight passes (denied, left the lobby, or admitted into another topology), it is
-   * released. Only members already in the call take part: a waiting guest learns nothing of the SFU.
-   * Returns at once: the room's turn (the guest's knock) does not wait for a router to be created, so a report or
-   * an admission right behind it is not held up; `openStandby` checks the foresight again once it exists.
-   */
+  /** The room's foresight changed: warm standby follows it (standby.ts). */
   foreseen(room: Room): void {
-    if (!this.available || !this.config.standby) return;
-    const existing = this.rooms.get(room.consultationId);
-    if (!wantsStandby(room)) {
-      if (existing?.standby) this.releaseStandby(existing);
-      return;
-    }
-    // On the SFU or still draining off it: that room serves as it is.
-    if (existing && !existing.standby) return;
-    // A bound on what standby costs: none is built on workers already carrying more than a room is piped at.
-    if (
-      !existing &&
-      (this.pool?.leastLoaded()?.load ?? Number.POSITIVE_INFINITY) > this.config.pipeThreshold
-    ) {
-      this.log.info({ consultationId: room.consultationId }, 'no SFU standby: every worker is loaded');
-      return;
-    }
-    void this.openStandby(room, existing).catch((err) =>
-      this.log.error({ err, consultationId: room.consultationId }, 'could not open the SFU room in standby'),
-    );
-  }
-
-  private async openStandby(room: Room, existing: MediaRoom | undefined): Promise<void> {
-    const media = existing ?? (await this.ensureRoom(room, true));
-    // Activated meanwhile (the admission's plan moved onto it), or a room that was no standby.
-    if (!media.standby) return;
-    // The guest left or was denied while the router was being created.
-    if (!wantsStandby(room)) return this.releaseStandby(media);
-    if (!existing) this.log.info({ consultationId: room.consultationId }, 'SFU standby for a waiting guest');
-    for (const m of room.members.values()) {
-      if (m.link && !media.announced.has(m.participantId)) media.announce(m.participantId);
-    }
-  }
-
-  private releaseStandby(media: MediaRoom): void {
-    media.endStandby();
-    this.log.info({ consultationId: media.consultationId }, 'SFU standby released');
+    if (this.available && this.config.standby) this.standby.foreseen(room);
   }
 
   /**
@@ -244,6 +219,7 @@ export class MediaService implements RoomObserver {
   }
 
   close(): void {
+    this.standby.close();
     for (const media of [...this.rooms.values()]) media.close();
     this.pool?.close();
   }
@@ -339,11 +315,6 @@ export class MediaService implements RoomObserver {
       );
     }
   }
-}
-
-/** Whether the room should hold a warm standby: its waiting guests' admission is foreseen to need the SFU. */
-function wantsStandby(room: Room): boolean {
-  return room.foreseen === 'sfu' && room.plan.topology !== 'sfu';
 }
 
 /** A handle for a consultation's first incarnation; its source is set as soon as the room exists. */

@@ -155,6 +155,14 @@ export class ServerMetrics {
       },
     });
     new Gauge({
+      name: 'consulta_sfu_standby_rooms',
+      help: 'SFU rooms held in warm standby for a waiting guest (built, nothing flowing)',
+      registers: [this.registry],
+      collect() {
+        this.set(media.standbyRooms);
+      },
+    });
+    new Gauge({
       name: 'consulta_recordings_running',
       help: 'Recordings being written now',
       registers: [this.registry],
