@@ -72,6 +72,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // connection, and a server shutdown that waits for it, forever. Bodies are 64 KiB, link-probe uploads are
     // budgeted to seconds; WebSockets are past their upgrade and not affected.
     requestTimeout: 30_000,
+    // Also bounds each close hook: preClose finalises running recordings (FFmpeg's flush, sealing the file), which
+    // takes seconds and more on a loaded host; fastify's 10 s default aborted that shutdown under CI load
+    // (recording.test.ts, AVV_ERR_READY_TIMEOUT) and left the recording unfinished.
+    pluginTimeout: 60_000,
     // Reject unknown properties instead of silently stripping them: a client sending them has a bug to hear about.
     ajv: {
       customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true },
