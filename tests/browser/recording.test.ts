@@ -22,9 +22,10 @@ import { Keyring } from '../../apps/server/src/recording/at-rest/index.ts';
 import { PARTICIPANT_TAG } from '../../apps/server/src/recording/pipeline/index.ts';
 import { type BrowserEngine, launchEngines } from '../support/browser-engine.ts';
 import type { HttpClient } from '../support/http.ts';
+import { MediasoupWatch } from '../support/mediasoup-watch.ts';
 import { namespacedSuite } from '../support/namespaced-suite.ts';
 import { filesWithMediaHeader, mediaExtentMs, streamExtents, unsealTo } from '../support/sealed-recording.ts';
-import { api, MediasoupWatch, type Person, SfuCall, until } from './sfu-support.ts';
+import { api, type Person, SfuCall, until } from './sfu-support.ts';
 
 const thisFile = fileURLToPath(import.meta.url);
 

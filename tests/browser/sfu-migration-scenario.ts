@@ -6,9 +6,10 @@
 // `measure`; only that media resumes is asserted.
 import assert from 'node:assert/strict';
 import type { BrowserEngine } from '../support/browser-engine.ts';
+import type { MediasoupWatch } from '../support/mediasoup-watch.ts';
 import { assertAtMostOneRenegotiation } from '../support/renegotiations.ts';
 import { assertStandbyActivated, assertStandbyWhileWaiting } from './sfu-standby.ts';
-import type { MediasoupWatch, Person, SfuCall } from './sfu-support.ts';
+import type { Person, SfuCall } from './sfu-support.ts';
 import { until } from './sfu-support.ts';
 
 /** Which engine each of the three opens their page in (the call's own browser when absent). */

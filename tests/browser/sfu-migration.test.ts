@@ -2,9 +2,10 @@
 // sfu-migration-scenario.ts with every page in Chromium. The longest gap between frames a tile showed is printed
 // as `MEASURE` (bench/switch.bench.ts collects it). Runs in a loopback-only network namespace.
 import { fileURLToPath } from 'node:url';
+import { MediasoupWatch } from '../support/mediasoup-watch.ts';
 import { migrateThereAndBack } from './sfu-migration-scenario.ts';
 import { standbyOverrides } from './sfu-standby.ts';
-import { MediasoupWatch, sfuCallTest } from './sfu-support.ts';
+import { sfuCallTest } from './sfu-support.ts';
 
 const watch = new MediasoupWatch();
 

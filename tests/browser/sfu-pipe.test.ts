@@ -3,7 +3,8 @@
 // Chromium. Runs in a loopback-only network namespace.
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { MediasoupWatch, sfuCallTest } from './sfu-support.ts';
+import { MediasoupWatch } from '../support/mediasoup-watch.ts';
+import { sfuCallTest } from './sfu-support.ts';
 
 const watch = new MediasoupWatch();
 

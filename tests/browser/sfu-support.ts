@@ -4,8 +4,6 @@
 import assert from 'node:assert/strict';
 import { after, before, type TestContext, test } from 'node:test';
 import type { Consultation, GuestRole, OpenInviteReply } from '@consulta/protocol';
-import type { types } from 'mediasoup';
-import * as mediasoup from 'mediasoup';
 import type { Browser } from 'playwright-core';
 import { type BrowserEngine, chromiumEngine, type ParticipantPage } from '../support/browser-engine.ts';
 import { launchChromium } from '../support/chromium.ts';
@@ -20,36 +18,6 @@ export interface Person {
   id: string;
   name: string;
   page: ParticipantPage;
-}
-
-/** Every mediasoup worker, router and transport the server creates from now on. */
-export class MediasoupWatch {
-  readonly workers: types.Worker[] = [];
-  readonly routers: Array<{ router: types.Router; worker: types.Worker }> = [];
-  readonly transports: types.Transport[] = [];
-  /** The worker each transport lives on. */
-  readonly workerOf = new Map<types.Transport, types.Worker>();
-
-  constructor() {
-    mediasoup.observer.on('newworker', (worker) => {
-      this.workers.push(worker);
-      worker.observer.on('newrouter', (router) => {
-        this.routers.push({ router, worker });
-        router.observer.on('newtransport', (t) => {
-          this.transports.push(t);
-          this.workerOf.set(t, worker);
-        });
-      });
-    });
-  }
-
-  liveWorkers(): types.Worker[] {
-    return this.workers.filter((w) => !w.closed && !w.died);
-  }
-
-  liveTransports(type: types.Transport['type']): types.Transport[] {
-    return this.transports.filter((t) => !t.closed && t.type === type);
-  }
 }
 
 export class SfuCall {

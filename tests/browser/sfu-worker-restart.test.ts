@@ -5,8 +5,9 @@
 // loopback-only network namespace.
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
+import { MediasoupWatch } from '../support/mediasoup-watch.ts';
 import { gaps, steadyGap } from './sfu-migration-scenario.ts';
-import { MediasoupWatch, sfuCallTest, until } from './sfu-support.ts';
+import { sfuCallTest, until } from './sfu-support.ts';
 
 const watch = new MediasoupWatch();
 
@@ -26,6 +27,16 @@ sfuCallTest(
     await call.allReceive('sfu');
 
     const before = await steadyGap(call.people);
+    // The epoch the call runs on now (0, or 1 when the standby was built while the guest waited): the worker's
+    // death must bring everyone onto a later one.
+    const upEpochs = (p: (typeof call.people)[number]) =>
+      p.page.evaluate(() =>
+        window.sfuTest
+          .sfuStates()
+          .filter((s) => s.startsWith('up:'))
+          .map((s) => Number(s.slice(3))),
+      );
+    const epochBefore = Math.max(...(await Promise.all(call.people.map(upEpochs))).flat());
     const room = watch.routers.find((r) => !r.router.closed);
     assert.ok(room, 'the room has a router');
     const victim = room.worker;
@@ -34,9 +45,11 @@ sfuCallTest(
     await until(() => victim.died, 10_000, 'mediasoup notices the worker died');
     await until(() => watch.liveWorkers().some((w) => w !== victim), 15_000, 'a replacement worker runs');
     for (const p of call.people) {
-      await p.page.waitForFunction(() => window.sfuTest.sfuStates().includes('up:1'), undefined, {
-        timeout: 20_000,
-      });
+      await p.page.waitForFunction(
+        (after) => window.sfuTest.sfuStates().some((s) => s.startsWith('up:') && Number(s.slice(3)) > after),
+        epochBefore,
+        { timeout: 20_000 },
+      );
     }
     await call.allReceive('sfu');
     await call.allShowFrames();

@@ -5,6 +5,7 @@
 // a tile of the three showed is printed as `MEASURE` (bench/switch.bench.ts collects it); only that media resumes
 // is asserted. Runs in a loopback-only network namespace.
 import { fileURLToPath } from 'node:url';
+import { MediasoupWatch } from '../support/mediasoup-watch.ts';
 import {
   assertOneStreamPerTile,
   assertSwitchNegotiations,
@@ -15,7 +16,7 @@ import {
   steadyGap,
 } from './sfu-migration-scenario.ts';
 import { assertStandbyActivated, assertStandbyWhileWaiting, standbyOverrides } from './sfu-standby.ts';
-import { MediasoupWatch, sfuCallTest, until } from './sfu-support.ts';
+import { sfuCallTest, until } from './sfu-support.ts';
 
 const watch = new MediasoupWatch();
 

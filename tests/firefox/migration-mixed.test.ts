@@ -6,9 +6,10 @@
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { migrateThereAndBack } from '../browser/sfu-migration-scenario.ts';
-import { MediasoupWatch, SfuCall } from '../browser/sfu-support.ts';
+import { SfuCall } from '../browser/sfu-support.ts';
 import { launchEngines } from '../support/browser-engine.ts';
 import { assertNamespacedRunPasses, inLoopbackNamespace } from '../support/chromium.ts';
+import { MediasoupWatch } from '../support/mediasoup-watch.ts';
 
 const thisFile = fileURLToPath(import.meta.url);
 

@@ -4,24 +4,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { types } from 'mediasoup';
-import * as mediasoup from 'mediasoup';
 import { joinedCall } from '../support/consultation.ts';
+import { MediasoupWatch } from '../support/mediasoup-watch.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { startSmtpCapture } from '../support/smtp.ts';
 
 let smtp: Awaited<ReturnType<typeof startSmtpCapture>>;
-/** Every WebRtcTransport the server's workers create (mediasoup's own observer: no hook in the app needed). */
-const transports: types.WebRtcTransport[] = [];
-const routers: types.Router[] = [];
-
-mediasoup.observer.on('newworker', (worker) => {
-  worker.observer.on('newrouter', (router) => {
-    routers.push(router);
-    router.observer.on('newtransport', (t) => {
-      if ('iceParameters' in t) transports.push(t as types.WebRtcTransport);
-    });
-  });
-});
+const watch = new MediasoupWatch();
 
 before(async () => {
   smtp = await startSmtpCapture();
@@ -70,7 +59,7 @@ describe('SFU requests on a server with the SFU', () => {
       assert.ok(codecs.includes('audio/opus') && codecs.includes('video/VP8'), codecs.join());
     }
 
-    const before = transports.length;
+    const before = watch.webRtcTransports().length;
     a.ws.send({ type: 'sfu-transport-create', requestId: 1, direction: 'send' });
     a.ws.send({ type: 'sfu-transport-create', requestId: 2, direction: 'recv' });
     const send = await a.ws.next('sfu-transport', (m) => m.requestId === 1);
@@ -78,8 +67,8 @@ describe('SFU requests on a server with the SFU', () => {
     assert.equal(send.direction, 'send');
     assert.ok(send.transport.iceCandidates.length > 0);
     for (const candidate of send.transport.iceCandidates) assert.equal(candidate.address, '127.0.0.1');
-    assert.equal(transports.length, before + 2);
-    const mine = transports.slice(before);
+    assert.equal(watch.webRtcTransports().length, before + 2);
+    const mine = watch.webRtcTransports().slice(before);
 
     // Bad requests: each answered with a typed error carrying its requestId; the connection carries on.
     a.ws.send({ type: 'sfu-transport-connect', requestId: 3, transportId: 'nope', dtlsParameters: {} });
@@ -138,10 +127,7 @@ describe('SFU requests on a server with the SFU', () => {
       ),
     );
     assert.ok(mine.every((t) => t.closed));
-    assert.ok(
-      routers.every((r) => r.closed),
-      'the room’s router closed',
-    );
+    assert.ok(watch.liveRouters().length === 0, 'the room’s router closed');
     for (const p of [a, b]) await p.ws.close();
   });
 });

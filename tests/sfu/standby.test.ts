@@ -7,24 +7,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { types } from 'mediasoup';
-import * as mediasoup from 'mediasoup';
 import { type CallMember, inviteAndOpen, joinedCall } from '../support/consultation.ts';
+import { MediasoupWatch } from '../support/mediasoup-watch.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { SignalingClient } from '../support/signaling-client.ts';
 import { startSmtpCapture } from '../support/smtp.ts';
 
 let smtp: Awaited<ReturnType<typeof startSmtpCapture>>;
-const transports: types.WebRtcTransport[] = [];
-const routers: types.Router[] = [];
-
-mediasoup.observer.on('newworker', (worker) => {
-  worker.observer.on('newrouter', (router) => {
-    routers.push(router);
-    router.observer.on('newtransport', (t) => {
-      if ('iceParameters' in t) transports.push(t as types.WebRtcTransport);
-    });
-  });
-});
+const watch = new MediasoupWatch();
 
 before(async () => {
   smtp = await startSmtpCapture();
@@ -33,7 +23,7 @@ after(async () => {
   await smtp?.close();
 });
 
-const liveRouters = () => routers.filter((r) => !r.closed).length;
+const liveRouters = () => watch.liveRouters().length;
 
 /** The server's own count of standby rooms, as its /metrics says (loopback needs no token). */
 async function standbyRooms(server: TestServer): Promise<number> {
@@ -66,7 +56,7 @@ async function standbyAnnounced(people: CallMember[]): Promise<number> {
 async function buildTransport(member: CallMember, requestId: number): Promise<types.WebRtcTransport> {
   member.ws.send({ type: 'sfu-transport-create', requestId, direction: 'send' });
   const reply = await member.ws.next('sfu-transport', (m) => m.requestId === requestId);
-  const transport = transports.find((t) => t.id === reply.transport.id);
+  const transport = watch.webRtcTransports().find((t) => t.id === reply.transport.id);
   assert.ok(transport, 'the server created the transport');
   return transport;
 }
@@ -142,6 +132,36 @@ describe('warm standby for a waiting guest', () => {
     for (const p of members) assert.ok(!p.ws.pending().some((m) => m.type === 'sfu-standby-end'));
     for (const p of members) await p.ws.close();
     await third.ws.close();
+  });
+  test('a guest admitted while the standby is still being created: the call moves onto that one room', async () => {
+    // The admission races the standby's router: the guest's knock starts it, the clinician admits at once. The
+    // standby's own completion used to release it (no longer foreseen, the plan being sfu) under the activation:
+    // the call then ran on a later epoch with members told of the closed one.
+    const call = await joinedCall(server, smtp, 1, { title: 'Standby race' });
+    const members = call.people;
+    const routersBefore = liveRouters();
+    const guest = await knock(server, call);
+    members[0]!.ws.send({ type: 'admit', participantId: guest.participantId });
+    await guest.ws.next('joined');
+    const everyone = [...members, { ws: guest.ws }];
+    const epochs: number[] = [];
+    for (const p of everyone) {
+      await p.ws.next('plan', (m) => m.plan.topology === 'sfu');
+      const live = await p.ws.next('sfu-session', (m) => m.standby === undefined);
+      epochs.push(live.epoch);
+    }
+    assert.ok(
+      epochs.every((e) => e === epochs[0]),
+      `everyone is told of one live epoch: ${epochs.join(', ')}`,
+    );
+    // Whatever else was in flight has arrived by now (a later epoch came within milliseconds before the fix).
+    await new Promise((r) => setTimeout(r, 1000));
+    for (const p of everyone) {
+      const later = p.ws.pending().filter((m) => m.type === 'sfu-session' && m.epoch !== epochs[0]);
+      assert.deepEqual(later, [], 'no other epoch follows');
+    }
+    assert.equal(liveRouters(), routersBefore + 1, 'one SFU room');
+    for (const p of everyone) await p.ws.close();
   });
 });
 

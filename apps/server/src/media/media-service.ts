@@ -132,12 +132,7 @@ export class MediaService implements RoomObserver {
   /** A member joined or resumed: on `sfu`, send it the session (again after a resume: it may have missed it). */
   async memberJoined(room: Room, participantId: string, resumed: boolean): Promise<void> {
     if (!this.available) return;
-    if (room.plan.topology !== 'sfu') {
-      const standby = this.rooms.get(room.consultationId);
-      if (standby?.standby && (resumed || !standby.announced.has(participantId)))
-        standby.announce(participantId);
-      return;
-    }
+    if (room.plan.topology !== 'sfu') return this.standby.memberJoined(room, participantId, resumed);
     try {
       const media = await this.ensureRoom(room);
       if (resumed || !media.announced.has(participantId)) media.announce(participantId);
@@ -238,7 +233,7 @@ export class MediaService implements RoomObserver {
   private ensureRoom(room: Room, standby = false): Promise<MediaRoom> {
     const id = room.consultationId;
     const existing = this.rooms.get(id);
-    if (existing) return Promise.resolve(existing);
+    if (existing && !existing.closed) return Promise.resolve(existing);
     const pending = this.creating.get(id);
     if (pending) return pending;
     // After this process's last epoch and the room's (another node's, when the room changed owner).

@@ -62,6 +62,12 @@ export class SfuStandby {
     );
   }
 
+  /** A member joined or resumed while the room is off the SFU: it builds the standby too (again after a resume). */
+  memberJoined(room: Room, participantId: string, resumed: boolean): void {
+    const media = this.host.room(room.consultationId);
+    if (media?.standby && (resumed || !media.announced.has(participantId))) media.announce(participantId);
+  }
+
   /** The warning holds again, or the room is moving onto its standby: no release is pending. */
   keep(consultationId: string): void {
     const timer = this.releasing.get(consultationId);
@@ -78,8 +84,13 @@ export class SfuStandby {
     const media = existing ?? (await this.host.open(room));
     // Activated meanwhile (the admission's plan moved onto it), or a room that was no standby.
     if (!media.standby) return;
-    // The guest left or was denied while the router was being created.
-    if (!wanted(room)) return this.release(media);
+    if (!wanted(room)) {
+      // The admission's plan moved onto the SFU while the router was being created: planChanged activates this
+      // very room (releasing it here closed it under the activation, and the call went on a later epoch with
+      // members holding the dead one). Otherwise the guest left or was denied meanwhile: the usual window.
+      if (room.plan.topology !== 'sfu') this.releaseSoon(media);
+      return;
+    }
     if (!existing)
       this.host.log.info({ consultationId: room.consultationId }, 'SFU standby for a waiting guest');
     for (const m of room.members.values()) {
