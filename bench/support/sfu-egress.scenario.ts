@@ -5,8 +5,9 @@
 // Prints one `MEASURE egress {json}` line per topology.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { MediasoupWatch, SfuCall } from '../../tests/browser/sfu-support.ts';
+import { SfuCall } from '../../tests/browser/sfu-support.ts';
 import { launchChromium } from '../../tests/support/chromium.ts';
+import { MediasoupWatch } from '../../tests/support/mediasoup-watch.ts';
 
 const PARTICIPANTS = 3;
 const WARMUP_MS = 4000;

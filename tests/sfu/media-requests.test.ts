@@ -3,7 +3,6 @@
 // their request, leaving the SFU closes the transports, and a server without an SFU keeps large groups on trees.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { types } from 'mediasoup';
 import { joinedCall } from '../support/consultation.ts';
 import { MediasoupWatch } from '../support/mediasoup-watch.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
