@@ -33,6 +33,20 @@ export interface SfuSessionCallbacks {
   error(code: 'NEGOTIATION_FAILED', message: string): void;
 }
 
+/** How long a producer's track swap waits for the one before it (see SfuSession.putTrack). */
+const SWAP_WAIT_MS = 3000;
+
+/** Resolves when `previous` does (it never rejects), or after `ms` if it has not. */
+function settledWithin(previous: Promise<void>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    void previous.then(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
 export interface SfuSessionOptions {
   epoch: number;
   routerRtpCapabilities: MediasoupObject;
@@ -116,10 +130,12 @@ export class SfuSession {
    * mediasoup-client compares with the producer's current track before it queues a replace, so a swap issued
    * while another is pending could be dropped as "the same track" and the pending one win: a standby's null
    * applied after its activation left a microphone silent on the SFU. Each swap reads what to send on its turn.
+   * A swap waits for the one before it at most SWAP_WAIT_MS: mediasoup-client queues a replace behind the
+   * transport's pending produce calls, and one that never settles must not hold a mute or an activation forever.
    */
   private putTrack(slot: MediaSlot, producer: types.Producer): void {
     const previous = this.swaps.get(producer) ?? Promise.resolve();
-    const next = previous.then(async () => {
+    const next = settledWithin(previous, SWAP_WAIT_MS).then(async () => {
       if (producer.closed) return;
       const track = this.sendingTrack(slot, producer);
       if (producer.track !== track) await producer.replaceTrack({ track });
