@@ -8,79 +8,54 @@
 //   recording nothing wrote, the row stayed RECORDING, and a new request was refused by no one but recorded nothing.
 // - SIGTERM: the node finalises its recordings before it hands its rooms over, so the next owner finds none.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { AuditList, Recording } from '@consulta/protocol';
-import { createStaffUser, openDatabase } from '@consulta/server';
-import { createTestDatabase } from '../support/postgres.ts';
 import { RECORDING_REASON, recordedCall, signedIn } from '../support/recorded-call.ts';
-import { dropRedisPrefix } from '../support/redis-prefix.ts';
-import { type ServerProcess, startServerProcess } from '../support/server-process.ts';
 import { SignalingClient } from '../support/signaling-client.ts';
-import { startSmtpCapture } from '../support/smtp.ts';
+import { TestCluster } from '../support/test-cluster.ts';
 
-const prefix = `consulta-test-${randomBytes(6).toString('hex')}:`;
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
-let prisma: Awaited<ReturnType<typeof openDatabase>>;
-let smtp: Awaited<ReturnType<typeof startSmtpCapture>>;
-const nodes: Record<'a' | 'b', ServerProcess | null> = { a: null, b: null };
 const clinicianAccount = { email: 'dr.rec@example.test', password: 'a-long-correct-password' };
 const adminAccount = { email: 'ops.rec@example.test', password: 'another-long-correct-password' };
-let shared: Parameters<typeof startServerProcess>[0];
-
-const startNode = async (name: 'a' | 'b') => {
-  nodes[name] = await startServerProcess({ ...shared, nodeId: `node-${name}` });
-  return nodes[name];
-};
+let cluster: TestCluster;
 
 before(async () => {
-  db = await createTestDatabase();
-  prisma = await openDatabase({ url: db.url, dataDir: '' });
-  smtp = await startSmtpCapture();
-  await createStaffUser(prisma.prisma, { ...clinicianAccount, displayName: 'Dr Rec', role: 'CLINICIAN' });
-  await createStaffUser(prisma.prisma, { ...adminAccount, displayName: 'Ops', role: 'ADMIN' });
-  shared = {
-    databaseUrl: db.url,
-    redisUrl: 'redis://127.0.0.1:6379',
-    redisKeyPrefix: prefix,
-    cookieSecret: randomBytes(32).toString('hex'),
+  cluster = await TestCluster.start({
+    staff: [
+      { ...clinicianAccount, displayName: 'Dr Rec', role: 'CLINICIAN' },
+      { ...adminAccount, displayName: 'Ops', role: 'ADMIN' },
+    ],
     // The SFU on: recording needs it (test.json5 gives each node one worker on free ports).
-    config: { email: { smtpUrl: smtp.url }, media: { enabled: true } },
-  };
-  // One after the other: the first applies the migrations, the second finds them applied.
-  await startNode('a');
-  await startNode('b');
+    config: { media: { enabled: true } },
+  });
 });
 
 after(async () => {
-  for (const node of Object.values(nodes)) await node?.close().catch(() => undefined);
-  await smtp?.close();
-  await prisma?.close();
-  await db?.drop();
-  await dropRedisPrefix(prefix);
+  await cluster?.close();
 });
 
 /** The clinician's socket on node A (which runs the room), the patient's on node B. */
 const callOn = (title: string) => ({
-  roomNode: nodes.a!,
-  patientNode: nodes.b!,
+  roomNode: cluster.node('a'),
+  patientNode: cluster.node('b'),
   clinician: clinicianAccount,
   admin: adminAccount,
-  smtp,
+  smtp: cluster.smtp,
   title,
 });
 
 const recordingRow = (id: string) =>
-  prisma.prisma.recording.findUniqueOrThrow({ where: { id }, select: { status: true, stoppedAt: true } });
+  cluster.database.prisma.recording.findUniqueOrThrow({
+    where: { id },
+    select: { status: true, stoppedAt: true },
+  });
 
 describe('a recorded room whose node goes away', () => {
   test('SIGKILL: the node taking the room over marks the recording failed, tells the room, and may record again', async () => {
     const call = await recordedCall(callOn('Recorded, then the node dies'));
-    await nodes.a!.kill('SIGKILL');
-    nodes.a = null;
+    await cluster.kill('a');
 
     // The clinician resumes on B, which takes the room over from its snapshot.
-    const doc = await SignalingClient.connect(nodes.b!.url, call.clinician.cookieHeader);
+    const doc = await SignalingClient.connect(cluster.node('b').url, call.clinician.cookieHeader);
     doc.send({ type: 'join', consultationId: call.consultationId, resumeToken: call.docToken });
     assert.equal((await doc.next('joined', () => true, 15_000)).resumed, true);
 
@@ -104,7 +79,7 @@ describe('a recorded room whose node goes away', () => {
     assert.notEqual(plan.plan.topology, 'sfu', 'a 1:1 call without a recording leaves the SFU');
 
     // The audit log says why, as an event of this recording.
-    const admin = await signedIn(nodes.b!, adminAccount);
+    const admin = await signedIn(cluster.node('b'), adminAccount);
     const audit = await admin.get<AuditList>(
       `/api/audit?consultationId=${call.consultationId}&action=recording.failed`,
     );
@@ -117,13 +92,12 @@ describe('a recorded room whose node goes away', () => {
     const again = await admin.post<Recording>(`/api/consultations/${call.consultationId}/recordings`, {});
     assert.equal(again.status, 201, JSON.stringify(again.body));
     for (const c of [doc, call.pat]) c.socket.close();
-    await startNode('a');
+    await cluster.startNode('a');
   });
 
   test('SIGTERM: the node finalises its recording before handing the room over; the next owner finds none', async () => {
     const call = await recordedCall(callOn('Recorded, then the node restarts'));
-    await nodes.a!.close();
-    nodes.a = null;
+    await cluster.kill('a', 'SIGTERM');
 
     // The patient on B is told the recording stopped (finalising or already final) by A itself.
     await call.pat.next(
@@ -131,12 +105,12 @@ describe('a recorded room whose node goes away', () => {
       (m) => m.recording.id === call.recordingId && m.recording.status !== 'RECORDING',
       15_000,
     );
-    const doc = await SignalingClient.connect(nodes.b!.url, call.clinician.cookieHeader);
+    const doc = await SignalingClient.connect(cluster.node('b').url, call.clinician.cookieHeader);
     doc.send({ type: 'join', consultationId: call.consultationId, resumeToken: call.docToken });
     assert.equal((await doc.next('joined', () => true, 15_000)).resumed, true);
     const row = await recordingRow(call.recordingId);
     assert.notEqual(row.status, 'RECORDING', 'A ended it');
-    const admin = await signedIn(nodes.b!, adminAccount);
+    const admin = await signedIn(cluster.node('b'), adminAccount);
     const audit = await admin.get<AuditList>(
       `/api/audit?consultationId=${call.consultationId}&action=recording.failed`,
     );
@@ -148,6 +122,6 @@ describe('a recorded room whose node goes away', () => {
       'B did not find a recording left running',
     );
     for (const c of [doc, call.pat]) c.socket.close();
-    await startNode('a');
+    await cluster.startNode('a');
   });
 });

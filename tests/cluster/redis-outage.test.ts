@@ -6,27 +6,20 @@
 // holds the room under the same fence, the state in Redis has every change made during the outage, and the next
 // plan continues the sequence.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { RoomSnapshot, ServerMessage } from '@consulta/protocol';
-import { createStaffUser, openDatabase } from '@consulta/server';
 import { Redis } from 'ioredis';
 import { createConsultation, inviteAndOpen } from '../support/consultation.ts';
 import { HttpClient } from '../support/http.ts';
-import { createTestDatabase } from '../support/postgres.ts';
 import { type OwnRedis, startOwnRedis } from '../support/redis-server.ts';
-import { type ServerProcess, startServerProcess } from '../support/server-process.ts';
 import { SignalingClient } from '../support/signaling-client.ts';
-import { startSmtpCapture } from '../support/smtp.ts';
+import { TestCluster } from '../support/test-cluster.ts';
 
 const OUTAGE_MS = 5000;
 const prefix = 'consulta-outage:';
 let own: OwnRedis;
 let redis: Redis;
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
-let prisma: Awaited<ReturnType<typeof openDatabase>>;
-let smtp: Awaited<ReturnType<typeof startSmtpCapture>>;
-const nodes: Record<string, ServerProcess> = {};
+let cluster: TestCluster;
 const staff = { email: 'dr.outage@example.test', password: 'a-long-correct-password' };
 
 before(async () => {
@@ -34,28 +27,16 @@ before(async () => {
   // The test's own look at Redis waits for it like the nodes do.
   redis = new Redis(own.url, { keyPrefix: prefix, maxRetriesPerRequest: null, retryStrategy: () => 100 });
   redis.on('error', () => undefined);
-  db = await createTestDatabase();
-  prisma = await openDatabase({ url: db.url, dataDir: '' });
-  smtp = await startSmtpCapture();
-  await createStaffUser(prisma.prisma, { ...staff, displayName: 'Dr Outage', role: 'CLINICIAN' });
-  const shared = {
-    databaseUrl: db.url,
-    redisUrl: own.url,
-    redisKeyPrefix: prefix,
-    cookieSecret: randomBytes(32).toString('hex'),
-    config: { email: { smtpUrl: smtp.url } },
-  };
-  nodes.a = await startServerProcess({ ...shared, nodeId: 'node-a' });
-  nodes.b = await startServerProcess({ ...shared, nodeId: 'node-b' });
+  cluster = await TestCluster.start({
+    staff: [{ ...staff, displayName: 'Dr Outage', role: 'CLINICIAN' }],
+    redis: { url: own.url, prefix },
+  });
 });
 
 after(async () => {
-  for (const node of Object.values(nodes)) await node.close().catch(() => undefined);
+  await cluster?.close();
   redis?.disconnect();
   await own?.stop();
-  await smtp?.close();
-  await prisma?.close();
-  await db?.drop();
 });
 
 const lease = async (id: string) => (await redis.get(`rooms:${id}:lease`))?.split(' ') ?? null;
@@ -94,15 +75,17 @@ describe('a cluster while its Redis is away', () => {
   let fence: string;
 
   before(async () => {
-    clinician = new HttpClient(nodes.a!.url);
+    clinician = new HttpClient(cluster.node('a').url);
     assert.equal((await clinician.post('/api/auth/sign-in', staff)).status, 200);
     consultationId = (await createConsultation(clinician, 'Outage')).id;
-    doc = await SignalingClient.connect(nodes.a!.url, clinician.cookieHeader);
+    doc = await SignalingClient.connect(cluster.node('a').url, clinician.cookieHeader);
     doc.send({ type: 'join', consultationId });
     docId = (await doc.next('joined')).self.id;
-    const guest = await inviteAndOpen(nodes.b!, smtp, clinician, consultationId, { role: 'PATIENT' });
+    const guest = await inviteAndOpen(cluster.node('b'), cluster.smtp, clinician, consultationId, {
+      role: 'PATIENT',
+    });
     patientId = guest.opened.guest.participantId;
-    patient = await SignalingClient.connect(nodes.b!.url, guest.http.cookieHeader);
+    patient = await SignalingClient.connect(cluster.node('b').url, guest.http.cookieHeader);
     patient.send({ type: 'join', consultationId });
     await patient.next('waiting');
     await doc.next('lobby', (m) => m.waiting.some((p) => p.id === patientId));
@@ -170,8 +153,8 @@ describe('a cluster while its Redis is away', () => {
     assert.deepEqual(state.members.map((m) => m.participantId).sort(), [docId, patientId].sort());
 
     // The next plan comes from A and continues the sequence: a second guest joins on B.
-    const guest = await inviteAndOpen(nodes.b!, smtp, clinician, consultationId);
-    const ws = await SignalingClient.connect(nodes.b!.url, guest.http.cookieHeader);
+    const guest = await inviteAndOpen(cluster.node('b'), cluster.smtp, clinician, consultationId);
+    const ws = await SignalingClient.connect(cluster.node('b').url, guest.http.cookieHeader);
     ws.send({ type: 'join', consultationId });
     await ws.next('waiting');
     await doc.next('lobby', (m) => m.waiting.some((p) => p.id === guest.opened.guest.participantId));
@@ -193,7 +176,9 @@ describe('a cluster while its Redis is away', () => {
   }
 
   const withOutput = (err: Error) => {
-    throw new Error(`${err.message}\nnode A:\n${nodes.a!.output()}\nnode B:\n${nodes.b!.output()}`);
+    throw new Error(
+      `${err.message}\nnode A:\n${cluster.node('a').output()}\nnode B:\n${cluster.node('b').output()}`,
+    );
   };
 
   test('Redis unreachable for 5 s (paused): nothing lost, no leave, A keeps the room', async (t) => {

@@ -8,52 +8,31 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { createStaffUser, openDatabase } from '@consulta/server';
 import { createConsultation, tokenFromEmail } from '../support/consultation.ts';
 import { HttpClient } from '../support/http.ts';
-import { createTestDatabase } from '../support/postgres.ts';
 import { signedIn } from '../support/recorded-call.ts';
-import { dropRedisPrefix } from '../support/redis-prefix.ts';
-import { type ServerProcess, startServerProcess } from '../support/server-process.ts';
 import { SignalingClient } from '../support/signaling-client.ts';
-import { startSmtpCapture } from '../support/smtp.ts';
+import { TestCluster } from '../support/test-cluster.ts';
 
-const prefix = `consulta-test-${randomBytes(6).toString('hex')}:`;
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
-let prisma: Awaited<ReturnType<typeof openDatabase>>;
-let smtp: Awaited<ReturnType<typeof startSmtpCapture>>;
-const nodes: Record<'a' | 'b', ServerProcess | null> = { a: null, b: null };
 const clinician = { email: 'dr.sfu@example.test', password: 'a-long-correct-password' };
+let cluster: TestCluster;
 
 before(async () => {
-  db = await createTestDatabase();
-  prisma = await openDatabase({ url: db.url, dataDir: '' });
-  smtp = await startSmtpCapture();
-  await createStaffUser(prisma.prisma, { ...clinician, displayName: 'Dr Sfu', role: 'CLINICIAN' });
-  const shared = {
-    databaseUrl: db.url,
-    redisUrl: 'redis://127.0.0.1:6379',
-    redisKeyPrefix: prefix,
-    cookieSecret: randomBytes(32).toString('hex'),
+  cluster = await TestCluster.start({
+    staff: [{ ...clinician, displayName: 'Dr Sfu', role: 'CLINICIAN' }],
     // Three people are past treeMaxParticipants: the call runs on the SFU.
-    config: { email: { smtpUrl: smtp.url }, media: { enabled: true }, routing: { treeMaxParticipants: 2 } },
-  };
-  nodes.a = await startServerProcess({ ...shared, nodeId: 'node-a' });
-  nodes.b = await startServerProcess({ ...shared, nodeId: 'node-b' });
+    config: { media: { enabled: true }, routing: { treeMaxParticipants: 2 } },
+  });
 });
 
 after(async () => {
-  for (const node of Object.values(nodes)) await node?.close().catch(() => undefined);
-  await smtp?.close();
-  await prisma?.close();
-  await db?.drop();
-  await dropRedisPrefix(prefix);
+  await cluster?.close();
 });
 
 test('SIGKILL of the node hosting an SFU call: the next owner opens a later epoch and tells every member', async () => {
-  const docHttp = await signedIn(nodes.a!, clinician);
+  const docHttp = await signedIn(cluster.node('a'), clinician);
   const consultationId = (await createConsultation(docHttp, 'SFU call, then its node dies')).id;
-  const doc = await SignalingClient.connect(nodes.a!.url, docHttp.cookieHeader);
+  const doc = await SignalingClient.connect(cluster.node('a').url, docHttp.cookieHeader);
   doc.send({ type: 'join', consultationId });
   const docToken = (await doc.next('joined')).resumeToken;
 
@@ -62,12 +41,12 @@ test('SIGKILL of the node hosting an SFU call: the next owner opens a later epoc
   for (const name of ['Patient', 'Relative']) {
     const email = `${name.toLowerCase()}-${randomBytes(3).toString('hex')}@example.test`;
     await docHttp.post(`/api/consultations/${consultationId}/invites`, { email, displayName: name });
-    const http = new HttpClient(nodes.b!.url);
+    const http = new HttpClient(cluster.node('b').url);
     const opened = await http.post<{ guest: { participantId: string } }>('/api/invites/open', {
-      token: await tokenFromEmail(smtp),
+      token: await tokenFromEmail(cluster.smtp),
     });
     assert.equal(opened.status, 200, JSON.stringify(opened.body));
-    const ws = await SignalingClient.connect(nodes.b!.url, http.cookieHeader);
+    const ws = await SignalingClient.connect(cluster.node('b').url, http.cookieHeader);
     ws.send({ type: 'join', consultationId });
     await ws.next('waiting');
     doc.send({ type: 'admit', participantId: opened.body.guest.participantId });
@@ -79,10 +58,9 @@ test('SIGKILL of the node hosting an SFU call: the next owner opens a later epoc
   const first = live[0]!.epoch;
   for (const s of live) assert.equal(s.epoch, first, 'one SFU room, on node A');
 
-  await nodes.a!.kill('SIGKILL');
-  nodes.a = null;
+  await cluster.kill('a');
   // The clinician resumes on B, which takes the room over from its snapshot.
-  const docAgain = await SignalingClient.connect(nodes.b!.url, docHttp.cookieHeader);
+  const docAgain = await SignalingClient.connect(cluster.node('b').url, docHttp.cookieHeader);
   docAgain.send({ type: 'join', consultationId, resumeToken: docToken });
   assert.equal((await docAgain.next('joined', () => true, 15_000)).resumed, true);
 

@@ -6,52 +6,28 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { ServerMessage } from '@consulta/protocol';
-import { createStaffUser, openDatabase } from '@consulta/server';
 import { Redis } from 'ioredis';
 import { createConsultation, tokenFromEmail } from '../support/consultation.ts';
 import { HttpClient } from '../support/http.ts';
-import { createTestDatabase } from '../support/postgres.ts';
-import { dropRedisPrefix } from '../support/redis-prefix.ts';
-import { type ServerProcess, startServerProcess } from '../support/server-process.ts';
+import { REDIS_URL } from '../support/redis-prefix.ts';
+import type { ServerProcess } from '../support/server-process.ts';
 import { SignalingClient } from '../support/signaling-client.ts';
-import { startSmtpCapture } from '../support/smtp.ts';
+import { TestCluster } from '../support/test-cluster.ts';
 
 /** The sender's stream a signal is about (any id will do: the server relays it). */
 const STREAM = 'camera';
-const prefix = `consulta-test-${randomBytes(6).toString('hex')}:`;
-const redis = new Redis('redis://127.0.0.1:6379', { keyPrefix: prefix, lazyConnect: true });
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
-let prisma: Awaited<ReturnType<typeof openDatabase>>;
-let smtp: Awaited<ReturnType<typeof startSmtpCapture>>;
-const nodes: Record<string, ServerProcess> = {};
+let redis: Redis;
+let cluster: TestCluster;
 const staff = { email: 'dr.cluster@example.test', password: 'a-long-correct-password' };
-let shared: Parameters<typeof startServerProcess>[0];
 
 before(async () => {
-  await redis.connect();
-  db = await createTestDatabase();
-  prisma = await openDatabase({ url: db.url, dataDir: '' });
-  smtp = await startSmtpCapture();
-  await createStaffUser(prisma.prisma, { ...staff, displayName: 'Dr Cluster', role: 'CLINICIAN' });
-  shared = {
-    databaseUrl: db.url,
-    redisUrl: 'redis://127.0.0.1:6379',
-    redisKeyPrefix: prefix,
-    cookieSecret: randomBytes(32).toString('hex'),
-    config: { email: { smtpUrl: smtp.url } },
-  };
-  // One after the other: the first applies the migrations, the second finds them applied.
-  nodes.a = await startServerProcess({ ...shared, nodeId: 'node-a' });
-  nodes.b = await startServerProcess({ ...shared, nodeId: 'node-b' });
+  cluster = await TestCluster.start({ staff: [{ ...staff, displayName: 'Dr Cluster', role: 'CLINICIAN' }] });
+  redis = new Redis(REDIS_URL, { keyPrefix: cluster.prefix });
 });
 
 after(async () => {
-  for (const node of Object.values(nodes)) await node.close().catch(() => undefined);
-  await smtp?.close();
-  await prisma?.close();
-  await db?.drop();
-  await dropRedisPrefix(prefix);
-  redis.disconnect();
+  await cluster?.close();
+  redis?.disconnect();
 });
 
 async function signedIn(node: ServerProcess): Promise<HttpClient> {
@@ -71,7 +47,7 @@ async function guestOn(node: ServerProcess, clinician: HttpClient, consultationI
   assert.equal(sent.status, 201, JSON.stringify(sent.body));
   const http = new HttpClient(node.url);
   const opened = await http.post<{ guest: { participantId: string } }>('/api/invites/open', {
-    token: await tokenFromEmail(smtp),
+    token: await tokenFromEmail(cluster.smtp),
   });
   assert.equal(opened.status, 200, JSON.stringify(opened.body));
   return { http, participantId: opened.body.guest.participantId };
@@ -118,17 +94,17 @@ describe('signaling across two nodes', () => {
   let version: number;
 
   test('clinician on node A and patient on node B: one room, one plan sequence, signals both ways', async () => {
-    clinician = await signedIn(nodes.a!);
+    clinician = await signedIn(cluster.node('a'));
     consultationId = (await createConsultation(clinician, 'Across nodes')).id;
-    doc = await SignalingClient.connect(nodes.a!.url, clinician.cookieHeader);
+    doc = await SignalingClient.connect(cluster.node('a').url, clinician.cookieHeader);
     doc.send({ type: 'join', consultationId });
     const docJoined = await doc.next('joined');
     docToken = docJoined.resumeToken;
     assert.deepEqual(await leases(consultationId), ['node-a', (await leases(consultationId))![1]]);
 
-    const guest = await guestOn(nodes.b!, clinician, consultationId);
+    const guest = await guestOn(cluster.node('b'), clinician, consultationId);
     patientId = guest.participantId;
-    const p = await admitted(guest, nodes.b!, doc, consultationId);
+    const p = await admitted(guest, cluster.node('b'), doc, consultationId);
     patient = p.ws;
     // The plan that followed the admission reached both sockets, on both nodes, with one version.
     const patientPlan = await patient.next('plan');
@@ -164,22 +140,21 @@ describe('signaling across two nodes', () => {
     assert.equal((await doc.next('chat')).text, 'hello from node B');
 
     // A session that ends on one node loses its sockets on the others at once.
-    const elsewhere = await signedIn(nodes.a!);
-    const socketOnB = await SignalingClient.connect(nodes.b!.url, elsewhere.cookieHeader);
+    const elsewhere = await signedIn(cluster.node('a'));
+    const socketOnB = await SignalingClient.connect(cluster.node('b').url, elsewhere.cookieHeader);
     assert.equal((await elsewhere.post('/api/auth/sign-out')).status < 300, true);
     assert.equal((await socketOnB.closed).code, 4011);
   });
 
   test('SIGTERM on node A: its client gets 4503, resumes on B, the patient sees no leave, B plans next', async (t) => {
     const started = Date.now();
-    const stopping = nodes.a!.close();
+    const stopping = cluster.kill('a', 'SIGTERM');
     const closed = await doc.closed;
     const closedAt = Date.now();
     assert.equal(closed.code, 4503);
-    const resumed = await resume(nodes.b!, clinician.cookieHeader, consultationId, docToken);
+    const resumed = await resume(cluster.node('b'), clinician.cookieHeader, consultationId, docToken);
     const resumedAt = Date.now();
     await stopping;
-    delete nodes.a;
     assert.equal(resumed.joined.resumed, true);
     assert.deepEqual(
       resumed.joined.peers.map((p) => p.id),
@@ -190,11 +165,11 @@ describe('signaling across two nodes', () => {
     doc = resumed.ws;
     docToken = resumed.joined.resumeToken;
     // The clinician's browser talks to B now (a load balancer would send it there).
-    clinician = await signedIn(nodes.b!);
+    clinician = await signedIn(cluster.node('b'));
 
     // The next plan comes from node B and continues the sequence: a second guest joins there.
-    const second = await guestOn(nodes.b!, clinician, consultationId);
-    await admitted(second, nodes.b!, doc, consultationId);
+    const second = await guestOn(cluster.node('b'), clinician, consultationId);
+    await admitted(second, cluster.node('b'), doc, consultationId);
     const next = await patient.next('plan', (m) => m.plan.version > version);
     assert.equal(next.plan.version, version + 1);
     assert.equal((await doc.next('plan', (m) => m.plan.version === version + 1)).plan.version, version + 1);
@@ -205,24 +180,23 @@ describe('signaling across two nodes', () => {
 
   test('SIGKILL on the owner: its client resumes on the other node, nobody sees a leave, the lease moves', async (t) => {
     // Node C takes the clinician; the room moves to C when the clinician's socket there acts on it first.
-    nodes.c = await startServerProcess({ ...shared, nodeId: 'node-c' });
-    const clinicianC = await signedIn(nodes.c);
+    const nodeC = await cluster.startNode('c');
+    const clinicianC = await signedIn(nodeC);
     const consult = (await createConsultation(clinicianC, 'Crash')).id;
-    const docC = await SignalingClient.connect(nodes.c.url, clinicianC.cookieHeader);
+    const docC = await SignalingClient.connect(nodeC.url, clinicianC.cookieHeader);
     docC.send({ type: 'join', consultationId: consult });
     const joined = await docC.next('joined');
-    const guest = await guestOn(nodes.b!, clinician, consult);
-    const p = await admitted(guest, nodes.b!, docC, consult);
+    const guest = await guestOn(cluster.node('b'), clinician, consult);
+    const p = await admitted(guest, cluster.node('b'), docC, consult);
     const plan = await p.ws.next('plan', (m) => m.plan.version === p.joined.plan.version + 1);
     const [owner, fence] = (await leases(consult))!;
     assert.equal(owner, 'node-c');
 
     const started = Date.now();
-    await nodes.c.kill('SIGKILL');
-    delete nodes.c;
+    await cluster.kill('c');
     const closed = await docC.closed;
     assert.notEqual(closed.code, 4503, 'a killed node says nothing');
-    const resumed = await resume(nodes.b!, clinicianC.cookieHeader, consult, joined.resumeToken);
+    const resumed = await resume(cluster.node('b'), clinicianC.cookieHeader, consult, joined.resumeToken);
     const resumedAt = Date.now();
     assert.equal(resumed.joined.resumed, true);
     assert.equal(resumed.joined.plan.version, plan.plan.version);
@@ -239,8 +213,8 @@ describe('signaling across two nodes', () => {
       data: { kind: 'candidate' as const, candidate: null },
     });
     assert.deepEqual((await p.ws.next('signal')).data, { kind: 'candidate' as const, candidate: null });
-    const second = await guestOn(nodes.b!, clinician, consult);
-    await admitted(second, nodes.b!, resumed.ws, consult);
+    const second = await guestOn(cluster.node('b'), clinician, consult);
+    await admitted(second, cluster.node('b'), resumed.ws, consult);
     assert.equal(
       (await p.ws.next('plan', (m) => m.plan.version > plan.plan.version)).plan.version,
       plan.plan.version + 1,
