@@ -17,8 +17,6 @@ export const standbyOverrides = STANDBY ? {} : { media: { standby: false } };
  * sender's media would show as tens of kilobytes (320x240 video is ~40 kB/s at its lowest layer).
  */
 const WATCH_MS = 2000;
-/** What a standby may exchange in WATCH_MS: ICE consent checks and RTCP, no media (a few hundred bytes seen). */
-const STANDBY_BYTES_MAX = 8000;
 
 const states = (p: Person) => p.page.evaluate(() => window.sfuTest.sfuStates());
 
@@ -56,8 +54,13 @@ export async function assertStandbyWhileWaiting(
     const sent = after[i]!.sent - before[i]!.sent;
     const received = after[i]!.received - before[i]!.received;
     parts.push(`${p.name} sent ${sent} B, received ${received} B`);
-    assert.ok(sent <= STANDBY_BYTES_MAX, `${p.name} sent ${sent} B over its standby in ${WATCH_MS} ms`);
-    assert.ok(received <= STANDBY_BYTES_MAX, `${p.name} received ${received} B over its standby`);
+    // Not a byte of media either way. What does cross the wire is ICE consent, RTCP and the congestion
+    // controllers' bandwidth probes (padding): 0.1-3 kB per 2 s on a quiet machine, up to 14 kB seen under CI
+    // load, which is why the wire's figure is printed, not bounded (a camera's lowest layer alone is ~80 kB).
+    const mediaSent = after[i]!.mediaSent - before[i]!.mediaSent;
+    const mediaReceived = after[i]!.mediaReceived - before[i]!.mediaReceived;
+    assert.equal(mediaSent, 0, `${p.name} sent ${mediaSent} B of media over its standby in ${WATCH_MS} ms`);
+    assert.equal(mediaReceived, 0, `${p.name} received ${mediaReceived} B of media over its standby`);
     // Its consumers exist (built ahead), paused on the server: not a frame or a packet through them.
     const via = await p.page.evaluate(() => window.sfuTest.viaSfu());
     for (const [sender, r] of Object.entries(via)) {

@@ -11,6 +11,7 @@ import {
   combineSamples,
   defaultThrottle,
   relayOnlyOf,
+  sentKbps,
   shouldReport,
   statsValues,
   statsWithin,
@@ -25,6 +26,11 @@ const REPROBE_SPACING_MS = 15_000;
  * estimate starts low and ramps up (Chrome: a few seconds on a fast link), which must not read as a weak link.
  */
 const RAMP_UP_MS = 8000;
+/**
+ * The call's own media sending this much more than the probed uplink shows the probe was starved (a busy
+ * machine: seen at a fifth of a DSL uplink in CI), not that the link is slow.
+ */
+const UNDER_MEASURED_RATIO = 1.25;
 /** Failed probes before the first success after which the connections' estimates are reported instead. */
 const FIRST_PROBE_TRIES = 3;
 
@@ -73,6 +79,8 @@ export class BandwidthReporter {
   private probeFailed = false;
   /** Consecutive polls whose evidence was below the probed capacity. */
   private lowPolls = 0;
+  /** Consecutive polls in which the connections sent clearly more than the probed uplink (see UNDER_MEASURED_RATIO). */
+  private highPolls = 0;
   /** The uplink the live connections showed once the evidence persisted, until a probe measures it again. */
   private loweredUplinkKbps: number | null = null;
   private probeStartedAt = 0;
@@ -217,19 +225,25 @@ export class BandwidthReporter {
           found.sample.uplinkKbps,
         );
       }
+      // What the link carries is a floor for its capacity: a probe below the call's own media was starved.
+      const carried = sentKbps(pairs, new Map([...previous].map(([k, o]) => [k, o.pair])));
+      const underMeasured =
+        this.loweredUplinkKbps === null && carried > UNDER_MEASURED_RATIO * this.capacity.value.uplinkKbps;
+      if (!this.probing) this.highPolls = underMeasured ? this.highPolls + 1 : 0;
+      const starved = this.highPolls >= (opts.lowEvidencePolls ?? 2);
       sample = {
         ...this.capacity.value,
-        uplinkKbps: Math.min(
-          this.capacity.value.uplinkKbps,
-          this.loweredUplinkKbps ?? Number.POSITIVE_INFINITY,
-        ),
+        uplinkKbps: starved
+          ? carried
+          : Math.min(this.capacity.value.uplinkKbps, this.loweredUplinkKbps ?? Number.POSITIVE_INFINITY),
         relayOnly: found.sample.relayOnly,
       };
       // The link carries less than it did: measure it again (with the call's media on it, as it is now), also
       // once the evidence is gone (the call now sends less), until a probe succeeds. Not more often than every
       // 15 s, doubling after each failed probe, since a probe fills the link and media stalls meanwhile.
+      // A starved probe is measured again too, as sparingly.
       if (
-        (persisted || this.loweredUplinkKbps !== null) &&
+        (persisted || this.loweredUplinkKbps !== null || starved) &&
         Date.now() - this.probeStartedAt > this.probeSpacing()
       ) {
         this.startProbe();
@@ -260,6 +274,7 @@ export class BandwidthReporter {
       .then((value) => {
         this.capacity = { value, at: Date.now() };
         this.lowPolls = 0;
+        this.highPolls = 0;
         this.loweredUplinkKbps = null;
         this.probeFailures = 0;
         if (this.o.waiting?.() && !this.lastReport) this.report(this.probedSample()!);

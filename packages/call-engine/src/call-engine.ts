@@ -646,6 +646,9 @@ export class CallEngine extends Emitter<CallEngineEvents> {
       ...(this.options.RTCPeerConnection ? { RTCPeerConnection: this.options.RTCPeerConnection } : {}),
       callbacks: {
         signal: (data) => {
+          // A link kept for a departed relay's handover (handlePeerLeft) may still gather candidates: the server
+          // no longer knows that peer (UNKNOWN_PEER), and nothing is negotiated with it any more.
+          if (!this.peers.has(spec.remote)) return;
           this.signaling.send({ type: 'signal', to: spec.remote, streamId: spec.streamId, data });
         },
         track: (track, slot) => {

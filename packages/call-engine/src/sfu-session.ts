@@ -121,7 +121,7 @@ export class SfuSession {
   activate(): void {
     if (!this.standby || this.closed) return;
     this.standby = false;
-    for (const [slot, producer] of this.producers) this.putTrack(slot, producer);
+    for (const [slot, producer] of this.producers) void this.putTrack(slot, producer);
     void this.ensureProducing();
   }
 
@@ -133,17 +133,16 @@ export class SfuSession {
    * A swap waits for the one before it at most SWAP_WAIT_MS: mediasoup-client queues a replace behind the
    * transport's pending produce calls, and one that never settles must not hold a mute or an activation forever.
    */
-  private putTrack(slot: MediaSlot, producer: types.Producer): void {
+  private putTrack(slot: MediaSlot, producer: types.Producer): Promise<void> {
     const previous = this.swaps.get(producer) ?? Promise.resolve();
     const next = settledWithin(previous, SWAP_WAIT_MS).then(async () => {
       if (producer.closed) return;
       const track = this.sendingTrack(slot, producer);
       if (producer.track !== track) await producer.replaceTrack({ track });
     });
-    this.swaps.set(
-      producer,
-      next.catch(() => {}),
-    );
+    const settled = next.catch(() => {});
+    this.swaps.set(producer, settled);
+    return settled;
   }
 
   /** What a producer's sender should carry now: nothing in standby or while paused (muted). */
@@ -234,8 +233,10 @@ export class SfuSession {
             return;
           }
           this.producers.set(slot, producer);
-          // A standby producer was negotiated with the track (mediasoup-client needs one) and sends none.
-          if (this.standby) this.putTrack(slot, producer);
+          // A standby producer was negotiated with the track (mediasoup-client needs one) and sends none: the
+          // session is reported in standby only once its senders carry nothing.
+          if (this.standby) await this.putTrack(slot, producer);
+          if (this.closed) return;
           if (slot === 'screen') {
             if (producer.rtpSender) preferResolution(producer.rtpSender);
           } else if (this.o.muted(slot)) this.setPaused(slot, true);
@@ -265,7 +266,7 @@ export class SfuSession {
         continue;
       }
       // A paused (muted) or standby producer keeps sending nothing: its sender's track stays null.
-      this.putTrack(slot, producer);
+      void this.putTrack(slot, producer);
     }
     void this.ensureProducing();
   }
@@ -285,7 +286,7 @@ export class SfuSession {
     if (!producer || producer.paused === paused) return;
     if (paused) producer.pause();
     else producer.resume();
-    this.putTrack(kind, producer);
+    void this.putTrack(kind, producer);
     this.o.send({ type: 'sfu-producer-pause', producerId: producer.id, paused });
   }
 

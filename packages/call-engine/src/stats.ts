@@ -94,6 +94,21 @@ export interface BandwidthSample {
   relayOnly: boolean;
 }
 
+/** What the connections sent between two polls, kbit/s (0 without a previous poll of any of them). */
+export function sentKbps(
+  current: ReadonlyMap<string, PairSummary>,
+  previous: ReadonlyMap<string, PairSummary>,
+): number {
+  let bps = 0;
+  for (const [key, s] of current) {
+    const p = previous.get(key);
+    if (p && s.timestamp > p.timestamp && s.bytesSent >= p.bytesSent) {
+      bps += ((s.bytesSent - p.bytesSent) * 8 * 1000) / (s.timestamp - p.timestamp);
+    }
+  }
+  return Math.round(bps / 1000);
+}
+
 /**
  * Combines the connections' selected pairs into one measurement. Uplink: the best congestion-control estimate
  * of any connection (each estimates the same access link), or what they send now where the browser gives no

@@ -185,3 +185,43 @@ test('a relay whose uplink collapses under it (encoders at their floor, reason "
   assert.equal(sent.at(-1), 170, `the evidence is reported (${sent.join(', ')})`);
   reporter.stop();
 });
+
+test('a probe that measured less than the call already sends was starved: the sent rate is reported, and it is measured again', async () => {
+  const sent: number[] = [];
+  // A DSL uplink (1 Mbit/s) probed on a starved machine at 119 kbit/s; the call then sends 400 kbit/s over it.
+  const probes: Array<() => Promise<LinkCapacity>> = [
+    async () => ({ uplinkKbps: 119, downlinkKbps: 14_000 }),
+  ];
+  let probeCalls = 0;
+  const conn = sfuConnection({ held: false, aob: 2_000_000 });
+  const reporter = new BandwidthReporter({
+    send: (m) => {
+      if (m.type === 'bandwidth') sent.push(m.uplinkKbps);
+      return true;
+    },
+    connections: () => [conn],
+    active: () => true,
+    reported: () => {},
+    forcedRelay: false,
+    probe: () => {
+      probeCalls++;
+      return (probes.shift() ?? (async () => ({ uplinkKbps: 950, downlinkKbps: 14_000 })))();
+    },
+  });
+  reporter.start();
+  const poll = async (n: number) => {
+    for (let i = 0; i < n; i++) {
+      mock.timers.tick(2000);
+      await flush();
+    }
+  };
+  await poll(1);
+  assert.equal(sent[0], 119, 'the probe is reported first');
+  await poll(3);
+  assert.equal(sent.at(-1), 400, 'what the connections carry is the floor once it persists');
+  await poll(10);
+  assert.equal(probeCalls, 2, 'measured again (15 s after the first probe)');
+  await poll(5);
+  assert.equal(sent.at(-1), 950, 'the new probe stands');
+  reporter.stop();
+});

@@ -40,8 +40,12 @@ export interface SfuHarness extends EngineHarness {
   sfuStates(): string[];
   /** How many `joined` the engine got (1 = never re-joined). */
   joinedCount(): number;
-  /** The SFU transports' byte counters (bytesSent/bytesReceived of their selected candidate pairs). */
-  sfuBytes(): Promise<{ sent: number; received: number }>;
+  /**
+   * The SFU transports' byte counters: everything on the wire (bytesSent/bytesReceived of their selected candidate
+   * pairs: ICE, DTLS, RTCP and bandwidth probes included) and media payload alone (outbound-rtp bytesSent of the
+   * send transport, inbound-rtp bytesReceived of the receive one: headers and padding excluded).
+   */
+  sfuBytes(): Promise<{ sent: number; received: number; mediaSent: number; mediaReceived: number }>;
   /** Bytes sent over peer connections (all of them). */
   peerBytesSent(): Promise<number>;
   /** Every `recording` state received (recording tests). */
@@ -142,6 +146,15 @@ function pairBytes(report: RTCStatsReport | null): { sent: number; received: num
   return { sent: num(pair?.bytesSent), received: num(pair?.bytesReceived) };
 }
 
+/** Media payload bytes of a transport's RTP streams (RFC 3550's octet count: no headers, no padding). */
+function rtpPayloadBytes(report: RTCStatsReport | null, type: 'outbound-rtp' | 'inbound-rtp'): number {
+  if (!report) return 0;
+  const field = type === 'outbound-rtp' ? 'bytesSent' : 'bytesReceived';
+  return statsValues(report)
+    .filter((s) => s.type === type)
+    .reduce((sum, s) => sum + num(s[field]), 0);
+}
+
 window.sfuTest = {
   ...page.harness(),
 
@@ -224,7 +237,12 @@ window.sfuTest = {
     const stats = await (page.engine?.sfuTransportStats() ?? Promise.resolve({ send: null, recv: null }));
     const send = pairBytes(stats.send);
     const recv = pairBytes(stats.recv);
-    return { sent: send.sent + recv.sent, received: send.received + recv.received };
+    return {
+      sent: send.sent + recv.sent,
+      received: send.received + recv.received,
+      mediaSent: rtpPayloadBytes(stats.send, 'outbound-rtp'),
+      mediaReceived: rtpPayloadBytes(stats.recv, 'inbound-rtp'),
+    };
   },
   async peerBytesSent() {
     let total = 0;
