@@ -17,6 +17,11 @@ export const standbyOverrides = STANDBY ? {} : { media: { standby: false } };
  * sender's media would show as tens of kilobytes (320x240 video is ~40 kB/s at its lowest layer).
  */
 const WATCH_MS = 2000;
+/**
+ * Media payload a standby may show in WATCH_MS: none from Chromium; Firefox counted 128 B on a sender without a
+ * track once (a few packets, not a stream: one Opus stream alone is ~8 kB in 2 s, a camera's lowest layer ~80 kB).
+ */
+const STANDBY_MEDIA_BYTES_MAX = 1000;
 
 const states = (p: Person) => p.page.evaluate(() => window.sfuTest.sfuStates());
 
@@ -54,13 +59,20 @@ export async function assertStandbyWhileWaiting(
     const sent = after[i]!.sent - before[i]!.sent;
     const received = after[i]!.received - before[i]!.received;
     parts.push(`${p.name} sent ${sent} B, received ${received} B`);
-    // Not a byte of media either way. What does cross the wire is ICE consent, RTCP and the congestion
-    // controllers' bandwidth probes (padding): 0.1-3 kB per 2 s on a quiet machine, up to 14 kB seen under CI
-    // load, which is why the wire's figure is printed, not bounded (a camera's lowest layer alone is ~80 kB).
+    // No media stream either way. What does cross the wire is ICE consent, RTCP and the congestion controllers'
+    // bandwidth probes (padding): 0.1-3 kB per 2 s on a quiet machine, up to 14 kB seen under CI load, which is
+    // why the wire's figure is printed, not bounded; the media payload is.
     const mediaSent = after[i]!.mediaSent - before[i]!.mediaSent;
     const mediaReceived = after[i]!.mediaReceived - before[i]!.mediaReceived;
-    assert.equal(mediaSent, 0, `${p.name} sent ${mediaSent} B of media over its standby in ${WATCH_MS} ms`);
-    assert.equal(mediaReceived, 0, `${p.name} received ${mediaReceived} B of media over its standby`);
+    parts[parts.length - 1] += ` (media ${mediaSent} B / ${mediaReceived} B)`;
+    assert.ok(
+      mediaSent <= STANDBY_MEDIA_BYTES_MAX,
+      `${p.name} sent ${mediaSent} B of media over its standby in ${WATCH_MS} ms`,
+    );
+    assert.ok(
+      mediaReceived <= STANDBY_MEDIA_BYTES_MAX,
+      `${p.name} received ${mediaReceived} B of media over its standby`,
+    );
     // Its consumers exist (built ahead), paused on the server: not a frame or a packet through them.
     const via = await p.page.evaluate(() => window.sfuTest.viaSfu());
     for (const [sender, r] of Object.entries(via)) {
