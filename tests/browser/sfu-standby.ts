@@ -18,10 +18,11 @@ export const standbyOverrides = STANDBY ? {} : { media: { standby: false } };
  */
 const WATCH_MS = 2000;
 /**
- * Media payload a standby may show in WATCH_MS: none from Chromium; Firefox counted 128 B on a sender without a
- * track once (a few packets, not a stream: one Opus stream alone is ~8 kB in 2 s, a camera's lowest layer ~80 kB).
+ * Media payload a standby may show in WATCH_MS. Chromium sends none on a sender without a track; Firefox keeps
+ * sending Opus silence on its audio sender (128 B and 2047 B seen in 2 s, about 8 kbit/s). A voice stream is ~8 kB
+ * in 2 s and a camera's lowest layer ~80 kB, so this still fails on any real media over a standby.
  */
-const STANDBY_MEDIA_BYTES_MAX = 1000;
+const STANDBY_MEDIA_BYTES_MAX = 4000;
 
 const states = (p: Person) => p.page.evaluate(() => window.sfuTest.sfuStates());
 
