@@ -59,13 +59,14 @@ export async function assertStandbyWhileWaiting(
   for (const [i, p] of people.entries()) {
     const sent = after[i]!.sent - before[i]!.sent;
     const received = after[i]!.received - before[i]!.received;
-    parts.push(`${p.name} sent ${sent} B, received ${received} B`);
     // No media stream either way. What does cross the wire is ICE consent, RTCP and the congestion controllers'
     // bandwidth probes (padding): 0.1-3 kB per 2 s on a quiet machine, up to 14 kB seen under CI load, which is
     // why the wire's figure is printed, not bounded; the media payload is.
     const mediaSent = after[i]!.mediaSent - before[i]!.mediaSent;
     const mediaReceived = after[i]!.mediaReceived - before[i]!.mediaReceived;
-    parts[parts.length - 1] += ` (media ${mediaSent} B / ${mediaReceived} B)`;
+    parts.push(
+      `${p.name} sent ${sent} B, received ${received} B (media ${mediaSent} B / ${mediaReceived} B)`,
+    );
     assert.ok(
       mediaSent <= STANDBY_MEDIA_BYTES_MAX,
       `${p.name} sent ${mediaSent} B of media over its standby in ${WATCH_MS} ms`,

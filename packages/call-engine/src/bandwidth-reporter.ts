@@ -195,6 +195,7 @@ export class BandwidthReporter {
     const previous = this.last;
     this.last = current;
     const pairs = new Map<string, PairSummary>([...current].map(([k, o]) => [k, o.pair]));
+    const previousPairs = new Map<string, PairSummary>([...previous].map(([k, o]) => [k, o.pair]));
 
     const reprobeMs = opts.reprobeIntervalMs ?? 300_000;
     // Before the first success: at once, then again after 15 s, 30 s (a failure retried, see startProbe).
@@ -226,7 +227,7 @@ export class BandwidthReporter {
         );
       }
       // What the link carries is a floor for its capacity: a probe below the call's own media was starved.
-      const carried = sentKbps(pairs, new Map([...previous].map(([k, o]) => [k, o.pair])));
+      const carried = sentKbps(pairs, previousPairs);
       const underMeasured =
         this.loweredUplinkKbps === null && carried > UNDER_MEASURED_RATIO * this.capacity.value.uplinkKbps;
       if (!this.probing) this.highPolls = underMeasured ? this.highPolls + 1 : 0;
@@ -251,7 +252,7 @@ export class BandwidthReporter {
     } else if (this.o.probe && !this.probeFailed) {
       return; // not measured yet: the server plans with "unknown"
     } else {
-      sample = combineSamples(pairs, new Map([...previous].map(([k, o]) => [k, o.pair])), this.o.forcedRelay);
+      sample = combineSamples(pairs, previousPairs, this.o.forcedRelay);
     }
     if (!sample) return;
     sample.uplinkKbps = clampKbps(sample.uplinkKbps);

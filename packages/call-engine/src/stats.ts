@@ -99,14 +99,22 @@ export function sentKbps(
   current: ReadonlyMap<string, PairSummary>,
   previous: ReadonlyMap<string, PairSummary>,
 ): number {
-  let bps = 0;
+  return Math.round((sentBps(current, previous) ?? 0) / 1000);
+}
+
+/** What the connections sent between two polls, bit/s; undefined when none of them was polled before. */
+function sentBps(
+  current: ReadonlyMap<string, PairSummary>,
+  previous: ReadonlyMap<string, PairSummary>,
+): number | undefined {
+  let bps: number | undefined;
   for (const [key, s] of current) {
     const p = previous.get(key);
     if (p && s.timestamp > p.timestamp && s.bytesSent >= p.bytesSent) {
-      bps += ((s.bytesSent - p.bytesSent) * 8 * 1000) / (s.timestamp - p.timestamp);
+      bps = (bps ?? 0) + ((s.bytesSent - p.bytesSent) * 8 * 1000) / (s.timestamp - p.timestamp);
     }
   }
-  return Math.round(bps / 1000);
+  return bps;
 }
 
 /**
@@ -122,7 +130,6 @@ export function combineSamples(
   forcedRelay: boolean,
 ): BandwidthSample | null {
   let up: number | undefined;
-  let upRate: number | undefined;
   let downRate = 0;
   let downEstimate = 0;
   let relayPairs = 0;
@@ -133,14 +140,11 @@ export function combineSamples(
     if (p && s.timestamp > p.timestamp && s.bytesReceived >= p.bytesReceived) {
       downRate += ((s.bytesReceived - p.bytesReceived) * 8 * 1000) / (s.timestamp - p.timestamp);
     }
-    if (p && s.timestamp > p.timestamp && s.bytesSent >= p.bytesSent) {
-      upRate = (upRate ?? 0) + ((s.bytesSent - p.bytesSent) * 8 * 1000) / (s.timestamp - p.timestamp);
-    }
     if (s.localCandidateType === 'relay') relayPairs++;
   }
   // Firefox exposes no congestion-control estimate (availableOutgoingBitrate): what the connections send now is
   // then the uplink figure, a lower bound like the received rate is for the downlink.
-  up ??= upRate;
+  up ??= sentBps(current, previous);
   if (up === undefined || current.size === 0) return null;
   return {
     uplinkKbps: Math.round(up / 1000),

@@ -40,6 +40,31 @@ const flush = async () => {
   for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
 };
 
+/** `n` polls of the reporter (2 s each). */
+const poll = async (n = 1) => {
+  for (let i = 0; i < n; i++) {
+    mock.timers.tick(2000);
+    await flush();
+  }
+};
+
+/** A reporter on one connection with `probe`; `sent` collects the uplink figures it reports. */
+function uplinkReporter(conn: ReturnType<typeof sfuConnection>, probe: () => Promise<LinkCapacity>) {
+  const sent: number[] = [];
+  const reporter = new BandwidthReporter({
+    send: (m) => {
+      if (m.type === 'bandwidth') sent.push(m.uplinkKbps);
+      return true;
+    },
+    connections: () => [conn],
+    active: () => true,
+    reported: () => {},
+    forcedRelay: false,
+    probe,
+  });
+  return { reporter, sent };
+}
+
 beforeEach(() => mock.timers.enable({ apis: ['setInterval', 'Date'], now: 1_000_000 }));
 afterEach(() => mock.timers.reset());
 
@@ -68,12 +93,6 @@ test('a collapsed uplink is reported from the live evidence, and stays reported 
     },
   });
   reporter.start();
-  const poll = async (n = 1) => {
-    for (let i = 0; i < n; i++) {
-      mock.timers.tick(2000);
-      await flush();
-    }
-  };
   await poll(3);
   assert.equal(sent.at(-1)?.uplinkKbps, 50_000, 'the probed capacity is reported');
 
@@ -107,29 +126,14 @@ test('a collapsed uplink is reported from the live evidence, and stays reported 
 
 test('a first probe that fails on a busy machine is tried again; a server that refuses it is not', async () => {
   const run = async (failures: Error[]) => {
-    const sent: number[] = [];
     let calls = 0;
-    const conn = sfuConnection({ held: false, aob: 1_234_000 });
-    const reporter = new BandwidthReporter({
-      send: (m) => {
-        if (m.type === 'bandwidth') sent.push(m.uplinkKbps);
-        return true;
-      },
-      connections: () => [conn],
-      active: () => true,
-      reported: () => {},
-      forcedRelay: false,
-      probe: async () => {
-        const failure = failures[calls++];
-        if (failure) throw failure;
-        return { uplinkKbps: 8000, downlinkKbps: 40_000 };
-      },
+    const { reporter, sent } = uplinkReporter(sfuConnection({ held: false, aob: 1_234_000 }), async () => {
+      const failure = failures[calls++];
+      if (failure) throw failure;
+      return { uplinkKbps: 8000, downlinkKbps: 40_000 };
     });
     reporter.start();
-    for (let i = 0; i < 40; i++) {
-      mock.timers.tick(2000);
-      await flush();
-    }
+    await poll(40);
     reporter.stop();
     return { sent, calls };
   };
@@ -163,12 +167,6 @@ test('a relay whose uplink collapses under it (encoders at their floor, reason "
     probe: async () => ({ uplinkKbps: 55_000, downlinkKbps: 90_000 }),
   });
   reporter.start();
-  const poll = async (n: number) => {
-    for (let i = 0; i < n; i++) {
-      mock.timers.tick(2000);
-      await flush();
-    }
-  };
   // Ramping up: 300 kbit/s against a cap of 2452 for the first 8 s is no evidence.
   await poll(3);
   assert.deepEqual(sent, [55_000]);
@@ -187,34 +185,16 @@ test('a relay whose uplink collapses under it (encoders at their floor, reason "
 });
 
 test('a probe that measured less than the call already sends was starved: the sent rate is reported, and it is measured again', async () => {
-  const sent: number[] = [];
   // A DSL uplink (1 Mbit/s) probed on a starved machine at 119 kbit/s; the call then sends 400 kbit/s over it.
   const probes: Array<() => Promise<LinkCapacity>> = [
     async () => ({ uplinkKbps: 119, downlinkKbps: 14_000 }),
   ];
   let probeCalls = 0;
-  const conn = sfuConnection({ held: false, aob: 2_000_000 });
-  const reporter = new BandwidthReporter({
-    send: (m) => {
-      if (m.type === 'bandwidth') sent.push(m.uplinkKbps);
-      return true;
-    },
-    connections: () => [conn],
-    active: () => true,
-    reported: () => {},
-    forcedRelay: false,
-    probe: () => {
-      probeCalls++;
-      return (probes.shift() ?? (async () => ({ uplinkKbps: 950, downlinkKbps: 14_000 })))();
-    },
+  const { reporter, sent } = uplinkReporter(sfuConnection({ held: false, aob: 2_000_000 }), () => {
+    probeCalls++;
+    return (probes.shift() ?? (async () => ({ uplinkKbps: 950, downlinkKbps: 14_000 })))();
   });
   reporter.start();
-  const poll = async (n: number) => {
-    for (let i = 0; i < n; i++) {
-      mock.timers.tick(2000);
-      await flush();
-    }
-  };
   await poll(1);
   assert.equal(sent[0], 119, 'the probe is reported first');
   await poll(3);

@@ -65,24 +65,22 @@ test('no standby is opened while every worker is past the load bound', () => {
   assert.equal(opened.length, 0);
 });
 
-test('a standby is announced to the members; a passed warning releases it only after the window, unless it comes back', (t) => {
+test('a standby is announced to the members; a passed warning releases it only after the window, unless it comes back', async (t) => {
   t.mock.timers.enable({ apis: ['setTimeout'] });
-  return (async () => {
-    const { foresee, createRouter } = setUp();
-    foresee('sfu');
-    const media = await createRouter();
-    assert.deepEqual([...media.announced], ['doc']);
-    foresee('p2p'); // the guest left
-    t.mock.timers.tick(4000);
-    foresee('sfu'); // another knocks within the window: kept
-    t.mock.timers.tick(10_000);
-    assert.equal(media.released, false);
-    foresee('p2p'); // denied
-    t.mock.timers.tick(4999);
-    assert.equal(media.released, false);
-    t.mock.timers.tick(1);
-    assert.equal(media.released, true);
-  })();
+  const { foresee, createRouter } = setUp();
+  foresee('sfu');
+  const media = await createRouter();
+  assert.deepEqual([...media.announced], ['doc']);
+  foresee('p2p'); // the guest left
+  t.mock.timers.tick(4000);
+  foresee('sfu'); // another knocks within the window: kept
+  t.mock.timers.tick(10_000);
+  assert.equal(media.released, false);
+  foresee('p2p'); // denied
+  t.mock.timers.tick(4999);
+  assert.equal(media.released, false);
+  t.mock.timers.tick(1);
+  assert.equal(media.released, true);
 });
 
 test('an admission that moves the plan onto the SFU before the router exists does not release the standby', async () => {
