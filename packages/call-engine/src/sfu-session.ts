@@ -36,6 +36,22 @@ export interface SfuSessionCallbacks {
 /** How long a producer's track swap waits for the one before it (see SfuSession.putTrack). */
 const SWAP_WAIT_MS = 3000;
 
+/**
+ * Starts or stops an audio producer's one encoding. Firefox keeps sending Opus silence (about 8 kbit/s) on an
+ * audio sender whose track is null, where Chromium sends nothing; `active: false` stops both. Video senders
+ * with no track send nothing in either engine, and their simulcast layers are left alone. This calls the
+ * sender directly, not `Producer.setRtpEncodingParameters`, which renegotiates locally on every call.
+ */
+async function setSenderActive(producer: types.Producer, active: boolean): Promise<void> {
+  const sender = producer.rtpSender;
+  if (producer.kind !== 'audio' || !sender) return;
+  const parameters = sender.getParameters();
+  if (parameters.encodings.length === 0 || parameters.encodings.every((e) => (e.active ?? true) === active))
+    return;
+  for (const encoding of parameters.encodings) encoding.active = active;
+  await sender.setParameters(parameters);
+}
+
 /** Resolves when `previous` does (it never rejects), or after `ms` if it has not. */
 function settledWithin(previous: Promise<void>, ms: number): Promise<void> {
   return new Promise((resolve) => {
@@ -138,7 +154,11 @@ export class SfuSession {
     const next = settledWithin(previous, SWAP_WAIT_MS).then(async () => {
       if (producer.closed) return;
       const track = this.sendingTrack(slot, producer);
+      // The encoding on before a track is put in; off only once the track is out (the null track alone stops
+      // Chromium's audio and every video; switching the encoding off only saves Firefox's silence, best effort).
+      if (track !== null) await setSenderActive(producer, true);
       if (producer.track !== track) await producer.replaceTrack({ track });
+      if (track === null) await setSenderActive(producer, false).catch(() => {});
     });
     const settled = next.catch(() => {});
     this.swaps.set(producer, settled);

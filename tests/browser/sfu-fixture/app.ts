@@ -45,7 +45,17 @@ export interface SfuHarness extends EngineHarness {
    * pairs: ICE, DTLS, RTCP and bandwidth probes included) and media payload alone (outbound-rtp bytesSent of the
    * send transport, inbound-rtp bytesReceived of the receive one: headers and padding excluded).
    */
-  sfuBytes(): Promise<{ sent: number; received: number; mediaSent: number; mediaReceived: number }>;
+  sfuBytes(): Promise<{
+    sent: number;
+    received: number;
+    /** RTP payload octets of media (rtpPayloadBytes), all kinds and the audio part. */
+    mediaSent: number;
+    mediaSentAudio: number;
+    mediaReceived: number;
+    mediaReceivedAudio: number;
+    /** RTP payload octets of bandwidth probes, both ways: RTX resends and mediasoup's probator. */
+    probes: number;
+  }>;
   /** Bytes sent over peer connections (all of them). */
   peerBytesSent(): Promise<number>;
   /** Every `recording` state received (recording tests). */
@@ -147,12 +157,29 @@ function pairBytes(report: RTCStatsReport | null): { sent: number; received: num
 }
 
 /** Media payload bytes of a transport's RTP streams (RFC 3550's octet count: no headers, no padding). */
-function rtpPayloadBytes(report: RTCStatsReport | null, type: 'outbound-rtp' | 'inbound-rtp'): number {
-  if (!report) return 0;
-  const field = type === 'outbound-rtp' ? 'bytesSent' : 'bytesReceived';
-  return statsValues(report)
-    .filter((s) => s.type === type)
-    .reduce((sum, s) => sum + num(s[field]), 0);
+/**
+ * RTP payload octets (RFC 3550: no headers, no padding) by direction, split into media and the congestion
+ * controllers' probes. Chromium probes bandwidth by resending old packets over RTX (counted in bytesSent, and
+ * in retransmittedBytesSent), and mediasoup probes a receiver on its own `probator` stream: neither is media
+ * from a sender's track, and both come and go with load.
+ */
+function rtpPayloadBytes(
+  report: RTCStatsReport | null,
+  type: 'outbound-rtp' | 'inbound-rtp',
+): { media: number; audio: number; probes: number } {
+  const bytes = { media: 0, audio: 0, probes: 0 };
+  if (!report) return bytes;
+  for (const s of statsValues(report).filter((s) => s.type === type)) {
+    const all = num(type === 'outbound-rtp' ? s.bytesSent : s.bytesReceived);
+    const probator = s.mid === 'probator' || s.trackIdentifier === 'probator';
+    const resent = probator
+      ? all
+      : num(type === 'outbound-rtp' ? s.retransmittedBytesSent : s.retransmittedBytesReceived);
+    bytes.probes += resent;
+    bytes.media += all - resent;
+    if (s.kind === 'audio') bytes.audio += all - resent;
+  }
+  return bytes;
 }
 
 window.sfuTest = {
@@ -237,11 +264,16 @@ window.sfuTest = {
     const stats = await (page.engine?.sfuTransportStats() ?? Promise.resolve({ send: null, recv: null }));
     const send = pairBytes(stats.send);
     const recv = pairBytes(stats.recv);
+    const mediaSent = rtpPayloadBytes(stats.send, 'outbound-rtp');
+    const mediaReceived = rtpPayloadBytes(stats.recv, 'inbound-rtp');
     return {
       sent: send.sent + recv.sent,
       received: send.received + recv.received,
-      mediaSent: rtpPayloadBytes(stats.send, 'outbound-rtp'),
-      mediaReceived: rtpPayloadBytes(stats.recv, 'inbound-rtp'),
+      mediaSent: mediaSent.media,
+      mediaSentAudio: mediaSent.audio,
+      mediaReceived: mediaReceived.media,
+      mediaReceivedAudio: mediaReceived.audio,
+      probes: mediaSent.probes + mediaReceived.probes,
     };
   },
   async peerBytesSent() {
