@@ -154,9 +154,10 @@ export class SfuSession {
     const next = settledWithin(previous, SWAP_WAIT_MS).then(async () => {
       if (producer.closed) return;
       const track = this.sendingTrack(slot, producer);
-      // The encoding on before a track is put in; off only once the track is out (the null track alone stops
-      // Chromium's audio and every video; switching the encoding off only saves Firefox's silence, best effort).
-      if (track !== null) await setSenderActive(producer, true);
+      // The encoding goes on before a track goes in, and off only after the track is out. The null track alone
+      // silences Chromium's audio and every video sender; the encoding's switch only stops Firefox's Opus
+      // silence, so a refusal is ignored either way (and never keeps a track out).
+      if (track !== null) await setSenderActive(producer, true).catch(() => {});
       if (producer.track !== track) await producer.replaceTrack({ track });
       if (track === null) await setSenderActive(producer, false).catch(() => {});
     });
