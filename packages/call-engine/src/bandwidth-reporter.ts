@@ -257,7 +257,8 @@ export class BandwidthReporter {
     if (!sample) return;
     sample.uplinkKbps = clampKbps(sample.uplinkKbps);
     sample.downlinkKbps = clampKbps(sample.downlinkKbps);
-    if (!shouldReport(this.lastReport, sample, Date.now(), throttle)) return;
+    const collapsed = this.loweredUplinkKbps !== null && sample.uplinkKbps === this.loweredUplinkKbps;
+    if (!shouldReport(this.lastReport, sample, Date.now(), throttle, collapsed)) return;
     this.report(sample);
   }
 

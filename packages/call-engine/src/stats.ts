@@ -168,19 +168,29 @@ export const defaultThrottle: ReportThrottle = {
   changeRatio: 0.2,
 };
 
-/** Whether `next` should be sent, given the last report sent (and when). */
+/**
+ * Whether `next` should be sent, given the last report sent (and when). `collapsed`: the uplink in `next` was
+ * lowered on live evidence that the link collapsed (link-evidence.ts, persisted over polls); a drop that big is
+ * sent at once, not held back by minIntervalMs: a relay on a collapsed link starves its subtree until the
+ * server replans, and a periodic report just before the collapse once held the news back 5 s (issue 10's lab:
+ * shed 15 s after the drop against a 10 s target). Evidence only lowers the figure once per probe, so this
+ * cannot flap.
+ */
 export function shouldReport(
   last: { sample: BandwidthSample; at: number } | null,
   next: BandwidthSample,
   now: number,
   throttle: ReportThrottle = defaultThrottle,
+  collapsed = false,
 ): boolean {
   if (!last) return true;
   const elapsed = now - last.at;
-  if (elapsed < throttle.minIntervalMs) return false;
+  const changed = (a: number, b: number) => Math.abs(a - b) > throttle.changeRatio * Math.max(a, b, 1);
+  const dropped =
+    collapsed && next.uplinkKbps < last.sample.uplinkKbps && changed(next.uplinkKbps, last.sample.uplinkKbps);
+  if (elapsed < throttle.minIntervalMs) return dropped;
   if (elapsed >= throttle.maxIntervalMs) return true;
   if (next.relayOnly !== last.sample.relayOnly) return true;
-  const changed = (a: number, b: number) => Math.abs(a - b) > throttle.changeRatio * Math.max(a, b, 1);
   return (
     changed(next.uplinkKbps, last.sample.uplinkKbps) || changed(next.downlinkKbps, last.sample.downlinkKbps)
   );

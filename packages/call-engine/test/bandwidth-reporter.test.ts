@@ -124,6 +124,24 @@ test('a collapsed uplink is reported from the live evidence, and stays reported 
   reporter.stop();
 });
 
+test('a collapse is reported as soon as its evidence persists, even right after a periodic report', async () => {
+  const state = { held: false, aob: 2_000_000 };
+  const { reporter, sent } = uplinkReporter(sfuConnection(state), async () => ({
+    uplinkKbps: 50_000,
+    downlinkKbps: 50_000,
+  }));
+  reporter.start();
+  await poll(3);
+  assert.deepEqual(sent, [50_000], 'the probed capacity is reported');
+  // The unchanged figure is sent again after 30 s (the server's view stays fresh); the link collapses just then.
+  while (sent.length < 2) await poll();
+  Object.assign(state, { held: true, aob: 380_000 });
+  await poll(2);
+  // Two polls (4 s) after the periodic report, under the 5 s between reports that figures otherwise keep.
+  assert.deepEqual(sent, [50_000, 50_000, 380]);
+  reporter.stop();
+});
+
 test('a first probe that fails on a busy machine is tried again; a server that refuses it is not', async () => {
   const run = async (failures: Error[]) => {
     let calls = 0;

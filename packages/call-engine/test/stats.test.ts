@@ -132,6 +132,12 @@ describe('stats', () => {
     assert.equal(shouldReport(last, { ...s, uplinkKbps: 700 }, 6000), true, 'big change');
     assert.equal(shouldReport(last, { ...s, relayOnly: true }, 6000), true);
     assert.equal(shouldReport(last, s, 30_000), true, 'refresh after maxInterval');
+    // An uplink lowered on evidence of a collapse goes at once; anything else waits for minInterval.
+    const collapsedTo = (uplinkKbps: number) =>
+      shouldReport(last, { ...s, uplinkKbps }, 1000, undefined, true);
+    assert.equal(collapsedTo(300), true, 'a collapse is sent at once');
+    assert.equal(collapsedTo(900), false, 'a small drop still waits');
+    assert.equal(collapsedTo(3000), false, 'a rise still waits');
   });
 });
 
