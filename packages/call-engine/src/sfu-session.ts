@@ -46,8 +46,8 @@ async function setSenderActive(producer: types.Producer, active: boolean): Promi
   const sender = producer.rtpSender;
   if (producer.kind !== 'audio' || !sender) return;
   const parameters = sender.getParameters();
-  if (parameters.encodings.length === 0 || parameters.encodings.every((e) => (e.active ?? true) === active))
-    return;
+  // Nothing to change (also when it has no encoding yet).
+  if (parameters.encodings.every((e) => (e.active ?? true) === active)) return;
   for (const encoding of parameters.encodings) encoding.active = active;
   await sender.setParameters(parameters);
 }

@@ -156,7 +156,6 @@ function pairBytes(report: RTCStatsReport | null): { sent: number; received: num
   return { sent: num(pair?.bytesSent), received: num(pair?.bytesReceived) };
 }
 
-/** Media payload bytes of a transport's RTP streams (RFC 3550's octet count: no headers, no padding). */
 /**
  * RTP payload octets (RFC 3550: no headers, no padding) by direction, split into media and the congestion
  * controllers' probes. Chromium probes bandwidth by resending old packets over RTX (counted in bytesSent, and
