@@ -44,6 +44,7 @@ export default async function run(): Promise<BenchReport> {
     height: Math.min(...r.receivers.map((x) => x.height)),
     loss: avg(r.receivers.map((x) => x.lossPercent)),
     rtt: avg(r.receivers.flatMap((x) => (x.rttMs === null ? [] : [x.rttMs]))),
+    reportedLoss: r.receivers.map((x) => x.reportedLossPercent ?? '-').join(' / '),
   });
 
   const perRun: BenchTable = {
@@ -59,6 +60,7 @@ export default async function run(): Promise<BenchReport> {
       'freeze s',
       'height',
       'loss %',
+      'reported loss %',
       'rtt ms',
       'SFU Mbit/s',
       'TURN Mbit/s',
@@ -76,6 +78,7 @@ export default async function run(): Promise<BenchReport> {
         s.freezeSeconds,
         s.height,
         s.loss,
+        s.reportedLoss,
         s.rtt,
         r.sfuMbps,
         r.turnMbps,

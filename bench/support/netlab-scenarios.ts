@@ -73,6 +73,8 @@ interface Window {
   height: number;
   lossPercent: number;
   rttMs: number | null;
+  /** The receive loss its client last reported to the server (what the policy's lossy-path rule reads). */
+  reportedLossPercent?: number | null;
 }
 
 const emit = (line: ScenarioLine) => console.log(`${LINE_TAG}${JSON.stringify(line)}`);
@@ -148,6 +150,12 @@ async function measure(
   }
   const after = await snap();
   const egress1 = await lab.egressBytes();
+  const reported = await Promise.all(
+    call.participants.map(async (p) => {
+      const reports = await p.page.evaluate(() => window.lab.bandwidthReports());
+      return reports.at(-1)?.sample.receiveLossPercent ?? null;
+    }),
+  );
   const seconds = (Date.now() - t0) / 1000;
   const receivers = call.participants.map((p, i) => {
     const w = windowOf(before[i]!, after[i]!, seconds);
@@ -158,6 +166,7 @@ async function measure(
       senders: call.participants.length - 1,
       ...w,
       rttMs: r.length ? Math.round(r.reduce((a, b) => a + b, 0) / r.length) : null,
+      reportedLossPercent: reported[i] ?? null,
     };
   });
   return {

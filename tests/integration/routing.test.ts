@@ -80,3 +80,41 @@ test('a plan is re-sent when only a later reason changes, and not when nothing c
   assert.notEqual(limitedTo(third)?.value, limitedTo(second)?.value);
   for (const p of people) await p.ws.close();
 });
+
+test('a two-person call whose direct path loses media goes through the SFU, and back once the legs are clean', async () => {
+  const { people } = await call(1);
+  const [doc, guest] = people as [(typeof people)[0], (typeof people)[0]];
+  const report = (who: typeof doc, receiveLossPercent?: number) =>
+    who.ws.send({
+      type: 'bandwidth',
+      uplinkKbps: 3000,
+      downlinkKbps: 10_000,
+      device: 'laptop',
+      ...(receiveLossPercent === undefined ? {} : { receiveLossPercent }),
+    });
+  report(doc, 0.4);
+  const direct = await planWhere(guest.ws, (p) => p.topology === 'p2p' && p.reasons[0]?.code === 'two-party');
+  // The guest's receiver counts 5.3 % of the direct path's media lost (the network lab's 4G + weak mobile call).
+  report(guest, 5.3);
+  const lossy = await planWhere(doc.ws, (p) => p.version > direct.version && p.topology === 'sfu');
+  assert.deepEqual(lossy.reasons[0], { code: 'lossy-path', topology: 'sfu', value: 5.3, limit: 3 });
+  // Through the SFU each reports its own leg: 1 % + 1 % would still lose 2 % directly, so the call stays ...
+  report(doc, 1);
+  report(guest, 1);
+  const kept = await planWhere(doc.ws, (p) => p.version > lossy.version && p.reasons[0]?.value === 2);
+  assert.deepEqual(kept.reasons[0], { code: 'lossy-path', topology: 'sfu', value: 2, limit: 1.5 });
+  // ... and goes back once the legs together lose under 1.5 %.
+  report(guest, 0.2);
+  const back = await planWhere(doc.ws, (p) => p.version > kept.version && p.topology === 'p2p');
+  assert.equal(back.reasons[0]?.code, 'two-party');
+  // A figure out of range is refused at the edge with a typed error, and changes nothing.
+  guest.ws.send({
+    type: 'bandwidth',
+    uplinkKbps: 3000,
+    downlinkKbps: 10_000,
+    receiveLossPercent: 140,
+  } as never);
+  const refusal = await guest.ws.next('error', () => true, 5000);
+  assert.equal(refusal.code, 'MALFORMED_MESSAGE');
+  for (const p of people) await p.ws.close();
+});

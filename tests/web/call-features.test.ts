@@ -26,7 +26,7 @@ const REMOTE = '[data-testid="remote-tile"] video';
 if (!inLoopbackNamespace()) {
   test('in-call features through the UI, inside a loopback-only network namespace', async () => {
     ensureWebBuild();
-    await assertNamespacedRunPasses(thisFile, 2);
+    await assertNamespacedRunPasses(thisFile, 3);
   });
 } else {
   describe('the in-call view in Chromium', () => {
@@ -191,6 +191,39 @@ if (!inLoopbackNamespace()) {
         'the patient’s log holds them as delivered',
       );
       await doc.getByText('In call with Sam Patient').waitFor();
+    });
+
+    test('a direct path that loses media: the call moves to the server and the clinician is told why', async () => {
+      const doc = await clinicianStarts(env, 'Dr. Ada Okafor', 'Follow-up on a weak line');
+      const link = await inviteByEmail(env, doc, 'kim.lossy@example.test', 'Kim Patient');
+      const pat = await env.newPage(PHONE);
+      // Loopback loses nothing, so the patient's own reports are given the loss its receiver counted on a
+      // direct 4G + weak-mobile path in the network lab (tests/netlab/bandwidth.test.ts does it on real lossy
+      // links). Everything else goes through untouched, both ways.
+      let rewritten = 0;
+      await pat.routeWebSocket(/\/ws$/, (ws) => {
+        const server = ws.connectToServer();
+        ws.onMessage((m) => {
+          const message = typeof m === 'string' ? (JSON.parse(m) as { type?: string }) : null;
+          if (message?.type !== 'bandwidth') return server.send(m);
+          rewritten++;
+          server.send(JSON.stringify({ ...message, receiveLossPercent: 5.3 }));
+        });
+      });
+      await pat.goto(link);
+      await pat.getByRole('button', { name: 'Join consultation' }).click();
+      await doc.getByRole('button', { name: 'Admit Kim Patient' }).click();
+      const route = doc.getByTestId('topology');
+      await route.getByText('loses too much video').waitFor({ timeout: 60_000 });
+      assert.ok(rewritten > 0);
+      await route.locator('code', { hasText: 'sfu' }).waitFor({ state: 'attached' });
+      assert.match((await route.textContent()) ?? '', /Via the server/);
+      await Promise.all([videoPlaying(doc, REMOTE), videoPlaying(pat, REMOTE)]);
+      await pat.getByText('Your video goes through our secure server.').waitFor();
+      await shot(doc, 'clinician-lossy-route');
+      await shot(pat, 'patient-lossy-route', true);
+      await doc.setViewportSize(PHONE);
+      await shot(doc, 'clinician-lossy-route-phone', true);
     });
 
     const shot = (page: Page, name: string, fullPage = false) => env.shot(page, name, fullPage);

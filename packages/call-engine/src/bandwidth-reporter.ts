@@ -6,6 +6,7 @@
 import type { BandwidthReport, ClientMessage, DeviceClass } from '@consulta/protocol';
 import { congestionEvidence, linkSample, type Observation, summarizeMedia } from './link-evidence.ts';
 import { type LinkCapacity, LinkProbeError } from './link-probe.ts';
+import { ReceiveLoss } from './receive-loss.ts';
 import type { BandwidthSample, PairSummary, ReportThrottle } from './stats.ts';
 import {
   combineSamples,
@@ -86,6 +87,9 @@ export class BandwidthReporter {
   private probeStartedAt = 0;
   /** Probes failed in a row since the last that succeeded. */
   private probeFailures = 0;
+  /** Incoming media lost on the paths in use (reported with every sample once known). */
+  private readonly loss = new ReceiveLoss();
+  private probeEndedAt = 0;
   /** The figures the last `join` carried, so `reportFixed` after `joined` does not send them again. */
   private carriedByJoin: BandwidthSample | null = null;
 
@@ -194,6 +198,12 @@ export class BandwidthReporter {
     for (const key of this.firstSeen.keys()) if (!live.has(key)) this.firstSeen.delete(key);
     const previous = this.last;
     this.last = current;
+    // Our own probe fills the link while it runs (and in the poll that spans its end): media lost then is ours.
+    const pollMs = opts.pollIntervalMs ?? 2000;
+    if (!this.probing && now - this.probeEndedAt > pollMs) {
+      const ramped = (key: string) => now - (this.firstSeen.get(key) ?? now) >= RAMP_UP_MS;
+      this.loss.add(current, previous, ramped, live);
+    }
     const pairs = new Map<string, PairSummary>([...current].map(([k, o]) => [k, o.pair]));
     const previousPairs = new Map<string, PairSummary>([...previous].map(([k, o]) => [k, o.pair]));
 
@@ -255,6 +265,9 @@ export class BandwidthReporter {
       sample = combineSamples(pairs, previousPairs, this.o.forcedRelay);
     }
     if (!sample) return;
+    const lossPercent = this.loss.percent();
+    if (lossPercent === undefined) delete sample.receiveLossPercent;
+    else sample.receiveLossPercent = lossPercent;
     sample.uplinkKbps = clampKbps(sample.uplinkKbps);
     sample.downlinkKbps = clampKbps(sample.downlinkKbps);
     const collapsed = this.loweredUplinkKbps !== null && sample.uplinkKbps === this.loweredUplinkKbps;
@@ -291,6 +304,7 @@ export class BandwidthReporter {
       })
       .finally(() => {
         this.probing = false;
+        this.probeEndedAt = Date.now();
       });
   }
 
@@ -309,4 +323,7 @@ export class BandwidthReporter {
 const clampKbps = (n: number) => Math.min(KBPS_MAX, Math.max(0, Math.round(n)));
 
 const sameSample = (a: BandwidthSample, b: BandwidthSample) =>
-  a.uplinkKbps === b.uplinkKbps && a.downlinkKbps === b.downlinkKbps && a.relayOnly === b.relayOnly;
+  a.uplinkKbps === b.uplinkKbps &&
+  a.downlinkKbps === b.downlinkKbps &&
+  a.relayOnly === b.relayOnly &&
+  a.receiveLossPercent === b.receiveLossPercent;

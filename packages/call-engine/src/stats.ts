@@ -92,6 +92,8 @@ export interface BandwidthSample {
   uplinkKbps: number;
   downlinkKbps: number;
   relayOnly: boolean;
+  /** Incoming media lost on the paths in use, percent (receive-loss.ts); absent while unknown. */
+  receiveLossPercent?: number;
 }
 
 /** What the connections sent between two polls, kbit/s (0 without a previous poll of any of them). */
@@ -191,9 +193,20 @@ export function shouldReport(
   if (elapsed < throttle.minIntervalMs) return dropped;
   if (elapsed >= throttle.maxIntervalMs) return true;
   if (next.relayOnly !== last.sample.relayOnly) return true;
+  if (lossChanged(last.sample.receiveLossPercent, next.receiveLossPercent)) return true;
   return (
     changed(next.uplinkKbps, last.sample.uplinkKbps) || changed(next.downlinkKbps, last.sample.downlinkKbps)
   );
+}
+
+/**
+ * A loss figure worth telling: the first one, or one a point or more from the last told. One going unknown is
+ * not news by itself (a switched path measures afresh); the next periodic report carries it.
+ */
+const LOSS_CHANGE_POINTS = 1;
+function lossChanged(last: number | undefined, next: number | undefined): boolean {
+  if (next === undefined) return false;
+  return last === undefined || Math.abs(next - last) >= LOSS_CHANGE_POINTS;
 }
 
 /** Whether the selected pairs say this client only gets through via TURN. */

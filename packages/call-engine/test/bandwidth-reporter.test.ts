@@ -224,3 +224,61 @@ test('a probe that measured less than the call already sends was starved: the se
   assert.equal(sent.at(-1), 950, 'the new probe stands');
   reporter.stop();
 });
+
+test('the media lost on the paths in use is reported once the connection has ramped up, not while probing', async () => {
+  const sent: Array<Extract<ClientMessage, { type: 'bandwidth' }>> = [];
+  let received = 0;
+  let lost = 0;
+  let bytes = 0;
+  /** Packets lost per 100 between two polls: 30 while our probe fills the link, then 4 (under the 5 % at which lost media asks for a new probe). */
+  let lossPerPoll = 30;
+  const conn = {
+    key: 'p2p',
+    async getStats() {
+      received += 100 - lossPerPoll;
+      lost += lossPerPoll;
+      bytes += 100_000;
+      const entries = [
+        { id: 'T', type: 'transport', selectedCandidatePairId: 'P' },
+        {
+          id: 'P',
+          type: 'candidate-pair',
+          state: 'succeeded',
+          nominated: true,
+          availableOutgoingBitrate: 2_000_000,
+          bytesSent: bytes,
+          bytesReceived: bytes,
+          timestamp: Date.now(),
+        },
+        { id: 'I', type: 'inbound-rtp', kind: 'video', packetsReceived: received, packetsLost: lost },
+      ];
+      return new Map(entries.map((e) => [e.id, e])) as unknown as RTCStatsReport;
+    },
+  };
+  let finishProbe: (c: LinkCapacity) => void = () => {};
+  const reporter = new BandwidthReporter({
+    send: (m) => {
+      if (m.type === 'bandwidth') sent.push(m);
+      return true;
+    },
+    connections: () => [conn],
+    active: () => true,
+    reported: () => {},
+    forcedRelay: false,
+    probe: () => new Promise((resolve) => (finishProbe = resolve)),
+  });
+  reporter.start();
+  // The probe runs for the first 20 s: the connection ramps up meanwhile, and nothing is reported or counted.
+  await poll(10);
+  assert.equal(sent.length, 0);
+  lossPerPoll = 4;
+  finishProbe({ uplinkKbps: 5000, downlinkKbps: 20_000 });
+  await flush();
+  await poll(1); // spans the probe's end: not counted
+  assert.equal(sent.at(-1)?.receiveLossPercent, undefined);
+  await poll(2); // two polls counted: too few to tell
+  assert.equal(sent.at(-1)?.receiveLossPercent, undefined);
+  await poll(1); // three: the worst left out, 8 of 200 lost (counting the probe's polls would say 10.5)
+  assert.equal(sent.at(-1)?.receiveLossPercent, 4);
+  reporter.stop();
+});

@@ -139,6 +139,17 @@ describe('stats', () => {
     assert.equal(collapsedTo(900), false, 'a small drop still waits');
     assert.equal(collapsedTo(3000), false, 'a rise still waits');
   });
+
+  test('a receive loss figure is news when it first appears or moves a point or more', () => {
+    const s = { uplinkKbps: 1000, downlinkKbps: 2000, relayOnly: false };
+    const last = { sample: { ...s, receiveLossPercent: 2 }, at: 0 };
+    assert.equal(shouldReport({ sample: s, at: 0 }, { ...s, receiveLossPercent: 0.4 }, 6000), true, 'first');
+    assert.equal(shouldReport(last, { ...s, receiveLossPercent: 2.9 }, 6000), false, 'under a point');
+    assert.equal(shouldReport(last, { ...s, receiveLossPercent: 5.3 }, 6000), true, 'worse');
+    assert.equal(shouldReport(last, { ...s, receiveLossPercent: 0.5 }, 6000), true, 'better');
+    assert.equal(shouldReport(last, s, 6000), false, 'unknown again waits for the periodic report');
+    assert.equal(shouldReport(last, { ...s, receiveLossPercent: 9 }, 1000), false, 'minInterval holds');
+  });
 });
 
 test('reconnect backoff grows, caps and jitters', () => {

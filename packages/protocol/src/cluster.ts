@@ -1,7 +1,7 @@
 import { type Static, Type } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { SOCKET_ENDS } from './close-codes.ts';
-import { DeviceClass, Id } from './domain.ts';
+import { DeviceClass, Id, LossPercent } from './domain.ts';
 import { Plan } from './plan.ts';
 import { ClientMessage, Peer, ServerMessage } from './signaling.ts';
 
@@ -133,6 +133,8 @@ export const RoomSnapshot = Type.Object({
       peer: Peer,
       relayOnly: Type.Boolean(),
       device: DeviceClass,
+      /** Its last reported receive loss (BandwidthReport.receiveLossPercent), absent when unknown. */
+      receiveLossPercent: Type.Optional(LossPercent),
       resumeTokenHash: Type.String(),
       /** The socket it is connected through, or null while it is disconnected (since `disconnectedAt`). */
       via: Type.Union([SnapshotSocket, Type.Null()]),

@@ -49,6 +49,8 @@ export const Title = Type.String({ minLength: 1, maxLength: 200, format: Storabl
 /** An instant, RFC 3339 with an offset; only values the database and Date hold exactly (see formats.ts). */
 export const Timestamp = Type.String({ format: StorableFormat.DateTime });
 export const Kbps = Type.Integer({ minimum: 0, maximum: 10_000_000 });
+/** A share in percent, 0-100 (a packet loss rate, say). */
+export const LossPercent = Type.Number({ minimum: 0, maximum: 100 });
 
 /** Every audited action; the admin app filters by these. */
 export const AuditActions = [

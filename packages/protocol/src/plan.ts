@@ -29,6 +29,11 @@ export const PlanReasonCodes = [
   'per-receiver-quality',
   /** Diagnostics and the network-lab bench: the topology is set by configuration (`routing.forceTopology`). */
   'forced-by-config',
+  /**
+   * Two people whose direct path loses `value` % of the media (at least `limit`): through the SFU each leg's
+   * losses are repaired over its own short round trip, and each receiver gets the layer its link carries.
+   */
+  'lossy-path',
   /** `peerId` shares a screen: one more video each other participant receives, counted at `value` kbit/s. */
   'screen-share',
 ] as const;

@@ -1,5 +1,5 @@
 import { type Static, type TSchema, Type } from 'typebox';
-import { DeviceClass, DisplayName, Id, Kbps, ParticipantRole, Timestamp } from './domain.ts';
+import { DeviceClass, DisplayName, Id, Kbps, LossPercent, ParticipantRole, Timestamp } from './domain.ts';
 import { ErrorCodeSchema } from './errors.ts';
 import { StorableFormat } from './formats.ts';
 import { MediaLinkKind, SelectedPair } from './media-path.ts';
@@ -94,6 +94,12 @@ export const BandwidthReport = Type.Object(
     downlinkKbps: Kbps,
     relayOnly: Type.Optional(Type.Boolean()),
     device: Type.Optional(DeviceClass),
+    /**
+     * Share of the media packets this client received over the last ~10 s that never arrived (inbound-rtp
+     * packetsLost), in percent. On a direct connection it is the whole path from the sender (their uplink and our
+     * downlink); from the SFU, only our own downlink. Absent: too little media arrived to tell.
+     */
+    receiveLossPercent: Type.Optional(LossPercent),
   },
   { additionalProperties: false },
 );

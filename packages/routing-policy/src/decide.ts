@@ -8,6 +8,7 @@ import {
 } from './bandwidth.ts';
 import { defaultPolicyConfig, QUALITIES } from './config.ts';
 import { platformEgressKbps } from './egress.ts';
+import { lossyPathReason } from './lossy-path.ts';
 import { screenKbpsAt } from './screen.ts';
 import type { PolicyConfig, PolicyDecision, PolicyInput, Quality, Reason, Topology } from './types.ts';
 
@@ -70,7 +71,7 @@ export function decideTopology(input: PolicyInput, previous?: PolicyDecision): P
     };
   };
 
-  const forced = hardRule(input, all.length, config);
+  const forced = hardRule(input, all.length, config, previous);
   if (forced) return decision(forced.topology, forced.reasons);
   // Without an SFU a group trees cannot carry falls back to a mesh, and any other group stays on trees.
   const noSfu: Reason[] = input.sfuAvailable === false ? [{ code: 'sfu-unavailable' }] : [];
@@ -128,6 +129,7 @@ function hardRule(
   input: PolicyInput,
   n: number,
   config: PolicyConfig,
+  previous: PolicyDecision | undefined,
 ): { topology: Topology; reasons: Reason[] } | undefined {
   const sfu = input.sfuAvailable !== false;
   if (sfu && input.recording !== 'off' && config.recordingRequiresSfu) {
@@ -136,6 +138,8 @@ function hardRule(
   // Alone: p2p with nobody to connect to, i.e. idle; no server resources are held for a waiting room.
   if (n <= 1) return { topology: 'p2p', reasons: [{ code: 'alone', value: n }] };
   if (n <= config.p2pMaxParticipants) {
+    const lossy = sfu && n === 2 ? lossyPathReason(input.participants, config, previous) : undefined;
+    if (lossy) return { topology: 'sfu', reasons: [lossy] };
     return { topology: 'p2p', reasons: [{ code: 'two-party', value: n, limit: config.p2pMaxParticipants }] };
   }
   if (sfu && n > config.treeMaxParticipants) {

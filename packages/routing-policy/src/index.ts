@@ -7,6 +7,7 @@ export type {
   DeviceClass,
   HysteresisConfig,
   LatencyConfig,
+  LossyPathConfig,
   Participant,
   ParticipantRole,
   PolicyConfig,

@@ -23,6 +23,11 @@ export interface Participant {
   /** True when ICE only succeeds through TURN, so every byte it sends or receives crosses our relay. */
   relayOnly?: boolean;
   device: DeviceClass;
+  /**
+   * Share of the media it receives that is lost, percent, as its client measured it on the paths in use: on a
+   * direct link the whole path from the other peer, from the SFU only its own downlink. Undefined when unknown.
+   */
+  receiveLossPercent?: number;
 }
 
 /** Recording state of the session. */
@@ -66,6 +71,17 @@ export interface LatencyConfig {
   perRelayHopMs: number;
 }
 
+/**
+ * When a two-person call leaves its direct path for the SFU because that path loses media (see lossy-path.ts).
+ * Losses are percent of the media packets the receivers count as lost.
+ */
+export interface LossyPathConfig {
+  /** A direct path losing at least this much goes through the SFU. */
+  enterPercent: number;
+  /** Back to direct only once the two legs through the SFU lose less than this together. */
+  exitPercent: number;
+}
+
 /** Every rule's knobs. */
 export interface PolicyConfig {
   /** Bitrate of one stream at each quality level, kbit/s. */
@@ -89,6 +105,7 @@ export interface PolicyConfig {
   /** Device classes allowed to forward other participants' streams. */
   relayDevices: readonly DeviceClass[];
   hysteresis: HysteresisConfig;
+  lossyPath: LossyPathConfig;
 }
 
 /** Machine-readable reason codes: the wire's union (packages/protocol); docs/routing.md explains them. */

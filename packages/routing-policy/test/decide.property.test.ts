@@ -11,6 +11,7 @@ const participant = (id: string): fc.Arbitrary<Participant> =>
     downlinkKbps: fc.option(fc.integer({ min: 50, max: 200000 }), { nil: undefined }),
     relayOnly: fc.boolean(),
     device: fc.constantFrom('desktop', 'laptop', 'tablet', 'mobile'),
+    receiveLossPercent: fc.option(fc.double({ min: 0, max: 12, noNaN: true }), { nil: undefined }),
   });
 
 const input: fc.Arbitrary<PolicyInput> = fc.record({

@@ -289,6 +289,7 @@ function participantOf(m: Member): Participant {
     // A relay that lost its connection (Member.relayLost) sends at most its own stream, like a TURN-only peer.
     relayOnly: m.relayOnly || m.relayLost === true,
     device: m.device,
+    ...(m.receiveLossPercent === undefined ? {} : { receiveLossPercent: m.receiveLossPercent }),
   };
 }
 
@@ -310,18 +311,23 @@ function sameReport(a: Participant, b: Participant): boolean {
     a.downlinkKbps === b.downlinkKbps &&
     a.relayOnly === b.relayOnly &&
     a.device === b.device &&
-    a.role === b.role
+    a.role === b.role &&
+    a.receiveLossPercent === b.receiveLossPercent
   );
 }
 
-/** The policy's reason as the wire carries it (the same fields; figures rounded; only those set are sent). */
+/**
+ * The policy's reason as the wire carries it (the same fields; only those set are sent), figures rounded: kbit/s
+ * and ms to whole numbers, loss percentages to one decimal (the lossy-path limit to leave is 1.5 %).
+ */
 function reasonOf(r: Reason): PlanReason {
+  const round = r.code === 'lossy-path' ? (v: number) => Math.round(v * 10) / 10 : Math.round;
   return {
     code: r.code,
     ...(r.peerId ? { peerId: r.peerId } : {}),
     ...(r.topology ? { topology: r.topology } : {}),
-    ...(r.value !== undefined ? { value: Math.round(r.value) } : {}),
-    ...(r.limit !== undefined ? { limit: Math.round(r.limit) } : {}),
+    ...(r.value !== undefined ? { value: round(r.value) } : {}),
+    ...(r.limit !== undefined ? { limit: round(r.limit) } : {}),
   };
 }
 

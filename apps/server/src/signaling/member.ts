@@ -9,6 +9,8 @@ export interface Member {
   relayOnly: boolean;
   /** As the client reports it; until then assumed a laptop (may relay once its uplink is known). */
   device: DeviceClass;
+  /** The share of received media its last report said was lost (BandwidthReport.receiveLossPercent). */
+  receiveLossPercent?: number;
   /** SHA-256 of the current resume token (the token itself went to the client in `joined`). */
   resumeTokenHash: string;
   link: Link | null;

@@ -503,6 +503,9 @@ export class Rooms {
     member.peer = { ...member.peer, uplinkKbps: report.uplinkKbps, downlinkKbps: report.downlinkKbps };
     member.relayOnly = report.relayOnly ?? member.relayOnly;
     member.device = report.device ?? member.device;
+    // A report without it says too little media arrived to tell: unknown now, not the old figure.
+    if (report.receiveLossPercent === undefined) delete member.receiveLossPercent;
+    else member.receiveLossPercent = report.receiveLossPercent;
   }
 
   private async enter(

@@ -44,6 +44,8 @@ const REASON_WORDS: ReasonLabels<string> = {
     'Video goes through the server so that each person gets the best quality their own connection allows.',
   'kept-previous': 'The current route is kept: the alternative is not clearly better.',
   'forced-by-config': 'The route is fixed by the server’s configuration (diagnostics).',
+  'lossy-path':
+    'The direct connection between you loses too much video, so it goes through the server, which repairs the losses.',
   'screen-share': 'A shared screen is counted in what everyone’s connection has to carry.',
   'sfu-unavailable':
     'The server that could carry the video is not running, so video goes between participants.',
