@@ -97,7 +97,7 @@ test('a two-person call whose direct path loses media goes through the SFU, and 
   // The guest's receiver counts 5.3 % of the direct path's media lost (the network lab's 4G + weak mobile call).
   report(guest, 5.3);
   const lossy = await planWhere(doc.ws, (p) => p.version > direct.version && p.topology === 'sfu');
-  assert.deepEqual(lossy.reasons[0], { code: 'lossy-path', topology: 'sfu', value: 5.3, limit: 3 });
+  assert.deepEqual(lossy.reasons[0], { code: 'lossy-path', topology: 'sfu', value: 5.3, limit: 2.5 });
   // Through the SFU each reports its own leg: 1 % + 1 % would still lose 2 % directly, so the call stays ...
   report(doc, 1);
   report(guest, 1);

@@ -150,7 +150,7 @@ labSuite(
         console.log(
           `MEASURE lossy 1:1: ${planText(plan, call)} ${seconds} s after both joined; reported loss: ${losses.join('; ')}`,
         );
-        assert.ok((plan.reasons[0]?.value ?? 0) >= 3, planText(plan, call));
+        assert.ok((plan.reasons[0]?.value ?? 0) >= 2.5, planText(plan, call));
         await everyoneSeesVideo(call, doc, 'sfu');
       } finally {
         await call.close();

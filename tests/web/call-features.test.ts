@@ -214,7 +214,7 @@ if (!inLoopbackNamespace()) {
       await pat.getByRole('button', { name: 'Join consultation' }).click();
       await doc.getByRole('button', { name: 'Admit Kim Patient' }).click();
       const route = doc.getByTestId('topology');
-      await route.getByText('loses too much video').waitFor({ timeout: 60_000 });
+      await route.getByText('loses too much video').first().waitFor({ timeout: 60_000 });
       assert.ok(rewritten > 0);
       await route.locator('code', { hasText: 'sfu' }).waitFor({ state: 'attached' });
       assert.match((await route.textContent()) ?? '', /Via the server/);

@@ -30,8 +30,9 @@ export const PlanReasonCodes = [
   /** Diagnostics and the network-lab bench: the topology is set by configuration (`routing.forceTopology`). */
   'forced-by-config',
   /**
-   * Two people whose direct path loses `value` % of the media (at least `limit`): through the SFU each leg's
-   * losses are repaired over its own short round trip, and each receiver gets the layer its link carries.
+   * Two people whose direct path loses `value` % of the media (at least `limit`, the threshold that applied):
+   * through the SFU each leg's losses are repaired over its own short round trip, and each receiver gets the
+   * layer its link carries.
    */
   'lossy-path',
   /** `peerId` shares a screen: one more video each other participant receives, counted at `value` kbit/s. */

@@ -27,16 +27,16 @@ const codes = (d: PolicyDecision) => d.reasons.map((r) => r.code);
 describe('a two-person call on a lossy direct path', () => {
   test('stays direct while the loss is unknown or small', () => {
     assert.equal(decide([fourG(), weak()]).topology, 'p2p');
-    assert.equal(decide([fourG(0.5), weak(2.9)]).topology, 'p2p');
-    assert.deepEqual(codes(decide([fourG(0.5), weak(2.9)]))[0], 'two-party');
+    assert.equal(decide([fourG(0.5), weak(2.4)]).topology, 'p2p');
+    assert.deepEqual(codes(decide([fourG(0.5), weak(2.4)]))[0], 'two-party');
   });
 
-  test('goes through the SFU when either receiver loses enterPercent (3 %) of the direct path', () => {
+  test('goes through the SFU when either receiver loses enterPercent (2.5 %) of the direct path', () => {
     const d = decide([fourG(1), weak(5.3)]);
     assert.equal(d.topology, 'sfu');
-    assert.deepEqual(d.reasons[0], { code: 'lossy-path', topology: 'sfu', value: 5.3, limit: 3 });
+    assert.deepEqual(d.reasons[0], { code: 'lossy-path', topology: 'sfu', value: 5.3, limit: 2.5 });
     // One side's figure is enough: the other may not have measured yet.
-    assert.equal(decide([fourG(), weak(3)]).topology, 'sfu');
+    assert.equal(decide([fourG(), weak(2.5)]).topology, 'sfu');
   });
 
   test('on the SFU each figure is one leg: the direct path is their sum, and leaving needs it under exitPercent', () => {
@@ -45,7 +45,7 @@ describe('a two-person call on a lossy direct path', () => {
     const kept = decide([fourG(1), weak(1.7)], onSfu);
     assert.equal(kept.topology, 'sfu');
     assert.deepEqual(kept.reasons[0], { code: 'lossy-path', topology: 'sfu', value: 2.7, limit: 1.5 });
-    // The same figures on a direct path would not have moved it (max 1.7 < 3): hysteresis, not a new threshold.
+    // The same figures on a direct path would not have moved it (max 1.7 < 2.5): hysteresis, not a new threshold.
     assert.equal(decide([fourG(1), weak(1.7)]).topology, 'p2p');
     const clean = decide([fourG(0.4), weak(0.9)], kept);
     assert.equal(clean.topology, 'p2p');
@@ -63,7 +63,7 @@ describe('a two-person call on a lossy direct path', () => {
     const recorded = decideTopology({ participants: [fourG(1), weak(1)], recording: 'running' });
     assert.equal(codes(recorded)[0], 'recording-requires-sfu');
     assert.equal(decide([fourG(1), weak(1)], recorded).topology, 'p2p');
-    assert.equal(decide([fourG(1), weak(2)], recorded).topology, 'sfu');
+    assert.equal(decide([fourG(1), weak(1.5)], recorded).topology, 'sfu');
   });
 
   test('without an SFU, or with more than two people, the rule does not apply', () => {
