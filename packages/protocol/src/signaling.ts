@@ -97,7 +97,8 @@ export const BandwidthReport = Type.Object(
     /**
      * Share of the media packets this client received over the last ~10 s that never arrived (inbound-rtp
      * packetsLost), in percent. On a direct connection it is the whole path from the sender (their uplink and our
-     * downlink); from the SFU, only our own downlink. Absent: too little media arrived to tell.
+     * downlink); from the SFU, mostly our own downlink (plus what the SFU could not repair in time of the
+     * sender's). Absent: too little media arrived to tell.
      */
     receiveLossPercent: Type.Optional(LossPercent),
   },

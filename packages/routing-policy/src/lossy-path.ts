@@ -7,8 +7,9 @@ import type { Participant, PolicyConfig, PolicyDecision, Reason } from './types.
  * short round trip and the weak receiver gets the layer its link carries (0.2 s of freezes).
  *
  * What a receiver reports depends on the path it measured: on the direct link it is the whole path (the other
- * peer's uplink and its own downlink), so the worse of the two figures is the path's; through the SFU it is its
- * own leg, so a direct path would lose about the sum of both. Leaving needs that sum under `exitPercent`, lower
+ * peer's uplink and its own downlink), so the worse of the two figures is the path's; through the SFU it is
+ * mostly its own leg (plus what the SFU could not repair in time of the sender's), so a direct path would lose
+ * about the sum of both, or a little less: the side that keeps a lossy call where it is. Leaving needs that sum under `exitPercent`, lower
  * than `enterPercent`, so figures hovering at the threshold do not swing the call back and forth; without a
  * figure from both legs (just switched, too little media) the SFU is kept.
  */
