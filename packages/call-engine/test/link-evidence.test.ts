@@ -202,3 +202,20 @@ describe('link evidence: our link or someone else’s', () => {
     assert.deepEqual(lost, { sample: { ...capacity, relayOnly: true }, lowered: false, reprobe: true });
   });
 });
+
+test("the SFU's probator stream (downlink probes, no sender's media) is not counted as incoming media", () => {
+  const media = summarizeMedia([
+    { type: 'inbound-rtp', id: 'V', kind: 'video', mid: '1', packetsReceived: 900, packetsLost: 0 },
+    // Chromium: mid and track 'probator'; Firefox may give only one of them.
+    { type: 'inbound-rtp', id: 'P', kind: 'video', mid: 'probator', packetsReceived: 40, packetsLost: 60 },
+    {
+      type: 'inbound-rtp',
+      id: 'Q',
+      kind: 'video',
+      trackIdentifier: 'probator',
+      packetsReceived: 1,
+      packetsLost: 9,
+    },
+  ]);
+  assert.deepEqual(Object.keys(media.inbound), ['V']);
+});
