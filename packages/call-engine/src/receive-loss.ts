@@ -6,6 +6,11 @@ import type { Observation } from './link-evidence.ts';
 const WINDOW_POLLS = 5;
 /** Fewer packets than this in the window say nothing (low quality at 15 fps is ~40 video packets a second). */
 const MIN_PACKETS = 150;
+/**
+ * A poll losing more than this is a burst (an outage's gap, a moment's congestion), not a lossy path: random loss
+ * of a few percent never comes near it over a poll's ~80 packets. Unless most polls do: then it is the path.
+ */
+const BURST_RATE = 0.2;
 
 interface Counted {
   received: number;
@@ -60,14 +65,16 @@ export class ReceiveLoss {
   }
 
   /**
-   * Percent lost (one decimal) over the window without its worst poll, of video or else audio; undefined when
-   * too little arrived (or fewer than three polls carried any).
+   * Percent lost (one decimal) over the window without its bursts and its worst poll, of video or else audio;
+   * undefined when too little arrived (or fewer than three polls carried any).
    */
   percent(): number | undefined {
     for (const kind of ['video', 'audio'] as const) {
-      const polls = this.polls
+      const carried = this.polls
         .map((poll) => poll.reduce((t, c) => add(t, c[kind]), { received: 0, lost: 0 }))
         .filter((c) => c.received > 0);
+      const steady = carried.filter((c) => rate(c) <= BURST_RATE);
+      const polls = steady.length * 2 > carried.length ? steady : carried;
       if (polls.length < 3) continue;
       const worst = polls.reduce((w, c) => (rate(c) > rate(w) ? c : w));
       const kept = polls.filter((c) => c !== worst).reduce(add, { received: 0, lost: 0 });

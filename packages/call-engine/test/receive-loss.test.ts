@@ -84,6 +84,17 @@ describe('ReceiveLoss', () => {
     // 10 s without packets, then the sequence gap of everything sent meanwhile counted lost in one poll.
     const figures = feed(new ReceiveLoss(), [clean, clean, { p2p: { v: video(20, 400) } }, clean]);
     assert.equal(figures.at(-1), 0);
+    // An outage whose gap is counted over two polls: both are bursts (over 20 %), left out.
+    const twice = feed(new ReceiveLoss(), [
+      clean,
+      clean,
+      { p2p: { v: video(60, 200) } },
+      { p2p: { v: video(70, 30) } },
+      clean,
+    ]);
+    assert.equal(twice.at(-1), 0);
+    // A path that loses a third of everything is not a burst: most polls say so.
+    assert.equal(feed(new ReceiveLoss(), repeat(5, { p2p: { v: video(70, 30) } })).at(-1), 30);
     // Spread loss is not one poll's: 6 % in every poll stays 6 %.
     assert.equal(feed(new ReceiveLoss(), repeat(5, { p2p: { v: video(94, 6) } })).at(-1), 6);
   });
