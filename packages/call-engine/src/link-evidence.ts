@@ -62,6 +62,27 @@ function isProbator(s: Stat): boolean {
   return s.mid === 'probator' || s.trackIdentifier === 'probator';
 }
 
+/**
+ * What each incoming stream (present in both) received and lost between two polls of one connection. `lost` is
+ * the raw difference: it falls when a packet counted lost arrives late.
+ */
+export function inboundDeltas(
+  now: MediaSummary,
+  before: MediaSummary,
+): Array<{ kind: string; received: number; lost: number }> {
+  return Object.entries(now.inbound).flatMap(([id, s]) => {
+    const b = before.inbound[id];
+    if (!b) return [];
+    return [
+      {
+        kind: s.kind,
+        received: Math.max(0, s.packetsReceived - b.packetsReceived),
+        lost: s.packetsLost - b.packetsLost,
+      },
+    ];
+  });
+}
+
 export interface Observation {
   pair: PairSummary;
   media: MediaSummary;
@@ -160,15 +181,7 @@ export function congestionEvidence(
       if (!sentAlmostNothing(o, p)) upSum += o.pair.availableOutgoingBitrate ?? 0;
     }
     if (!p) continue;
-    for (const [id, s] of Object.entries(o.media.inbound)) {
-      const before = p.media.inbound[id];
-      if (!before) continue;
-      streams.push({
-        kind: s.kind,
-        received: Math.max(0, s.packetsReceived - before.packetsReceived),
-        lost: Math.max(0, s.packetsLost - before.packetsLost),
-      });
-    }
+    for (const d of inboundDeltas(o.media, p.media)) streams.push({ ...d, lost: Math.max(0, d.lost) });
     if (o.pair.timestamp > p.pair.timestamp && o.pair.bytesReceived >= p.pair.bytesReceived) {
       downRate += ((o.pair.bytesReceived - p.pair.bytesReceived) * 8) / (o.pair.timestamp - p.pair.timestamp);
     }

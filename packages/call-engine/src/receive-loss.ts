@@ -1,6 +1,6 @@
 // The share of incoming media lost on the paths in use, over the last few polls: what a two-person call's
 // routing needs to tell a direct path that loses video from one that does not (routing-policy's lossy-path.ts).
-import type { Observation } from './link-evidence.ts';
+import { inboundDeltas, type Observation } from './link-evidence.ts';
 
 /** Polls kept: at the reporter's 2 s poll, the last ~10 s. */
 const WINDOW_POLLS = 5;
@@ -49,13 +49,10 @@ export class ReceiveLoss {
       const p = previous.get(key);
       if (!p || !counted(key)) continue;
       const counts: PollCounts = { key, video: { received: 0, lost: 0 }, audio: { received: 0, lost: 0 } };
-      for (const [id, s] of Object.entries(o.media.inbound)) {
-        const before = p.media.inbound[id];
-        if (!before) continue;
-        const into = s.kind === 'video' ? counts.video : counts.audio;
-        // A late packet counted as lost before is taken back (packetsLost falls): the window's sum stays right.
-        into.received += Math.max(0, s.packetsReceived - before.packetsReceived);
-        into.lost += s.packetsLost - before.packetsLost;
+      // A late packet counted as lost before is taken back (packetsLost falls): the window's sum stays right.
+      for (const d of inboundDeltas(o.media, p.media)) {
+        const kind = d.kind === 'video' ? 'video' : 'audio';
+        counts[kind] = add(counts[kind], d);
       }
       poll.push(counts);
     }

@@ -1,10 +1,19 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, mock, test } from 'node:test';
 import type { ClientMessage } from '@consulta/protocol';
+import type { MeasurableConnection } from '../src/bandwidth-reporter.ts';
 import { BandwidthReporter, type LinkCapacity, LinkProbeError } from '../src/index.ts';
 
-/** One SFU connection whose outgoing video is held back (or not) by its congestion controller at `aob` bit/s. */
-function sfuConnection(state: { held: boolean; aob: number; noPair?: boolean }) {
+/**
+ * One SFU connection whose outgoing video is held back (or not) by its congestion controller at `aob` bit/s;
+ * with `inbound`, it also receives a video stream with those cumulative counters.
+ */
+function sfuConnection(state: {
+  held: boolean;
+  aob: number;
+  noPair?: boolean;
+  inbound?: { received: number; lost: number };
+}) {
   let bytes = 0;
   return {
     key: 'sfu',
@@ -30,6 +39,17 @@ function sfuConnection(state: { held: boolean; aob: number; noPair?: boolean }) 
           kind: 'video',
           qualityLimitationReason: state.held ? 'bandwidth' : 'none',
         },
+        ...(state.inbound
+          ? [
+              {
+                id: 'I',
+                type: 'inbound-rtp',
+                kind: 'video',
+                packetsReceived: state.inbound.received,
+                packetsLost: state.inbound.lost,
+              },
+            ]
+          : []),
       ];
       return new Map(entries.map((e) => [e.id, e])) as unknown as RTCStatsReport;
     },
@@ -48,49 +68,40 @@ const poll = async (n = 1) => {
   }
 };
 
-/** A reporter on one connection with `probe`; `sent` collects the uplink figures it reports. */
-function uplinkReporter(conn: ReturnType<typeof sfuConnection>, probe: () => Promise<LinkCapacity>) {
+/** A reporter on `conns` with `probe`; `messages` collects the `bandwidth` messages it sends, `sent` their uplinks. */
+function reporterOn(conns: MeasurableConnection[], probe: () => Promise<LinkCapacity>) {
+  const messages: Array<Extract<ClientMessage, { type: 'bandwidth' }>> = [];
   const sent: number[] = [];
   const reporter = new BandwidthReporter({
     send: (m) => {
-      if (m.type === 'bandwidth') sent.push(m.uplinkKbps);
+      if (m.type !== 'bandwidth') return true;
+      messages.push(m);
+      sent.push(m.uplinkKbps);
       return true;
     },
-    connections: () => [conn],
+    connections: () => conns,
     active: () => true,
     reported: () => {},
     forcedRelay: false,
     probe,
   });
-  return { reporter, sent };
+  return { reporter, messages, sent };
 }
 
 beforeEach(() => mock.timers.enable({ apis: ['setInterval', 'Date'], now: 1_000_000 }));
 afterEach(() => mock.timers.reset());
 
 test('a collapsed uplink is reported from the live evidence, and stays reported while re-probes fail', async () => {
-  const sent: Array<Extract<ClientMessage, { type: 'bandwidth' }>> = [];
   const state = { held: false, aob: 2_000_000 };
   const probes: Array<() => Promise<LinkCapacity>> = [
     async () => ({ uplinkKbps: 50_000, downlinkKbps: 50_000 }),
   ];
   let probeCalls = 0;
-  const conn = sfuConnection(state);
-  const reporter = new BandwidthReporter({
-    send: (m) => {
-      if (m.type === 'bandwidth') sent.push(m);
-      return true;
-    },
-    connections: () => [conn],
-    active: () => true,
-    reported: () => {},
-    forcedRelay: false,
-    probe: () => {
-      probeCalls++;
-      return (
-        probes.shift() ?? (async () => Promise.reject(new Error('link probe: no upload could be timed')))
-      )();
-    },
+  const { reporter, messages: sent } = reporterOn([sfuConnection(state)], () => {
+    probeCalls++;
+    return (
+      probes.shift() ?? (async () => Promise.reject(new Error('link probe: no upload could be timed')))
+    )();
   });
   reporter.start();
   await poll(3);
@@ -126,7 +137,7 @@ test('a collapsed uplink is reported from the live evidence, and stays reported 
 
 test('a collapse is reported as soon as its evidence persists, even right after a periodic report', async () => {
   const state = { held: false, aob: 2_000_000 };
-  const { reporter, sent } = uplinkReporter(sfuConnection(state), async () => ({
+  const { reporter, sent } = reporterOn([sfuConnection(state)], async () => ({
     uplinkKbps: 50_000,
     downlinkKbps: 50_000,
   }));
@@ -146,7 +157,7 @@ test('a collapse is reported as soon as its evidence persists, even right after 
 test('a first probe that fails on a busy machine is tried again; a server that refuses it is not', async () => {
   const run = async (failures: Error[]) => {
     let calls = 0;
-    const { reporter, sent } = uplinkReporter(sfuConnection({ held: false, aob: 1_234_000 }), async () => {
+    const { reporter, sent } = reporterOn([sfuConnection({ held: false, aob: 1_234_000 })], async () => {
       const failure = failures[calls++];
       if (failure) throw failure;
       return { uplinkKbps: 8000, downlinkKbps: 40_000 };
@@ -166,7 +177,6 @@ test('a first probe that fails on a busy machine is tried again; a server that r
 });
 
 test('a relay whose uplink collapses under it (encoders at their floor, reason "none") is reported low within 3 polls; a new connection still ramping up is not', async () => {
-  const sent: number[] = [];
   const state = { held: false, aob: 300_000, noPair: false };
   // Two tree links sending video capped at 2452 kbit/s each; Chrome's estimate starts low on a new connection.
   const links = ['own>a', 'relayed>b'].map((key) => ({
@@ -174,17 +184,7 @@ test('a relay whose uplink collapses under it (encoders at their floor, reason "
     key,
     videoCapKbps: () => 2452,
   }));
-  const reporter = new BandwidthReporter({
-    send: (m) => {
-      if (m.type === 'bandwidth') sent.push(m.uplinkKbps);
-      return true;
-    },
-    connections: () => links,
-    active: () => true,
-    reported: () => {},
-    forcedRelay: false,
-    probe: async () => ({ uplinkKbps: 55_000, downlinkKbps: 90_000 }),
-  });
+  const { reporter, sent } = reporterOn(links, async () => ({ uplinkKbps: 55_000, downlinkKbps: 90_000 }));
   reporter.start();
   // Ramping up: 300 kbit/s against a cap of 2452 for the first 8 s is no evidence.
   await poll(3);
@@ -209,7 +209,7 @@ test('a probe that measured less than the call already sends was starved: the se
     async () => ({ uplinkKbps: 119, downlinkKbps: 14_000 }),
   ];
   let probeCalls = 0;
-  const { reporter, sent } = uplinkReporter(sfuConnection({ held: false, aob: 2_000_000 }), () => {
+  const { reporter, sent } = reporterOn([sfuConnection({ held: false, aob: 2_000_000 })], () => {
     probeCalls++;
     return (probes.shift() ?? (async () => ({ uplinkKbps: 950, downlinkKbps: 14_000 })))();
   });
@@ -226,47 +226,24 @@ test('a probe that measured less than the call already sends was starved: the se
 });
 
 test('the media lost on the paths in use is reported once the connection has ramped up, not while probing', async () => {
-  const sent: Array<Extract<ClientMessage, { type: 'bandwidth' }>> = [];
-  let received = 0;
-  let lost = 0;
-  let bytes = 0;
-  /** Packets lost per 100 between two polls: 30 while our probe fills the link, then 4 (under the 5 % at which lost media asks for a new probe). */
+  // Packets lost per 100 between two polls: 30 while our probe fills the link, then 4 (under the 5 % at which lost
+  // media asks for a new probe).
   let lossPerPoll = 30;
-  const conn = {
-    key: 'p2p',
-    async getStats() {
-      received += 100 - lossPerPoll;
-      lost += lossPerPoll;
-      bytes += 100_000;
-      const entries = [
-        { id: 'T', type: 'transport', selectedCandidatePairId: 'P' },
-        {
-          id: 'P',
-          type: 'candidate-pair',
-          state: 'succeeded',
-          nominated: true,
-          availableOutgoingBitrate: 2_000_000,
-          bytesSent: bytes,
-          bytesReceived: bytes,
-          timestamp: Date.now(),
-        },
-        { id: 'I', type: 'inbound-rtp', kind: 'video', packetsReceived: received, packetsLost: lost },
-      ];
-      return new Map(entries.map((e) => [e.id, e])) as unknown as RTCStatsReport;
+  const state = { held: false, aob: 2_000_000, inbound: { received: 0, lost: 0 } };
+  const conn = sfuConnection(state);
+  const counted = {
+    key: conn.key,
+    getStats() {
+      state.inbound.received += 100 - lossPerPoll;
+      state.inbound.lost += lossPerPoll;
+      return conn.getStats();
     },
   };
   let finishProbe: (c: LinkCapacity) => void = () => {};
-  const reporter = new BandwidthReporter({
-    send: (m) => {
-      if (m.type === 'bandwidth') sent.push(m);
-      return true;
-    },
-    connections: () => [conn],
-    active: () => true,
-    reported: () => {},
-    forcedRelay: false,
-    probe: () => new Promise((resolve) => (finishProbe = resolve)),
-  });
+  const { reporter, messages: sent } = reporterOn(
+    [counted],
+    () => new Promise((resolve) => (finishProbe = resolve)),
+  );
   reporter.start();
   // The probe runs for the first 20 s: the connection ramps up meanwhile, and nothing is reported or counted.
   await poll(10);
