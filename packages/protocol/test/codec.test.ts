@@ -52,3 +52,27 @@ describe('signaling codec', () => {
     assert.equal(decodeServerMessage(JSON.stringify({ type: 'pong' })).ok, false);
   });
 });
+
+describe('codec errors name what is wrong with the message that was meant', () => {
+  test('a bad field of a known type is explained against that type, with the type as ref', () => {
+    const result = decodeClientMessage(
+      JSON.stringify({ type: 'bandwidth', uplinkKbps: 100, downlinkKbps: 100, receiveLossPercent: 140 }),
+    );
+    assert.equal(result.ok, false);
+    assert.equal(!result.ok && result.ref, 'bandwidth');
+    assert.match(!result.ok ? result.message : '', /^Invalid 'bandwidth' message at \/receiveLossPercent: /);
+  });
+
+  test('an extra property is explained too', () => {
+    const result = decodeClientMessage(JSON.stringify({ type: 'ping', t: 1, admin: true }));
+    assert.equal(!result.ok && result.message, "Invalid 'ping' message at /admin: unexpected property");
+    assert.doesNotMatch(!result.ok ? result.message : '', /consultationId/);
+  });
+
+  test('unknown and missing types', () => {
+    const unknown = decodeClientMessage(JSON.stringify({ type: 'hack' }));
+    assert.equal(!unknown.ok && unknown.message, 'Unknown message type');
+    const none = decodeServerMessage(JSON.stringify({ t: 1 }));
+    assert.deepEqual(none, { ok: false, code: ErrorCode.MalformedMessage, message: 'Message has no type' });
+  });
+});

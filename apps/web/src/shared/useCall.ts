@@ -96,7 +96,7 @@ export function useCall(
       // Transient per-connection trouble is retried by the engine; show what a person can act on.
       if (e.code === 'SIGNALING_CLOSED' || e.code === 'TURN_CREDENTIALS_FAILED' || e.code === 'FORBIDDEN')
         patchCall({ callError: e.message });
-      console.warn(`[call] ${e.code}: ${e.message}`);
+      console.warn(`[call] ${e.code}${e.ref ? ` (${e.ref})` : ''}: ${e.message}`);
     });
     engine.start().catch((err: Error) => patchCall({ callError: err.message }));
     return () => {
