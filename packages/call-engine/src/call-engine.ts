@@ -22,6 +22,7 @@ import {
   diffLinks,
   handedOverByLeaver,
   isNewerPlan,
+  isPlanned,
   isPolite,
   type LinkSpec,
   linkForSignal,
@@ -45,6 +46,9 @@ import { applyVideoLimit, videoLimitOf } from './send-quality.ts';
 import { SfuPath } from './sfu-path.ts';
 import type { SfuReceiver, TilePreference } from './sfu-session.ts';
 import { SignalingSocket, type SignalingState } from './signaling.ts';
+
+/** How long a link opened by an offer no plan wants is given for the plan that wants it to arrive. */
+const UNPLANNED_LINK_GRACE_MS = 1500;
 
 export type {
   CallEngineEvents,
@@ -524,6 +528,13 @@ export class CallEngine extends Emitter<CallEngineEvents> {
       // Only an offer opens a connection; stray candidates or answers for a closed one are dropped.
       if (data.kind !== 'description' || data.description.type !== 'offer') return;
       link = this.createLink(spec);
+      // Answered all the same (a newer plan may be on its way), but reconciled after a moment: a link no plan
+      // wants is then retired like any other, make before break, instead of lingering (and being restarted
+      // when it fails) until the next plan. Seen at a 2 -> 3 switch: the newcomer offered mesh links for the
+      // plan its `joined` carried, after the others had the SFU plan its arrival brought.
+      if (this.plan && !isPlanned(this.plan, self, this.peers.keys(), spec)) {
+        setTimeout(() => this.reconcile(), UNPLANNED_LINK_GRACE_MS);
+      }
     }
     void link.handleSignal(data);
   }

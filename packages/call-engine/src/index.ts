@@ -33,6 +33,7 @@ export {
   diffLinks,
   handedOverByLeaver,
   isNewerPlan,
+  isPlanned,
   isPolite,
   type LinkDiff,
   type LinkRole,

@@ -122,6 +122,16 @@ export function linkForSignal(
   return streamId === selfId ? send : recv;
 }
 
+/**
+ * Whether `plan` wants the link `spec`. An offer that opens a link the plan in force does not want was made for
+ * another plan: an older one (a newcomer's first plan, sent before the one its arrival brings) or, in a cluster,
+ * a newer one whose broadcast is still on its way.
+ */
+export function isPlanned(plan: Plan, selfId: string, peerIds: Iterable<string>, spec: LinkSpec): boolean {
+  const key = linkKey(spec);
+  return desiredLinks(plan, selfId, peerIds).some((l) => linkKey(l) === key);
+}
+
 /** True when `next` should replace `current` (plans only move forward). */
 export function isNewerPlan(current: Plan | null, next: Plan): boolean {
   return current === null || next.version > current.version;

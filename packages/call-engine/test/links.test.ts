@@ -6,6 +6,7 @@ import {
   diffLinks,
   handedOverByLeaver,
   isNewerPlan,
+  isPlanned,
   isPolite,
   linkForSignal,
   linkKey,
@@ -219,5 +220,22 @@ describe('a relay that leaves hands over', () => {
     ]);
     assert.equal(outlivesLeave({ role: 'mesh', remote: 'b', streamId: meshStreamId('a', 'b') }, 'b'), false);
     assert.equal(outlivesLeave({ role: 'recv', remote: 'c', streamId: 'c' }, 'b'), false, 'not through b');
+  });
+});
+
+describe('an offer for a link the plan in force does not want', () => {
+  test("a newcomer's mesh offer from its first (p2p) plan, after the SFU plan its arrival brought", () => {
+    const mesh = linkForSignal('a', 'c', meshStreamId('a', 'c'), new Set());
+    assert.equal(mesh.role, 'mesh');
+    assert.equal(isPlanned(plan('sfu', [], 3), 'a', ['b', 'c'], mesh), false);
+    assert.equal(isPlanned(plan('p2p', [], 2), 'a', ['b', 'c'], mesh), true);
+  });
+
+  test('a tree edge is planned only from the parent the plan names', () => {
+    const edges = [{ streamId: 'b', parent: 'b', child: 'a' }];
+    const fromB = linkForSignal('a', 'b', 'b', new Set());
+    assert.equal(isPlanned(plan('tree', edges), 'a', ['b', 'c'], fromB), true);
+    const fromC = linkForSignal('a', 'c', 'b', new Set());
+    assert.equal(isPlanned(plan('tree', edges), 'a', ['b', 'c'], fromC), false);
   });
 });

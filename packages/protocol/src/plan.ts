@@ -35,6 +35,12 @@ export const PlanReasonCodes = [
    * layer its link carries.
    */
   'lossy-path',
+  /**
+   * The SFU was chosen because no tree fit, on figures everyone had reported; a tree that fits again is tried
+   * only once the SFU has carried the call for `limit` seconds with the same people. Figures measured on a
+   * busy link swing, and each move between a tree and the SFU rebuilds every connection.
+   */
+  'settling',
   /** `peerId` shares a screen: one more video each other participant receives, counted at `value` kbit/s. */
   'screen-share',
 ] as const;

@@ -10,6 +10,7 @@ import { defaultPolicyConfig, QUALITIES } from './config.ts';
 import { platformEgressKbps } from './egress.ts';
 import { lossyPathReason } from './lossy-path.ts';
 import { screenKbpsAt } from './screen.ts';
+import { settlingReason } from './settling.ts';
 import type { PolicyConfig, PolicyDecision, PolicyInput, Quality, Reason, Topology } from './types.ts';
 
 const TOPOLOGIES: readonly Topology[] = ['p2p', 'tree', 'sfu'];
@@ -101,6 +102,8 @@ export function decideTopology(input: PolicyInput, previous?: PolicyDecision): P
     return noSfu.length > 0 ? decision('p2p', [...blockers, ...noSfu]) : decision('sfu', blockers);
   }
   if (noSfu.length > 0) return decision('tree', noSfu);
+  const settling = settlingReason(input, config, previous);
+  if (settling) return decision('sfu', [settling]);
   const tree = egressKbps.tree!;
   const sfu = egressKbps.sfu!;
   let topology: Topology = tree < sfu ? 'tree' : 'sfu';

@@ -3,6 +3,7 @@ export { defaultPolicyConfig } from './config.ts';
 export { decideTopology } from './decide.ts';
 export { type EgressInput, platformEgressKbps } from './egress.ts';
 export { pathLatencyMs, treeDepthLimit } from './latency.ts';
+export { foundNoTreeFit } from './settling.ts';
 export type {
   DeviceClass,
   HysteresisConfig,

@@ -46,6 +46,11 @@ export interface PolicyInput {
    * receives and its sharer sends (budgeted at `screenKbpsAt` of the quality). Absent: nobody shares.
    */
   screenSharers?: readonly string[];
+  /**
+   * Seconds since a decision last found that no tree fits these same participants (`foundNoTreeFit`; the caller
+   * keeps the time). Undefined: never, or the participants changed since (a new situation: nothing to settle).
+   */
+  sinceNoTreeFitSeconds?: number;
   /** Full configuration; defaults to `defaultPolicyConfig`. */
   config?: PolicyConfig;
 }
@@ -59,6 +64,11 @@ export interface HysteresisConfig {
   upgradeMargin: number;
   /** A switch between tree and sfu for cost alone needs the new one cheaper by this share, e.g. 0.25. */
   costMargin: number;
+  /**
+   * Once the SFU was chosen because no tree fit (on figures everyone had reported), a tree is tried again only
+   * when none has failed to fit for this long, with the same people (reason `settling` meanwhile).
+   */
+  treeRetrySeconds: number;
 }
 
 /** One-way figures in ms, the slower of video and audio (bench/latency.bench.ts keeps the defaults current). */

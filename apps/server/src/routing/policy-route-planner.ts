@@ -2,6 +2,7 @@ import type { Plan, PlanReason, TreeEdge } from '@consulta/protocol';
 import {
   decideTopology,
   defaultPolicyConfig,
+  foundNoTreeFit,
   type Participant,
   type PolicyConfig,
   type PolicyDecision,
@@ -32,6 +33,9 @@ interface RoomRouting {
   pending: boolean;
   /** routing.forceTopology when this room was last planned. */
   forced?: Topology | null;
+  /** When (ms) a decision last found that no tree fits `cast`, the members' ids then (the settling rule). */
+  noTreeFitAt?: number;
+  cast?: string;
 }
 
 export interface RoutingSettings {
@@ -45,6 +49,8 @@ export interface RoutingSettings {
   forceTreeChain?: boolean;
   /** One-way latency budget, ms: trees may be only as deep as keeps their deepest receiver within it. */
   latencyBudgetMs?: number;
+  /** After the SFU because no tree fit: how long it holds (same people) before a tree is tried again. */
+  treeRetrySeconds?: number;
 }
 
 /**
@@ -58,6 +64,7 @@ export class PolicyRoutePlanner implements RoutePlanner {
   private readonly config: PolicyConfig;
   private readonly maxEdgeChanges: number;
   private readonly budget: ReplanBudget;
+  private readonly now: () => number;
 
   /** `sfuAvailable` says whether the server's SFU runs; without it the policy keeps large groups on trees. */
   constructor(
@@ -72,7 +79,12 @@ export class PolicyRoutePlanner implements RoutePlanner {
         ...defaultPolicyConfig.latency,
         budgetMs: routing.latencyBudgetMs ?? defaultPolicyConfig.latency.budgetMs,
       },
+      hysteresis: {
+        ...defaultPolicyConfig.hysteresis,
+        treeRetrySeconds: routing.treeRetrySeconds ?? defaultPolicyConfig.hysteresis.treeRetrySeconds,
+      },
     };
+    this.now = now;
     this.maxEdgeChanges = routing.rebalanceMaxEdgeChanges;
     this.budget = new ReplanBudget(routing.bandwidthChanges ?? { perMinute: 6, burst: 3 }, now);
   }
@@ -83,9 +95,18 @@ export class PolicyRoutePlanner implements RoutePlanner {
     this.rooms.set(id, state);
     const members = [...room.members.values()];
     const participants = this.accept(id, state, members);
+    // Since when no tree fits these people: the policy's settling rule (routing-policy settling.ts).
+    const cast = participants
+      .map((p) => p.id)
+      .sort()
+      .join(' ');
+    if (cast !== state.cast) state.noTreeFitAt = undefined;
+    state.cast = cast;
+    const noFit = state.noTreeFitAt;
     const input = {
       participants,
       recording: room.recording,
+      ...(noFit === undefined ? {} : { sinceNoTreeFitSeconds: (this.now() - noFit) / 1000 }),
       // Declared shares, as they are now (a declaration is no bandwidth report: no budget holds it back).
       screenSharers: members.filter((m) => m.peer.media?.screenSharing === true).map((m) => m.participantId),
       config: this.config,
@@ -115,6 +136,7 @@ export class PolicyRoutePlanner implements RoutePlanner {
       }
     }
     if (decision.topology !== 'tree') state.tree = undefined;
+    if (foundNoTreeFit(decision)) state.noTreeFitAt = this.now();
     state.decision = decision;
     const reasons = decision.reasons.map(reasonOf);
     return {
@@ -159,7 +181,9 @@ export class PolicyRoutePlanner implements RoutePlanner {
   wantsReplan(consultationId: string): boolean {
     const state = this.rooms.get(consultationId);
     if (!state) return false;
-    return state.pending || (state.forced ?? null) !== (this.routing.forceTopology ?? null);
+    // A settling room is replanned by the background round too, so it moves once the hold is over.
+    const settling = state.decision?.reasons[0]?.code === 'settling';
+    return state.pending || settling || (state.forced ?? null) !== (this.routing.forceTopology ?? null);
   }
 
   /**

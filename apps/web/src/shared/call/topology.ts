@@ -46,6 +46,8 @@ const REASON_WORDS: ReasonLabels<string> = {
   'forced-by-config': 'The route is fixed by the server’s configuration (diagnostics).',
   'lossy-path':
     'The direct connection between you loses too much video, so it goes through the server, which repairs the losses.',
+  settling:
+    'Video stays on the server until everyone’s connection has been steady for a while, so the route does not keep changing.',
   'screen-share': 'A shared screen is counted in what everyone’s connection has to carry.',
   'sfu-unavailable':
     'The server that could carry the video is not running, so video goes between participants.',
