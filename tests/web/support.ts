@@ -83,45 +83,10 @@ export async function startWebEnv(
         (window as unknown as { peerConnections: RTCPeerConnection[] }).peerConnections = all;
         window.RTCPeerConnection = class extends Native {
           constructor(config?: RTCConfiguration) {
-            const t0 = performance.now();
             super(config);
             all.push(this);
-            const ms = performance.now() - t0;
-            if (ms > 500) console.warn(`[slow] new RTCPeerConnection blocked the page ${Math.round(ms)} ms`);
           }
         };
-        // Chromium runs some WebRTC calls synchronously on the page's thread (they wait for WebRTC's own
-        // threads): one that blocks for long freezes the page, which a test sees as a click or a locator timing out.
-        // Say which call it was.
-        const watch = (proto: object, name: string, label: string) => {
-          const original = (proto as Record<string, unknown>)[name];
-          if (typeof original !== 'function') return;
-          (proto as Record<string, unknown>)[name] = function (this: unknown, ...args: unknown[]) {
-            const t0 = performance.now();
-            try {
-              return (original as (...a: unknown[]) => unknown).apply(this, args);
-            } finally {
-              const ms = performance.now() - t0;
-              if (ms > 500) console.warn(`[slow] ${label} blocked the page ${Math.round(ms)} ms`);
-            }
-          };
-        };
-        for (const name of [
-          'close',
-          'addTransceiver',
-          'addTrack',
-          'removeTrack',
-          'setConfiguration',
-          'restartIce',
-        ]) {
-          watch(Native.prototype, name, `RTCPeerConnection.${name}`);
-        }
-        for (const name of ['replaceTrack', 'setParameters', 'getParameters']) {
-          watch(RTCRtpSender.prototype, name, `RTCRtpSender.${name}`);
-        }
-        for (const name of ['stop', 'setCodecPreferences']) {
-          watch(RTCRtpTransceiver.prototype, name, `RTCRtpTransceiver.${name}`);
-        }
       });
       const page = await context.newPage();
       page.on('pageerror', (err) => console.error(`[page error] ${err.message}`));
