@@ -93,7 +93,7 @@ namespacedSuite(
       await admin.getByLabel('Password').fill(account.password);
       await admin.getByRole('button', { name: 'Sign in' }).click();
       const card = admin.getByTestId('live-card').filter({ hasText: 'Knee follow-up' });
-      await card.waitFor({ timeout: 15_000 });
+      await card.waitFor({ timeout: 60_000 });
       const people = (await card.getByRole('list').textContent()) ?? '';
       for (const who of [
         'Dr. Ana Ruiz (clinician)',
@@ -209,14 +209,14 @@ async function muteIsShownAndStopsSending(who: Page, other: Page, topology: stri
     (sent) => sent.some((x) => !x.relayed) && sent.filter((x) => !x.relayed).every((x) => x.track === null),
   );
   const tile = other.getByTestId('remote-tile').filter({ has: other.getByTestId('muted-indicator') });
-  await tile.getByTestId('camera-off-indicator').waitFor({ timeout: 10_000 });
+  await tile.getByTestId('camera-off-indicator').waitFor({ timeout: 30_000 });
   await bar.getByRole('button', { name: 'Unmute', exact: true }).click();
   await bar.getByRole('button', { name: 'Camera on', exact: true }).click();
   await waitForSenders(who, `unmuted on ${topology}`, (sent) =>
     ['audio', 'video'].every((kind) => sent.some((x) => x.kind === kind && x.track === 'live')),
   );
-  await other.getByTestId('muted-indicator').waitFor({ state: 'detached', timeout: 10_000 });
-  await other.getByTestId('camera-off-indicator').waitFor({ state: 'detached', timeout: 10_000 });
+  await other.getByTestId('muted-indicator').waitFor({ state: 'detached', timeout: 30_000 });
+  await other.getByTestId('camera-off-indicator').waitFor({ state: 'detached', timeout: 30_000 });
 }
 
 interface SentTrack {

@@ -89,6 +89,10 @@ export async function startWebEnv(
         };
       });
       const page = await context.newPage();
+      // Four browsers' calls beside the light lane's servers load a 2-core CI machine to 20+ runnable tasks:
+      // a page then answers slowly (a click's hit-target check or a bounding box took over 30 s, the admin's live
+      // card over 15 s). Waits stay event-based; only how long one may take before it counts as failed grows.
+      page.setDefaultTimeout(60_000);
       page.on('pageerror', (err) => console.error(`[page error] ${err.message}`));
       page.on('console', (m) => {
         if (m.type() === 'error' || m.type() === 'warning') console.error(`[console] ${m.text()}`);
