@@ -1,4 +1,10 @@
-import type { ClientMessage, ServerMessage, ServerMessageOf, ServerMessageType } from '@consulta/protocol';
+import {
+  type ClientMessage,
+  decodeServerMessage,
+  type ServerMessage,
+  type ServerMessageOf,
+  type ServerMessageType,
+} from '@consulta/protocol';
 import WebSocket from 'ws';
 
 /** A signaling connection as a client sees it: queued incoming messages you can wait for by type. */
@@ -12,7 +18,12 @@ export class SignalingClient {
 
   private constructor(readonly socket: WebSocket) {
     socket.on('message', (raw) => {
-      const message = JSON.parse(raw.toString()) as ServerMessage;
+      // Decoded as the browser's engine decodes it (which drops a frame the protocol does not allow, e.g. a NaN
+      // figure that JSON turned into null): a server that sends one fails the test that saw it.
+      const decoded = decodeServerMessage(raw.toString());
+      if (!decoded.ok)
+        throw new Error(`the server sent a frame the protocol does not allow: ${decoded.message}`);
+      const message = decoded.message;
       const i = this.waiters.findIndex((w) => w.match(message));
       if (i >= 0) this.waiters.splice(i, 1)[0]!.resolve(message);
       else this.inbox.push(message);

@@ -63,14 +63,4 @@ export const decodeClientMessage = (raw: string): DecodeResult<ClientMessage> =>
 /** Parses and validates a server->client frame (the browser's edge). */
 export const decodeServerMessage = (raw: string): DecodeResult<ServerMessage> => decode(raw, server);
 
-/**
- * What is wrong with a server frame about to be sent (the encoded message), or undefined when the protocol
- * allows it. Checked as the wire carries it: a NaN or Infinity in the message is null there, and the client
- * drops the whole frame.
- */
-export function serverFrameProblem(frame: string): string | undefined {
-  const result = decodeServerMessage(frame);
-  return result.ok ? undefined : result.message;
-}
-
 export const encodeMessage = (message: ClientMessage | ServerMessage): string => JSON.stringify(message);
