@@ -37,7 +37,7 @@ export const PlanReasonCodes = [
   'lossy-path',
   /**
    * The SFU was chosen because no tree fit, on figures everyone had reported; a tree that fits again is tried
-   * only once the SFU has carried the call for `limit` seconds with the same people. Figures measured on a
+   * only once no plan has found a tree unfit for `limit` seconds, with the same people. Figures measured on a
    * busy link swing, and each move between a tree and the SFU rebuilds every connection.
    */
   'settling',

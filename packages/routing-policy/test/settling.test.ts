@@ -62,7 +62,7 @@ describe('after the SFU because no tree fit', () => {
     assert.equal(decide(group(20_000), guessed, 1).topology, 'tree');
   });
 
-  test('no hold after an SFU chosen for another reason (the group was too large, per-receiver quality)', () => {
+  test('no hold after an SFU chosen for another reason (here: the group was too large)', () => {
     const large = decide(group(20_000, ['a', 'b', 'c', 'd', 'e', 'f', 'g']));
     assert.equal(large.reasons[0]?.code, 'group-too-large');
     assert.equal(decide(group(20_000), large, 1).topology, 'tree');

@@ -156,7 +156,7 @@ export const ConfigSchema = Type.Object({
     forceTreeChain: Type.Boolean(),
     /** One-way latency budget (ms) the deepest receiver of a tree must stay within (docs/routing.md). */
     latencyBudgetMs: Type.Number({ exclusiveMinimum: 0, maximum: 10_000 }),
-    /** After the SFU because no tree fit: seconds on it, same people, before a tree is tried again. */
+    /** After the SFU because no tree fit: seconds with no tree unfit (same people) before a tree is tried again. */
     treeRetrySeconds: Type.Number({ minimum: 0, maximum: 3600 }),
   }),
   media: Type.Object({

@@ -49,7 +49,7 @@ export interface RoutingSettings {
   forceTreeChain?: boolean;
   /** One-way latency budget, ms: trees may be only as deep as keeps their deepest receiver within it. */
   latencyBudgetMs?: number;
-  /** After the SFU because no tree fit: how long it holds (same people) before a tree is tried again. */
+  /** After the SFU because no tree fit: seconds with no tree unfit (same people) before a tree is tried again. */
   treeRetrySeconds?: number;
 }
 
